@@ -1,0 +1,161 @@
+"""The `payercert` command: validate files, certify targets, run simulators, render reports."""
+from __future__ import annotations
+
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PayercertError
+
+app = typer.Typer(
+    help="Conformance and validation harness for healthcare payer feeds.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    junit = "junit"
+    sarif = "sarif"
+
+
+class Suite(str, Enum):
+    smoke = "smoke"
+    full = "full"
+
+
+@app.callback(invoke_without_command=True)
+def _root(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            from .wizard import run_wizard
+
+            raise typer.Exit(run_wizard(out))
+        out.print(ctx.get_help())
+        raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def validate(
+    paths: List[Path] = typer.Argument(None, help="Files to validate (JSON, NDJSON, CSV).", show_default=False),
+    feed: Optional[str] = typer.Option(None, help="Feed id (detected when omitted)."),
+    kind: Optional[str] = typer.Option(None, help="Kind of file within the feed (detected when omitted)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Fix the payer's 'today' (YYYY-MM-DD) for a reproducible verdict."),
+    all_errors: bool = typer.Option(False, "--all-errors", help="Every failing rule, not only the first one the payer would return."),
+    fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
+    data: Optional[Path] = typer.Option(None, help="Target reference data (YAML/JSON): enables the checks that need it."),
+    reading: List[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
+) -> None:
+    """Validate sample files against the payer's published rules."""
+    from .validate_cmd import run_validate
+
+    if not paths:
+        raise PayercertError("give at least one file to validate")
+    code = run_validate(paths, feed=feed, kind=kind, as_of=_as_of(as_of), all_errors=all_errors,
+                        fmt=fmt.value, data=data, readings=_readings(reading), console=out)
+    raise typer.Exit(code)
+
+
+@app.command()
+def certify(
+    feed: List[str] = typer.Option([], "--feed", help="Feed id (repeatable); default: every implemented feed."),
+    target: str = typer.Option("local", help="Target name from payercert.toml, or 'local' for the bundled simulators."),
+    suite: Suite = typer.Option(Suite.full, help="smoke (fast, creates nothing) or full."),
+    config: Optional[Path] = typer.Option(None, help="Path to payercert.toml (default: ./payercert.toml)."),
+    reports: Path = typer.Option(Path("reports"), help="Folder for Allure results, the HTML report and the certificate."),
+    allow_mutations: bool = typer.Option(False, "--allow-mutations", help="Allow tests that create data on a production target (asks for confirmation)."),
+    fault: Optional[str] = typer.Option(None, help="With --target local: run the simulator with this fault profile."),
+    history: Optional[Path] = typer.Option(None, help="History location that successive runs append to (default: REPORTS/history)."),
+    strict: List[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
+    html: bool = typer.Option(True, "--html/--no-html", help="Render the Allure HTML report after the run."),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="Show pytest's own output."),
+) -> None:
+    """Run the conformance suites of each feed against a target; write results and the certificate."""
+    from .certify import CertifyRequest, run_certify
+
+    request = CertifyRequest(feeds=feed, target=target, suite=suite.value, config=config, reports=reports,
+                             allow_mutations=allow_mutations, fault=fault, history=history,
+                             readings=_readings(strict), html=html, verbose=verbose)
+    raise typer.Exit(run_certify(request, out))
+
+
+@app.command()
+def simulate(
+    feed: str = typer.Argument(..., help="Feed id."),
+    port: int = typer.Option(0, help="Port on 127.0.0.1 (0: any free port)."),
+    fault: Optional[str] = typer.Option(None, help="Fault profile to run with."),
+    list_faults: bool = typer.Option(False, "--list-faults", help="List the fault profiles, one per line, and exit."),
+) -> None:
+    """Run a feed's simulator over HTTPS on 127.0.0.1 until interrupted."""
+    from .simulate_cmd import run_simulate
+
+    raise typer.Exit(run_simulate(feed, port=port, fault=fault, list_faults=list_faults, console=out))
+
+
+@app.command()
+def report(
+    reports: Path = typer.Option(Path("reports"), help="The folder a certify run wrote."),
+    history: Optional[Path] = typer.Option(None, help="History location (default: REPORTS/history)."),
+) -> None:
+    """Render the Allure HTML report and the certificate from a certify run's results."""
+    from .reporting.render import render_reports
+
+    raise typer.Exit(render_reports(reports, history, out))
+
+
+def _as_of(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PayercertError(f"--as-of {value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _readings(items: list[str]) -> dict[str, str]:
+    readings = {}
+    for item in items:
+        if "=" not in item:
+            raise PayercertError(f"--reading {item!r}: write it as ID=OPTION")
+        key, value = item.split("=", 1)
+        readings[key.strip()] = value.strip()
+    return readings
+
+
+def main() -> None:
+    """Console entry point: a one-line error and the right exit code, never a traceback."""
+    try:
+        code = app(standalone_mode=False)
+    except PayercertError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the unexpected: still one line
+        from typer._click.exceptions import ClickException  # typer vendors its own click
+
+        if isinstance(exc, ClickException):
+            err.print(f"[bold red]error:[/bold red] {exc.format_message()}", highlight=False)
+            sys.exit(EXIT_USAGE)
+        err.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {exc}", highlight=False)
+        sys.exit(EXIT_USAGE)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+__all__ = ["app", "main", "EXIT_FINDINGS"]

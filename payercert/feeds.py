@@ -1,0 +1,141 @@
+"""Feeds, discovered from their folders: `specs/<id>/feed.yaml` is the single source of truth.
+
+A feed is *implemented* (certifiable) when it also has `suites/<id>/` and `simulators/<id>/`;
+a spec bundle alone still serves `payercert validate`. No registry to edit: adding the folders
+adds the feed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import payercert.simulators
+import payercert.specs
+import payercert.suites
+
+from .errors import ConfigError
+
+LEVELS = ("MUST", "SHOULD", "MAY")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    level: str
+    applies_to: str
+    area: str
+    text: str
+    section: str
+    doc: str
+    reading: str | None = None
+    code: str | None = None
+    needs_data: tuple[str, ...] = ()
+
+
+@dataclass
+class Kind:
+    name: str
+    title: str
+    spec: dict[str, Any]
+    root: Path
+
+    @property
+    def detect_keys(self) -> set[str]:
+        return set(self.spec.get("detect", {}).get("keys", []))
+
+    @property
+    def rules_path(self) -> Path | None:
+        return self.root / self.spec["rules"] if "rules" in self.spec else None
+
+
+@dataclass
+class Feed:
+    id: str
+    root: Path
+    spec: dict[str, Any]
+    requirements: dict[str, Requirement] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return self.spec.get("title", self.id)
+
+    @property
+    def timezone(self) -> str:
+        return self.spec.get("timezone", "UTC")
+
+    @property
+    def doc(self) -> str:
+        return self.spec["source"]["doc"]
+
+    @property
+    def environments(self) -> dict[str, dict]:
+        return self.spec.get("environments", {})
+
+    @property
+    def readings(self) -> dict[str, dict]:
+        return self.spec.get("readings", {})
+
+    @property
+    def kinds(self) -> dict[str, Kind]:
+        return {name: Kind(name, k.get("title", name), k, self.root) for name, k in self.spec.get("kinds", {}).items()}
+
+    @property
+    def suites_dir(self) -> Path:
+        return Path(payercert.suites.__path__[0]) / self.id
+
+    @property
+    def simulator_module(self) -> str:
+        return f"payercert.simulators.{self.id}"
+
+    @property
+    def implemented(self) -> bool:
+        sim = Path(payercert.simulators.__path__[0]) / self.id
+        return self.suites_dir.is_dir() and sim.is_dir() and any(self.suites_dir.glob("test_*.py"))
+
+    def default_readings(self) -> dict[str, str]:
+        return {rid: r["default"] for rid, r in self.readings.items()}
+
+
+def specs_root() -> Path:
+    return Path(payercert.specs.__path__[0])
+
+
+def _requirement(raw: dict, doc: str) -> Requirement:
+    if raw.get("level") not in LEVELS:
+        raise ConfigError(f"requirement {raw.get('id')}: level must be one of {', '.join(LEVELS)}")
+    return Requirement(
+        id=raw["id"], level=raw["level"], applies_to=raw.get("applies_to", "server"),
+        area=raw.get("area", "general"), text=raw["text"], section=raw["source"]["section"],
+        doc=raw["source"].get("doc", doc), reading=raw.get("reading"),
+        code=str(raw["code"]) if raw.get("code") is not None else None,
+        needs_data=tuple(raw.get("needs_data", ())),
+    )
+
+
+@cache
+def load_feed(feed_id: str) -> Feed:
+    path = specs_root() / feed_id / "feed.yaml"
+    if not path.is_file():
+        known = ", ".join(discover()) or "none"
+        raise ConfigError(f"unknown feed {feed_id!r} (known feeds: {known})")
+    with path.open(encoding="utf-8") as fh:
+        spec = yaml.safe_load(fh)
+    feed = Feed(feed_id, path.parent, spec)
+    for raw in spec.get("requirements", []):
+        req = _requirement(raw, spec["source"]["doc"])
+        if req.id in feed.requirements:
+            raise ConfigError(f"{path}: requirement {req.id} is listed twice")
+        feed.requirements[req.id] = req
+    return feed
+
+
+def discover() -> list[str]:
+    return sorted(p.parent.name for p in specs_root().glob("*/feed.yaml"))
+
+
+def implemented_feeds() -> list[str]:
+    return [f for f in discover() if load_feed(f).implemented]

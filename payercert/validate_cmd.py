@@ -1,0 +1,40 @@
+"""`payercert validate`: files in, findings out, exit code by the worst outcome."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+
+from payercert.validators import render
+from payercert.validators.engine import Options, validate_file
+from payercert.validators.ruleset import load_reference_data
+
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PayercertError
+
+
+def run_validate(paths: list[Path], *, feed: str | None, kind: str | None, as_of: date | None, all_errors: bool,
+                 fmt: str, data: Path | None, readings: dict[str, str], console: Console) -> int:
+    reference = _reference_data(data) if data else None
+    opts = Options(feed=feed, kind=kind, as_of=as_of, all_errors=all_errors, data=reference, readings=readings)
+    reports = [validate_file(path, opts) for path in paths]
+    if fmt == "json":
+        console.print_json(render.as_json(reports)) if console.is_terminal else print(render.as_json(reports))
+    elif fmt == "junit":
+        print(render.as_junit(reports))
+    elif fmt == "sarif":
+        print(render.as_sarif(reports))
+    else:
+        render.as_table(reports, console)
+    if any(r.unusable for r in reports):
+        return EXIT_USAGE
+    return EXIT_FINDINGS if any(r.errors for r in reports) else EXIT_OK
+
+
+def _reference_data(path: Path) -> dict:
+    try:
+        return load_reference_data(path)
+    except FileNotFoundError:
+        raise PayercertError(f"--data {path}: no such file") from None
+    except Exception as exc:  # YAML syntax and shape errors: one line
+        raise PayercertError(f"--data {path}: {str(exc).splitlines()[0]}") from None

@@ -1,0 +1,26 @@
+"""Map the checkout's top-level folders into the one `payercert` package.
+
+The design keeps `specs/`, `validators/`, `suites/` and `simulators/` at the top of the checkout,
+but an installed harness must import as `payercert.*` only. Sub-packages are discovered, so a new
+feed needs no edit here.
+"""
+from setuptools import find_namespace_packages, setup
+
+ROOTS = {
+    "payercert": "payercert",
+    "payercert.validators": "validators",
+    "payercert.suites": "suites",
+    "payercert.simulators": "simulators",
+    "payercert.specs": "specs",
+}
+DATA = ["*.yaml", "*.yml", "*.json", "*.xsd", "*.wsdl", "*.csv", "*.ndjson", "*.txt", "*.xml",
+        "*.x12", "*.gz", "*.mime", "*.html", "*.mjs", "*.pem", "*.md"]
+
+packages, package_dir = [], {}
+for package, folder in ROOTS.items():
+    package_dir[package] = folder
+    packages.append(package)
+    found = find_namespace_packages(where=folder, exclude=["*__pycache__*"])
+    packages += [f"{package}.{sub}" for sub in found]
+
+setup(packages=packages, package_dir=package_dir, package_data={"": DATA}, zip_safe=False)

@@ -1,0 +1,1 @@
+"""Spec bundles: data only. Each folder is one feed (see specs/README.md)."""

@@ -1,0 +1,141 @@
+"""Validate files: find the feed and kind, read records as a stream, apply the compiled rules."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from payercert.feeds import Feed, Kind, discover, load_feed
+
+from .findings import FileReport, Finding, Location, Severity, UnusableInput
+from .readers import ParseProblem, Record, first_chars, read_records, sniff_format
+from .rules import RuleContext
+from .ruleset import RuleSet, load_ruleset
+
+
+@dataclass
+class Options:
+    feed: str | None = None
+    kind: str | None = None
+    as_of: date | None = None
+    all_errors: bool = False
+    data: dict[str, Any] | None = None
+    readings: dict[str, str] = field(default_factory=dict)
+
+
+def payer_today(feed: Feed, as_of: date | None = None) -> date:
+    return as_of or datetime.now(ZoneInfo(feed.timezone)).date()
+
+
+def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
+    """The feed, kind and format of a file: from the options where given, else from its content."""
+    head = first_chars(path)
+    fmt = sniff_format(path, head)
+    feeds = [opts.feed] if opts.feed else discover()
+    candidates: list[tuple[int, Feed, Kind]] = []
+    keys = _first_keys(path, fmt)
+    for feed_id in feeds:
+        feed = load_feed(feed_id)
+        for kind in feed.kinds.values():
+            if opts.kind and kind.name != opts.kind:
+                continue
+            if fmt not in kind.spec.get("formats", [fmt]):
+                continue
+            candidates.append((len(kind.detect_keys & keys), feed, kind))
+    candidates.sort(key=lambda c: -c[0])
+    if not candidates:
+        raise UnusableInput(f"{path}: no feed reads {fmt} files" + (f" of kind {opts.kind}" if opts.kind else ""))
+    if candidates[0][0] == 0 and not (opts.feed and opts.kind):
+        if len(candidates) == 1:
+            return candidates[0][1], candidates[0][2], fmt
+        raise UnusableInput(f"{path}: cannot tell which feed this file belongs to; name it with --feed (and --kind)")
+    return candidates[0][1], candidates[0][2], fmt
+
+
+def _first_keys(path: Path, fmt: str) -> set[str]:
+    for item in read_records(path, fmt):
+        if isinstance(item, Record) and isinstance(item.data, dict):
+            return set(item.data)
+        return set()
+    return set()
+
+
+def validate_file(path: Path, opts: Options) -> FileReport:
+    report = FileReport(str(path))
+    try:
+        if not path.is_file():
+            raise UnusableInput(f"{path}: no such file")
+        feed, kind, fmt = detect(path, opts)
+        report.feed, report.kind = feed.id, kind.name
+        if kind.rules_path is None:
+            raise UnusableInput(f"{path}: kind {kind.name} of feed {feed.id} has no file validator")
+        ruleset = load_ruleset(kind.rules_path, {**feed.default_readings(), **opts.readings})
+        _apply_rules(path, fmt, feed, kind, ruleset, opts, report)
+    except UnusableInput as exc:
+        report.unusable = str(exc)
+    return report
+
+
+def _coercer(ruleset: RuleSet):
+    """CSV cells are text: give the fields the rules declare as numbers their JSON type back."""
+    numeric = {name for name, spec in ruleset.fields.items() if spec.get("type") == "number"}
+
+    def coerce(name: str, cell: str) -> Any:
+        if name not in numeric:
+            return cell
+        try:
+            number = float(cell)
+        except ValueError:
+            return cell
+        return int(number) if number.is_integer() and "." not in cell else number
+
+    return coerce
+
+
+def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet, opts: Options, report: FileReport):
+    ctx = RuleContext(today=payer_today(feed, opts.as_of), data=opts.data)
+    syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
+    known_fields = set(ruleset.fields)
+    skipped: set[str] = set()
+    for item in read_records(path, fmt, _coercer(ruleset)):
+        if isinstance(item, ParseProblem):
+            report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
+                                           Location(item.line, item.column)))
+            continue
+        report.records += 1
+        pointer = f"/{item.index}" if fmt == "json" else None
+        if not isinstance(item.data, dict):
+            report.findings.append(Finding(syntax_req, Severity.ERROR, f"a {ruleset.record} must be a JSON object",
+                                           "SYNTAX", Location(item.line, None, pointer)))
+            continue
+        for extra in sorted(set(item.data) - known_fields):
+            report.findings.append(Finding(syntax_req, Severity.WARNING, f"field {extra!r} is not in the data format",
+                                           None, Location(item.line, None, _join(pointer, extra))))
+        result = ruleset.evaluate(item.data, ctx)
+        skipped |= result.skipped
+        report.findings.extend(_findings(result.violations, item, pointer, opts.all_errors))
+        for name, value in item.data.items():
+            if any(r.check.kind == "unique" and r.check.field == name for r in ruleset.rules):
+                ctx.seen.setdefault(name, set()).add(value)
+    report.skipped_checks = [f"{rid} (needs target data: {', '.join(feed.requirements[rid].needs_data) or 'reference data'})"
+                             if rid in feed.requirements else rid for rid in sorted(skipped)]
+
+
+def _findings(violations, item: Record, pointer: str | None, all_errors: bool) -> Iterable[Finding]:
+    first_coded_seen = False
+    for v in violations:
+        if v.rule.code is not None:
+            if first_coded_seen and not all_errors:
+                continue
+            first_coded_seen = True
+        field_name = getattr(v.rule.check, "field", None)
+        yield Finding(v.rule.id, v.rule.severity, f"{v.rule.message}: {v.detail}", v.rule.code,
+                      Location(item.line, None, _join(pointer, field_name)))
+
+
+def _join(pointer: str | None, name: str | None) -> str | None:
+    if name is None:
+        return pointer
+    return f"{pointer or ''}/{name}"

@@ -1,0 +1,86 @@
+"""Findings: what a validator says about one place in one file.
+
+A finding names the requirement it comes from, so a file report, a suite failure and the
+certificate all speak of the same catalogue entries.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Location:
+    line: int | None = None
+    column: int | None = None
+    pointer: str | None = None  # JSON pointer, XPath or X12 segment position
+
+    def __str__(self) -> str:
+        parts = []
+        if self.line is not None:
+            parts.append(f"line {self.line}" + (f":{self.column}" if self.column else ""))
+        if self.pointer:
+            parts.append(self.pointer)
+        return " ".join(parts) or "-"
+
+
+@dataclass(frozen=True)
+class Finding:
+    requirement: str
+    severity: Severity
+    message: str
+    code: str | None = None  # the payer's own error code where it has one
+    location: Location = field(default_factory=Location)
+    expected: Any = None
+    actual: Any = None
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return {k: v for k, v in data.items() if v is not None or k in ("code",)}
+
+
+@dataclass
+class FileReport:
+    """Everything found in one file."""
+
+    path: str
+    feed: str | None = None
+    kind: str | None = None
+    records: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    skipped_checks: list[str] = field(default_factory=list)  # checks not applied, and why
+    unusable: str | None = None  # one-line reason when the file could not be read at all
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    def as_dict(self) -> dict:
+        data = {
+            "path": self.path,
+            "feed": self.feed,
+            "kind": self.kind,
+            "records": self.records,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+        if self.skipped_checks:
+            data["skipped_checks"] = self.skipped_checks
+        if self.unusable:
+            data["unusable"] = self.unusable
+        return data
+
+
+class UnusableInput(Exception):
+    """The input cannot be validated at all (exit code 2). The message is one line."""

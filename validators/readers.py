@@ -1,0 +1,247 @@
+"""Streaming readers: a file becomes a sequence of records with their physical line numbers.
+
+Readers never load a whole file: NDJSON and CSV go line by line, a JSON array entry by entry.
+A syntax problem becomes a `ParseProblem` at its line and column; the caller decides whether
+that is a finding. Encoding trouble or binary content raises `UnusableInput`.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from .findings import UnusableInput
+
+CHUNK = 1 << 16
+
+
+@dataclass
+class Record:
+    line: int
+    data: Any
+    index: int  # position of the record in the file, from 0
+
+
+@dataclass
+class ParseProblem:
+    line: int
+    column: int | None
+    message: str
+
+
+Item = Record | ParseProblem
+
+
+def open_text(path: Path) -> TextIO:
+    """Open a file as UTF-8 text (gzip transparently), refusing binary content up front."""
+    raw = path.open("rb")
+    head = raw.read(2)
+    raw.seek(0)
+    stream = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
+    try:
+        sample = stream.read(4096)
+    except OSError as exc:  # a corrupt gzip stream
+        raw.close()
+        raise UnusableInput(f"{path}: cannot be read ({exc})") from None
+    if b"\x00" in sample:
+        raw.close()
+        raise UnusableInput(f"{path}: binary content, not a text file")
+    stream.seek(0)
+    return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
+
+
+def sniff_format(path: Path, first_chars: str) -> str:
+    """json, ndjson or csv, from the extension first and the content second."""
+    name = path.name.lower().removesuffix(".gz")
+    for ext, fmt in ((".ndjson", "ndjson"), (".jsonl", "ndjson"), (".csv", "csv"), (".json", "json")):
+        if name.endswith(ext):
+            return fmt
+    stripped = first_chars.lstrip()
+    if stripped.startswith("["):
+        return "json"
+    if stripped.startswith("{"):
+        first_line = stripped.split("\n", 1)[0].strip()
+        return "ndjson" if first_line.endswith("}") and "\n{" in stripped else "json"
+    return "csv"
+
+
+def read_records(path: Path, fmt: str, coerce: Callable[[str, str], Any] | None = None) -> Iterator[Item]:
+    with open_text(path) as fh:
+        try:
+            if fmt == "ndjson":
+                yield from _ndjson(fh)
+            elif fmt == "csv":
+                yield from _csv(fh, coerce)
+            else:
+                yield from _json(fh)
+        except UnicodeDecodeError as exc:
+            raise UnusableInput(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _ndjson(fh: TextIO) -> Iterator[Item]:
+    index = 0
+    for line_no, line in enumerate(fh, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield ParseProblem(line_no, exc.colno, f"not JSON: {exc.msg}")
+            continue
+        yield Record(line_no, data, index)
+        index += 1
+
+
+def _csv(fh: TextIO, coerce: Callable[[str, str], Any] | None) -> Iterator[Item]:
+    reader = csv.reader(fh)
+    header: list[str] | None = None
+    index = 0
+    for row in reader:
+        line_no = reader.line_num  # physical line where this row ends; rows are one line here
+        if header is None:
+            header = [h.strip() for h in row]
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield ParseProblem(line_no, None, f"row has {len(row)} cells, the header has {len(header)}")
+            continue
+        data = {}
+        for name, cell in zip(header, row):
+            if cell.strip() == "":
+                continue  # an empty cell is an absent field
+            data[name] = coerce(name, cell) if coerce else cell
+        yield Record(line_no, data, index)
+        index += 1
+
+
+class _JsonStream:
+    """Incremental scanner over a JSON document: one value, or an array decoded entry by entry."""
+
+    def __init__(self, fh: TextIO):
+        self.fh = fh
+        self.buf = ""
+        self.pos = 0
+        self.line = 1  # line number at self.pos
+        self.col_base = 0  # buffer offset where the current line starts
+        self.eof = False
+        self.decoder = json.JSONDecoder()
+
+    def fill(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.fh.read(CHUNK)
+        if not chunk:
+            self.eof = True
+            return False
+        # drop what is consumed so memory stays bounded by one entry
+        self.col_base -= self.pos
+        self.buf = self.buf[self.pos:] + chunk
+        self.pos = 0
+        return True
+
+    def advance(self, new_pos: int) -> None:
+        consumed = self.buf[self.pos:new_pos]
+        newlines = consumed.count("\n")
+        if newlines:
+            self.line += newlines
+            self.col_base = self.pos + consumed.rindex("\n") + 1
+        self.pos = new_pos
+
+    def peek(self) -> str:
+        """The next non-blank character, or '' at the end."""
+        while True:
+            stripped = len(self.buf) - len(self.buf[self.pos:].lstrip())
+            self.advance(stripped)
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.fill():
+                return ""
+
+    def column(self) -> int:
+        return self.pos - self.col_base + 1
+
+    def decode(self) -> Any:
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                if self.fill():
+                    continue
+                raise self._located(exc) from None
+            if end == len(self.buf) and not self.eof and self.buf[self.pos] not in "{[\"":
+                # a number at the end of the buffer may continue in the next chunk
+                if self.fill():
+                    continue
+            self.advance(end)
+            return value
+
+    def _located(self, exc: json.JSONDecodeError) -> "_Problem":
+        before = self.buf[self.pos:exc.pos]
+        if "\n" in before:
+            line = self.line + before.count("\n")
+            column = len(before) - before.rindex("\n")
+        else:
+            line, column = self.line, exc.pos - self.col_base + 1
+        return _Problem(ParseProblem(line, column, f"not JSON: {exc.msg}"))
+
+
+class _Problem(Exception):
+    def __init__(self, problem: ParseProblem):
+        self.problem = problem
+
+
+def _json(fh: TextIO) -> Iterator[Item]:
+    stream = _JsonStream(fh)
+    first = stream.peek()
+    if first == "":
+        yield ParseProblem(1, 1, "empty file")
+        return
+    try:
+        if first != "[":
+            line = stream.line
+            value = stream.decode()
+            yield Record(line, value, 0)
+            trailing = stream.peek()
+            if trailing:
+                yield ParseProblem(stream.line, stream.column(), "extra data after the JSON value")
+            return
+        stream.advance(stream.pos + 1)
+        index = 0
+        while True:
+            ch = stream.peek()
+            if ch == "]":
+                stream.advance(stream.pos + 1)
+                break
+            if ch == "":
+                yield ParseProblem(stream.line, stream.column(), "not JSON: unterminated array")
+                return
+            if index:
+                if ch != ",":
+                    yield ParseProblem(stream.line, stream.column(), "not JSON: expected ',' between array entries")
+                    return
+                stream.advance(stream.pos + 1)
+                stream.peek()
+            line = stream.line
+            yield Record(line, stream.decode(), index)
+            index += 1
+        if stream.peek():
+            yield ParseProblem(stream.line, stream.column(), "extra data after the JSON array")
+    except _Problem as exc:
+        yield exc.problem
+
+
+def first_chars(path: Path, size: int = 2048) -> str:
+    with open_text(path) as fh:
+        try:
+            return fh.read(size)
+        except UnicodeDecodeError as exc:
+            raise UnusableInput(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+__all__ = ["Record", "ParseProblem", "read_records", "sniff_format", "first_chars", "open_text"]

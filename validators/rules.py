@@ -1,0 +1,481 @@
+"""Rule primitives: the generic checks a feed's `rules.yaml` is built from.
+
+Each primitive does three things with one record, so that a rule is written once and serves
+everywhere: `failure` (the validator and the simulator ask: does this record break me?),
+`breaks` (the suites ask: make this valid record break me) and `repair` (the generators ask:
+make this record satisfy me). A primitive that needs target reference data it does not have
+raises `NeedsData`; the caller reports the check as skipped, never as failed.
+"""
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+MISSING = object()
+
+
+class NeedsData(Exception):
+    """The check needs reference data the target did not supply."""
+
+
+@dataclass
+class RuleContext:
+    """What a check may look at besides the record."""
+
+    today: date
+    data: dict[str, Any] | None = None  # target reference data; None when not supplied
+    seen: dict[str, set] = field(default_factory=dict)  # values already stored, per field
+    session: dict[str, Any] = field(default_factory=dict)  # who is calling (server side only)
+    fresh: Callable[[str], Any] | None = None  # a new valid-looking value for a field (generators)
+
+    def table(self, name: str) -> Any:
+        if self.data is None or name not in self.data:
+            raise NeedsData(name)
+        return self.data[name]
+
+
+def _resolve(value: Any, ctx: RuleContext) -> Any:
+    """`{data: name}` refers to target reference data; anything else is literal."""
+    if isinstance(value, dict) and set(value) == {"data"}:
+        return ctx.table(value["data"])
+    return value
+
+
+def present(rec: dict, name: str) -> bool:
+    value = rec.get(name, MISSING)
+    return value is not MISSING and value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if not is_number(value):
+        return None
+    try:
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:
+        return None
+
+
+def nonzero(rec: dict, name: str) -> bool:
+    value = rec.get(name)
+    return present(rec, name) and not (is_number(value) and value == 0)
+
+
+def parse_date(value: Any, fmt: str) -> date | None:
+    """Strict: the text must match the format exactly (zero-padded), and be a real date."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.strptime(value, fmt).date()
+    except ValueError:
+        return None
+    return parsed if parsed.strftime(fmt) == value else None
+
+
+PRIMITIVES: dict[str, type["Check"]] = {}
+
+
+def primitive(name: str):
+    def register(cls):
+        cls.kind = name
+        PRIMITIVES[name] = cls
+        return cls
+
+    return register
+
+
+class Check:
+    """Base: one parameterised check on one record."""
+
+    kind = "check"
+    scope = "record"  # record | session
+
+    def __init__(self, params: dict):
+        self.params = params
+        self.field: str | None = params.get("field")
+
+    def describe(self) -> str:
+        return self.kind + (f"({self.field})" if self.field else "")
+
+    # The three faces of a rule. Subclasses override what applies to them.
+    def failure(self, rec: dict, ctx: RuleContext) -> str | None:
+        raise NotImplementedError
+
+    def breaks(self, rec: dict, ctx: RuleContext, rnd: random.Random) -> dict | None:
+        return None
+
+    def repair(self, rec: dict, ctx: RuleContext, rnd: random.Random) -> dict | None:
+        return None
+
+
+def _with(rec: dict, **changes: Any) -> dict:
+    out = dict(rec)
+    for key, value in changes.items():
+        if value is MISSING:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+@primitive("required")
+class Required(Check):
+    def failure(self, rec, ctx):
+        return None if present(rec, self.field) else f"{self.field} is missing or blank"
+
+    def breaks(self, rec, ctx, rnd):
+        return _with(rec, **{self.field: rnd.choice([MISSING, "", None, "   "])})
+
+
+@primitive("number")
+class Number(Check):
+    """A present value must be a JSON number."""
+
+    def failure(self, rec, ctx):
+        if not present(rec, self.field) or is_number(rec[self.field]):
+            return None
+        return f"{self.field} must be a number, got {type(rec[self.field]).__name__}"
+
+    def breaks(self, rec, ctx, rnd):
+        if not present(rec, self.field):
+            return None
+        return _with(rec, **{self.field: str(rec[self.field])})
+
+
+@primitive("date_format")
+class DateFormat(Check):
+    def __init__(self, params):
+        super().__init__(params)
+        self.format = params["format"]
+
+    def failure(self, rec, ctx):
+        if not present(rec, self.field) or parse_date(rec[self.field], self.format):
+            return None
+        return f"{self.field} {rec[self.field]!r} is not a date in {self.format} form"
+
+    def breaks(self, rec, ctx, rnd):
+        good = parse_date(rec.get(self.field), self.format) or ctx.today
+        bad = rnd.choice([good.isoformat(), good.strftime("%d/%m/%Y"), "13-45-2020", "02-30-2024", "tomorrow"])
+        return _with(rec, **{self.field: bad})
+
+
+class _DateCheck(Check):
+    def __init__(self, params):
+        super().__init__(params)
+        self.format = params["format"]
+
+    def value(self, rec) -> date | None:
+        return parse_date(rec.get(self.field), self.format) if present(rec, self.field) else None
+
+    def set(self, rec, day: date) -> dict:
+        return _with(rec, **{self.field: day.strftime(self.format)})
+
+
+@primitive("not_before")
+class NotBefore(_DateCheck):
+    """The date may not precede a boundary date (e.g. a go-live date from target data)."""
+
+    def boundary(self, ctx) -> date:
+        value = _resolve(self.params["date"], ctx)
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+    def failure(self, rec, ctx):
+        day = self.value(rec)
+        if day is None:
+            return None
+        limit = self.boundary(ctx)
+        return f"{self.field} {day.isoformat()} is before {limit.isoformat()}" if day < limit else None
+
+    def breaks(self, rec, ctx, rnd):
+        return self.set(rec, self.boundary(ctx) - timedelta(days=rnd.randint(1, 30)))
+
+    def repair(self, rec, ctx, rnd):
+        limit = self.boundary(ctx)
+        return self.set(rec, limit + timedelta(days=rnd.randint(0, max(0, (ctx.today - limit).days))))
+
+
+@primitive("date_window")
+class DateWindow(_DateCheck):
+    """The date lies within `max_age_days` before the payer's today, and not after it."""
+
+    def bounds(self, ctx) -> tuple[date, date]:
+        return ctx.today - timedelta(days=int(self.params["max_age_days"])), ctx.today
+
+    def failure(self, rec, ctx):
+        day = self.value(rec)
+        if day is None:
+            return None
+        oldest, newest = self.bounds(ctx)
+        if day > newest:
+            return f"{self.field} {day.isoformat()} is after today ({newest.isoformat()})"
+        if day < oldest:
+            return f"{self.field} {day.isoformat()} is more than {self.params['max_age_days']} days ago"
+        return None
+
+    def breaks(self, rec, ctx, rnd):
+        oldest, newest = self.bounds(ctx)
+        return self.set(rec, rnd.choice([newest + timedelta(days=rnd.randint(1, 30)),
+                                         oldest - timedelta(days=rnd.randint(1, 30))]))
+
+    def repair(self, rec, ctx, rnd):
+        oldest, newest = self.bounds(ctx)
+        return self.set(rec, oldest + timedelta(days=rnd.randint(0, (newest - oldest).days)))
+
+
+@primitive("any_present")
+class AnyPresent(Check):
+    def failure(self, rec, ctx):
+        fields = self.params["fields"]
+        return None if any(present(rec, f) for f in fields) else f"none of {', '.join(fields)} is given"
+
+    def breaks(self, rec, ctx, rnd):
+        return _with(rec, **{f: MISSING for f in self.params["fields"]})
+
+    def repair(self, rec, ctx, rnd):
+        name = rnd.choice(self.params["fields"])
+        return _with(rec, **{name: ctx.fresh(name)}) if ctx.fresh else None
+
+
+@primitive("at_most_one_nonzero")
+class AtMostOneNonzero(Check):
+    def failure(self, rec, ctx):
+        given = [f for f in self.params["fields"] if nonzero(rec, f)]
+        return f"both {' and '.join(given)} are given and non-zero" if len(given) > 1 else None
+
+    def breaks(self, rec, ctx, rnd):
+        return _with(rec, **{f: rec[f] if nonzero(rec, f) else rnd.randint(1, 5) for f in self.params["fields"]})
+
+    def repair(self, rec, ctx, rnd):
+        given = [f for f in self.params["fields"] if nonzero(rec, f)]
+        return _with(rec, **{f: MISSING for f in given[1:]})
+
+
+class Condition:
+    """`when: {field, in, attr, equals}`: the record's field, looked up in a data table."""
+
+    def __init__(self, spec: dict):
+        self.field, self.table, self.attr, self.equals = spec["field"], spec["in"], spec["attr"], spec["equals"]
+
+    def entry(self, rec: dict, ctx: RuleContext) -> dict | None:
+        table = ctx.table(self.table)
+        key = rec.get(self.field)
+        return next((row for row in table if row.get("id") == key), None)
+
+    def holds(self, rec: dict, ctx: RuleContext) -> bool:
+        row = self.entry(rec, ctx)
+        return row is not None and row.get(self.attr) == self.equals
+
+    def satisfy(self, rec: dict, ctx: RuleContext, rnd: random.Random) -> dict | None:
+        rows = [row for row in ctx.table(self.table) if row.get(self.attr) == self.equals]
+        return _with(rec, **{self.field: rnd.choice(rows)["id"]}) if rows else None
+
+
+class _Conditional(Check):
+    def __init__(self, params):
+        super().__init__(params)
+        self.when = Condition(params["when"]) if "when" in params else None
+
+    def applies(self, rec, ctx) -> bool:
+        return self.when is None or self.when.holds(rec, ctx)
+
+    def breaks(self, rec, ctx, rnd):
+        if self.when is not None and not self.when.holds(rec, ctx):
+            rec = self.when.satisfy(rec, ctx, rnd)
+            if rec is None:
+                return None
+        return self.violate(rec, ctx, rnd)
+
+    def violate(self, rec, ctx, rnd) -> dict | None:
+        raise NotImplementedError
+
+
+@primitive("absent")
+class Absent(_Conditional):
+    """The field may not be given (optionally: unless it is zero)."""
+
+    def failure(self, rec, ctx):
+        allow_zero = self.params.get("allow_zero", False)
+        given = nonzero(rec, self.field) if allow_zero else present(rec, self.field)
+        if given and self.applies(rec, ctx):
+            return f"{self.field} must not be given here" + (" unless zero" if allow_zero else "")
+        return None
+
+    def violate(self, rec, ctx, rnd):
+        return _with(rec, **{self.field: rnd.randint(1, 5)})
+
+    def repair(self, rec, ctx, rnd):
+        return _with(rec, **{self.field: MISSING})
+
+
+@primitive("whole_number")
+class WholeNumber(Check):
+    def failure(self, rec, ctx):
+        value = rec.get(self.field)
+        if present(rec, self.field) and is_number(value) and value != int(value):
+            return f"{self.field} {value!r} is not a whole number"
+        return None
+
+    def breaks(self, rec, ctx, rnd):
+        if not present(rec, self.field):
+            return None
+        return _with(rec, **{self.field: int(rec[self.field]) + rnd.choice([0.5, 0.25, 0.1])})
+
+    def repair(self, rec, ctx, rnd):
+        return _with(rec, **{self.field: max(1, int(rec[self.field]))})
+
+
+@primitive("max_decimals")
+class MaxDecimals(Check):
+    def __init__(self, params):
+        super().__init__(params)
+        self.places = int(params["places"])
+
+    def failure(self, rec, ctx):
+        value = _decimal(rec.get(self.field)) if present(rec, self.field) else None
+        if value is not None and value.as_tuple().exponent < -self.places:
+            return f"{self.field} {rec[self.field]!r} has more than {self.places} decimal places"
+        return None
+
+    def breaks(self, rec, ctx, rnd):
+        if not present(rec, self.field):
+            return None
+        base = _decimal(rec[self.field]) or Decimal(1)
+        extra = Decimal(rnd.randint(1, 9)) / (Decimal(10) ** (self.places + 1))
+        return _with(rec, **{self.field: float(base.quantize(Decimal(1) / 10 ** self.places) + extra)})
+
+    def repair(self, rec, ctx, rnd):
+        value = _decimal(rec[self.field])
+        return _with(rec, **{self.field: float(round(value, self.places))})
+
+
+@primitive("not_negative")
+class NotNegative(Check):
+    def failure(self, rec, ctx):
+        value = rec.get(self.field)
+        return f"{self.field} {value!r} is negative" if is_number(value) and value < 0 else None
+
+    def breaks(self, rec, ctx, rnd):
+        if not present(rec, self.field):
+            return None
+        return _with(rec, **{self.field: -abs(rec[self.field]) or -1})
+
+    def repair(self, rec, ctx, rnd):
+        return _with(rec, **{self.field: abs(rec[self.field])})
+
+
+@primitive("unique")
+class Unique(Check):
+    """No two accepted records share this field's value (in one file, or in the payer's store)."""
+
+    def failure(self, rec, ctx):
+        value = rec.get(self.field)
+        if present(rec, self.field) and value in ctx.seen.get(self.field, ()):
+            return f"{self.field} {value!r} was already used"
+        return None
+
+    def breaks(self, rec, ctx, rnd):
+        used = sorted(ctx.seen.get(self.field, ()))
+        return _with(rec, **{self.field: rnd.choice(used)}) if used else None
+
+
+@primitive("in_data")
+class InData(Check):
+    """The value is one the target knows (a client id, an MA number, a service identifier)."""
+
+    def values(self, ctx) -> set:
+        table = ctx.table(self.params["table"])
+        key = self.params.get("key")
+        return {row[key] for row in table} if key else set(table)
+
+    def failure(self, rec, ctx):
+        if not present(rec, self.field):
+            return None
+        return None if rec[self.field] in self.values(ctx) else f"{self.field} {rec[self.field]!r} is not known to the payer"
+
+    def breaks(self, rec, ctx, rnd):
+        known = self.values(ctx)
+        candidate = "ZZ" + "".join(rnd.choice("0123456789") for _ in range(9))
+        return None if candidate in known else _with(rec, **{self.field: candidate})
+
+    def repair(self, rec, ctx, rnd):
+        return _with(rec, **{self.field: rnd.choice(sorted(self.values(ctx)))})
+
+
+@primitive("at_most_data")
+class AtMostData(Check):
+    """The value may not exceed a limit found in a data table row, e.g. a service's max units."""
+
+    def __init__(self, params):
+        super().__init__(params)
+        self.lookup = Condition({**params["lookup"], "equals": None})
+
+    def limit(self, rec, ctx) -> float | None:
+        row = self.lookup.entry(rec, ctx)
+        return None if row is None else row.get(self.lookup.attr)
+
+    def failure(self, rec, ctx):
+        value = rec.get(self.field)
+        if not (present(rec, self.field) and is_number(value)):
+            return None
+        limit = self.limit(rec, ctx)
+        if limit is not None and value > limit:
+            return f"{self.field} {value} exceeds the limit {limit}"
+        return None
+
+    def breaks(self, rec, ctx, rnd):
+        limit = self.limit(rec, ctx)
+        if limit is None or not present(rec, self.field):
+            return None
+        step = 1 if isinstance(rec[self.field], int) else 0.01
+        return _with(rec, **{self.field: round(limit + step * rnd.randint(1, 3), 2)})
+
+    def repair(self, rec, ctx, rnd):
+        limit = self.limit(rec, ctx)
+        if limit is None:
+            return None
+        value = rec[self.field]
+        return _with(rec, **{self.field: type(value)(min(value, limit))})
+
+
+@primitive("pattern")
+class Pattern(Check):
+    def __init__(self, params):
+        super().__init__(params)
+        self.regex = re.compile(params["regex"])
+
+    def failure(self, rec, ctx):
+        value = rec.get(self.field)
+        if present(rec, self.field) and not (isinstance(value, str) and self.regex.fullmatch(value)):
+            return f"{self.field} {value!r} does not match {self.params.get('name', self.regex.pattern)}"
+        return None
+
+    def breaks(self, rec, ctx, rnd):
+        return _with(rec, **{self.field: rnd.choice(["not-a-guid", "12345", "80a4889c-6f1b-453d-a306eccfb9382355"])})
+
+
+@primitive("session_flag")
+class SessionFlag(Check):
+    """A fact about the caller, not the record (e.g. the SSO user has a staff profile)."""
+
+    scope = "session"
+
+    def failure(self, rec, ctx):
+        flag = self.params["flag"]
+        return None if ctx.session.get(flag, True) else self.params.get("explain", f"session lacks {flag}")
+
+
+def build_check(spec: dict) -> Check:
+    kind = spec["check"]
+    if kind not in PRIMITIVES:
+        raise ValueError(f"unknown rule primitive {kind!r} (known: {', '.join(sorted(PRIMITIVES))})")
+    return PRIMITIVES[kind](spec)
+
+
+Generator = Callable[[random.Random, RuleContext], Any]

@@ -1,0 +1,159 @@
+"""A feed's `rules.yaml`, compiled: ordered rules over one record.
+
+The same compiled `RuleSet` is the file validator, the simulator's validation and the suites'
+oracle (which error code must a payer return for this record?), so the three cannot drift.
+"""
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from .findings import Severity
+from .rules import MISSING, Check, NeedsData, RuleContext, build_check
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # the requirement it checks, from the feed's catalogue
+    code: str | None  # the payer's error code; None for advisory rules the payer does not enforce
+    message: str
+    severity: Severity
+    check: Check
+
+    @property
+    def scope(self) -> str:
+        return self.check.scope
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: Rule
+    detail: str
+
+
+@dataclass
+class Evaluation:
+    violations: list[Violation] = field(default_factory=list)
+    skipped: set[str] = field(default_factory=set)  # rule ids not applied for want of data
+
+    @property
+    def first(self) -> Violation | None:
+        return next((v for v in self.violations if v.rule.code is not None), None)
+
+
+class RuleSet:
+    def __init__(self, spec: dict, readings: dict[str, str] | None = None):
+        self.record = spec.get("record", "record")
+        self.fields: dict[str, dict] = spec.get("fields", {})
+        self.codes: dict[str, str] = {str(k): v for k, v in spec.get("codes", {}).items()}
+        self.data_spec: dict[str, dict] = spec.get("data", {})
+        self.rules: list[Rule] = [self._rule(raw, readings or {}) for raw in spec["rules"]]
+
+    def _rule(self, raw: dict, readings: dict[str, str]) -> Rule:
+        raw = dict(raw)
+        for key, patch in raw.pop("readings", {}).items():
+            reading, option = key.split("=", 1)
+            if readings.get(reading) == option:
+                raw.update(patch)
+        code = str(raw["code"]) if raw.get("code") is not None else None
+        message = raw.get("message") or self.codes.get(code or "", raw["id"])
+        severity = Severity(raw.get("severity", "error"))
+        return Rule(raw["id"], code, message, severity, build_check(raw))
+
+    # --- the validator and the simulator ---------------------------------------------------
+    def evaluate(self, rec: dict, ctx: RuleContext, *, scopes=("record",), stop_at_first=False) -> Evaluation:
+        result = Evaluation()
+        for rule in self.rules:
+            if rule.scope not in scopes:
+                continue
+            try:
+                detail = rule.check.failure(rec, ctx)
+            except NeedsData:
+                result.skipped.add(rule.id)
+                continue
+            if detail is not None:
+                result.violations.append(Violation(rule, detail))
+                if stop_at_first and rule.code is not None:
+                    break
+        return result
+
+    def expected_code(self, rec: dict, ctx: RuleContext, scopes=("session", "record")) -> str | None:
+        """The error code a conforming payer returns for this record, or None for success."""
+        first = self.evaluate(rec, ctx, scopes=scopes, stop_at_first=True).first
+        return first.rule.code if first else None
+
+    def data_needed(self) -> list[str]:
+        return list(self.data_spec)
+
+    # --- the generators ---------------------------------------------------------------------
+    def fresh_value(self, name: str, ctx: RuleContext, rnd: random.Random) -> Any:
+        gen = self.fields.get(name, {}).get("generate")
+        if gen == "uuid":
+            return str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+        if isinstance(gen, dict) and "data" in gen:
+            table = ctx.table(gen["data"])
+            row = rnd.choice(list(table))
+            return row[gen["key"]] if "key" in gen else row
+        if isinstance(gen, dict) and "date" in gen:
+            return (ctx.today - timedelta(days=rnd.randint(0, int(gen.get("max_age_days", 30))))).strftime(gen["date"])
+        if isinstance(gen, dict) and "integer" in gen:
+            return rnd.randint(gen["integer"]["min"], gen["integer"]["max"])
+        if isinstance(gen, dict) and "money" in gen:
+            cents = rnd.randint(int(gen["money"]["min"] * 100), int(gen["money"]["max"] * 100))
+            return round(cents / 100, 2)
+        raise ValueError(f"field {name!r} has no generator")
+
+    def valid_record(self, ctx: RuleContext, rnd: random.Random, attempts: int = 30) -> dict | None:
+        """A record every rule accepts: fresh values, then each failing rule repairs it."""
+        ctx.fresh = lambda name: self.fresh_value(name, ctx, rnd)
+        rec = {name: self.fresh_value(name, ctx, rnd) for name in self.fields}
+        for _ in range(attempts):
+            first = self.evaluate(rec, ctx).violations
+            if not first:
+                return rec
+            repaired = first[0].rule.check.repair(rec, ctx, rnd)
+            if repaired is None:
+                return None
+            rec = repaired
+        return None
+
+    def broken_record(self, rec: dict, rule_id: str, ctx: RuleContext, rnd: random.Random) -> dict | None:
+        """The record changed so that it breaks `rule_id` (it may then break others too)."""
+        ctx.fresh = lambda name: self.fresh_value(name, ctx, rnd)
+        out = self.rule(rule_id).check.breaks(dict(rec), ctx, rnd)
+        if out is None:
+            return None
+        broken = self.evaluate(out, ctx, scopes=("record",))
+        return out if any(v.rule.id == rule_id for v in broken.violations) else None
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def breakable(self, scopes=("record",)) -> Iterator[Rule]:
+        return (r for r in self.rules if r.scope in scopes and r.code is not None)
+
+
+def load_ruleset(path: Path, readings: dict[str, str] | None = None) -> RuleSet:
+    with path.open(encoding="utf-8") as fh:
+        return RuleSet(yaml.safe_load(fh), readings)
+
+
+def load_reference_data(path: Path) -> dict[str, Any]:
+    """Target reference data (YAML or JSON): dates become `date` objects."""
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: reference data must be a mapping of names to values")
+    return data
+
+
+__all__ = ["RuleSet", "Rule", "Violation", "Evaluation", "load_ruleset", "load_reference_data", "MISSING", "date"]
