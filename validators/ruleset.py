@@ -5,6 +5,8 @@ oracle (which error code must a payer return for this record?), so the three can
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -131,6 +133,27 @@ class RuleSet:
             return None
         broken = self.evaluate(out, ctx, scopes=("record",))
         return out if any(v.rule.id == rule_id for v in broken.violations) else None
+
+    def with_changes(self, changes: list[tuple]) -> "RuleSet":
+        """A copy with rules dropped, recoded or moved: how a simulator's fault profile deviates."""
+        clone = copy.copy(self)
+        rules = list(self.rules)
+
+        def index(rule_id: str) -> int:
+            return next(i for i, r in enumerate(rules) if r.id == rule_id)
+
+        for op, rule_id, *arg in changes:
+            if op == "drop":
+                rules.pop(index(rule_id))
+            elif op == "recode":
+                rules[index(rule_id)] = dataclasses.replace(rules[index(rule_id)], code=arg[0])
+            elif op == "move_before":
+                rule = rules.pop(index(rule_id))
+                rules.insert(index(arg[0]), rule)
+            else:
+                raise ValueError(f"unknown rule change {op!r}")
+        clone.rules = rules
+        return clone
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:

@@ -1,1 +1,9 @@
+"""LTSS DDA Provider Upload API simulator: password-grant token endpoint and billing entry upload.
 
+Validation is the compiled `specs/ltss/rules.yaml`, the same rules `payercert validate` applies,
+so the simulator cannot drift from the spec bundle. Fault profiles are in `faults.py`.
+"""
+from .app import LtssSimulator, create
+from .faults import FAULTS
+
+__all__ = ["FAULTS", "create", "LtssSimulator"]

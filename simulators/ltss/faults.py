@@ -1,0 +1,39 @@
+"""LTSS fault profiles: each one breaks exactly one requirement of the catalogue."""
+from payercert.simulation import Fault
+
+FAULTS = (
+    Fault("skip-365-day-window", "LTSS-1200-4", "accepts service dates more than 365 days ago or in the future"),
+    Fault("skip-go-live-date", "LTSS-1200-3", "accepts service dates before the go-live date"),
+    Fault("rules-out-of-order", "LTSS-UP-7", "checks the service identifier (1700) before the service date (1200)"),
+    Fault("drop-tid-header", "LTSS-UP-4", "answers without the TID header"),
+    Fault("accept-duplicate-transaction", "LTSS-IDEM-1", "creates a second entry for a reused TransactionId"),
+    Fault("accept-fractional-units", "LTSS-1300-7", "accepts Units with decimals"),
+    Fault("accept-3-decimal-cost", "LTSS-1300-8", "accepts Cost with three decimal places"),
+    Fault("accept-expired-token", "LTSS-UP-2", "accepts a token after it expired"),
+    Fault("accept-units-and-cost", "LTSS-1300-4", "returns 200 when both Units and Cost are non-zero"),
+    Fault("wrong-code-unknown-client", "LTSS-1500-2", "answers 1600 instead of 1500 for an unknown client"),
+    Fault("error-body-without-code", "LTSS-UP-6", "400 body carries the message but no error code"),
+    Fault("accept-wrong-app-secret", "LTSS-AUTH-3", "issues a token for a wrong appSecret"),
+    Fault("no-500-on-wrong-content-type", "LTSS-UP-5", "processes an upload that is not application/json"),
+    Fault("accept-missing-token", "LTSS-UP-1", "accepts an upload with no Authorization header"),
+    Fault("ignore-caps", "LTSS-1800-1", "does not enforce the max rate and max units of a service"),
+    Fault("reject-reused-failed-id", "LTSS-IDEM-2", "refuses a TransactionId whose earlier request failed validation"),
+    Fault("no-staff-profile-accepted", "LTSS-1000-1", "accepts uploads from an SSO user without a staff profile"),
+    Fault("accept-wrong-password", "LTSS-AUTH-5", "issues a token for a wrong SSO password"),
+    Fault("token-type-not-bearer", "LTSS-AUTH-2", "answers token_type \"bearer-jwt\" instead of \"Bearer\""),
+    Fault("invalid-scope-issued", "LTSS-AUTH-4", "issues a token to a client whose scopes do not allow it"),
+)
+
+# Faults that are only a change of the rules: drop a rule, recode it, or move it earlier.
+RULE_CHANGES = {
+    "skip-365-day-window": [("drop", "LTSS-1200-4")],
+    "skip-go-live-date": [("drop", "LTSS-1200-3")],
+    "rules-out-of-order": [("move_before", "LTSS-1700-1", "LTSS-1200-1"), ("move_before", "LTSS-1700-2", "LTSS-1200-1")],
+    "accept-duplicate-transaction": [("drop", "LTSS-1400-1")],
+    "accept-fractional-units": [("drop", "LTSS-1300-7")],
+    "accept-3-decimal-cost": [("drop", "LTSS-1300-8")],
+    "accept-units-and-cost": [("drop", "LTSS-1300-4")],
+    "wrong-code-unknown-client": [("recode", "LTSS-1500-2", "1600")],
+    "ignore-caps": [("drop", "LTSS-1800-1"), ("drop", "LTSS-1900-1")],
+    "no-staff-profile-accepted": [("drop", "LTSS-1000-1")],
+}
