@@ -32,6 +32,7 @@ class SimulatorModule:
     feed: str
     faults: tuple[Fault, ...]
     create: Any = field(repr=False)
+    certify_options: dict[str, Any] = field(default_factory=dict)  # how `certify --target local` runs it
 
     def fault(self, name: str | None) -> Fault | None:
         if name is None:
@@ -48,4 +49,4 @@ def load_simulator(feed: str) -> SimulatorModule:
         module = importlib.import_module(f"payercert.simulators.{feed}")
     except ModuleNotFoundError:
         raise ConfigError(f"feed {feed!r} has no simulator") from None
-    return SimulatorModule(feed, tuple(module.FAULTS), module.create)
+    return SimulatorModule(feed, tuple(module.FAULTS), module.create, dict(getattr(module, "CERTIFY_OPTIONS", {})))

@@ -1,1 +1,1 @@
-
+"""Conformance suites, one folder per feed, one module per area of the payer's document."""

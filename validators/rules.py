@@ -180,24 +180,40 @@ class _DateCheck(Check):
 
 @primitive("not_before")
 class NotBefore(_DateCheck):
-    """The date may not precede a boundary date (e.g. a go-live date from target data)."""
+    """The date may not precede a boundary: a date from target data (`date: {data: go_live}`), or
+    one looked up for the record (`lookup: {field, in, attr}`, e.g. a client's pilot date)."""
 
-    def boundary(self, ctx) -> date:
-        value = _resolve(self.params["date"], ctx)
-        return value if isinstance(value, date) else date.fromisoformat(str(value))
+    def boundary(self, rec, ctx) -> date | None:
+        if "lookup" in self.params:
+            row = Condition({**self.params["lookup"], "equals": None}).entry(rec, ctx)
+            value = row.get(self.params["lookup"]["attr"]) if row else None
+        else:
+            value = _resolve(self.params["date"], ctx)
+        if value is None or isinstance(value, date):
+            return value
+        return date.fromisoformat(str(value))
 
     def failure(self, rec, ctx):
         day = self.value(rec)
-        if day is None:
+        limit = self.boundary(rec, ctx) if day is not None else None
+        if limit is None or day >= limit:
             return None
-        limit = self.boundary(ctx)
-        return f"{self.field} {day.isoformat()} is before {limit.isoformat()}" if day < limit else None
+        return f"{self.field} {day.isoformat()} is before {limit.isoformat()}"
 
     def breaks(self, rec, ctx, rnd):
-        return self.set(rec, self.boundary(ctx) - timedelta(days=rnd.randint(1, 30)))
+        if "lookup" in self.params:
+            spec = self.params["lookup"]
+            rows = [r for r in ctx.table(spec["in"]) if isinstance(r, dict) and r.get(spec["attr"])]
+            if not rows:
+                return None
+            rec = _with(rec, **{spec["field"]: rnd.choice(rows)["id"]})
+        limit = self.boundary(rec, ctx)
+        return None if limit is None else self.set(rec, limit - timedelta(days=rnd.randint(1, 30)))
 
     def repair(self, rec, ctx, rnd):
-        limit = self.boundary(ctx)
+        limit = self.boundary(rec, ctx)
+        if limit is None:
+            return None
         return self.set(rec, limit + timedelta(days=rnd.randint(0, max(0, (ctx.today - limit).days))))
 
 
@@ -266,7 +282,7 @@ class Condition:
     def entry(self, rec: dict, ctx: RuleContext) -> dict | None:
         table = ctx.table(self.table)
         key = rec.get(self.field)
-        return next((row for row in table if row.get("id") == key), None)
+        return next((row for row in table if isinstance(row, dict) and row.get("id") == key), None)
 
     def holds(self, rec: dict, ctx: RuleContext) -> bool:
         row = self.entry(rec, ctx)
@@ -391,8 +407,7 @@ class InData(Check):
 
     def values(self, ctx) -> set:
         table = ctx.table(self.params["table"])
-        key = self.params.get("key")
-        return {row[key] for row in table} if key else set(table)
+        return {row["id"] if isinstance(row, dict) else row for row in table}
 
     def failure(self, rec, ctx):
         if not present(rec, self.field):

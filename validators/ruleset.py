@@ -101,7 +101,7 @@ class RuleSet:
         if isinstance(gen, dict) and "data" in gen:
             table = ctx.table(gen["data"])
             row = rnd.choice(list(table))
-            return row[gen["key"]] if "key" in gen else row
+            return row["id"] if isinstance(row, dict) else row
         if isinstance(gen, dict) and "date" in gen:
             return (ctx.today - timedelta(days=rnd.randint(0, int(gen.get("max_age_days", 30))))).strftime(gen["date"])
         if isinstance(gen, dict) and "integer" in gen:

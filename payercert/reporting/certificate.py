@@ -402,9 +402,8 @@ def _pct(n: int, total: int) -> float:
 
 def _coverage_html(cov: dict) -> str:
     rows = []
-    for label, c in [*cov["levels"].items(), ("All", cov["all"])]:
-        if label != "All" and not c["total"]:
-            continue
+    levels = [(lvl, c) for lvl, c in cov["levels"].items() if c["total"]]
+    for label, c in levels + ([("All", cov["all"])] if len(levels) != 1 else []):
         t = c["total"]
         rows.append(
             f'<tr><td class="lvl">{_e(label)}</td>'
@@ -462,7 +461,6 @@ def _feed_html(feed: dict, generated: str) -> str:
     doc_line = " · ".join(_e(str(x)) for x in (doc.get("title"), f"version {doc['version']}" if doc.get("version") else None) if x)
     meta = [
         ("Target", feed["target"]), ("Environment", feed["environment"]), ("Suite", feed["suite"]),
-        ("Document", " — ".join(str(x) for x in (doc.get("title"), doc.get("version")) if x) or "—"),
         ("Document file", doc.get("doc") or "—"), ("Generated", _when(generated)),
         ("Started", _when(feed["started"])), ("Finished", _when(feed["finished"])),
     ]

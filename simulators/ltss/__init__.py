@@ -6,4 +6,7 @@ so the simulator cannot drift from the spec bundle. Fault profiles are in `fault
 from .app import LtssSimulator, create
 from .faults import FAULTS
 
-__all__ = ["FAULTS", "create", "LtssSimulator"]
+# certify --target local: short-lived tokens, so that expiry (LTSS-AUTH-6) is tested in seconds
+CERTIFY_OPTIONS = {"token_lifetime": 3}
+
+__all__ = ["FAULTS", "CERTIFY_OPTIONS", "create", "LtssSimulator"]

@@ -48,7 +48,9 @@ class SsoUser:
 def reference_data(today: date) -> dict[str, Any]:
     """Synthetic target data: the document keeps the real catalogue with DDA (NOTES.md 3.2)."""
     return {
-        "go_live": today - timedelta(days=200),
+        # go-live older than the 365-day window, so that window's edges can be seen; a client in
+        # its pilot phase has its own, recent start ("client's pilot date", Data Format)
+        "go_live": today - timedelta(days=400),
         "service_identifiers": [
             {"id": "PERSUP15", "basis": "unit", "max_units": 96, "text": "Personal supports, 15-minute units"},
             {"id": "DAYHAB", "basis": "unit", "max_units": 1, "text": "Day habilitation, daily unit"},
@@ -56,7 +58,7 @@ def reference_data(today: date) -> dict[str, Any]:
             {"id": "ENVMOD", "basis": "cost", "max_rate": 1500.00, "text": "Environmental modification"},
         ],
         # the document's own sample ids are known, so its samples can succeed unchanged
-        "clients": ["A1234567890", "B2345678901", "C3456789012"],
+        "clients": ["A1234567890", "B2345678901", {"id": "P4567890123", "pilot_date": today - timedelta(days=120)}],
         "provider_mas": ["A12345678", "B23456789"],
     }
 
@@ -173,7 +175,7 @@ class LtssSimulator:
             return JSONResponse({"Message": "An error has occurred."}, status_code=500)
         entry = _json_object(raw)
         tid = entry.get("TransactionId") if isinstance(entry, dict) else None
-        headers = {"TID": tid} if isinstance(tid, str) and tid and not self.broken("drop-tid-header") else {}
+        headers = {"TID": tid} if _header_safe(tid) and not self.broken("drop-tid-header") else {}
         user = self._bearer_user(request)
         if user is None:
             return Response(status_code=401, headers={**headers, "WWW-Authenticate": "Bearer"})
@@ -235,3 +237,8 @@ def _token_error(error: str, status: int, description: str | None = None) -> JSO
 
 def create(fault: str | None = None, **options: Any) -> LtssSimulator:
     return LtssSimulator(fault, **options)
+
+
+def _header_safe(value: Any) -> bool:
+    """Echo a TransactionId only when it can travel as a header value."""
+    return isinstance(value, str) and value.strip() == value and value != "" and value.isprintable()

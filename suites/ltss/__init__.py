@@ -1,1 +1,1 @@
-
+"""LTSS DDA Provider Upload API conformance suite (specs/ltss)."""

@@ -1,0 +1,246 @@
+"""The pytest plugin: turns a pytest session over `suites/` into a certify run.
+
+It stays inert unless the session runs suites (a path under the installed `suites/`, or
+`--payercert-target`), so the harness's own tests and anyone else's pytest are untouched.
+"""
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import payercert.suites
+
+from .errors import PayercertError
+from .feeds import load_feed
+from .redact import REDACTOR
+from .reporting import allure_results
+from .reporting.certificate import FeedRun, TestOutcome, build_certificate, write_certificate
+from .session import Run, RunOptions, TargetContext
+from .transport import TransportError
+
+RUN_KEY = pytest.StashKey[Run]()
+SUITES_ROOT = Path(payercert.suites.__path__[0]).resolve()
+MARKERS = {
+    "requirement(*ids)": "the catalogue requirements this test verifies",
+    "smoke": "fast, creates nothing at the payer",
+    "mutating": "creates data at the payer (refused on production unless allowed)",
+    "slow": "takes more than a few seconds",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("payercert", "payercert conformance run")
+    group.addoption("--payercert-target", default=None, help="target name ('local': bundled simulators)")
+    group.addoption("--payercert-config", default=None, help="path to payercert.toml")
+    group.addoption("--payercert-suite", default="full", choices=["smoke", "full"])
+    group.addoption("--payercert-fault", default=None, help="local simulator fault profile")
+    group.addoption("--payercert-reports", default="reports", help="folder for results and the certificate")
+    group.addoption("--payercert-history", default=None, help="history location (default: REPORTS/history)")
+    group.addoption("--payercert-allow-mutations", action="store_true", default=False)
+    group.addoption("--payercert-reading", action="append", default=[], help="ID=OPTION")
+    group.addoption("--payercert-examples", type=int, default=25, help="hypothesis examples per property")
+
+
+def _runs_suites(config: pytest.Config) -> bool:
+    if config.getoption("payercert_target"):
+        return True
+    for arg in config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        if path == SUITES_ROOT or SUITES_ROOT in path.parents:
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for marker, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{marker}: {text}")
+    if not _runs_suites(config):
+        return
+    reports = Path(config.getoption("payercert_reports"))
+    readings = dict(item.split("=", 1) for item in config.getoption("payercert_reading"))
+    options = RunOptions(
+        target=config.getoption("payercert_target") or "local",
+        config=Path(config.getoption("payercert_config")) if config.getoption("payercert_config") else None,
+        suite=config.getoption("payercert_suite"), fault=config.getoption("payercert_fault"),
+        reports=reports, history=Path(h) if (h := config.getoption("payercert_history")) else None,
+        allow_mutations=config.getoption("payercert_allow_mutations"),
+        production_confirmed=os.environ.get("PAYERCERT_CONFIRM_PRODUCTION"),
+        readings=readings, examples=config.getoption("payercert_examples"),
+    )
+    config.stash[RUN_KEY] = Run(options)
+    if not config.option.allure_report_dir:
+        config.option.allure_report_dir = str(reports / "allure-results")
+        config.option.clean_alluredir = True
+    settings.register_profile("payercert", max_examples=options.examples, deadline=None,
+                              derandomize=options.target == "local", database=None,
+                              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                                     HealthCheck.filter_too_much])
+    settings.load_profile("payercert")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if RUN_KEY in session.config.stash:
+        allure_results.install_redacting_writer(session.config.add_cleanup)
+
+
+def _feed_of(item: pytest.Item) -> str | None:
+    path = Path(str(item.path)).resolve()
+    if SUITES_ROOT in path.parents:
+        return path.relative_to(SUITES_ROOT).parts[0]
+    return None
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is None:
+        return
+    selected, deselected = [], []
+    for item in items:
+        feed_id = _feed_of(item)
+        if feed_id is None:
+            selected.append(item)
+            continue
+        feed = load_feed(feed_id)
+        ids = [rid for mark in item.iter_markers("requirement") for rid in mark.args]
+        unknown = [rid for rid in ids if rid not in feed.requirements]
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid} names unknown requirement(s) {', '.join(unknown)}")
+        if run.options.suite == "smoke" and item.get_closest_marker("smoke") is None:
+            deselected.append(item)
+            continue
+        for mark in allure_results.label_marks(feed, [feed.requirements[r] for r in ids], feed.spec["source"].get("url")):
+            item.add_marker(mark)
+        selected.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+    items[:] = selected
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    run = item.config.stash.get(RUN_KEY, None)
+    feed_id = _feed_of(item)
+    if run is None or feed_id is None or item.get_closest_marker("mutating") is None:
+        return
+    target = run.target(feed_id)
+    if not run.mutations_allowed(target):
+        run.guarded.append(item.nodeid)
+        pytest.skip(f"production guard: {target.name} is production and this test creates data "
+                    "(allow with --allow-mutations and confirm)")
+
+
+@pytest.fixture(scope="session")
+def _payercert_run(request: pytest.FixtureRequest) -> Run:
+    run = request.config.stash.get(RUN_KEY, None)
+    if run is None:
+        pytest.skip("not a payercert run (give --payercert-target or run a path under suites/)")
+    return run
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest, _payercert_run: Run) -> TargetContext:
+    """The target this test's feed runs against."""
+    feed_id = _feed_of(request.node)
+    if feed_id is None:
+        pytest.skip("the target fixture serves tests under suites/<feed>/")
+    try:
+        return _payercert_run.context(feed_id)
+    except PayercertError as exc:
+        pytest.exit(f"payercert: {exc}", returncode=exc.exit_code)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    run = item.config.stash.get(RUN_KEY, None)
+    if run is None or _feed_of(item) is None:
+        return
+    _redact_report(report)
+    status, message = _status(report, call)
+    requirements = tuple(rid for mark in item.iter_markers("requirement") for rid in mark.args)
+    target = run.targets.get(_feed_of(item))
+    waivers = target.waivers if target else {}
+    if status in ("failed", "broken") and requirements and all(r in waivers for r in requirements):
+        reason = "; ".join(f"{r}: {waivers[r]}" for r in requirements)
+        report.outcome, report.wasxfail = "skipped", f"WAIVED {reason}"
+        status, message = "waived", f"WAIVED ({reason}) — {message}"
+    if report.when == "call" or (report.when == "setup" and status != "passed"):
+        run.outcomes.append(TestOutcome(
+            nodeid=item.nodeid, title=_title(item), feed=_feed_of(item), requirements=requirements,
+            status=status, message=message, duration=report.duration,
+        ))
+
+
+def _status(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[str, str]:
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return "skipped", reason.removeprefix("Skipped: ")
+    if report.passed:
+        return "passed", ""
+    excinfo = call.excinfo
+    if excinfo is not None and isinstance(excinfo.value, TransportError):
+        return "broken", f"TransportError: {excinfo.value}"
+    if excinfo is not None and not isinstance(excinfo.value, AssertionError):
+        return "broken", REDACTOR.text(f"{excinfo.typename}: {str(excinfo.value).splitlines()[0] if str(excinfo.value) else ''}")
+    text = REDACTOR.text(str(excinfo.value) if excinfo else str(report.longrepr))
+    return "failed", text.strip().splitlines()[0] if text.strip() else "assertion failed"
+
+
+def _redact_report(report: pytest.TestReport) -> None:
+    """Failure text and captured output pass through redaction before anything prints them."""
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        report.longrepr = REDACTOR.text(str(report.longrepr))
+    report.sections = [(name, REDACTOR.text(text)) for name, text in report.sections]
+
+
+def _title(item: pytest.Item) -> str:
+    doc = getattr(item.function, "__doc__", None) if hasattr(item, "function") else None
+    return (doc.strip().splitlines()[0] if doc else item.name)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is None:
+        return
+    try:
+        _write_outputs(run)
+    finally:
+        run.close()
+
+
+def _write_outputs(run: Run) -> None:
+    reports = run.options.reports
+    finished = datetime.now(timezone.utc)
+    feed_runs = []
+    for feed_id, target in run.targets.items():
+        feed_runs.append(FeedRun(
+            feed=load_feed(feed_id), target=target.name, environment=target.environment,
+            suite=run.options.suite, started=run.started, finished=finished,
+            outcomes=[o for o in run.outcomes if o.feed == feed_id], waivers=target.waivers,
+            fault=run.options.fault if target.local else None,
+        ))
+    history = run.options.history or reports / "history"
+    history.mkdir(parents=True, exist_ok=True)
+    last_green_path = history / "last-green.json"
+    last_green = json.loads(last_green_path.read_text()) if last_green_path.is_file() else {}
+    certificate, last_green = build_certificate(feed_runs, last_green)
+    write_certificate(certificate, reports)
+    last_green_path.write_text(json.dumps(last_green, indent=2), encoding="utf-8")
+    allure_results.write_environment(reports / "allure-results", {
+        "payercert.target": run.options.target,
+        "payercert.suite": run.options.suite,
+        "payercert.fault": run.options.fault or "none",
+        **{f"feed.{t.feed}.environment": t.environment for t in run.targets.values()},
+        **{f"feed.{t.feed}.production": str(t.production).lower() for t in run.targets.values()},
+        "payercert.production_guard.skipped": str(len(run.guarded)),
+    })
+    (reports / "run.json").write_text(json.dumps({
+        "target": run.options.target, "suite": run.options.suite, "fault": run.options.fault,
+        "guarded": run.guarded, "history": str(history),
+    }, indent=2), encoding="utf-8")

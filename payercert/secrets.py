@@ -1,0 +1,54 @@
+"""Credentials: referenced as `env:NAME` or `prompt` in payercert.toml, held only in memory."""
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+
+from .errors import SecretMissing
+from .redact import REDACTOR
+
+
+class Secret:
+    """A value that prints as *** everywhere (repr, str, f-strings, tracebacks' locals)."""
+
+    __slots__ = ("_value", "name")
+
+    def __init__(self, value: str, name: str):
+        self._value = value
+        self.name = name
+        REDACTOR.add(value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Secret({self.name!r}, '***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+def resolve(reference: str, name: str, *, where: str) -> Secret:
+    """`env:NAME` reads the environment; `prompt` asks on the terminal without echo."""
+    if not isinstance(reference, str):
+        raise SecretMissing(f"{where}: {name} must be 'env:NAME' or 'prompt'")
+    if reference.startswith("env:"):
+        var = reference[4:]
+        value = os.environ.get(var)
+        if not value:
+            raise SecretMissing(f"{where}: {name} comes from the environment variable {var}, which is not set")
+        return Secret(value, name)
+    if reference == "prompt":
+        if not sys.stdin.isatty():
+            raise SecretMissing(f"{where}: {name} is 'prompt' but there is no terminal to ask on; use env:NAME")
+        value = getpass.getpass(f"{where} {name}: ")
+        if not value:
+            raise SecretMissing(f"{where}: no value given for {name}")
+        return Secret(value, name)
+    raise SecretMissing(f"{where}: {name} must be 'env:NAME' or 'prompt', never the value itself")

@@ -1,0 +1,191 @@
+"""One certify run: which target each feed runs against, the live simulators, and what happened.
+
+Suites see a target only through `TargetContext`: URLs, credentials, reference data, the
+readings the target chose, and one HTTP transport. They never reach into a simulator: the
+local target is tested exactly like a payer's sandbox.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import allure
+import pytest
+
+from .config import Target, build_target, load_config
+from .errors import ConfigError
+from .feeds import Feed, load_feed
+from .redact import REDACTOR
+from .reporting.certificate import TestOutcome
+from .secrets import Secret
+from .server import BackgroundServer
+from .simulation import load_simulator
+from .tls import LocalCA
+from .transport import Limits, Transport, curl_line, exchange_text
+
+
+@dataclass
+class RunOptions:
+    target: str = "local"
+    config: Path | None = None
+    suite: str = "full"
+    fault: str | None = None
+    reports: Path = Path("reports")
+    history: Path | None = None
+    allow_mutations: bool = False
+    production_confirmed: str | None = None
+    readings: dict[str, str] = field(default_factory=dict)
+    examples: int = 25
+
+
+class TargetContext:
+    """What a suite may know about the target it tests."""
+
+    def __init__(self, feed: Feed, target: Target, ca_hint: str | None = None):
+        self.feed = feed
+        self.target = target
+        self.ca_hint = ca_hint
+        verify: Any = target.ca_bundle if target.ca_bundle is not None else True
+        limits = Limits(read=min(target.timeout, 30.0), deadline=target.timeout)
+        self.transport = Transport(verify=verify, limits=limits, rate=target.rate_limit, recorder=self._record)
+        self.verify = verify
+        self.cache: dict[str, Any] = {}  # per-target state a suite keeps between tests (e.g. a token)
+
+    # --- identity ---------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    @property
+    def production(self) -> bool:
+        return self.target.production
+
+    def url(self, name: str) -> str:
+        try:
+            return self.target.urls[name]
+        except KeyError:
+            raise ConfigError(f"target {self.name} has no URL {name!r}") from None
+
+    def reading(self, reading_id: str) -> str:
+        chosen = self.target.readings.get(reading_id) or self.feed.readings[reading_id]["default"]
+        if chosen not in self.feed.readings[reading_id]["options"]:
+            raise ConfigError(f"target {self.name}: reading {reading_id} has no option {chosen!r}")
+        return chosen
+
+    def credential(self, name: str) -> str:
+        return self.target.credential(name)
+
+    # --- what a test may need, or skip for want of ---------------------------------------------
+    def require_data(self, *names: str) -> dict[str, Any]:
+        data = self.target.data or {}
+        missing = [n for n in names if n not in data]
+        if missing:
+            pytest.skip(f"target {self.name} has no reference data {', '.join(missing)} (add it under data)")
+        return data
+
+    def require_account(self, name: str) -> dict[str, str]:
+        account = self.target.account(name)
+        if account is None:
+            pytest.skip(f"target {self.name} has no '{name}' account configured (accounts.{name})")
+        return account
+
+    # --- HTTP --------------------------------------------------------------------------------
+    def request(self, method: str, url: str, **kwargs: Any):
+        return self.transport.request(method, url, **kwargs)
+
+    def _record(self, request, response, error) -> None:
+        status = f"{response.status_code}" if response is not None else "no response"
+        title = f"{request.method} {request.url.path} → {status}"
+        try:
+            allure.attach(exchange_text(request, response, error), name=title,
+                          attachment_type=allure.attachment_type.TEXT)
+            allure.attach(curl_line(request, self.ca_hint), name=f"curl: {title}",
+                          attachment_type=allure.attachment_type.TEXT)
+        except Exception:  # outside a test (fixtures at session scope) there is nowhere to attach
+            pass
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+class LocalTargets:
+    """The `local` target: each feed's simulator started on demand, over HTTPS with our CA."""
+
+    def __init__(self, fault: str | None):
+        self.fault = fault
+        self.ca = LocalCA()
+        self.servers: dict[str, BackgroundServer] = {}
+        self.simulators: dict[str, Any] = {}
+
+    def target(self, feed: Feed, readings: dict[str, str]) -> Target:
+        module = load_simulator(feed.id)
+        module.fault(self.fault)  # refuse an unknown fault name before anything starts
+        sim = module.create(self.fault, readings=readings, **module.certify_options)
+        server = BackgroundServer(sim.app, self.ca).start()
+        self.servers[feed.id], self.simulators[feed.id] = server, sim
+        local = sim.local_target(server.base_url)
+        for value in local.get("secrets", []):
+            REDACTOR.add(value)
+        creds = {k: Secret(v, k) if v in local.get("secrets", ()) else v for k, v in local["credentials"].items()}
+        return Target(
+            name="local", feed=feed.id, environment="simulator", production=False, urls=local["urls"],
+            credentials=creds, accounts=local.get("accounts", {}), data=local.get("data"),
+            ca_bundle=self.ca.client_context(), readings=readings, local=True,
+            options={"fault": self.fault, **local.get("options", {})},
+        )
+
+    def close(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+        self.ca.cleanup()
+
+
+class Run:
+    """State of one pytest session that runs suites."""
+
+    def __init__(self, options: RunOptions):
+        self.options = options
+        self.config = {} if options.target == "local" else load_config(options.config)
+        self.config_dir = (options.config or Path("payercert.toml")).resolve().parent
+        self.local = LocalTargets(options.fault) if options.target == "local" else None
+        self.contexts: dict[str, TargetContext] = {}
+        self.targets: dict[str, Target] = {}
+        self.outcomes: list[TestOutcome] = []
+        self.guarded: list[str] = []  # tests the production guard skipped
+        self.started = datetime.now(timezone.utc)
+
+    def target(self, feed_id: str) -> Target:
+        if feed_id not in self.targets:
+            feed = load_feed(feed_id)
+            if self.local is not None:
+                target = self.local.target(feed, {**self.options.readings})
+            else:
+                target = build_target(feed_id, self.options.target, self.config, self.config_dir)
+                target.readings.update(self.options.readings)
+            for rid, option in target.readings.items():
+                if rid not in feed.readings or option not in feed.readings[rid]["options"]:
+                    raise ConfigError(f"reading {rid}={option} is not one the {feed_id} spec documents")
+            self.targets[feed_id] = target
+        return self.targets[feed_id]
+
+    def context(self, feed_id: str) -> TargetContext:
+        if feed_id not in self.contexts:
+            target = self.target(feed_id)
+            ca_hint = str(self.local.ca.ca_path) if self.local else target.ca_bundle
+            self.contexts[feed_id] = TargetContext(load_feed(feed_id), target, ca_hint)
+        return self.contexts[feed_id]
+
+    def mutations_allowed(self, target: Target) -> bool:
+        if not target.production:
+            return True
+        if not self.options.allow_mutations:
+            return False
+        return self.options.production_confirmed in target.hosts
+
+    def close(self) -> None:
+        for ctx in self.contexts.values():
+            ctx.close()
+        if self.local is not None:
+            self.local.close()

@@ -1,0 +1,62 @@
+"""Upload Billing Entry: success, the TID header, content type, and the 400 body."""
+import random
+import uuid
+
+import pytest
+
+from payercert.suites.ltss.client import fresh_id
+
+requirement = pytest.mark.requirement
+
+
+def _entry(oracle, basis: str, seed: int) -> dict:
+    rnd = random.Random(seed)
+    for _ in range(50):
+        entry = oracle.valid(rnd)
+        if entry and next(s for s in oracle.data["service_identifiers"] if s["id"] == entry["ServiceIdentifier"])["basis"] == basis:
+            return fresh_id(entry)
+    pytest.skip(f"target data has no {basis}-based service identifier")
+
+
+@pytest.mark.mutating
+@requirement("LTSS-UP-3", "LTSS-UP-4")
+@pytest.mark.parametrize("basis", ["unit", "cost"])
+def test_valid_entry_is_accepted_with_tid(ltss, oracle, basis):
+    """A valid unit-based or cost-based entry gets 200 and its TransactionId back in TID"""
+    entry = _entry(oracle, basis, seed=7)
+    response = ltss.upload(entry)
+    assert response.status_code == 200, \
+        f"LTSS-UP-3: valid entry ({oracle.explain(entry)}) got {response.status_code}: {response.text[:200]}"
+    assert response.headers.get("TID") == entry["TransactionId"], \
+        f"LTSS-UP-4: TID header {response.headers.get('TID')!r}, expected {entry['TransactionId']!r}"
+
+
+@pytest.mark.smoke
+@requirement("LTSS-UP-4", "LTSS-UP-6")
+def test_invalid_entry_gets_400_with_code_and_tid(ltss, target):
+    """A deliberately invalid entry (no date) gets 400, its code, a message and the TID header"""
+    tid = str(uuid.uuid4())
+    response = ltss.upload({"TransactionId": tid, "ServiceIdentifier": "PAYERCERT-SMOKE", "Units": 1})
+    assert response.status_code == 400, f"LTSS-UP-6: expected 400, got {response.status_code}"
+    assert response.headers.get("TID") == tid, f"LTSS-UP-4: TID on 400 is {response.headers.get('TID')!r}, expected {tid!r}"
+    body = response.json()
+    assert ltss.error_code(response) == "1200", f"LTSS-UP-6: expected code 1200 (no ServiceDate), body {body}"
+    text_key = "ErrorCode" if target.reading("LTSS-R-ERROR-BODY") == "as-printed" else "Message"
+    assert isinstance(body.get(text_key), str) and body[text_key].strip(), f"LTSS-UP-6: no descriptive message in {body}"
+
+
+@requirement("LTSS-UP-4")
+def test_tid_echoed_on_401(ltss):
+    """The TID header is there on a 401 too"""
+    tid = str(uuid.uuid4())
+    response = ltss.upload({"TransactionId": tid}, authorization="Bearer invalid")
+    assert response.status_code == 401
+    assert response.headers.get("TID") == tid, f"LTSS-UP-4: TID on 401 is {response.headers.get('TID')!r}, expected {tid!r}"
+
+
+@requirement("LTSS-UP-5")
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_upload_that_is_not_json_gets_500(ltss, content_type):
+    """An upload with another content type gets HTTP 500, as the document says"""
+    response = ltss.upload(None, content_type=content_type, raw=b"TransactionId=" + str(uuid.uuid4()).encode())
+    assert response.status_code == 500, f"LTSS-UP-5: Content-Type {content_type} got {response.status_code}, expected 500"
