@@ -79,13 +79,15 @@ def certify(
     strict: List[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
     html: bool = typer.Option(True, "--html/--no-html", help="Render the Allure HTML report after the run."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show pytest's own output."),
+    examples: Optional[int] = typer.Option(None, help="Hypothesis examples per property (default 25)."),
 ) -> None:
     """Run the conformance suites of each feed against a target; write results and the certificate."""
     from .certify import CertifyRequest, run_certify
 
     request = CertifyRequest(feeds=feed, target=target, suite=suite.value, config=config, reports=reports,
                              allow_mutations=allow_mutations, fault=fault, history=history,
-                             readings=_readings(strict), html=html, verbose=verbose)
+                             readings=_readings(strict), html=html, verbose=verbose,
+                             examples=examples)
     raise typer.Exit(run_certify(request, out))
 
 

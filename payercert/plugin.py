@@ -43,7 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--payercert-history", default=None, help="history location (default: REPORTS/history)")
     group.addoption("--payercert-allow-mutations", action="store_true", default=False)
     group.addoption("--payercert-reading", action="append", default=[], help="ID=OPTION")
-    group.addoption("--payercert-examples", type=int, default=25, help="hypothesis examples per property")
+    group.addoption("--payercert-examples", type=int, default=int(os.environ.get("PAYERCERT_EXAMPLES", 25)),
+                    help="hypothesis examples per property (env PAYERCERT_EXAMPLES)")
 
 
 def _runs_suites(config: pytest.Config) -> bool:
@@ -73,7 +74,12 @@ def pytest_configure(config: pytest.Config) -> None:
         production_confirmed=os.environ.get("PAYERCERT_CONFIRM_PRODUCTION"),
         readings=readings, examples=config.getoption("payercert_examples"),
     )
-    config.stash[RUN_KEY] = Run(options)
+    run = Run(options)
+    prepared = next((p for p in config.pluginmanager.get_plugins() if getattr(p, "name", None) == "payercert-prepared"), None)
+    if prepared is not None:  # `payercert certify` resolved the targets (and any prompts) already
+        run.targets.update(prepared.targets)
+        options.production_confirmed = prepared.production_confirmed or options.production_confirmed
+    config.stash[RUN_KEY] = run
     if not config.option.allure_report_dir:
         config.option.allure_report_dir = str(reports / "allure-results")
         config.option.clean_alluredir = True

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import httpcore
 import httpx
 
 from .redact import REDACTOR
@@ -52,6 +53,67 @@ class RateLimiter:
             time.sleep(delay)
 
 
+class _Deadline(threading.local):
+    """When the exchange running on this thread must be over; None between exchanges."""
+    at: float | None = None
+
+    def cap(self, timeout: float | None, expired: type[Exception]) -> float | None:
+        if self.at is None:
+            return timeout
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise expired("deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket whose every wait (connect, TLS handshake, read, write) ends by the deadline, so a
+    server that drips a byte just inside the read timeout cannot stretch the exchange."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: _Deadline):
+        self._stream, self._deadline = stream, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._deadline.cap(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._deadline.cap(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        timeout = self._deadline.cap(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout), self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, backend: httpcore.NetworkBackend, deadline: _Deadline):
+        self._backend, self._deadline = backend, deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, **kwargs: Any) -> httpcore.NetworkStream:
+        timeout = self._deadline.cap(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_tcp(host, port, timeout, **kwargs), self._deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, **kwargs: Any) -> httpcore.NetworkStream:
+        timeout = self._deadline.cap(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout, **kwargs), self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _cap_socket_waits(transport: Any, deadline: _Deadline) -> None:
+    """httpx has no public hook for the socket layer; its httpcore pool takes a network backend."""
+    pool = getattr(transport, "_pool", None)
+    if pool is not None and hasattr(pool, "_network_backend"):
+        pool._network_backend = _DeadlineBackend(pool._network_backend, deadline)
+
+
 Recorder = Callable[["httpx.Request", "httpx.Response | None", str | None], None]
 
 
@@ -63,40 +125,57 @@ class Transport:
         self.recorder = recorder
         timeout = httpx.Timeout(self.limits.read, connect=self.limits.connect)
         self.client = httpx.Client(verify=verify, timeout=timeout, follow_redirects=False)
+        self._deadline = _Deadline()
+        for transport in (self.client._transport, *self.client._mounts.values()):
+            _cap_socket_waits(transport, self._deadline)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send one request; the response is read whole (within the deadline and size cap)."""
         request = self.client.build_request(method, url, **kwargs)
         self.rate.wait()
         started = time.monotonic()
+        self._deadline.at = started + self.limits.deadline
         try:
             response = self._exchange(request, started)
         except TransportError as exc:
             self._record(request, None, str(exc))
             raise
+        finally:
+            self._deadline.at = None
         self._record(request, response, None)
         return response
 
     def _exchange(self, request: httpx.Request, started: float) -> httpx.Response:
+        where, limits = _where(request), self.limits
+        too_big = f"{where}: response body exceeds {limits.max_body} bytes"
         try:
             response = self.client.send(request, stream=True)
+            try:
+                declared = response.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > limits.max_body:
+                    raise TransportError(f"{too_big} (Content-Length {declared})")
+                chunks, size = [], 0
+                for chunk in response.iter_raw():  # every socket wait is capped by the deadline
+                    size += len(chunk)
+                    if size > limits.max_body:
+                        raise TransportError(too_big)
+                    if time.monotonic() - started > limits.deadline:
+                        raise TransportError(f"{where}: response not complete within {limits.deadline:g}s")
+                    chunks.append(chunk)
+            finally:
+                response.close()
+            try:  # building the whole response decodes it (gzip, br...): a bad encoding fails here
+                whole = httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
+                                       request=request, extensions=response.extensions)
+            except httpx.DecodingError as exc:
+                encoding = response.headers.get("content-encoding", "?")
+                raise TransportError(f"{where}: response body cannot be decoded ({encoding}: {_first_line(exc)})") from None
+        except httpx.TimeoutException as exc:
+            if time.monotonic() - started >= limits.deadline:
+                raise TransportError(f"{where}: response not complete within {limits.deadline:g}s") from None
+            raise TransportError(describe(exc, request)) from None
         except httpx.HTTPError as exc:
             raise TransportError(describe(exc, request)) from None
-        try:
-            chunks, size = [], 0
-            for chunk in response.iter_raw():
-                size += len(chunk)
-                if size > self.limits.max_body:
-                    raise TransportError(f"{_where(request)}: response body exceeds {self.limits.max_body} bytes")
-                if time.monotonic() - started > self.limits.deadline:
-                    raise TransportError(f"{_where(request)}: response not complete within {self.limits.deadline:g}s")
-                chunks.append(chunk)
-        except httpx.HTTPError as exc:
-            raise TransportError(describe(exc, request)) from None
-        finally:
-            response.close()
-        whole = httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
-                               request=request, extensions=response.extensions)
         whole.elapsed_seconds = time.monotonic() - started  # type: ignore[attr-defined]
         return whole
 
@@ -116,19 +195,57 @@ class Transport:
 
 def describe(exc: httpx.HTTPError, request: httpx.Request) -> str:
     """One line that says what went wrong at which layer."""
-    cause = exc.__context__ or exc.__cause__
-    if isinstance(cause, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
-        reason = getattr(cause, "verify_message", None) or "certificate verify failed"
-        return f"{_where(request)}: TLS certificate not trusted ({reason})"
+    return f"{_where(request)}: {_reason(exc)}"
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    detail = _first_line(exc) or type(exc).__name__
+    tls = _cause(exc, ssl.SSLError)
+    if isinstance(tls, ssl.SSLCertVerificationError):
+        code, message = tls.verify_code, tls.verify_message or "certificate verify failed"
+        if code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
+            return "TLS certificate has expired"
+        if code == 9:  # X509_V_ERR_CERT_NOT_YET_VALID
+            return "TLS certificate is not yet valid"
+        if code in (62, 64):  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+            return f"TLS certificate not valid for this host ({message})"
+        return f"TLS certificate not trusted ({message})"
     if isinstance(exc, httpx.ConnectTimeout):
-        return f"{_where(request)}: no connection within the connect timeout"
+        return "no connection within the connect timeout"
     if isinstance(exc, httpx.ReadTimeout):
-        return f"{_where(request)}: no response within the read timeout"
+        return "no response within the read timeout"
+    if isinstance(exc, httpx.WriteTimeout):
+        return "request not accepted within the write timeout"
+    if tls is not None and isinstance(exc, httpx.ConnectError):
+        return f"TLS handshake failed ({_first_line(tls) or type(tls).__name__})"
     if isinstance(exc, httpx.ConnectError):
-        return f"{_where(request)}: cannot connect ({_first_line(exc)})"
-    if isinstance(exc, (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError)):
-        return f"{_where(request)}: connection broken ({_first_line(exc) or type(exc).__name__})"
-    return f"{_where(request)}: {type(exc).__name__} {_first_line(exc)}"
+        return f"cannot connect ({detail})"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        if detail.startswith("Server disconnected without sending a response"):
+            return "connection closed before the response was complete"
+        if detail.startswith("peer closed connection"):
+            return f"connection closed before the response was complete ({_clip(detail)})"
+        return f"not a valid HTTP response ({_clip(detail)})"
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
+        return f"connection broken ({detail})"
+    if isinstance(exc, httpx.DecodingError):
+        return f"response body cannot be decoded ({_clip(detail)})"
+    return f"{type(exc).__name__} {_clip(detail)}"
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first exception of `kind` along the chain of causes (httpx wraps httpcore wraps ssl)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return None
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _where(request: httpx.Request) -> str:

@@ -89,6 +89,8 @@ def _coercer(ruleset: RuleSet):
             number = float(cell)
         except ValueError:
             return cell
+        if number != number or number in (float("inf"), float("-inf")):
+            return cell  # nan and inf are not numbers a payer takes
         return int(number) if number.is_integer() and "." not in cell else number
 
     return coerce
@@ -98,6 +100,7 @@ def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet,
     ctx = RuleContext(today=payer_today(feed, opts.as_of), data=opts.data)
     syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
     known_fields = set(ruleset.fields)
+    unique_fields = {r.check.field for r in ruleset.rules if r.check.kind == "unique"}
     skipped: set[str] = set()
     for item in read_records(path, fmt, _coercer(ruleset)):
         if isinstance(item, ParseProblem):
@@ -105,7 +108,7 @@ def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet,
                                            Location(item.line, item.column)))
             continue
         report.records += 1
-        pointer = f"/{item.index}" if fmt == "json" else None
+        pointer = f"/{item.index}" if fmt == "json" and item.index is not None else None
         if not isinstance(item.data, dict):
             report.findings.append(Finding(syntax_req, Severity.ERROR, f"a {ruleset.record} must be a JSON object",
                                            "SYNTAX", Location(item.line, None, pointer)))
@@ -117,7 +120,7 @@ def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet,
         skipped |= result.skipped
         report.findings.extend(_findings(result.violations, item, pointer, opts.all_errors))
         for name, value in item.data.items():
-            if any(r.check.kind == "unique" and r.check.field == name for r in ruleset.rules):
+            if isinstance(value, (str, int, float)) and name in unique_fields:
                 ctx.seen.setdefault(name, set()).add(value)
     report.skipped_checks = [f"{rid} (needs target data: {', '.join(feed.requirements[rid].needs_data) or 'reference data'})"
                              if rid in feed.requirements else rid for rid in sorted(skipped)]

@@ -24,7 +24,7 @@ CHUNK = 1 << 16
 class Record:
     line: int
     data: Any
-    index: int  # position of the record in the file, from 0
+    index: int | None  # position in the file's array or lines, from 0; None for a lone JSON value
 
 
 @dataclass
@@ -45,7 +45,7 @@ def open_text(path: Path) -> TextIO:
     stream = gzip.GzipFile(fileobj=raw) if head == b"\x1f\x8b" else raw
     try:
         sample = stream.read(4096)
-    except OSError as exc:  # a corrupt gzip stream
+    except (OSError, EOFError) as exc:  # a corrupt or truncated gzip stream
         raw.close()
         raise UnusableInput(f"{path}: cannot be read ({exc})") from None
     if b"\x00" in sample:
@@ -70,6 +70,21 @@ def sniff_format(path: Path, first_chars: str) -> str:
     return "csv"
 
 
+def _not_json(token: str) -> Any:
+    raise ValueError(f"{token} is not a JSON value")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:20]} is out of range")
+    return value
+
+
+# Python's json accepts NaN, Infinity and numbers that overflow to inf: JSON does not.
+STRICT = {"parse_constant": _not_json, "parse_float": _finite}
+
+
 def read_records(path: Path, fmt: str, coerce: Callable[[str, str], Any] | None = None) -> Iterator[Item]:
     with open_text(path) as fh:
         try:
@@ -80,7 +95,9 @@ def read_records(path: Path, fmt: str, coerce: Callable[[str, str], Any] | None 
             else:
                 yield from _json(fh)
         except UnicodeDecodeError as exc:
-            raise UnusableInput(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            raise UnusableInput(f"{path}: not UTF-8 text ({exc.reason})") from None
+        except (EOFError, OSError) as exc:
+            raise UnusableInput(f"{path}: cannot be read to the end ({exc or type(exc).__name__})") from None
 
 
 def _ndjson(fh: TextIO) -> Iterator[Item]:
@@ -89,9 +106,12 @@ def _ndjson(fh: TextIO) -> Iterator[Item]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = json.loads(line, **STRICT)
         except json.JSONDecodeError as exc:
             yield ParseProblem(line_no, exc.colno, f"not JSON: {exc.msg}")
+            continue
+        except ValueError as exc:
+            yield ParseProblem(line_no, None, f"not JSON: {exc}")
             continue
         yield Record(line_no, data, index)
         index += 1
@@ -130,7 +150,7 @@ class _JsonStream:
         self.line = 1  # line number at self.pos
         self.col_base = 0  # buffer offset where the current line starts
         self.eof = False
-        self.decoder = json.JSONDecoder()
+        self.decoder = json.JSONDecoder(**STRICT)
 
     def fill(self) -> bool:
         if self.eof:
@@ -174,6 +194,8 @@ class _JsonStream:
                 if self.fill():
                     continue
                 raise self._located(exc) from None
+            except ValueError as exc:
+                raise _Problem(ParseProblem(self.line, self.column(), f"not JSON: {exc}")) from None
             if end == len(self.buf) and not self.eof and self.buf[self.pos] not in "{[\"":
                 # a number at the end of the buffer may continue in the next chunk
                 if self.fill():
@@ -206,7 +228,7 @@ def _json(fh: TextIO) -> Iterator[Item]:
         if first != "[":
             line = stream.line
             value = stream.decode()
-            yield Record(line, value, 0)
+            yield Record(line, value, None)
             trailing = stream.peek()
             if trailing:
                 yield ParseProblem(stream.line, stream.column(), "extra data after the JSON value")
@@ -241,7 +263,7 @@ def first_chars(path: Path, size: int = 2048) -> str:
         try:
             return fh.read(size)
         except UnicodeDecodeError as exc:
-            raise UnusableInput(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            raise UnusableInput(f"{path}: not UTF-8 text ({exc.reason})") from None
 
 
 __all__ = ["Record", "ParseProblem", "read_records", "sniff_format", "first_chars", "open_text"]

@@ -33,7 +33,7 @@ def as_table(reports: list[FileReport], console: Console) -> None:
     for report in reports:
         title = f"{report.path}  [dim]{report.feed or '?'} / {report.kind or '?'} · {report.records} record(s)[/dim]"
         if report.unusable:
-            console.print(f"[bold red]unusable[/bold red] {report.unusable}")
+            console.print(f"[bold red]unusable[/bold red] {report.unusable}", soft_wrap=True, highlight=False)
             continue
         if not report.findings:
             console.print(f"[green]✔[/green] {title}: no findings")

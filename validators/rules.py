@@ -392,6 +392,8 @@ class Unique(Check):
 
     def failure(self, rec, ctx):
         value = rec.get(self.field)
+        if not isinstance(value, (str, int, float)):
+            return None  # an id that is not a scalar fails its own type rule, not this one
         if present(rec, self.field) and value in ctx.seen.get(self.field, ()):
             return f"{self.field} {value!r} was already used"
         return None
@@ -412,7 +414,9 @@ class InData(Check):
     def failure(self, rec, ctx):
         if not present(rec, self.field):
             return None
-        return None if rec[self.field] in self.values(ctx) else f"{self.field} {rec[self.field]!r} is not known to the payer"
+        value = rec[self.field]
+        known = isinstance(value, (str, int, float)) and value in self.values(ctx)
+        return None if known else f"{self.field} {value!r} is not known to the payer"
 
     def breaks(self, rec, ctx, rnd):
         known = self.values(ctx)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -165,9 +166,15 @@ class RuleSet:
         return (r for r in self.rules if r.scope in scopes and r.code is not None)
 
 
-def load_ruleset(path: Path, readings: dict[str, str] | None = None) -> RuleSet:
+@functools.lru_cache(maxsize=64)
+def _spec(path: Path) -> dict:
     with path.open(encoding="utf-8") as fh:
-        return RuleSet(yaml.safe_load(fh), readings)
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def load_ruleset(path: Path, readings: dict[str, str] | None = None) -> RuleSet:
+    """Compiled rules; the YAML is parsed once per process (suites compile per test)."""
+    return RuleSet(copy.deepcopy(_spec(path)), readings)
 
 
 def load_reference_data(path: Path) -> dict[str, Any]:

@@ -7,6 +7,6 @@ from .app import LtssSimulator, create
 from .faults import FAULTS
 
 # certify --target local: short-lived tokens, so that expiry (LTSS-AUTH-6) is tested in seconds
-CERTIFY_OPTIONS = {"token_lifetime": 3}
+CERTIFY_OPTIONS = {"token_lifetime": 2}
 
 __all__ = ["FAULTS", "CERTIFY_OPTIONS", "create", "LtssSimulator"]

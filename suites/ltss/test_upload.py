@@ -5,8 +5,10 @@ import uuid
 import pytest
 
 from payercert.suites.ltss.client import fresh_id
+from payercert.suites.ltss.oracle import default_rules
 
 requirement = pytest.mark.requirement
+CODES = set(default_rules().codes)
 
 
 def _entry(oracle, basis: str, seed: int) -> dict:
@@ -19,28 +21,50 @@ def _entry(oracle, basis: str, seed: int) -> dict:
 
 
 @pytest.mark.mutating
-@requirement("LTSS-UP-3", "LTSS-UP-4")
+@requirement("LTSS-UP-3")
 @pytest.mark.parametrize("basis", ["unit", "cost"])
-def test_valid_entry_is_accepted_with_tid(ltss, oracle, basis):
-    """A valid unit-based or cost-based entry gets 200 and its TransactionId back in TID"""
+def test_valid_entry_is_accepted(ltss, oracle, basis):
+    """A valid unit-based or cost-based entry gets 200"""
     entry = _entry(oracle, basis, seed=7)
     response = ltss.upload(entry)
     assert response.status_code == 200, \
         f"LTSS-UP-3: valid entry ({oracle.explain(entry)}) got {response.status_code}: {response.text[:200]}"
+
+
+@pytest.mark.mutating
+@requirement("LTSS-UP-4")
+def test_tid_echoed_on_200(ltss, oracle):
+    """An accepted entry's TransactionId comes back in the TID header"""
+    entry = _entry(oracle, "unit", seed=8)
+    response = ltss.upload(entry)
+    assert response.status_code == 200, f"valid entry refused: {response.status_code} {response.text[:200]}"
     assert response.headers.get("TID") == entry["TransactionId"], \
         f"LTSS-UP-4: TID header {response.headers.get('TID')!r}, expected {entry['TransactionId']!r}"
 
 
+SMOKE_ENTRY = {"ServiceIdentifier": "PAYERCERT-SMOKE", "Units": 1}  # no ServiceDate: refused, never stored
+
+
 @pytest.mark.smoke
-@requirement("LTSS-UP-4", "LTSS-UP-6")
-def test_invalid_entry_gets_400_with_code_and_tid(ltss, target):
-    """A deliberately invalid entry (no date) gets 400, its code, a message and the TID header"""
+@requirement("LTSS-UP-4")
+def test_tid_echoed_on_400(ltss):
+    """A deliberately invalid entry gets 400 with its TransactionId in TID"""
     tid = str(uuid.uuid4())
-    response = ltss.upload({"TransactionId": tid, "ServiceIdentifier": "PAYERCERT-SMOKE", "Units": 1})
-    assert response.status_code == 400, f"LTSS-UP-6: expected 400, got {response.status_code}"
+    response = ltss.upload({"TransactionId": tid, **SMOKE_ENTRY})
+    assert response.status_code == 400, f"an entry without ServiceDate got {response.status_code}, expected 400"
     assert response.headers.get("TID") == tid, f"LTSS-UP-4: TID on 400 is {response.headers.get('TID')!r}, expected {tid!r}"
-    body = response.json()
-    assert ltss.error_code(response) == "1200", f"LTSS-UP-6: expected code 1200 (no ServiceDate), body {body}"
+
+
+@pytest.mark.smoke
+@requirement("LTSS-UP-6")
+def test_400_body_has_code_and_message(ltss, target):
+    """A 400 body is JSON with one of the document's error codes and a descriptive message"""
+    response = ltss.upload({"TransactionId": str(uuid.uuid4()), **SMOKE_ENTRY})
+    assert response.status_code == 400, f"an entry without ServiceDate got {response.status_code}, expected 400"
+    body = response.json() if response.headers.get("content-type", "").startswith("application/json") else None
+    assert isinstance(body, dict), f"LTSS-UP-6: 400 body is not a JSON object: {response.text[:200]!r}"
+    code = ltss.error_code(response)
+    assert code in CODES, f"LTSS-UP-6: no error code of the document in {body} (reading {target.reading('LTSS-R-ERROR-BODY')})"
     text_key = "ErrorCode" if target.reading("LTSS-R-ERROR-BODY") == "as-printed" else "Message"
     assert isinstance(body.get(text_key), str) and body[text_key].strip(), f"LTSS-UP-6: no descriptive message in {body}"
 

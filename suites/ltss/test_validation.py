@@ -37,7 +37,7 @@ def assert_answer(ltss, oracle, entry, response, requirement_id):
 def test_rule_gets_its_code(ltss, oracle, rule_id):
     """An entry that breaks one rule gets that rule's code"""
 
-    @settings(max_examples=4)
+    @settings(max_examples=max(2, settings().max_examples // 6))
     @given(st.randoms(use_true_random=False))
     def check(rnd):
         entry = oracle.valid(rnd)
@@ -60,7 +60,7 @@ def test_first_failing_rule_wins(ltss, oracle, first, second):
     if not feasible:
         pytest.skip(f"no entry can fail {first} and {second} together with this target's data")
 
-    @settings(max_examples=3, suppress_health_check=[HealthCheck.filter_too_much])
+    @settings(max_examples=max(2, settings().max_examples // 8), suppress_health_check=[HealthCheck.filter_too_much])
     @given(st.sampled_from(feasible), st.randoms(use_true_random=False))
     def check(pair, rnd):
         entry = oracle.with_defects(list(pair), rnd)

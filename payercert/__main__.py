@@ -1,0 +1,3 @@
+from payercert.cli import main
+
+main()

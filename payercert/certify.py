@@ -1,0 +1,193 @@
+"""`payercert certify`: resolve targets, guard production, run the suites, show the verdict."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.prompt import Prompt
+from rich.table import Table
+
+from .config import build_target, load_config
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ConfigError, ProductionRefused
+from .feeds import implemented_feeds, load_feed
+from .redact import REDACTOR
+from .reporting.certificate import verdict_ok
+from .simulation import load_simulator
+
+
+@dataclass
+class CertifyRequest:
+    feeds: list[str] = field(default_factory=list)
+    target: str = "local"
+    suite: str = "full"
+    config: Path | None = None
+    reports: Path = Path("reports")
+    allow_mutations: bool = False
+    fault: str | None = None
+    history: Path | None = None
+    readings: dict[str, str] = field(default_factory=dict)
+    html: bool = True
+    verbose: bool = False
+    examples: int | None = None
+
+
+class Prepared:
+    """Handed to the pytest plugin: targets already resolved here, where prompts can be answered."""
+
+    name = "payercert-prepared"
+
+    def __init__(self, targets: dict[str, Any], production_confirmed: str | None):
+        self.targets = targets
+        self.production_confirmed = production_confirmed
+
+
+def run_certify(request: CertifyRequest, console: Console) -> int:
+    feeds = _feeds(request)
+    prepared = _prepare(request, feeds, console)
+    _fresh_results(request.reports)
+    code = _run_pytest(request, feeds, prepared, console)
+    certificate_path = request.reports / "certificate.json"
+    if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or not certificate_path.is_file():
+        console.print(f"[bold red]error:[/bold red] the suites could not run (pytest exit code {int(code)}); "
+                      "rerun with -v for details")
+        return EXIT_USAGE
+    certificate = json.loads(certificate_path.read_text(encoding="utf-8"))
+    _summary(certificate, request.reports, console)
+    if request.html:
+        from .reporting.render import render_html_report
+
+        render_html_report(request.reports, request.history, console)
+    return EXIT_OK if verdict_ok(certificate) else EXIT_FINDINGS
+
+
+def _feeds(request: CertifyRequest) -> list[str]:
+    feeds = request.feeds or implemented_feeds()
+    for feed_id in feeds:
+        if not load_feed(feed_id).implemented:
+            raise ConfigError(f"feed {feed_id} has a spec bundle but no suites and simulator yet")
+    if not feeds:
+        raise ConfigError("no feed is implemented")
+    if request.fault:
+        if request.target != "local":
+            raise ConfigError("--fault runs the local simulator: use it with --target local")
+        if len(feeds) != 1:
+            raise ConfigError("--fault belongs to one simulator: name that feed with --feed")
+        load_simulator(feeds[0]).fault(request.fault)
+    return feeds
+
+
+def _prepare(request: CertifyRequest, feeds: list[str], console: Console) -> Prepared:
+    if request.target == "local":
+        return Prepared({}, None)
+    config = load_config(request.config)
+    config_dir = (request.config or Path("payercert.toml")).resolve().parent
+    targets = {feed_id: build_target(feed_id, request.target, config, config_dir) for feed_id in feeds}
+    confirmed = None
+    production = [t for t in targets.values() if t.production]
+    if production and request.allow_mutations:
+        hosts = sorted(set().union(*(t.hosts for t in production)))
+        confirmed = _confirm_production(hosts, console)
+    return Prepared(targets, confirmed)
+
+
+def _confirm_production(hosts: list[str], console: Console) -> str:
+    """Writing to production needs the host typed back (or PAYERCERT_CONFIRM_PRODUCTION=<host>)."""
+    given = os.environ.get("PAYERCERT_CONFIRM_PRODUCTION")
+    if given:
+        if given not in hosts:
+            raise ProductionRefused(f"PAYERCERT_CONFIRM_PRODUCTION={given} does not name the production host "
+                                    f"({', '.join(hosts)})")
+        return given
+    if not sys.stdin.isatty():
+        raise ProductionRefused("--allow-mutations on production needs confirmation: set "
+                                f"PAYERCERT_CONFIRM_PRODUCTION={hosts[0]} when not running interactively")
+    console.print(f"[bold red]This run will CREATE DATA in production[/bold red] ({', '.join(hosts)}).")
+    typed = Prompt.ask("Type the production host name to confirm", console=console)
+    if typed.strip() not in hosts:
+        raise ProductionRefused("production host not confirmed: nothing was run")
+    return typed.strip()
+
+
+def _fresh_results(reports: Path) -> None:
+    """Two runs never mix: the raw results of the previous run go (the history stays)."""
+    for name in ("allure-results", "allure-report"):
+        shutil.rmtree(reports / name, ignore_errors=True)
+    reports.mkdir(parents=True, exist_ok=True)
+
+
+def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, console: Console) -> int:
+    args = [str(load_feed(f).suites_dir) for f in feeds]
+    args += ["--payercert-target", request.target, "--payercert-suite", request.suite,
+             "--payercert-reports", str(request.reports), "-p", "no:cacheprovider",
+             "--import-mode=importlib", "--rootdir", str(load_feed(feeds[0]).suites_dir.parent)]
+    if request.config:
+        args += ["--payercert-config", str(request.config)]
+    if request.fault:
+        args += ["--payercert-fault", request.fault]
+    if request.history:
+        args += ["--payercert-history", str(request.history)]
+    if request.allow_mutations:
+        args.append("--payercert-allow-mutations")
+    if request.examples:
+        args += ["--payercert-examples", str(request.examples)]
+    for reading, option in request.readings.items():
+        args += ["--payercert-reading", f"{reading}={option}"]
+    plugins: list[Any] = [prepared]
+    if request.verbose:
+        args.append("-v")
+        return pytest.main(args, plugins=plugins)
+    args += ["-p", "no:terminal", "-p", "no:warnings"]
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        plugins.append(_ProgressPlugin(progress, " ".join(feeds), request.target))
+        return pytest.main(args, plugins=plugins)
+
+
+class _ProgressPlugin:
+    def __init__(self, progress: Progress, feeds: str, target: str):
+        self.progress = progress
+        self.task = progress.add_task(f"certify {feeds} on {target}", total=None)
+        self.failed = 0
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.progress.update(self.task, total=len(session.items))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed:
+            self.failed += 1
+            name = report.nodeid.split("::", 1)[-1]
+            self.progress.console.print(f"  [red]✘[/red] {REDACTOR.text(name)}")
+        if report.when == "teardown":
+            self.progress.advance(self.task)
+
+
+def _summary(certificate: dict, reports: Path, console: Console) -> None:
+    table = Table(title="payercert certification", title_justify="left")
+    for column in ("feed", "target", "suite", "verdict", "MUST verified", "failed", "skipped"):
+        table.add_column(column)
+    for feed in certificate["feeds"]:
+        rows = feed["requirements"]
+        must = feed["coverage"]["levels"]["MUST"]
+        colour = "green" if feed["verdict"] in ("CERTIFIED", "SMOKE PASSED") else "red"
+        table.add_row(feed["feed"], feed["target"], feed["suite"], f"[{colour}]{feed['verdict']}[/{colour}]",
+                      f"{must['verified']}/{must['total']}",
+                      str(sum(1 for r in rows if r["status"] in ("failed", "error"))),
+                      str(sum(1 for r in rows if r["status"] == "skipped")))
+    console.print(table)
+    for feed in certificate["feeds"]:
+        for reason in feed.get("reasons", [])[:20]:
+            console.print(f"  [red]•[/red] {feed['feed']}: {REDACTOR.text(reason)}", highlight=False)
+    run = json.loads((reports / "run.json").read_text()) if (reports / "run.json").is_file() else {}
+    if run.get("guarded"):
+        console.print(f"[yellow]production guard skipped {len(run['guarded'])} mutating test(s):[/yellow]")
+        for nodeid in run["guarded"]:
+            console.print(f"  - {nodeid}")
+    console.print(f"certificate: {reports / 'certificate.html'}")
