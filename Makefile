@@ -1,0 +1,28 @@
+# The two commands of the README. Both set up .venv from the project's own files first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: certify test setup bench clean
+
+$(BIN)/payercert: pyproject.toml setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/payercert
+
+setup: $(BIN)/payercert
+
+# Certify every implemented feed against its local simulator and render the HTML report.
+certify: setup
+	$(BIN)/payercert certify --target local --reports reports
+
+# The harness's own tests (what CI runs).
+test: setup
+	$(BIN)/python -m pytest tests
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) reports/allure-results reports/allure-report reports/certificate.* reports/history

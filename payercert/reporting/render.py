@@ -1,0 +1,44 @@
+"""`payercert report` (and the end of `certify`): the Allure HTML report and the certificate HTML.
+
+A missing Node.js never loses anything: the raw results and the certificate are already on
+disk; the user is told in one line how to get the HTML report.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.console import Console
+
+from payercert.errors import EXIT_OK, EXIT_USAGE, PayercertError
+
+from .allure_html import ReportRenderError, ReportToolMissing, render
+from .allure_results import CATEGORIES
+from .certificate import write_certificate
+
+
+def render_html_report(reports: Path, history: Path | None, console: Console) -> bool:
+    """Render the Allure report; say so plainly when it cannot be. True when it was rendered."""
+    results = reports / "allure-results"
+    history_dir = history or reports / "history"
+    history_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        report = render([results], reports / "allure-report", name="payercert certification",
+                        history_path=history_dir / "allure-history.jsonl", categories=CATEGORIES)
+    except ReportToolMissing as exc:
+        console.print(f"[yellow]HTML report not rendered:[/yellow] {exc}", highlight=False)
+        return False
+    except ReportRenderError as exc:
+        console.print(f"[yellow]HTML report not rendered:[/yellow] {exc}", highlight=False)
+        return False
+    console.print(f"report: {report.index}")
+    return True
+
+
+def render_reports(reports: Path, history: Path | None, console: Console) -> int:
+    certificate = reports / "certificate.json"
+    if not (reports / "allure-results").is_dir() or not certificate.is_file():
+        raise PayercertError(f"{reports} holds no certify run: run `payercert certify --reports {reports}` first")
+    write_certificate(json.loads(certificate.read_text(encoding="utf-8")), reports)
+    console.print(f"certificate: {reports / 'certificate.html'}")
+    return EXIT_OK if render_html_report(reports, history, console) else EXIT_USAGE

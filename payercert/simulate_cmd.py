@@ -1,0 +1,45 @@
+"""`payercert simulate FEED`: a local sandbox for client developers, and the fault catalogue."""
+from __future__ import annotations
+
+import json
+import threading
+
+from rich.console import Console
+
+from .feeds import load_feed
+from .server import BackgroundServer
+from .simulation import load_simulator
+from .tls import LocalCA
+
+
+def run_simulate(feed: str, *, port: int, fault: str | None, list_faults: bool, console: Console) -> int:
+    load_feed(feed)
+    module = load_simulator(feed)
+    if list_faults:
+        for item in module.faults:
+            print(f"{item.name}\t{item.breaks}\t{item.text}")
+        return 0
+    module.fault(fault)
+    simulator = module.create(fault)
+    ca = LocalCA()
+    server = BackgroundServer(simulator.app, ca, port=port).start()
+    local = simulator.local_target(server.base_url)
+    console.print(f"[bold]{load_feed(feed).title}[/bold] simulator" + (f" with fault [red]{fault}[/red]" if fault else ""))
+    for name, url in local["urls"].items():
+        console.print(f"  {name:<12} {url}")
+    console.print(f"  CA bundle    {ca.ca_path}   (curl --cacert, or SSL_CERT_FILE)")
+    console.print("  demo credentials (throwaway, valid for this run only):")
+    for name, value in local["credentials"].items():
+        console.print(f"    {name:<12} {value}")
+    for account, values in local.get("accounts", {}).items():
+        console.print(f"    {account}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
+    console.print("  reference data: " + json.dumps(local.get("data", {}), default=str)[:400])
+    console.print("Ctrl-C to stop.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        ca.cleanup()
+    return 0
