@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PayercertError
+from .redact import REDACTOR
 
 app = typer.Typer(
     help="Conformance and validation harness for healthcare payer feeds.",
@@ -139,7 +140,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False)
     except PayercertError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/bold red] {REDACTOR.text(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -153,9 +154,9 @@ def main() -> None:
         from typer._click.exceptions import ClickException  # typer vendors its own click
 
         if isinstance(exc, ClickException):
-            err.print(f"[bold red]error:[/bold red] {exc.format_message()}", highlight=False)
+            err.print(f"[bold red]error:[/bold red] {exc.format_message()}", highlight=False, soft_wrap=True)
             sys.exit(EXIT_USAGE)
-        err.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {exc}", highlight=False)
+        err.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {REDACTOR.text(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 

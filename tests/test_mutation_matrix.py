@@ -11,6 +11,7 @@ from payercert.simulation import load_simulator
 
 from certify_runs import certify
 
+pytestmark = pytest.mark.timeout(1500)  # one fixture runs the whole matrix
 EXAMPLES = "6"  # fewer hypothesis examples than a real run: every fault must still be caught
 CASES = [(feed, fault.name) for feed in implemented_feeds() for fault in load_simulator(feed).faults]
 

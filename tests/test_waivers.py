@@ -1,0 +1,40 @@
+"""A waived failure shows as WAIVED with its reason and does not fail the verdict."""
+import json
+import os
+import subprocess
+import sys
+
+from local_payer import SUITES, ltss_payer, write_target
+
+REASON = "Sandbox drops the TID header; accepted by the payer in ticket 4711"
+
+
+def _run(folder, config, env):
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", str(SUITES / "test_upload.py"), "--payercert-target", "sandbox",
+         "--payercert-config", str(config), "--payercert-reports", str(folder / "reports"), "-p", "no:cacheprovider", "-q"],
+        capture_output=True, text=True, timeout=300, cwd=folder, env={**os.environ, **env})
+
+
+def _requirement(folder, rid):
+    cert = json.loads((folder / "reports" / "certificate.json").read_text())
+    return next(r for r in cert["feeds"][0]["requirements"] if r["id"] == rid)
+
+
+def test_waived_failure_does_not_fail(tmp_path):
+    with ltss_payer("drop-tid-header") as (_, ca, local):
+        config, env = write_target(tmp_path, local, ca, waivers={"LTSS-UP-4": REASON})
+        done = _run(tmp_path, config, env)
+    assert done.returncode == 0, done.stdout[-2000:]
+    up4 = _requirement(tmp_path, "LTSS-UP-4")
+    assert up4["status"] == "waived" and REASON in up4["message"]
+    assert REASON in (tmp_path / "reports" / "certificate.html").read_text()
+    assert _requirement(tmp_path, "LTSS-UP-3")["status"] == "passed"
+
+
+def test_without_the_waiver_the_same_run_fails(tmp_path):
+    with ltss_payer("drop-tid-header") as (_, ca, local):
+        config, env = write_target(tmp_path, local, ca)
+        done = _run(tmp_path, config, env)
+    assert done.returncode == 1
+    assert _requirement(tmp_path, "LTSS-UP-4")["status"] == "failed"
