@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 import payercert.suites
 
@@ -83,7 +83,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.option.allure_report_dir:
         config.option.allure_report_dir = str(reports / "allure-results")
         config.option.clean_alluredir = True
+    # No shrinking: against a live target every shrink step is a request, and the first
+    # counterexample (attached with its exchange) is what a QA engineer acts on.
     settings.register_profile("payercert", max_examples=options.examples, deadline=None,
+                              phases=[Phase.explicit, Phase.reuse, Phase.generate], print_blob=False,
                               derandomize=options.target == "local", database=None,
                               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                                      HealthCheck.filter_too_much])

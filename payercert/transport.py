@@ -3,7 +3,9 @@ deadline and a body-size cap per exchange, and a recorder that attaches every ex
 report, redacted, with a curl line to reproduce it.
 
 A misbehaving server (silence, a one-byte-a-second drip, a reset, a huge body, a certificate
-that is not trusted) ends the exchange with a `TransportError`: one line, never a hang.
+that is not trusted or has expired, bytes that are not HTTP) ends the exchange with a
+`TransportError`: one line, never a hang. The deadline holds however the bytes trickle in: every
+socket wait (connect, TLS handshake, read, write) is capped by the time the exchange has left.
 """
 from __future__ import annotations
 
@@ -148,6 +150,7 @@ class Transport:
     def _exchange(self, request: httpx.Request, started: float) -> httpx.Response:
         where, limits = _where(request), self.limits
         too_big = f"{where}: response body exceeds {limits.max_body} bytes"
+        too_late = f"{where}: response not complete within {limits.deadline:g}s"
         try:
             response = self.client.send(request, stream=True)
             try:
@@ -160,7 +163,7 @@ class Transport:
                     if size > limits.max_body:
                         raise TransportError(too_big)
                     if time.monotonic() - started > limits.deadline:
-                        raise TransportError(f"{where}: response not complete within {limits.deadline:g}s")
+                        raise TransportError(too_late)
                     chunks.append(chunk)
             finally:
                 response.close()
@@ -171,9 +174,8 @@ class Transport:
                 encoding = response.headers.get("content-encoding", "?")
                 raise TransportError(f"{where}: response body cannot be decoded ({encoding}: {_first_line(exc)})") from None
         except httpx.TimeoutException as exc:
-            if time.monotonic() - started >= limits.deadline:
-                raise TransportError(f"{where}: response not complete within {limits.deadline:g}s") from None
-            raise TransportError(describe(exc, request)) from None
+            overdue = time.monotonic() - started >= limits.deadline  # the deadline cut a socket wait short
+            raise TransportError(too_late if overdue else describe(exc, request)) from None
         except httpx.HTTPError as exc:
             raise TransportError(describe(exc, request)) from None
         whole.elapsed_seconds = time.monotonic() - started  # type: ignore[attr-defined]
@@ -221,10 +223,9 @@ def _reason(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect ({detail})"
     if isinstance(exc, httpx.RemoteProtocolError):
-        if detail.startswith("Server disconnected without sending a response"):
-            return "connection closed before the response was complete"
-        if detail.startswith("peer closed connection"):
-            return f"connection closed before the response was complete ({_clip(detail)})"
+        if detail.startswith(("Server disconnected", "peer closed connection")):
+            counts = detail.partition("(")[2].rstrip(")")  # "received 5 bytes, expected 10"
+            return "connection closed before the response was complete" + (f" ({counts})" if counts else "")
         return f"not a valid HTTP response ({_clip(detail)})"
     if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
         return f"connection broken ({detail})"
@@ -249,7 +250,7 @@ def _clip(text: str, limit: int = 160) -> str:
 
 
 def _where(request: httpx.Request) -> str:
-    return f"{request.method} {request.url.copy_with(query=None)}"
+    return f"{request.method} {REDACTOR.text(str(request.url.copy_with(query=None)))}"
 
 
 def _first_line(exc: BaseException) -> str:

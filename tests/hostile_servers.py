@@ -148,6 +148,11 @@ def _mid_headers(server: HostileServer, conn: socket.socket) -> None:
     conn.shutdown(socket.SHUT_WR)
 
 
+def _mid_body(server: HostileServer, conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nhalf.")
+    conn.shutdown(socket.SHUT_WR)
+
+
 def _garbage(server: HostileServer, conn: socket.socket) -> None:
     conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n\x00\xff\xfe garbage\nmore garbage\r\n\r\n")
     conn.shutdown(socket.SHUT_WR)
@@ -194,6 +199,10 @@ def answers_ok(tls: ssl.SSLContext | None = None) -> HostileServer:
 
 def closes_mid_headers() -> HostileServer:
     return HostileServer(_mid_headers)
+
+
+def closes_mid_body() -> HostileServer:
+    return HostileServer(_mid_body)
 
 
 def answers_garbage() -> HostileServer:

@@ -3,7 +3,7 @@ from payercert.simulation import Fault
 
 FAULTS = (
     Fault("skip-365-day-window", "LTSS-1200-4", "accepts service dates more than 365 days ago or in the future"),
-    Fault("skip-go-live-date", "LTSS-1200-3", "accepts service dates before the go-live date"),
+    Fault("skip-pilot-date", "LTSS-1200-5", "accepts service dates before the client's pilot date"),
     Fault("rules-out-of-order", "LTSS-UP-7", "checks the service identifier (1700) before the service date (1200)"),
     Fault("drop-tid-header", "LTSS-UP-4", "answers without the TID header"),
     Fault("accept-duplicate-transaction", "LTSS-IDEM-1", "creates a second entry for a reused TransactionId"),
@@ -27,12 +27,13 @@ FAULTS = (
 # Faults that are only a change of the rules: drop a rule, recode it, or move it earlier.
 RULE_CHANGES = {
     "skip-365-day-window": [("drop", "LTSS-1200-4")],
-    "skip-go-live-date": [("drop", "LTSS-1200-3")],
+    "skip-pilot-date": [("drop", "LTSS-1200-5")],
     "rules-out-of-order": [("move_before", "LTSS-1700-1", "LTSS-1200-1"), ("move_before", "LTSS-1700-2", "LTSS-1200-1")],
     "accept-duplicate-transaction": [("drop", "LTSS-1400-1")],
     "accept-fractional-units": [("drop", "LTSS-1300-7")],
     "accept-3-decimal-cost": [("drop", "LTSS-1300-8")],
-    "accept-units-and-cost": [("drop", "LTSS-1300-4")],
+    # every service is unit- or cost-based, so 1300-5/6 would still refuse both: drop all three
+    "accept-units-and-cost": [("drop", "LTSS-1300-4"), ("drop", "LTSS-1300-5"), ("drop", "LTSS-1300-6")],
     "wrong-code-unknown-client": [("recode", "LTSS-1500-2", "1600")],
     "ignore-caps": [("drop", "LTSS-1800-1"), ("drop", "LTSS-1900-1")],
     "no-staff-profile-accepted": [("drop", "LTSS-1000-1")],

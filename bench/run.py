@@ -1,0 +1,55 @@
+"""Validator throughput: `payercert validate` on a generated LTSS NDJSON file, whole process.
+
+Prints entries/s and MB/s against a parse-only baseline (json.loads on every line), so the
+ratio is what matters, not the machine. Run: `make bench` (or python bench/run.py --entries N).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+
+def write_file(path: Path, entries: int) -> None:
+    rnd = random.Random(1)
+    today = date(2026, 11, 20)
+    with path.open("w") as fh:
+        for i in range(entries):
+            entry = {"TransactionId": f"{rnd.getrandbits(32):08x}-0000-4000-8000-{i:012d}",
+                     "ServiceIdentifier": "PERSUP15", "ClientLtssId": "A1234567890", "ProviderMa": "A12345678",
+                     "ServiceDate": (today - timedelta(days=rnd.randint(0, 300))).strftime("%m-%d-%Y"),
+                     "Units": rnd.randint(1, 8)}
+            fh.write(json.dumps(entry) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=200_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.ndjson"
+        write_file(path, args.entries)
+        size_mb = path.stat().st_size / 1e6
+        started = time.perf_counter()
+        with path.open() as fh:
+            for line in fh:
+                json.loads(line)
+        parse = time.perf_counter() - started
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "payercert", "validate", str(path), "--as-of", "2026-11-20",
+                        "--format", "json"], stdout=subprocess.DEVNULL, check=False)
+        whole = time.perf_counter() - started
+    print(f"{args.entries} entries, {size_mb:.1f} MB")
+    print(f"parse only (json.loads):  {args.entries / parse:>10.0f} entries/s  {size_mb / parse:6.1f} MB/s")
+    print(f"payercert validate (CLI): {args.entries / whole:>10.0f} entries/s  {size_mb / whole:6.1f} MB/s")
+    print(f"ratio validate/parse: {parse / whole:.2f}")
+
+
+if __name__ == "__main__":
+    main()
