@@ -134,6 +134,7 @@ class Transport:
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send one request; the response is read whole (within the deadline and size cap)."""
         request = self.client.build_request(method, url, **kwargs)
+        request.read()  # multipart bodies are streams: read once so the recorder can show them
         self.rate.wait()
         started = time.monotonic()
         self._deadline.at = started + self.limits.deadline
@@ -178,7 +179,7 @@ class Transport:
             raise TransportError(too_late if overdue else describe(exc, request)) from None
         except httpx.HTTPError as exc:
             raise TransportError(describe(exc, request)) from None
-        whole.elapsed_seconds = time.monotonic() - started  # type: ignore[attr-defined]
+        whole._elapsed = response.elapsed  # httpx offers no setter; checks (schemathesis) read it
         return whole
 
     def _record(self, request: httpx.Request, response: httpx.Response | None, error: str | None) -> None:
