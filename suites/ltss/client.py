@@ -43,15 +43,18 @@ class LtssClient:
         return response
 
     def token(self) -> str:
-        """A valid access token, renewed before it expires (tokens may live only seconds)."""
+        """A valid access token, renewed well before it expires (tokens may live only seconds).
+
+        `exp` is whole seconds, so a token can be up to a second shorter-lived than expires_in says.
+        """
         cached = self.target.cache.get("ltss-token")
-        if cached and cached[1] - time.monotonic() > min(60.0, cached[2] / 2):
+        if cached and cached[1] - time.monotonic() > cached[2] / 4:
             return cached[0]
         response = self.token_response()
         assert response.status_code == 200, f"LTSS-AUTH-1: token request refused with HTTP {response.status_code}"
         body = response.json()
         lifetime = float(body.get("expires_in") or 60)
-        self.target.cache["ltss-token"] = (body["access_token"], time.monotonic() + lifetime, lifetime)
+        self.target.cache["ltss-token"] = (body["access_token"], time.monotonic() + lifetime - 1.0, lifetime)
         return body["access_token"]
 
     def token_for(self, account: dict[str, str]) -> str:
