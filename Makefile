@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 
 $(BIN)/payercert: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(BIN)/payercert
 
