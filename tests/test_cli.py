@@ -105,3 +105,15 @@ def test_usage_error_is_one_line():
     done = run("validate", "--no-such-option")
     assert done.returncode == 2
     one_line_error(done, "No such option")
+
+
+def test_certify_without_node_still_writes_everything(tmp_path):
+    """No Node.js: the HTML report is not rendered, said in one line; results and certificate stay."""
+    python_dir = os.path.dirname(sys.executable)
+    done = run("certify", "--feed", "ltss", "--suite", "smoke", "--reports", str(tmp_path / "reports"),
+               cwd=tmp_path, env={"PATH": python_dir})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "HTML report not rendered" in done.stdout and "Node.js" in done.stdout
+    assert (tmp_path / "reports" / "certificate.json").is_file()
+    assert any((tmp_path / "reports" / "allure-results").glob("*-result.json"))
+    assert not (tmp_path / "reports" / "allure-report" / "index.html").exists()

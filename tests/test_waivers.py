@@ -38,3 +38,20 @@ def test_without_the_waiver_the_same_run_fails(tmp_path):
         done = _run(tmp_path, config, env)
     assert done.returncode == 1
     assert _requirement(tmp_path, "LTSS-UP-4")["status"] == "failed"
+
+
+def test_tests_needing_reference_data_skip_with_a_reason(tmp_path):
+    """A target without reference data: the generated-entry tests skip and say what is missing."""
+    with ltss_payer() as (_, ca, local):
+        config, env = write_target(tmp_path, local, ca)
+        text = config.read_text().replace('data = "data.yaml"\n', "")
+        config.write_text(text)
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", str(SUITES / "test_validation.py"), "--payercert-target", "sandbox",
+             "--payercert-config", str(config), "--payercert-reports", str(tmp_path / "reports"),
+             "-p", "no:cacheprovider", "-q", "-rs"],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path, env={**os.environ, **env})
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "has no reference data go_live, service_identifiers, clients, provider_mas" in done.stdout
+    summary = done.stdout.strip().splitlines()[-1]
+    assert summary.startswith("1 passed"), summary  # only the 1000 test, which needs an account, not data

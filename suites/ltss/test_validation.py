@@ -74,7 +74,7 @@ def test_first_failing_rule_wins(ltss, oracle, first, second):
 
 
 @requirement("LTSS-1000-1")
-def test_sso_user_without_staff_profile_gets_1000(ltss, oracle, target):
+def test_sso_user_without_staff_profile_gets_1000(ltss, target):
     """An SSO user with no staff profile in LTSS gets 1000, before any other check"""
     account = target.require_account("no_staff_user")
     token = ltss.token_for(account)
