@@ -69,10 +69,13 @@ def validate_file(path: Path, opts: Options) -> FileReport:
             raise UnusableInput(f"{path}: no such file")
         feed, kind, fmt = detect(path, opts)
         report.feed, report.kind = feed.id, kind.name
-        if kind.rules_path is None:
+        if kind.rules_path is not None:
+            ruleset = load_ruleset(kind.rules_path, {**feed.default_readings(), **opts.readings})
+            _apply_rules(path, fmt, feed, kind, ruleset, opts, report)
+        elif "schema" in kind.spec:
+            _apply_schema(path, fmt, feed, kind, report)
+        else:
             raise UnusableInput(f"{path}: kind {kind.name} of feed {feed.id} has no file validator")
-        ruleset = load_ruleset(kind.rules_path, {**feed.default_readings(), **opts.readings})
-        _apply_rules(path, fmt, feed, kind, ruleset, opts, report)
     except UnusableInput as exc:
         report.unusable = str(exc)
     return report
@@ -109,6 +112,7 @@ def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet,
             continue
         report.records += 1
         pointer = f"/{item.index}" if fmt == "json" and item.index is not None else None
+        report.findings.extend(_duplicate_findings(kind, syntax_req, item))
         if not isinstance(item.data, dict):
             report.findings.append(Finding(syntax_req, Severity.ERROR, f"a {ruleset.record} must be a JSON object",
                                            "SYNTAX", Location(item.line, None, pointer)))
@@ -124,6 +128,35 @@ def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet,
                 ctx.seen.setdefault(name, set()).add(value)
     report.skipped_checks = [f"{rid} (needs target data: {', '.join(feed.requirements[rid].needs_data) or 'reference data'})"
                              if rid in feed.requirements else rid for rid in sorted(skipped)]
+
+
+def _duplicate_findings(kind: Kind, syntax_req: str, item: Record) -> Iterable[Finding]:
+    requirement = kind.spec.get("duplicate_key_requirement", syntax_req)
+    for key, line in item.duplicate_keys:
+        yield Finding(requirement, Severity.ERROR,
+                      f"key {key!r} appears twice in one object; a JSON parser silently keeps only the last value",
+                      "DUPLICATE-KEY", Location(line))
+
+
+def _apply_schema(path: Path, fmt: str, feed: Feed, kind: Kind, report: FileReport) -> None:
+    """A kind described by a JSON Schema: each record validated, each error mapped to the
+    requirement its schema names (`x-requirement`), nearest first."""
+    from .schemas import compiled_schema
+
+    validator = compiled_schema(kind.root / kind.spec["schema"])
+    syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
+    default_req = kind.spec.get("requirement", syntax_req)
+    for item in read_records(path, fmt):
+        if isinstance(item, ParseProblem):
+            report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
+                                           Location(item.line, item.column)))
+            continue
+        report.records += 1
+        prefix = f"/{item.index}" if fmt == "json" and item.index is not None else ""
+        report.findings.extend(_duplicate_findings(kind, syntax_req, item))
+        for error in validator.errors(item.data):
+            report.findings.append(Finding(error.requirement or default_req, Severity.ERROR, error.message,
+                                           "SCHEMA", Location(item.line, None, prefix + error.pointer)))
 
 
 def _findings(violations, item: Record, pointer: str | None, all_errors: bool) -> Iterable[Finding]:

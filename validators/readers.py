@@ -10,8 +10,9 @@ import csv
 import gzip
 import io
 import json
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
@@ -25,6 +26,7 @@ class Record:
     line: int
     data: Any
     index: int | None  # position in the file's array or lines, from 0; None for a lone JSON value
+    duplicate_keys: list[tuple[str, int]] = field(default_factory=list)  # (key, line) given twice in one object
 
 
 @dataclass
@@ -85,6 +87,32 @@ def _finite(text: str) -> float:
 STRICT = {"parse_constant": _not_json, "parse_float": _finite}
 
 
+class _DuplicateKeys:
+    """Builds objects like json does, remembering every key given twice in one object: a JSON
+    parser silently keeps the last value, so a duplicate is a finding, not a detail."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict:
+        obj: dict = {}
+        for key, value in pairs:
+            if key in obj:
+                self.found.append(key)
+            obj[key] = value
+        return obj
+
+    def take(self, text: str, first_line: int) -> list[tuple[str, int]]:
+        """The duplicates found since the last call, each with the line of its second occurrence."""
+        located = []
+        for key in dict.fromkeys(self.found):
+            hits = [m.start() for m in re.finditer(re.escape(json.dumps(key)) + r"\s*:", text)]
+            offset = hits[1] if len(hits) > 1 else (hits[0] if hits else 0)
+            located.append((key, first_line + text.count("\n", 0, offset)))
+        self.found.clear()
+        return located
+
+
 def read_records(path: Path, fmt: str, coerce: Callable[[str, str], Any] | None = None) -> Iterator[Item]:
     with open_text(path) as fh:
         try:
@@ -102,18 +130,19 @@ def read_records(path: Path, fmt: str, coerce: Callable[[str, str], Any] | None 
 
 def _ndjson(fh: TextIO) -> Iterator[Item]:
     index = 0
+    duplicates = _DuplicateKeys()
     for line_no, line in enumerate(fh, start=1):
         if not line.strip():
             continue
         try:
-            data = json.loads(line, **STRICT)
+            data = json.loads(line, object_pairs_hook=duplicates, **STRICT)
         except json.JSONDecodeError as exc:
             yield ParseProblem(line_no, exc.colno, f"not JSON: {exc.msg}")
             continue
         except ValueError as exc:
             yield ParseProblem(line_no, None, f"not JSON: {exc}")
             continue
-        yield Record(line_no, data, index)
+        yield Record(line_no, data, index, duplicates.take(line, line_no) if duplicates.found else [])
         index += 1
 
 
@@ -150,7 +179,9 @@ class _JsonStream:
         self.line = 1  # line number at self.pos
         self.col_base = 0  # buffer offset where the current line starts
         self.eof = False
-        self.decoder = json.JSONDecoder(**STRICT)
+        self.duplicates = _DuplicateKeys()
+        self.decoder = json.JSONDecoder(object_pairs_hook=self.duplicates, **STRICT)
+        self.last_duplicates: list[tuple[str, int]] = []
 
     def fill(self) -> bool:
         if self.eof:
@@ -183,6 +214,10 @@ class _JsonStream:
             if not self.fill():
                 return ""
 
+    def take_duplicates(self) -> list[tuple[str, int]]:
+        found, self.last_duplicates = self.last_duplicates, []
+        return found
+
     def column(self) -> int:
         return self.pos - self.col_base + 1
 
@@ -200,6 +235,8 @@ class _JsonStream:
                 # a number at the end of the buffer may continue in the next chunk
                 if self.fill():
                     continue
+            if self.duplicates.found:
+                self.last_duplicates = self.duplicates.take(self.buf[self.pos:end], self.line)
             self.advance(end)
             return value
 
@@ -228,7 +265,7 @@ def _json(fh: TextIO) -> Iterator[Item]:
         if first != "[":
             line = stream.line
             value = stream.decode()
-            yield Record(line, value, None)
+            yield Record(line, value, None, stream.take_duplicates())
             trailing = stream.peek()
             if trailing:
                 yield ParseProblem(stream.line, stream.column(), "extra data after the JSON value")
@@ -250,7 +287,8 @@ def _json(fh: TextIO) -> Iterator[Item]:
                 stream.advance(stream.pos + 1)
                 stream.peek()
             line = stream.line
-            yield Record(line, stream.decode(), index)
+            value = stream.decode()
+            yield Record(line, value, index, stream.take_duplicates())
             index += 1
         if stream.peek():
             yield ParseProblem(stream.line, stream.column(), "extra data after the JSON array")
