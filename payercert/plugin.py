@@ -117,6 +117,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             continue
         feed = load_feed(feed_id)
         ids = [rid for mark in item.iter_markers("requirement") for rid in mark.args]
+        if not ids:
+            raise pytest.UsageError(f"{item.nodeid} names no requirement (@pytest.mark.requirement)")
         unknown = [rid for rid in ids if rid not in feed.requirements]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid} names unknown requirement(s) {', '.join(unknown)}")
