@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Callable
 
 MISSING = object()
@@ -70,8 +71,11 @@ def nonzero(rec: dict, name: str) -> bool:
 
 def parse_date(value: Any, fmt: str) -> date | None:
     """Strict: the text must match the format exactly (zero-padded), and be a real date."""
-    if not isinstance(value, str):
-        return None
+    return _parse_date(value, fmt) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)  # a file repeats its dates; rules parse each several times
+def _parse_date(value: str, fmt: str) -> date | None:
     try:
         parsed = datetime.strptime(value, fmt).date()
     except ValueError:

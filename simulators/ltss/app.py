@@ -181,6 +181,8 @@ class LtssSimulator:
             return Response(status_code=401, headers={**headers, "WWW-Authenticate": "Bearer"})
         if not isinstance(entry, dict):
             return JSONResponse({"Message": "The request is invalid."}, status_code=400, headers=headers)
+        if self.readings["LTSS-R-REUSE"] == "replay" and self._is_retry(entry, user):
+            return Response(status_code=200, headers=headers)  # the same entry again: nothing new is created
         ctx = RuleContext(today=self.today(), data=self.data, seen={"TransactionId": self._used_ids()},
                           session={"staff_profile": user.staff_profile})
         first = self.rules.evaluate(entry, ctx, scopes=("session", "record"), stop_at_first=True).first
@@ -190,6 +192,11 @@ class LtssSimulator:
             return JSONResponse(self._error_body(first.rule.code, first.rule.message), status_code=400, headers=headers)
         self.entries[tid] = {**entry, "_user": user.username}
         return Response(status_code=200, headers=headers)
+
+    def _is_retry(self, entry: dict, user: SsoUser) -> bool:
+        tid = entry.get("TransactionId")
+        stored = self.entries.get(tid) if isinstance(tid, str) else None
+        return stored is not None and stored == {**entry, "_user": user.username}
 
     def _used_ids(self) -> set[str]:
         used = set(self.entries)
