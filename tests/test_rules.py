@@ -105,3 +105,21 @@ def test_max_decimals(value, ok):
 def test_unknown_primitive_is_refused():
     with pytest.raises(ValueError, match="unknown rule primitive"):
         build_check({"check": "nope"})
+
+
+@pytest.mark.parametrize("page,ok", [
+    ({"page": 1, "pages": 3, "has_next": True, "total": 25, "per_page": 10}, True),
+    ({"page": 3, "pages": 3, "has_next": True, "total": 25, "per_page": 10}, False),
+    ({"page": 1, "pages": 0, "has_next": False, "total": 0, "per_page": 10}, True),
+])
+def test_invariant_primitive(page, ok):
+    check = build_check({"check": "invariant", "expr": "has_next == (page < pages)"})
+    assert (check.failure(page, ctx()) is None) == ok
+    pages = build_check({"check": "invariant", "expr": "pages == ceil(total / per_page)", "when": "per_page > 0"})
+    assert pages.failure(page, ctx()) is None
+
+
+@pytest.mark.parametrize("expr", ["__import__('os')", "x.__class__", "open('f')", "[a for a in b]", "lambda: 1"])
+def test_invariant_expressions_are_sandboxed(expr):
+    with pytest.raises((ValueError, SyntaxError)):
+        build_check({"check": "invariant", "expr": expr})

@@ -69,13 +69,13 @@ def validate_file(path: Path, opts: Options) -> FileReport:
             raise UnusableInput(f"{path}: no such file")
         feed, kind, fmt = detect(path, opts)
         report.feed, report.kind = feed.id, kind.name
+        if kind.rules_path is None and "schema" not in kind.spec:
+            raise UnusableInput(f"{path}: kind {kind.name} of feed {feed.id} has no file validator")
+        if "schema" in kind.spec:  # the shape first, then the rules a schema cannot say
+            _apply_schema(path, fmt, feed, kind, report)
         if kind.rules_path is not None:
             ruleset = load_ruleset(kind.rules_path, {**feed.default_readings(), **opts.readings})
-            _apply_rules(path, fmt, feed, kind, ruleset, opts, report)
-        elif "schema" in kind.spec:
-            _apply_schema(path, fmt, feed, kind, report)
-        else:
-            raise UnusableInput(f"{path}: kind {kind.name} of feed {feed.id} has no file validator")
+            _apply_rules(path, fmt, feed, kind, ruleset, opts, report, schema_checked="schema" in kind.spec)
     except UnusableInput as exc:
         report.unusable = str(exc)
     return report
@@ -99,7 +99,9 @@ def _coercer(ruleset: RuleSet):
     return coerce
 
 
-def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet, opts: Options, report: FileReport):
+def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet, opts: Options, report: FileReport,
+                 schema_checked: bool = False):
+    """Ordered rules over each record. After a schema pass, syntax and shape are not repeated."""
     ctx = RuleContext(today=payer_today(feed, opts.as_of), data=opts.data)
     syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
     known_fields = set(ruleset.fields)
@@ -107,17 +109,20 @@ def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet,
     skipped: set[str] = set()
     for item in read_records(path, fmt, _coercer(ruleset)):
         if isinstance(item, ParseProblem):
-            report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
-                                           Location(item.line, item.column)))
+            if not schema_checked:
+                report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
+                                               Location(item.line, item.column)))
             continue
-        report.records += 1
         pointer = f"/{item.index}" if fmt == "json" and item.index is not None else None
-        report.findings.extend(_duplicate_findings(kind, syntax_req, item))
+        if not schema_checked:
+            report.records += 1
+            report.findings.extend(_duplicate_findings(kind, syntax_req, item))
         if not isinstance(item.data, dict):
-            report.findings.append(Finding(syntax_req, Severity.ERROR, f"a {ruleset.record} must be a JSON object",
-                                           "SYNTAX", Location(item.line, None, pointer)))
+            if not schema_checked:
+                report.findings.append(Finding(syntax_req, Severity.ERROR, f"a {ruleset.record} must be a JSON object",
+                                               "SYNTAX", Location(item.line, None, pointer)))
             continue
-        for extra in sorted(set(item.data) - known_fields):
+        for extra in sorted(set(item.data) - known_fields) if known_fields else ():
             report.findings.append(Finding(syntax_req, Severity.WARNING, f"field {extra!r} is not in the data format",
                                            None, Location(item.line, None, _join(pointer, extra))))
         result = ruleset.evaluate(item.data, ctx)

@@ -502,3 +502,65 @@ def build_check(spec: dict) -> Check:
 
 
 Generator = Callable[[random.Random, RuleContext], Any]
+
+
+# --- invariants: one relation between fields of a record, e.g. a page's arithmetic -----------
+
+import ast
+import math
+
+_ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.BinOp, ast.Add,
+            ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
+            ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.In, ast.NotIn, ast.Name, ast.Load, ast.Constant, ast.Call,
+            ast.IfExp, ast.Subscript, ast.Attribute, ast.Tuple, ast.List)
+_FUNCTIONS = {"ceil": math.ceil, "len": len, "max": max, "min": min, "abs": abs}
+
+
+def compile_expression(text: str):
+    """A small, safe expression over a record's fields: comparisons, arithmetic, ceil/len/min/max."""
+    tree = ast.parse(text, mode="eval")
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED):
+            raise ValueError(f"{text!r}: {type(node).__name__} is not allowed in a rule expression")
+        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS):
+            raise ValueError(f"{text!r}: only {', '.join(_FUNCTIONS)} may be called")
+        if isinstance(node, ast.Attribute):
+            raise ValueError(f"{text!r}: attributes are not allowed in a rule expression")
+    return compile(tree, "<rule>", "eval")
+
+
+class _Fields(dict):
+    """Record fields as names; an absent field is None (so `x is None` reads naturally)."""
+
+    def __missing__(self, key):
+        if key in _FUNCTIONS:
+            return _FUNCTIONS[key]
+        return None
+
+
+@primitive("invariant")
+class Invariant(Check):
+    """`expr` must hold (optionally only `when` another holds); values that make it meaningless
+    (a missing field, a wrong type) leave it to the schema."""
+
+    def __init__(self, params):
+        super().__init__(params)
+        self.expr = compile_expression(params["expr"])
+        self.when = compile_expression(params["when"]) if "when" in params else None
+
+    def failure(self, rec, ctx):
+        if not isinstance(rec, dict):
+            return None
+        fields = _Fields(rec)
+        try:
+            if self.when is not None and not eval(self.when, {"__builtins__": {}}, fields):
+                return None
+            holds = eval(self.expr, {"__builtins__": {}}, fields)
+        except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError, OverflowError):
+            return None
+        if holds:
+            return None
+        names = sorted({n.id for n in ast.walk(ast.parse(self.params["expr"], mode="eval"))
+                        if isinstance(n, ast.Name) and n.id not in _FUNCTIONS})
+        values = ", ".join(f"{n}={rec.get(n)!r}" for n in names)
+        return f"{self.params['expr']} does not hold ({values})"
