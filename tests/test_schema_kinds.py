@@ -48,3 +48,14 @@ def test_validate_reports_a_duplicate_key_as_an_error(tmp_path):
     findings = json.loads(result.stdout)["files"][0]["findings"]
     assert {(f["code"], f["location"]["line"]) for f in findings} == {("DUPLICATE-KEY", 4)}
     assert result.exit_code == 1
+
+
+def test_requirement_found_inside_a_referenced_schema(tmp_path):
+    (tmp_path / "line.json").write_text(json.dumps({
+        "type": "object", "x-requirement": "X-LINE",
+        "properties": {"paid": {"type": "number", "x-max-decimals": 2, "x-requirement": "X-PAID"}}}))
+    page = tmp_path / "page.json"
+    page.write_text(json.dumps({"type": "object", "x-requirement": "X-PAGE",
+                                "properties": {"data": {"type": "array", "items": {"$ref": "line.json"}}}}))
+    errors = list(compiled_schema(page).errors({"data": [{"paid": 1.234}, {"paid": "x"}]}))
+    assert {(e.pointer, e.requirement) for e in errors} == {("/data/0/paid", "X-PAID"), ("/data/1/paid", "X-PAID")}

@@ -53,11 +53,18 @@ class CompiledSchema:
             yield SchemaError(f"{where}: {error.message}"[:300], pointer, self._requirement(error))
 
     def _requirement(self, error) -> str | None:
-        """Walk the schema path from the root, through `$ref`s, keeping the last x-requirement."""
+        """Walk the schema path from the root, following `$ref`s, keeping the last x-requirement.
+
+        jsonschema's path names the `$ref` keyword only sometimes: when the next step is not in the
+        node at hand, the node's `$ref` is followed first."""
         resolver = self.registry.resolver(base_uri=self.schema["$id"])
         current: Any = self.schema
-        found = current.get("x-requirement") if isinstance(current, dict) else None
+        found = current.get("x-requirement")
         for key in error.schema_path:
+            while isinstance(current, dict) and key not in current and "$ref" in current:
+                resolved = resolver.lookup(current["$ref"])
+                current, resolver = resolved.contents, resolved.resolver
+                found = current.get("x-requirement", found) if isinstance(current, dict) else found
             if isinstance(current, dict) and key == "$ref":
                 resolved = resolver.lookup(current["$ref"])
                 current, resolver = resolved.contents, resolved.resolver
