@@ -35,7 +35,7 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     fmt = sniff_format(path, head)
     feeds = [opts.feed] if opts.feed else discover()
     candidates: list[tuple[int, Feed, Kind]] = []
-    keys = _first_keys(path, fmt)
+    keys, item_keys = _first_keys(path, fmt)
     for feed_id in feeds:
         feed = load_feed(feed_id)
         for kind in feed.kinds.values():
@@ -43,7 +43,8 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
                 continue
             if fmt not in kind.spec.get("formats", [fmt]):
                 continue
-            candidates.append((len(kind.detect_keys & keys), feed, kind))
+            wanted_items = set(kind.spec.get("detect", {}).get("item_keys", []))
+            candidates.append((len(kind.detect_keys & keys) + len(wanted_items & item_keys), feed, kind))
     candidates.sort(key=lambda c: -c[0])
     if not candidates:
         raise UnusableInput(f"{path}: no feed reads {fmt} files" + (f" of kind {opts.kind}" if opts.kind else ""))
@@ -54,12 +55,15 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     return candidates[0][1], candidates[0][2], fmt
 
 
-def _first_keys(path: Path, fmt: str) -> set[str]:
+def _first_keys(path: Path, fmt: str) -> tuple[set[str], set[str]]:
+    """The first record's keys, and those of the item it carries (`data[0]`, or `data`)."""
     for item in read_records(path, fmt):
         if isinstance(item, Record) and isinstance(item.data, dict):
-            return set(item.data)
-        return set()
-    return set()
+            inner = item.data.get("data")
+            inner = inner[0] if isinstance(inner, list) and inner else inner
+            return set(item.data), set(inner) if isinstance(inner, dict) else set()
+        return set(), set()
+    return set(), set()
 
 
 def validate_file(path: Path, opts: Options) -> FileReport:
