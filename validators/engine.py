@@ -41,7 +41,7 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
         for kind in feed.kinds.values():
             if opts.kind and kind.name != opts.kind:
                 continue
-            if fmt not in kind.spec.get("formats", [fmt]):
+            if fmt not in kind.spec.get("formats", []):  # a kind reads only the formats it names
                 continue
             wanted_items = set(kind.spec.get("detect", {}).get("item_keys", []))
             candidates.append((len(kind.detect_keys & keys) + len(wanted_items & item_keys), feed, kind))
