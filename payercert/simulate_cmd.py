@@ -21,20 +21,21 @@ def run_simulate(feed: str, *, port: int, fault: str | None, list_faults: bool, 
         return 0
     module.fault(fault)
     simulator = module.create(fault)
+    say = lambda text: console.print(text, soft_wrap=True, highlight=False)  # URLs must stay copyable
     ca = LocalCA()
     server = BackgroundServer(simulator.app, ca, port=port).start()
     local = simulator.local_target(server.base_url)
-    console.print(f"[bold]{load_feed(feed).title}[/bold] simulator" + (f" with fault [red]{fault}[/red]" if fault else ""))
+    say(f"[bold]{load_feed(feed).title}[/bold] simulator" + (f" with fault [red]{fault}[/red]" if fault else ""))
     for name, url in local["urls"].items():
-        console.print(f"  {name:<12} {url}")
-    console.print(f"  CA bundle    {ca.ca_path}   (curl --cacert, or SSL_CERT_FILE)")
-    console.print("  demo credentials (throwaway, valid for this run only):")
+        say(f"  {name:<12} {url}")
+    say(f"  CA bundle    {ca.ca_path}   (curl --cacert, or SSL_CERT_FILE)")
+    say("  demo credentials (throwaway, valid for this run only):")
     for name, value in local["credentials"].items():
-        console.print(f"    {name:<12} {value}")
+        say(f"    {name:<12} {value}")
     for account, values in local.get("accounts", {}).items():
-        console.print(f"    {account}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
-    console.print("  reference data: " + json.dumps(local.get("data", {}), default=str)[:400])
-    console.print("Ctrl-C to stop.")
+        say(f"    {account}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
+    say("  reference data: " + json.dumps(local.get("data", {}), default=str))
+    say("Ctrl-C to stop.")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
