@@ -8,10 +8,14 @@ import binascii
 import ipaddress
 import re
 import secrets
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -35,6 +39,18 @@ class User:
     email: str
     api_key: str
     allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    ssh_keys: tuple = field(default=())  # public keys registered at /settings/ssh (SSH-JWT)
+
+
+def key_alg(key) -> str | None:
+    """The one alg a key type allows (NOTES.md 2.3): RSA RS256, Ed25519 EdDSA, P-256/384/521 ES256/384/512."""
+    if isinstance(key, (rsa.RSAPublicKey, rsa.RSAPrivateKey)):
+        return "RS256"
+    if isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
+        return "EdDSA"
+    if isinstance(key, (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)):
+        return {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}.get(key.curve.name)
+    return None
 
 
 class BadRequest(Exception):
@@ -52,6 +68,10 @@ class TpaStreamSimulator:
         self.restricted = User(4343, "restricted@payercert.example", secrets.token_urlsafe(24),
                                (ipaddress.ip_network("192.0.2.0/24"),))
         self.users = {u.email: u for u in (self.user, self.restricted)}
+        self.ssh_key = ed25519.Ed25519PrivateKey.generate()
+        self.user.ssh_keys = (self.ssh_key.public_key(),)
+        self.ssh_pem = self.ssh_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()).decode()
         self.data = DataSet(seed=seed, employers=employers, claims=claims,
                             members_per_employer=members_per_employer, user_id=self.user.user_id)
         self.app = Starlette(
@@ -76,11 +96,12 @@ class TpaStreamSimulator:
         read, before = self.data.read_claim_ids(), self.data.before_effective_ids(reading)
         return {
             "urls": {"api": base_url + "/api"},
-            "credentials": {"email": self.user.email, "api_key": self.user.api_key},
+            "credentials": {"email": self.user.email, "api_key": self.user.api_key,
+                            "ssh_private_key": self.ssh_pem},
             "accounts": {"restricted": {"email": self.restricted.email, "api_key": self.restricted.api_key}},
             "data": {"read_claim": read[0], "read_claims": read,
                      "claim_before_effective_date": before[0], "claims_before_effective_date": before},
-            "secrets": [self.user.api_key, self.restricted.api_key],
+            "secrets": [self.user.api_key, self.restricted.api_key, self.ssh_pem],
             "options": {
                 # the credentials' allow-list is 127.0.0.1/32: this loopback address is outside it
                 "outside_address": "127.0.0.2",
@@ -113,7 +134,11 @@ class TpaStreamSimulator:
         if not scheme:
             return self.error(401, "Authentication required: send your e-mail and secret API key (Basic).")
         user = None
-        if scheme.lower() == "basic":
+        if scheme.lower() == "ssh-jwt" or (scheme.lower() == "bearer" and self.broken("jwt-bearer-accepted")):
+            user = self._jwt_user(value.strip())
+            if isinstance(user, Response):
+                return user
+        elif scheme.lower() == "basic":
             try:
                 email, sep, key = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
             except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -127,6 +152,37 @@ class TpaStreamSimulator:
         if not self._allowed(user, request) and not self.broken("ip-allowlist-ignored"):
             return self.error(403, "Your IP address is not in this user's allowed IP range.")
         return user
+
+    def _jwt_user(self, token: str) -> User | Response:
+        """SSH-JWT (NOTES.md 2.3): claims email, iat, exp; alg of the registered key; no clock-skew tolerance."""
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return self.error(400, "JWT could not be decoded.")
+        missing = [c for c in ("email", "iat", "exp") if c not in claims]
+        if missing:
+            return self.error(400, f"JWT missing required claim(s): {', '.join(missing)}.")
+        user = self.users.get(str(claims["email"]).lower())
+        keys = user.ssh_keys if user else ()
+        algs = {key_alg(k) for k in keys}
+        if keys and header.get("alg") not in algs:
+            return self.error(400, f"JWT 'alg' header is {str(header.get('alg'))[:20]!r}; the registered key needs {sorted(algs)[0]!r}.")
+        for key in keys:
+            try:
+                jwt.decode(token, key, algorithms=[key_alg(key)], leeway=0,
+                           options={"require": ["email", "iat", "exp"],
+                                    "verify_exp": not self.broken("jwt-expired-accepted")})
+            except jwt.ExpiredSignatureError:
+                return self.error(401, "JWT has expired.")
+            except jwt.ImmatureSignatureError:
+                return self.error(401, "JWT is not yet valid.")
+            except jwt.PyJWTError:
+                continue
+            if isinstance(claims.get("iat"), (int, float)) and claims["iat"] > time.time():
+                return self.error(401, "JWT is not yet valid.")
+            return user
+        return self.error(401, "JWT could not be verified.")  # unknown e-mail and bad signature alike
 
     @staticmethod
     def _allowed(user: User, request: Request) -> bool:

@@ -17,5 +17,7 @@ FAULTS = (
     Fault("prev-num-zero", "TPA-PAGE-5", "prev_num is 0 on page 1 (the document's sample; wrong under the default reading)"),
     Fault("no-event-id", "TPA-ERR-6", "an unexpected error (500) has a message but no event_id"),
     Fault("money-as-string", "TPA-MONEY-1", "claim amount_billed is a string (\"4509.00\")"),
+    Fault("jwt-expired-accepted", "TPA-JWT-8", "an expired SSH-JWT is accepted"),
+    Fault("jwt-bearer-accepted", "TPA-JWT-3", "a JWT sent as Authorization: Bearer is accepted like SSH-JWT"),
     Fault("default-per-page-20", "TPA-PAGE-10", "per_page defaults to 20 when omitted"),
 )
