@@ -36,3 +36,21 @@ def test_source_address(server, address, seen):
         assert len(records) == 1
         # the bound transport keeps the deadline on every socket wait
         assert isinstance(transport.client._transport._pool._network_backend, _DeadlineBackend)
+
+
+def test_target_context_transport_from(server):
+    from payercert.config import Target
+    from payercert.feeds import load_feed
+    from payercert.session import TargetContext
+
+    target = Target(name="t", feed="tpastream", environment="custom", production=False,
+                    urls={"api": server.base_url}, credentials={}, ca_bundle=server.ca.client_context())
+    ctx = TargetContext(load_feed("tpastream"), target)
+    try:
+        bound = ctx.transport_from("127.0.0.2")
+        assert ctx.transport_from("127.0.0.2") is bound  # one per address
+        assert bound.rate is ctx.transport.rate  # one rate limit for the target
+        assert bound.request("GET", server.base_url + "/peer").text == "127.0.0.2"
+        assert ctx.request("GET", server.base_url + "/peer").text == "127.0.0.1"
+    finally:
+        ctx.close()
