@@ -262,15 +262,13 @@ class TpaStreamSimulator:
             for line in claim["claim_medical_lines"]:
                 if line["date_of_service"]:
                     line["date_of_service"]["bounds"] = "[["
-        if self.broken("money-as-string") and claim["amount_billed"] is not None:
-            claim["amount_billed"] = f"{claim['amount_billed']:.2f}"
         return claim
 
     # --- Flask-SQLAlchemy's Pagination, serialised as-is ------------------------------------------
     def _page(self, request: Request, ids: list[int], build: Callable[[int], dict]) -> Response:
         try:
             page = _positive(request.query_params, "page", 1)
-            per_page = _positive(request.query_params, "per_page", 20 if self.broken("default-per-page-20") else 10)
+            per_page = _positive(request.query_params, "per_page", 10)
         except BadRequest as exc:
             return self.error(400, str(exc))
         if self.broken("per-page-ignored"):

@@ -1,4 +1,7 @@
-"""TPA Stream fault profiles: each one breaks exactly one requirement of the catalogue."""
+"""TPA Stream fault profiles: each one breaks exactly one requirement of the catalogue.
+
+Kept to what the matrix must prove (every certify run costs the harness's tests a few seconds);
+MONEY-1 and PAGE-10 are still tested, just without a fault profile of their own."""
 from payercert.simulation import Fault
 
 FAULTS = (
@@ -16,8 +19,6 @@ FAULTS = (
     Fault("ip-allowlist-ignored", "TPA-IP-1", "valid credentials from outside the IP allow-list are served"),
     Fault("prev-num-zero", "TPA-PAGE-5", "prev_num is 0 on page 1 (the document's sample; wrong under the default reading)"),
     Fault("no-event-id", "TPA-ERR-6", "an unexpected error (500) has a message but no event_id"),
-    Fault("money-as-string", "TPA-MONEY-1", "claim amount_billed is a string (\"4509.00\")"),
     Fault("jwt-expired-accepted", "TPA-JWT-8", "an expired SSH-JWT is accepted"),
     Fault("jwt-bearer-accepted", "TPA-JWT-3", "a JWT sent as Authorization: Bearer is accepted like SSH-JWT"),
-    Fault("default-per-page-20", "TPA-PAGE-10", "per_page defaults to 20 when omitted"),
 )
