@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.prompt import Prompt
 from rich.table import Table
@@ -164,7 +165,7 @@ class _ProgressPlugin:
         if report.failed:
             self.failed += 1
             name = report.nodeid.split("::", 1)[-1]
-            self.progress.console.print(f"  [red]✘[/red] {REDACTOR.text(name)}")
+            self.progress.console.print(f"  [red]✘[/red] {escape(REDACTOR.text(name))}")  # ids may hold [...]
         if report.when == "teardown":
             self.progress.advance(self.task)
 
@@ -184,7 +185,7 @@ def _summary(certificate: dict, reports: Path, console: Console) -> None:
     console.print(table)
     for feed in certificate["feeds"]:
         for reason in feed.get("reasons", [])[:20]:
-            console.print(f"  [red]•[/red] {feed['feed']}: {REDACTOR.text(reason)}", highlight=False)
+            console.print(f"  [red]•[/red] {feed['feed']}: {escape(REDACTOR.text(reason))}", highlight=False)
     run = json.loads((reports / "run.json").read_text()) if (reports / "run.json").is_file() else {}
     if run.get("guarded"):
         console.print(f"[yellow]production guard skipped {len(run['guarded'])} mutating test(s):[/yellow]")

@@ -50,6 +50,7 @@ class TargetContext:
         verify: Any = target.ca_bundle if target.ca_bundle is not None else True
         limits = Limits(read=min(target.timeout, 30.0), deadline=target.timeout)
         self.transport = Transport(verify=verify, limits=limits, rate=target.rate_limit, recorder=self._record)
+        self._bound: dict[str, Transport] = {}  # transports sending from a given source address
         self.verify = verify
         self.cache: dict[str, Any] = {}  # per-target state a suite keeps between tests (e.g. a token)
 
@@ -95,6 +96,16 @@ class TargetContext:
     def request(self, method: str, url: str, **kwargs: Any):
         return self.transport.request(method, url, **kwargs)
 
+    def transport_from(self, local_address: str) -> Transport:
+        """A transport like `transport` (same TLS trust, limits, rate, recording) whose connections
+        leave from `local_address`, e.g. to be outside an IP allow-list (127.0.0.2 on loopback)."""
+        if local_address not in self._bound:
+            t = self.transport
+            self._bound[local_address] = Transport(verify=self.verify, limits=t.limits, rate=None,
+                                                   recorder=self._record, local_address=local_address)
+            self._bound[local_address].rate = t.rate  # one rate limit for the target, whatever the source
+        return self._bound[local_address]
+
     def _record(self, request, response, error) -> None:
         status = f"{response.status_code}" if response is not None else "no response"
         title = f"{request.method} {request.url.path} → {status}"
@@ -108,6 +119,8 @@ class TargetContext:
 
     def close(self) -> None:
         self.transport.close()
+        for transport in self._bound.values():
+            transport.close()
 
 
 class LocalTargets:

@@ -121,12 +121,14 @@ Recorder = Callable[["httpx.Request", "httpx.Response | None", str | None], None
 
 class Transport:
     def __init__(self, *, verify: Any = True, limits: Limits | None = None, rate: float | None = None,
-                 recorder: Recorder | None = None):
+                 recorder: Recorder | None = None, local_address: str | None = None):
         self.limits = limits or Limits()
         self.rate = RateLimiter(rate)
         self.recorder = recorder
+        self.local_address = local_address  # the source address to send from (e.g. 127.0.0.2), or any
         timeout = httpx.Timeout(self.limits.read, connect=self.limits.connect)
-        self.client = httpx.Client(verify=verify, timeout=timeout, follow_redirects=False)
+        bound = {"transport": httpx.HTTPTransport(verify=verify, local_address=local_address)} if local_address else {}
+        self.client = httpx.Client(verify=verify, timeout=timeout, follow_redirects=False, **bound)
         self._deadline = _Deadline()
         for transport in (self.client._transport, *self.client._mounts.values()):
             _cap_socket_waits(transport, self._deadline)

@@ -1,0 +1,12 @@
+"""TPA Stream REST API simulator: the document's GET endpoints over a seeded synthetic data set.
+
+Basic auth (e-mail + secret API key), a per-user IP CIDR allow-list (127.0.0.1/32 for the local
+target's credentials), Flask-SQLAlchemy pagination, hide_read / hide_before_effective_date, the
+nested claims paths and the error payload. SSH-JWT is not simulated. Size: `employers`, `claims`
+and `members_per_employer` options (default 3 / 60 / 4; 100k claims are built lazily).
+Fault profiles are in `faults.py`.
+"""
+from .app import TpaStreamSimulator, create
+from .faults import FAULTS
+
+__all__ = ["FAULTS", "create", "TpaStreamSimulator"]

@@ -1,0 +1,1 @@
+"""TPA Stream REST API suites (read-only: every documented operation is a GET)."""

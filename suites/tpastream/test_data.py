@@ -1,0 +1,114 @@
+"""Every item of every page validates against its schema (specs/tpastream/schemas/, errors mapped to
+requirements by x-requirement), plus what a schema cannot say: date-range order and non-emptiness,
+a claim's consistency with itself, unique member names, the JSON content type.
+
+Read-only (GETs only), so nothing here is `mutating`."""
+from datetime import date, timedelta
+
+import pytest
+
+from payercert.suites.tpastream.client import LISTS, DuplicateName, schema, strict_json
+
+requirement = pytest.mark.requirement
+PER_PAGE = 100
+SCHEMA_REQUIREMENTS = ["TPA-PAGE-1", "TPA-DATA-1", "TPA-DATA-2", "TPA-DATA-3", "TPA-DATA-4", "TPA-DATA-5",
+                       "TPA-DATA-6", "TPA-DATA-7", "TPA-DATA-8", "TPA-DATA-9", "TPA-DATA-10", "TPA-DATA-11",
+                       "TPA-RANGE-1", "TPA-RANGE-2", "TPA-RANGE-3", "TPA-MONEY-1", "TPA-MONEY-2",
+                       "TPA-TIME-1", "TPA-TIME-2", "TPA-ENUM-1", "TPA-ENUM-2", "TPA-ENUM-3", "TPA-ENUM-4"]
+ENDPOINT = {"/claims": "TPA-EP-1", "/employer": "TPA-EP-2", "/member": "TPA-EP-3", "/policy_holder": "TPA-EP-4"}
+
+
+def schema_errors(tpa):
+    """All schema errors of every page of the four lists, computed once per run."""
+    key = "tpastream-schema-errors"
+    if key not in tpa.target.cache:
+        found = []
+        for path, name in LISTS.items():
+            walk = tpa.walk(path, PER_PAGE)
+            for number, body in enumerate(walk.pages, start=1):
+                found += [(e.requirement, f"{path} page {number}{e.message}") for e in schema(name).errors(body)]
+        tpa.target.cache[key] = found
+    return tpa.target.cache[key]
+
+
+@pytest.mark.parametrize("requirement_id", [pytest.param(r, marks=requirement(r), id=r) for r in SCHEMA_REQUIREMENTS])
+def test_every_item_validates(tpa, requirement_id):
+    """Every page of /claims, /employer, /member and /policy_holder validates against its schema"""
+    mine = [m for r, m in schema_errors(tpa) if r == requirement_id]
+    assert not mine, f"{requirement_id}: {len(mine)} schema error(s), first: {mine[0]}"
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=requirement(r, "TPA-FMT-1"), id=p) for p, r in ENDPOINT.items()])
+def test_list_endpoint_serves_its_entities(tpa, path):
+    """Each list endpoint answers a paginated envelope of its entities, starting with page 1"""
+    walk = tpa.walk(path, PER_PAGE)
+    assert not walk.problems, f"{ENDPOINT[path]}: {walk.problems[0]}"
+    assert walk.pages and walk.pages[0].get("page") == 1, f"{ENDPOINT[path]}: the first page is not page 1"
+    assert walk.total, f"{ENDPOINT[path]}: {path} lists nothing; the checks need at least one item"
+
+
+def ranges(item, where=""):
+    """Every {bounds, start, end} object in an item, with where it is."""
+    if isinstance(item, dict):
+        if set(item) == {"bounds", "start", "end"}:
+            yield where, item
+        for key, value in item.items():
+            yield from ranges(value, f"{where}/{key}")
+    elif isinstance(item, list):
+        for n, value in enumerate(item):
+            yield from ranges(value, f"{where}/{n}")
+
+
+def all_items(tpa):
+    return [(path, item) for path in LISTS for item in tpa.walk(path, PER_PAGE).items]
+
+
+@requirement("TPA-RANGE-4", "TPA-RANGE-5")
+def test_date_ranges_are_ordered_and_not_empty(tpa):
+    """Every date range has start <= end and holds at least one day under its bounds"""
+    for path, item in all_items(tpa):
+        for where, rng in ranges(item):
+            if not (isinstance(rng.get("start"), str) and isinstance(rng.get("end"), str)):
+                continue
+            start, end = date.fromisoformat(rng["start"]), date.fromisoformat(rng["end"])
+            assert start <= end, f"TPA-RANGE-4: {path} item {item.get('id')}{where}: start {start} after end {end}"
+            lo = start if rng["bounds"][0] == "[" else start + timedelta(days=1)
+            hi = end if rng["bounds"][1] == "]" else end - timedelta(days=1)
+            assert lo <= hi, f"TPA-RANGE-5: {path} item {item.get('id')}{where}: {rng} holds no day"
+
+
+@requirement("TPA-NEST-6")
+def test_claims_are_consistent_within_themselves(tpa):
+    """policy_holder_id matches policy_holder, policy_holder_fullname matches, members' employer_id matches employer.id"""
+    for claim in tpa.walk("/claims", PER_PAGE).items:
+        ph = claim.get("policy_holder") or {}
+        ph_id = ph.get("policy_holder_id", ph.get("id"))
+        if "policy_holder_id" in claim and ph_id is not None:
+            assert claim["policy_holder_id"] == ph_id, f"TPA-NEST-6: claim {claim.get('id')}: policy_holder_id {claim['policy_holder_id']} vs {ph_id}"
+        if "policy_holder_fullname" in claim and "fullname" in ph:
+            assert claim["policy_holder_fullname"] == ph["fullname"], f"TPA-NEST-6: claim {claim.get('id')}: policy_holder_fullname differs"
+        for member in claim.get("members") or []:
+            if "employer_id" in member and isinstance(member.get("employer"), dict):
+                assert member["employer_id"] == member["employer"].get("id"), \
+                    f"TPA-NEST-6: claim {claim.get('id')}: member {member.get('id')} employer_id differs from employer.id"
+
+
+@requirement("TPA-FMT-2")
+@pytest.mark.parametrize("path", list(LISTS))
+def test_member_names_are_unique(tpa, path):
+    """No JSON object of a page repeats a member name (the document's sample has "status" twice)"""
+    response = tpa.get(path, {"per_page": PER_PAGE})
+    assert response.status_code == 200, f"TPA-EP-1: {path} answered {response.status_code}"
+    try:
+        strict_json(response.content)
+    except DuplicateName as exc:
+        raise AssertionError(f"TPA-FMT-2: {path}: {exc}") from None
+
+
+@requirement("TPA-FMT-3")
+@pytest.mark.parametrize("path", list(LISTS))
+def test_json_content_type(tpa, path):
+    """Pages and errors are served as application/json"""
+    for response in (tpa.get(path, {"per_page": 1}), tpa.get(path, authorization=None)):
+        media = response.headers.get("content-type", "").split(";")[0].strip()
+        assert media == "application/json", f"TPA-FMT-3: {path} HTTP {response.status_code} Content-Type {media!r}"
