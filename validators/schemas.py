@@ -78,23 +78,29 @@ class CompiledSchema:
         return found
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path, decimal: bool = False) -> Any:
     """A schema document, its `$schema` dropped: a referenced document that names the 2020-12
     dialect would otherwise be checked by the plain validator, without our keywords."""
     text = path.read_text(encoding="utf-8")
-    document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if path.suffix == ".json":
+        document = json.loads(text, parse_float=Decimal) if decimal else json.loads(text)
+    else:
+        document = yaml.safe_load(text)
     if isinstance(document, dict):
         document.pop("$schema", None)
     return document
 
 
 @lru_cache(maxsize=32)
-def compiled_schema(path: Path) -> CompiledSchema:
-    """The schema at `path`, with every schema of its folder available to `$ref`."""
+def compiled_schema(path: Path, decimal: bool = False) -> CompiledSchema:
+    """The schema at `path`, with every schema of its folder available to `$ref`.
+
+    decimal: the schemas' numbers are read as Decimal, for instances parsed with
+    `parse_float=Decimal` (so that `multipleOf: 0.0001` is exact)."""
     registry = Registry()
     for file in sorted(path.parent.glob("*.json")) + sorted(path.parent.glob("*.yaml")):
-        resource = Resource.from_contents(_load(file), default_specification=DRAFT202012)
+        resource = Resource.from_contents(_load(file, decimal), default_specification=DRAFT202012)
         registry = registry.with_resource(file.resolve().as_uri(), resource)
-    schema = _load(path)
+    schema = _load(path, decimal)
     schema.setdefault("$id", path.resolve().as_uri())
     return CompiledSchema(schema, registry)
