@@ -153,3 +153,17 @@ def test_retry_policy_24_deliveries_same_id(receiver):
     time.sleep(0.3)
     assert len(receiver.calls) == 24
     assert len({c[2]["id"] for c in receiver.calls}) == 1
+
+
+def test_readings_change_the_simulator_and_the_schemas(receiver):
+    """LP-R-INVOICE-STATUS-ARRAY=claims: the simulator sends claims, which only that reading's schema accepts."""
+    sim, client, local = _sim(readings={"LP-R-INVOICE-STATUS-ARRAY": "claims", "LP-R-RETRY-COUNT": "20"})
+    assert (sim.outbox.first_round, sim.outbox.per_round) == (5, 5)
+    _subscribe(client, local, receiver)
+    client.post(f"/billers/{local['credentials']['biller_id']}/invoice", json=_invoice("LP-HOLD-01"), headers=_basic(local))
+    assert _wait(lambda: len(receiver.calls) == 1)
+    body = receiver.calls[0][2]
+    assert "claims" in body["data"] and "claimStatuses" not in body["data"]
+    reading = (("LP-R-INVOICE-STATUS-ARRAY", "claims"),)
+    assert list(compiled_schema(SCHEMAS / "webhook.json", readings=reading).errors(body)) == []
+    assert any(e.requirement == "LP-WH-6" for e in compiled_schema(SCHEMAS / "webhook.json").errors(body))

@@ -128,7 +128,10 @@ class LanternPaySimulator:
         self.contracts: dict[str, dict] = {}
         self.lock = threading.RLock()
         self.base_url = ""
-        self.outbox = Outbox(retry_scale=retry_scale, broken=self.broken)
+        self.outbox = Outbox(retry_scale=retry_scale, broken=self.broken,
+                             deliveries=int(self.readings["LP-R-RETRY-COUNT"]))
+        # the name of InvoiceStatus's array: the field table's unless the target reads the samples
+        self.status_array = "claims" if self.readings["LP-R-INVOICE-STATUS-ARRAY"] == "claims" else "claimStatuses"
         self.app = Starlette(routes=[
             Route("/", self.root, methods=["GET"]),
             Route("/oauth/connect/token", self.token, methods=["POST"]),
@@ -324,7 +327,7 @@ class LanternPaySimulator:
         if announce:
             self.outbox.deliver(Delivery("onInvoiceStatusUpdated", self._webhook(
                 "wrong" if self.broken("wrong-webhook-type") else INVOICE_UPDATED,
-                {"invoiceId": invoice.invoice_id, "created": _now_iso(), "claimStatuses": [snapshot]})))
+                {"invoiceId": invoice.invoice_id, "created": _now_iso(), self.status_array: [snapshot]})))
         return True
 
     def _claim_status(self, claim: Claim, state: str | None = None) -> dict:
@@ -403,10 +406,10 @@ class LanternPaySimulator:
             time.sleep(self.step_delay)
             statuses = [self._claim_status(c, _final_decision(c.item_code)) for c in claims]
             self.outbox.deliver(Delivery("onPredeterminationStatusUpdated", self._webhook(
-                PREDETERMINATION_UPDATED, {"invoiceId": quote_id, "created": _now_iso(), "claimStatuses": statuses})))
+                PREDETERMINATION_UPDATED, {"invoiceId": quote_id, "created": _now_iso(), self.status_array: statuses})))
             if self.broken("predetermination-moves-claim"):
                 self.outbox.deliver(Delivery("onInvoiceStatusUpdated", self._webhook(
-                    INVOICE_UPDATED, {"invoiceId": quote_id, "created": _now_iso(), "claimStatuses": statuses})))
+                    INVOICE_UPDATED, {"invoiceId": quote_id, "created": _now_iso(), self.status_array: statuses})))
 
         self.outbox.submit(quote_id, answer)
         return JSONResponse({"invoiceId": quote_id,

@@ -45,8 +45,12 @@ class Delivery:
 
 
 class Outbox:
-    def __init__(self, *, retry_scale: float = 1.0, timeout: float = 5.0, broken: Callable[[str], bool]):
+    def __init__(self, *, retry_scale: float = 1.0, timeout: float = 5.0, broken: Callable[[str], bool],
+                 deliveries: int = 24):
         self.retry_scale = retry_scale
+        # reading LP-R-RETRY-COUNT: 24 = (1 + 5 FLR) x 4 rounds; 21 = 1 + 5, then 3 rounds of 5;
+        # 20 = 4 rounds of 5 (the first delivery counted among the FLR's 5)
+        self.first_round, self.per_round = {24: (6, 6), 21: (6, 5), 20: (5, 5)}[deliveries]
         self.timeout = timeout
         self.broken = broken
         self.subscription = Subscription()
@@ -85,10 +89,10 @@ class Outbox:
             return
         rounds = [0.0] + ([] if self.broken("no-second-level-retry") else [d * self.retry_scale for d in SECOND_LEVEL_DELAYS])
         with httpx.Client(verify=sub.verify(), timeout=self.timeout) as client:
-            for delay in rounds:
+            for n, delay in enumerate(rounds):
                 if delay:
                     time.sleep(delay)
-                for _attempt in range(1 + FIRST_LEVEL_RETRIES):
+                for _attempt in range(self.first_round if n == 0 else self.per_round):
                     body = delivery.body
                     if self.broken("webhook-id-changes-on-retry"):
                         body = {**body, "id": str(uuid.uuid4())}

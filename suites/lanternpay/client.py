@@ -18,14 +18,16 @@ from payercert.session import TargetContext
 SCHEMAS = load_feed("lanternpay").root / "schemas"
 
 
-def schema_errors(schema: str, instance: Any) -> list[tuple[str | None, str]]:
-    """(requirement, message) of every schema error; numbers compared as Decimal (exact multipleOf)."""
+def schema_errors(schema: str, instance: Any, readings: tuple = ()) -> list[tuple[str | None, str]]:
+    """(requirement, message) of every schema error under the target's readings; numbers compared as
+    Decimal (exact multipleOf)."""
     exact = json.loads(json.dumps(instance), parse_float=Decimal)
-    return [(e.requirement, e.message) for e in compiled_schema(SCHEMAS / schema, decimal=True).errors(exact)]
+    compiled = compiled_schema(SCHEMAS / schema, decimal=True, readings=readings)
+    return [(e.requirement, e.message) for e in compiled.errors(exact)]
 
 
-def assert_schema(schema: str, instance: Any, what: str) -> None:
-    errors = schema_errors(schema, instance)
+def assert_schema(schema: str, instance: Any, what: str, readings: tuple = ()) -> None:
+    errors = schema_errors(schema, instance, readings)
     assert not errors, f"{errors[0][0]}: {what} does not follow {schema}: {errors[0][1]}" + (
         f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
 
@@ -46,6 +48,13 @@ def json_body(response: httpx.Response, requirement: str = "LP-JSON-1") -> Any:
 class LanternPayClient:
     def __init__(self, target: TargetContext):
         self.target = target
+        self.readings = tuple(sorted((rid, target.reading(rid)) for rid in target.feed.readings))
+
+    def schema_errors(self, schema: str, instance: Any) -> list[tuple[str | None, str]]:
+        return schema_errors(schema, instance, self.readings)
+
+    def assert_schema(self, schema: str, instance: Any, what: str) -> None:
+        assert_schema(schema, instance, what, self.readings)
 
     # --- root and links ------------------------------------------------------------------------
     def root_response(self) -> httpx.Response:

@@ -11,9 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from payercert.suites.lanternpay.client import (
     SCHEMAS,
-    assert_schema,
     json_body,
-    schema_errors,
 )
 from payercert.suites.lanternpay.invoices import invoice
 
@@ -93,7 +91,7 @@ def test_valid_invoice_gets_a_claim_id_per_claim(lp, target, kinds, bearer):
     response = lp.submit_invoice(body, mode="bearer" if bearer else "basic")
     assert response.status_code in (200, 202), f"LP-INV-9: valid invoice answered {response.status_code}: {response.text[:200]}"
     accepted = json_body(response)
-    assert_schema("invoice-response.json", accepted, "the invoice response")
+    lp.assert_schema("invoice-response.json", accepted, "the invoice response")
     claim_ids = [c["claimId"] for c in accepted["claims"]]
     assert len(set(claim_ids)) == len(claim_ids), "LP-INV-9: claimIds are not distinct"
     sent = [c["billerClaimId"] for c in body["claims"]]
@@ -114,7 +112,7 @@ def test_invalid_invoice_names_the_broken_field(lp, target, mutation, claims, da
     response = lp.submit_invoice(body)
     assert 400 <= response.status_code < 500, f"LP-HTTP-4: invoice with {broken} broken answered {response.status_code}"
     payload = json_body(response)
-    errors = schema_errors("error-payload.json", payload)
+    errors = lp.schema_errors("error-payload.json", payload)
     assert not errors, f"{errors[0][0]}: the error payload does not follow error-payload.json: {errors[0][1]}"
     names = [p["name"] for p in payload.get("invalidParams") or []]
     assert names, f"LP-ERR-6: no invalidParams for the broken field {broken}"
@@ -130,4 +128,4 @@ def test_non_json_body_refused_with_error_payload(lp):
                                  headers={"Authorization": lp.bearer(), "Content-Type": "application/json"},
                                  content=b'{"program": "mpl", "claims": [001]}')
     assert 400 <= response.status_code < 500, f"LP-HTTP-4: a non-JSON body answered {response.status_code}"
-    assert_schema("error-payload.json", json_body(response), "the error payload")
+    lp.assert_schema("error-payload.json", json_body(response), "the error payload")

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from payercert.suites.lanternpay import states as sm
-from payercert.suites.lanternpay.client import assert_schema, json_body, schema_errors
+from payercert.suites.lanternpay.client import json_body
 from payercert.suites.lanternpay.invoices import invoice
 
 from payercert.feeds import load_feed
@@ -43,7 +43,7 @@ def test_predetermination_is_information_only(lp, target, hooks):
     for call in calls:
         if call.event == "onPredeterminationStatusUpdated":
             assert call.body.get("type") == "claiming.predetermination.updated", f"LP-PRE-2: type {call.body.get('type')!r}"
-            errors = schema_errors("webhook-predetermination-updated.json", call.body)
+            errors = lp.schema_errors("webhook-predetermination-updated.json", call.body)
             assert not errors, f"LP-PRE-2: the predetermination webhook does not follow the schema: {errors[0]}"
     invoice_updates = [c for c in calls if isinstance(c.body, dict) and c.body.get("type") == "claiming.invoice.updated"]
     assert not invoice_updates, "LP-PRE-3: a predetermination was followed by a claiming.invoice.updated webhook"
@@ -64,7 +64,7 @@ def test_eligibility_result_by_webhook(lp, target, hooks):
         return [c for c in receiver.snapshot() if c.event == "onMemberEligibilityStatus" and isinstance(c.body, dict)
                 and (c.body.get("data") or {}).get("memberNumber") == request["memberNumber"]]
     assert receiver.wait(lambda: mine(), hooks.timeout), "LP-ELIG-2: no eligibility webhook arrived"
-    assert_schema("webhook-member-eligibility.json", mine()[0].body, "the eligibility webhook")
+    lp.assert_schema("webhook-member-eligibility.json", mine()[0].body, "the eligibility webhook")
 
 
 @pytest.mark.mutating
@@ -85,12 +85,12 @@ def test_contract_created_announced_and_readable(lp, target, hooks):
                 and (c.body.get("data") or {}).get("billerContractId") == request["billerContractId"]]
     assert receiver.wait(lambda: mine(), hooks.timeout), "LP-CON-2: no contract status webhook arrived"
     webhook = mine()[0].body
-    assert_schema("webhook-contract-status.json", webhook, "the contract status webhook")
+    lp.assert_schema("webhook-contract-status.json", webhook, "the contract status webhook")
     contract_id = webhook["data"]["contractId"]
     got = lp.get(lp.link("lp:contract", "/contracts/{contractId}", contractId=contract_id))
     assert got.status_code == 200, f"LP-CON-5: GET of the webhook's contractId answered {got.status_code}"
     contract = json_body(got)
-    assert_schema("contract.json", contract, "the contract")
+    lp.assert_schema("contract.json", contract, "the contract")
     assert contract["contractId"] == contract_id, "LP-CON-3: GET returned another contract"
     assert len(contract.get("contractLineItems") or []) == len(request["contractLineItems"]), "LP-CON-3: line items missing"
     assert "self" in (contract.get("_links") or {}), "LP-HAL-7: the contract has no _links.self"
@@ -98,5 +98,5 @@ def test_contract_created_announced_and_readable(lp, target, hooks):
                             memberNumber=request["member"]["memberNumber"]))
     assert listed.status_code == 200, f"LP-CON-4: member contracts answered {listed.status_code}"
     body = json_body(listed)
-    assert_schema("member-contracts.json", body, "the member's contracts")
+    lp.assert_schema("member-contracts.json", body, "the member's contracts")
     assert contract_id in [c["contractId"] for c in body["contracts"]], "LP-CON-4: the contract is not among the member's"

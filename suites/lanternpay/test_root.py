@@ -2,7 +2,7 @@
 from urllib.parse import urlparse
 
 import pytest
-from payercert.suites.lanternpay.client import assert_schema, json_body
+from payercert.suites.lanternpay.client import json_body
 
 requirement = pytest.mark.requirement
 
@@ -24,7 +24,7 @@ def test_root_links_follow_the_document(lp):
     response = lp.root_response()
     assert response.status_code == 200, f"LP-HTTP-2: GET / answered {response.status_code}"
     body = json_body(response)
-    assert_schema("root.json", body, "the root")
+    lp.assert_schema("root.json", body, "the root")
     curies = body["_links"]["curies"]
     lp_curie = [c for c in curies if c.get("name") == "lp"]
     assert lp_curie, "LP-HAL-6: no curie named lp"
