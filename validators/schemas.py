@@ -6,6 +6,7 @@ the way from the root to the failing keyword.
 """
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -78,23 +79,51 @@ class CompiledSchema:
         return found
 
 
-def _load(path: Path) -> Any:
+def apply_readings(node: Any, chosen: dict[str, str]) -> Any:
+    """A schema document with the `x-reading` overrides of the chosen options (null removes a keyword)."""
+    if isinstance(node, list):
+        return [apply_readings(v, chosen) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: (v if k.startswith("x-") else apply_readings(v, chosen)) for k, v in node.items()}
+    reading = node.get("x-reading")
+    if isinstance(reading, dict):
+        for rid, options in reading.items():
+            option = chosen.get(rid)
+            if option is not None and isinstance(options, dict) and option in options:
+                for keyword, value in options[option].items():
+                    if value is None:
+                        out.pop(keyword, None)
+                    else:
+                        out[keyword] = copy.deepcopy(value)
+    return out
+
+
+def _load(path: Path, decimal: bool = False) -> Any:
     """A schema document, its `$schema` dropped: a referenced document that names the 2020-12
     dialect would otherwise be checked by the plain validator, without our keywords."""
     text = path.read_text(encoding="utf-8")
-    document = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if path.suffix == ".json":
+        document = json.loads(text, parse_float=Decimal) if decimal else json.loads(text)
+    else:
+        document = yaml.safe_load(text)
     if isinstance(document, dict):
         document.pop("$schema", None)
     return document
 
 
 @lru_cache(maxsize=32)
-def compiled_schema(path: Path) -> CompiledSchema:
-    """The schema at `path`, with every schema of its folder available to `$ref`."""
+def compiled_schema(path: Path, decimal: bool = False, readings: tuple[tuple[str, str], ...] = ()) -> CompiledSchema:
+    """The schema at `path`, with every schema of its folder available to `$ref`.
+
+    decimal: the schemas' numbers are read as Decimal, for instances parsed with
+    `parse_float=Decimal` (so that `multipleOf: 0.0001` is exact).
+    readings: (reading id, option) pairs whose `x-reading` overrides replace the written keywords."""
+    chosen = dict(readings)
     registry = Registry()
     for file in sorted(path.parent.glob("*.json")) + sorted(path.parent.glob("*.yaml")):
-        resource = Resource.from_contents(_load(file), default_specification=DRAFT202012)
+        resource = Resource.from_contents(apply_readings(_load(file, decimal), chosen), default_specification=DRAFT202012)
         registry = registry.with_resource(file.resolve().as_uri(), resource)
-    schema = _load(path)
+    schema = apply_readings(_load(path, decimal), chosen)
     schema.setdefault("$id", path.resolve().as_uri())
     return CompiledSchema(schema, registry)

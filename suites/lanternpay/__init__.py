@@ -1,0 +1,1 @@
+"""LanternPay Provider API suites."""

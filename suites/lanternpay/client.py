@@ -1,0 +1,139 @@
+"""How the LanternPay suites talk to a target: start at the root, follow link relations, authenticate
+by Basic or by an OAuth client_credentials token, and check bodies against the spec's schemas."""
+from __future__ import annotations
+
+import base64
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from payercert.validators.schemas import compiled_schema
+
+from payercert.feeds import load_feed
+from payercert.redact import REDACTOR
+from payercert.session import TargetContext
+
+SCHEMAS = load_feed("lanternpay").root / "schemas"
+
+
+def schema_errors(schema: str, instance: Any, readings: tuple = ()) -> list[tuple[str | None, str]]:
+    """(requirement, message) of every schema error under the target's readings; numbers compared as
+    Decimal (exact multipleOf)."""
+    exact = json.loads(json.dumps(instance), parse_float=Decimal)
+    compiled = compiled_schema(SCHEMAS / schema, decimal=True, readings=readings)
+    return [(e.requirement, e.message) for e in compiled.errors(exact)]
+
+
+def assert_schema(schema: str, instance: Any, what: str, readings: tuple = ()) -> None:
+    errors = schema_errors(schema, instance, readings)
+    assert not errors, f"{errors[0][0]}: {what} does not follow {schema}: {errors[0][1]}" + (
+        f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+
+
+def expand(href: str, **values: str) -> str:
+    for key, value in values.items():
+        href = href.replace("{" + key + "}", value)
+    return href
+
+
+def json_body(response: httpx.Response, requirement: str = "LP-JSON-1") -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise AssertionError(f"{requirement}: HTTP {response.status_code} body is not JSON: {response.text[:120]!r}") from None
+
+
+class LanternPayClient:
+    def __init__(self, target: TargetContext):
+        self.target = target
+        self.readings = tuple(sorted((rid, target.reading(rid)) for rid in target.feed.readings))
+
+    def schema_errors(self, schema: str, instance: Any) -> list[tuple[str | None, str]]:
+        return schema_errors(schema, instance, self.readings)
+
+    def assert_schema(self, schema: str, instance: Any, what: str) -> None:
+        assert_schema(schema, instance, what, self.readings)
+
+    # --- root and links ------------------------------------------------------------------------
+    def root_response(self) -> httpx.Response:
+        return self.target.request("GET", self.target.url("api").rstrip("/") + "/")
+
+    def links(self) -> dict:
+        cached = self.target.cache.get("lp-links")
+        if cached is None:
+            response = self.root_response()
+            assert response.status_code == 200, f"LP-HAL-1: GET / answered {response.status_code}"
+            cached = json_body(response).get("_links")
+            assert isinstance(cached, dict), "LP-HAL-1: the root has no _links"
+            self.target.cache["lp-links"] = cached
+        return cached
+
+    def link(self, rel: str, documented: str | None = None, **values: str) -> str:
+        """The href of a root relation, expanded; relations the document does not put in the root
+        (eligibility, contracts) fall back to their documented path under the root's self."""
+        links = self.links()
+        if rel in links:
+            return expand(links[rel]["href"], **values)
+        assert documented is not None, f"LP-HAL-2: the root has no {rel} link"
+        return links["self"]["href"].rstrip("/") + expand(documented, **values)
+
+    # --- authentication ---------------------------------------------------------------------------
+    def basic(self, client_id: str | None = None, client_secret: str | None = None) -> str:
+        client_id = client_id if client_id is not None else self.target.credential("client_id")
+        client_secret = client_secret if client_secret is not None else self.target.credential("client_secret")
+        REDACTOR.add_basic(client_id, client_secret)
+        return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+
+    def token_response(self, grant_type: str = "client_credentials", **extra: str) -> httpx.Response:
+        response = self.target.request("POST", self.link("lp:oauth-token"), data={"grant_type": grant_type, **extra},
+                                       headers={"Authorization": self.basic()})
+        try:
+            token = response.json().get("access_token")
+        except (ValueError, AttributeError):
+            token = None
+        if isinstance(token, str):
+            REDACTOR.add(token)
+        return response
+
+    def bearer(self) -> str:
+        cached = self.target.cache.get("lp-token")
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        response = self.token_response()
+        assert response.status_code == 200, f"LP-AUTH-2: client_credentials token refused: HTTP {response.status_code}"
+        body = response.json()
+        lifetime = float(body.get("expires_in") or 60)
+        header = "Bearer " + body["access_token"]
+        self.target.cache["lp-token"] = (header, time.monotonic() + lifetime * 0.75)
+        return header
+
+    def auth(self, mode: str = "bearer") -> str:
+        return self.bearer() if mode == "bearer" else self.basic()
+
+    # --- operations ------------------------------------------------------------------------------------
+    def post(self, url: str, body: Any, *, mode: str = "bearer", authorization: str | None = None) -> httpx.Response:
+        headers = {"Content-Type": "application/json"}
+        if authorization != "":
+            headers["Authorization"] = authorization or self.auth(mode)
+        return self.target.request("POST", url, headers=headers, content=json.dumps(body).encode())
+
+    def get(self, url: str, *, mode: str = "bearer") -> httpx.Response:
+        return self.target.request("GET", url, headers={"Authorization": self.auth(mode)})
+
+    def submit_invoice(self, invoice: dict, **kw) -> httpx.Response:
+        return self.post(self.link("lp:submit-invoice", billerId=self.target.credential("biller_id")), invoice, **kw)
+
+    def submit_predetermination(self, body: dict, **kw) -> httpx.Response:
+        return self.post(self.link("lp:submit-predetermination", billerId=self.target.credential("biller_id")), body, **kw)
+
+    def cancel_url(self, accepted: dict) -> str:
+        link = (accepted.get("_links") or {}).get("lp:cancel-invoice")
+        if link:
+            return link["href"]
+        return self.link("lp:cancel-invoice", "/invoices/{invoiceId}/cancel", invoiceId=accepted["invoiceId"])
+
+    def cancel(self, accepted: dict, body: dict | None = None) -> httpx.Response:
+        return self.post(self.cancel_url(accepted), body if body is not None else
+                         {"invoiceId": accepted["invoiceId"], "reason": "Submitted by mistake (payercert)."})
