@@ -88,24 +88,8 @@ def walk_schemas(node: Any, where: str = "#"):
             yield from walk_schemas(value, f"{where}/{key}")
 
 
-def apply_readings(node: Any, chosen: dict[str, str]) -> Any:
-    """A schema document with the `x-reading` overrides of the chosen options (null removes a keyword)."""
-    if isinstance(node, list):
-        return [apply_readings(v, chosen) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: (v if k.startswith("x-") else apply_readings(v, chosen)) for k, v in node.items()}
-    reading = node.get("x-reading")
-    if isinstance(reading, dict):
-        for rid, options in reading.items():
-            option = chosen.get(rid)
-            if option is not None and option in options:
-                for keyword, value in options[option].items():
-                    if value is None:
-                        out.pop(keyword, None)
-                    else:
-                        out[keyword] = copy.deepcopy(value)
-    return out
+# the core's own x-reading application (validators/schemas.py), the one the simulator uses
+from payercert.validators.schemas import apply_readings  # noqa: E402
 
 
 def registry(readings: dict[str, str] | None = None) -> Registry:
