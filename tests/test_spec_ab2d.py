@@ -18,6 +18,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from spec_helpers import x_requirements
 from payercert.cli import app
 from payercert.feeds import LEVELS, discover, load_feed
 from payercert.validators.engine import Options, detect
@@ -54,18 +55,6 @@ def catalogue() -> set[str]:
     return set(feed().requirements)
 
 
-def x_requirements(node) -> list[str]:
-    found = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "x-requirement":
-                found += [value] if isinstance(value, str) else list(value)
-            else:
-                found += x_requirements(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += x_requirements(value)
-    return found
 
 
 def samples(folder: str) -> list[Path]:

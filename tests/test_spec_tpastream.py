@@ -31,6 +31,7 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from spec_helpers import x_requirements
 from payercert.feeds import LEVELS, load_feed
 from payercert.validators.engine import Options, detect
 
@@ -91,18 +92,6 @@ def _max_decimals(validator, places, instance, schema):
 Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-max-decimals": _max_decimals})
 
 
-def x_requirements(node) -> list[str]:
-    found = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "x-requirement":
-                found += [value] if isinstance(value, str) else list(value)
-            else:
-                found += x_requirements(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += x_requirements(value)
-    return found
 
 
 # --- the catalogue ------------------------------------------------------------------------------
