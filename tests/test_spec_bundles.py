@@ -20,6 +20,8 @@ def test_all_five_feeds_have_a_bundle():
 def test_catalogue_is_well_formed(feed_id):
     feed = load_feed(feed_id)
     assert feed.requirements, f"{feed_id} has no requirement"
+    raw_ids = [r["id"] for r in yaml.safe_load((feed.root / "feed.yaml").read_text(encoding="utf-8"))["requirements"]]
+    assert len(raw_ids) == len(set(raw_ids)) == len(feed.requirements), f"{feed_id}: a requirement id is repeated"
     prefix = {r.split("-")[0] for r in feed.requirements}
     assert len(prefix) == 1, f"{feed_id}: requirement ids use several prefixes {prefix}"
     for req in feed.requirements.values():
