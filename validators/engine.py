@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from payercert.feeds import Feed, Kind, discover, load_feed
 
+from .locate import Locator, escape
 from .findings import FileReport, Finding, Location, Severity, UnusableInput
 from .readers import ParseProblem, Record, first_chars, read_records, sniff_format
 from .rules import RuleContext
-from .ruleset import RuleSet, load_ruleset
+from .ruleset import RuleSet, load_kind_rules
 
 
 @dataclass
@@ -73,21 +74,17 @@ def validate_file(path: Path, opts: Options) -> FileReport:
             raise UnusableInput(f"{path}: no such file")
         feed, kind, fmt = detect(path, opts)
         report.feed, report.kind = feed.id, kind.name
-        if kind.rules_path is None and "schema" not in kind.spec:
+        if "rules" not in kind.spec and "schema" not in kind.spec:
             raise UnusableInput(f"{path}: kind {kind.name} of feed {feed.id} has no file validator")
-        if "schema" in kind.spec:  # the shape first, then the rules a schema cannot say
-            _apply_schema(path, fmt, feed, kind, report)
-        if kind.rules_path is not None:
-            ruleset = load_ruleset(kind.rules_path, {**feed.default_readings(), **opts.readings})
-            _apply_rules(path, fmt, feed, kind, ruleset, opts, report, schema_checked="schema" in kind.spec)
+        _validate_records(path, fmt, feed, kind, opts, report)
     except UnusableInput as exc:
         report.unusable = str(exc)
     return report
 
 
-def _coercer(ruleset: RuleSet):
+def _coercer(ruleset: RuleSet | None):
     """CSV cells are text: give the fields the rules declare as numbers their JSON type back."""
-    numeric = {name for name, spec in ruleset.fields.items() if spec.get("type") == "number"}
+    numeric = {name for name, spec in ruleset.fields.items() if spec.get("type") == "number"} if ruleset else set()
 
     def coerce(name: str, cell: str) -> Any:
         if name not in numeric:
@@ -103,35 +100,44 @@ def _coercer(ruleset: RuleSet):
     return coerce
 
 
-def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet, opts: Options, report: FileReport,
-                 schema_checked: bool = False):
-    """Ordered rules over each record. After a schema pass, syntax and shape are not repeated."""
+def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Options, report: FileReport) -> None:
+    """One pass over the records: syntax, duplicate names, the kind's JSON Schema (the shape),
+    then its ordered rules (what a schema cannot say). Rules run on every record, a misshapen one
+    too (a known deviation is still worth its warning); a rule stays silent on values of the wrong
+    shape, which are the schema's findings."""
+    from .schemas import compiled_schema
+
+    schema = compiled_schema(kind.root / kind.spec["schema"]) if "schema" in kind.spec else None
+    ruleset = load_kind_rules(kind, {**feed.default_readings(), **opts.readings})
     ctx = RuleContext(today=payer_today(feed, opts.as_of), data=opts.data)
     syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
-    known_fields = set(ruleset.fields)
-    unique_fields = {r.check.field for r in ruleset.rules if r.check.kind == "unique"}
+    shape_req = kind.spec.get("requirement", syntax_req)
+    known_fields = set(ruleset.fields) if ruleset else set()
+    unique_fields = {r.check.field for r in ruleset.rules if r.check.kind == "unique"} if ruleset else set()
     skipped: set[str] = set()
     for item in read_records(path, fmt, _coercer(ruleset)):
         if isinstance(item, ParseProblem):
-            if not schema_checked:
-                report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
-                                               Location(item.line, item.column)))
+            report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
+                                           Location(item.line, item.column)))
             continue
-        pointer = f"/{item.index}" if fmt == "json" and item.index is not None else None
-        if not schema_checked:
-            report.records += 1
-            report.findings.extend(_duplicate_findings(kind, syntax_req, item))
+        report.records += 1
+        place = _Placer(item, fmt)
+        report.findings.extend(_duplicate_findings(kind, syntax_req, item, place))
+        if schema is not None:
+            report.findings.extend(Finding(e.requirement or shape_req, Severity.ERROR, e.message, "SCHEMA",
+                                           place(e.pointer)) for e in schema.errors(item.data))
+        if ruleset is None:
+            continue
         if not isinstance(item.data, dict):
-            if not schema_checked:
-                report.findings.append(Finding(syntax_req, Severity.ERROR, f"a {ruleset.record} must be a JSON object",
-                                               "SYNTAX", Location(item.line, None, pointer)))
+            report.findings.append(Finding(syntax_req, Severity.ERROR, f"a {ruleset.record} must be a JSON object",
+                                           "SYNTAX", place("")))
             continue
         for extra in sorted(set(item.data) - known_fields) if known_fields else ():
             report.findings.append(Finding(syntax_req, Severity.WARNING, f"field {extra!r} is not in the data format",
-                                           None, Location(item.line, None, _join(pointer, extra))))
+                                           None, place(f"/{escape(extra)}")))
         result = ruleset.evaluate(item.data, ctx)
         skipped |= result.skipped
-        report.findings.extend(_findings(result.violations, item, pointer, opts.all_errors))
+        report.findings.extend(_findings(result.violations, place, opts.all_errors))
         for name, value in item.data.items():
             if isinstance(value, (str, int, float)) and name in unique_fields:
                 ctx.seen.setdefault(name, set()).add(value)
@@ -139,36 +145,45 @@ def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet,
                              if rid in feed.requirements else rid for rid in sorted(skipped)]
 
 
-def _duplicate_findings(kind: Kind, syntax_req: str, item: Record) -> Iterable[Finding]:
+class _Placer:
+    """Locations inside one record: its pointer from the file's root (an export's array index
+    included) and the line of the offending member's key, found in the record's text on demand."""
+
+    def __init__(self, item: Record, fmt: str):
+        self.item = item
+        self.prefix = f"/{item.index}" if fmt == "json" and item.index is not None else ""
+        self._locator: Locator | None = None
+
+    @property
+    def locator(self) -> Locator | None:
+        if self._locator is None and self.item.text is not None:
+            self._locator = Locator(self.item.text, self.item.line)
+        return self._locator
+
+    def __call__(self, pointer: str | None) -> Location:
+        line = self.locator.line(pointer) if self.locator and pointer else None
+        return Location(line or self.item.line, None, (self.prefix + (pointer or "")) or None)
+
+
+def _duplicate_findings(kind: Kind, syntax_req: str, item: Record, place: _Placer) -> Iterable[Finding]:
+    """Names given twice in one object, at their second occurrence (the parser kept only the last)."""
+    if not item.duplicate_keys:
+        return
     requirement = kind.spec.get("duplicate_key_requirement", syntax_req)
-    for key, line in item.duplicate_keys:
+    located = place.locator.duplicates if place.locator and place.locator.lines is not None else []
+    if located:
+        for pointer, line in located:
+            yield Finding(requirement, Severity.ERROR,
+                          f"key {pointer.rsplit('/', 1)[1]!r} appears twice in one object; a JSON parser silently "
+                          "keeps only the last value", "DUPLICATE-KEY", Location(line, None, place.prefix + pointer))
+        return
+    for key, line in item.duplicate_keys:  # CSV has no text to scan; the reader's lines are the best known
         yield Finding(requirement, Severity.ERROR,
                       f"key {key!r} appears twice in one object; a JSON parser silently keeps only the last value",
                       "DUPLICATE-KEY", Location(line))
 
 
-def _apply_schema(path: Path, fmt: str, feed: Feed, kind: Kind, report: FileReport) -> None:
-    """A kind described by a JSON Schema: each record validated, each error mapped to the
-    requirement its schema names (`x-requirement`), nearest first."""
-    from .schemas import compiled_schema
-
-    validator = compiled_schema(kind.root / kind.spec["schema"])
-    syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
-    default_req = kind.spec.get("requirement", syntax_req)
-    for item in read_records(path, fmt):
-        if isinstance(item, ParseProblem):
-            report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
-                                           Location(item.line, item.column)))
-            continue
-        report.records += 1
-        prefix = f"/{item.index}" if fmt == "json" and item.index is not None else ""
-        report.findings.extend(_duplicate_findings(kind, syntax_req, item))
-        for error in validator.errors(item.data):
-            report.findings.append(Finding(error.requirement or default_req, Severity.ERROR, error.message,
-                                           "SCHEMA", Location(item.line, None, prefix + error.pointer)))
-
-
-def _findings(violations, item: Record, pointer: str | None, all_errors: bool) -> Iterable[Finding]:
+def _findings(violations, place: "_Placer", all_errors: bool) -> Iterable[Finding]:
     first_coded_seen = False
     for v in violations:
         if v.rule.code is not None:
@@ -176,11 +191,5 @@ def _findings(violations, item: Record, pointer: str | None, all_errors: bool) -
                 continue
             first_coded_seen = True
         field_name = getattr(v.rule.check, "field", None)
-        yield Finding(v.rule.id, v.rule.severity, f"{v.rule.message}: {v.detail}", v.rule.code,
-                      Location(item.line, None, _join(pointer, field_name)))
-
-
-def _join(pointer: str | None, name: str | None) -> str | None:
-    if name is None:
-        return pointer
-    return f"{pointer or ''}/{name}"
+        pointer = v.pointer or (f"/{escape(field_name)}" if field_name else "")
+        yield Finding(v.rule.id, v.rule.severity, f"{v.rule.message}: {v.detail}", v.rule.code, place(pointer))

@@ -27,6 +27,7 @@ class Record:
     data: Any
     index: int | None  # position in the file's array or lines, from 0; None for a lone JSON value
     duplicate_keys: list[tuple[str, int]] = field(default_factory=list)  # (key, line) given twice in one object
+    text: str | None = None  # the record's own JSON text, to place findings on their lines (JSON formats)
 
 
 @dataclass
@@ -142,7 +143,7 @@ def _ndjson(fh: TextIO) -> Iterator[Item]:
         except ValueError as exc:
             yield ParseProblem(line_no, None, f"not JSON: {exc}")
             continue
-        yield Record(line_no, data, index, duplicates.take(line, line_no) if duplicates.found else [])
+        yield Record(line_no, data, index, duplicates.take(line, line_no) if duplicates.found else [], line)
         index += 1
 
 
@@ -182,6 +183,7 @@ class _JsonStream:
         self.duplicates = _DuplicateKeys()
         self.decoder = json.JSONDecoder(object_pairs_hook=self.duplicates, **STRICT)
         self.last_duplicates: list[tuple[str, int]] = []
+        self.last_text = ""  # the text of the value decode() returned last
 
     def fill(self) -> bool:
         if self.eof:
@@ -235,8 +237,9 @@ class _JsonStream:
                 # a number at the end of the buffer may continue in the next chunk
                 if self.fill():
                     continue
+            self.last_text = self.buf[self.pos:end]
             if self.duplicates.found:
-                self.last_duplicates = self.duplicates.take(self.buf[self.pos:end], self.line)
+                self.last_duplicates = self.duplicates.take(self.last_text, self.line)
             self.advance(end)
             return value
 
@@ -265,7 +268,7 @@ def _json(fh: TextIO) -> Iterator[Item]:
         if first != "[":
             line = stream.line
             value = stream.decode()
-            yield Record(line, value, None, stream.take_duplicates())
+            yield Record(line, value, None, stream.take_duplicates(), stream.last_text)
             trailing = stream.peek()
             if trailing:
                 yield ParseProblem(stream.line, stream.column(), "extra data after the JSON value")
@@ -288,7 +291,7 @@ def _json(fh: TextIO) -> Iterator[Item]:
                 stream.peek()
             line = stream.line
             value = stream.decode()
-            yield Record(line, value, index, stream.take_duplicates())
+            yield Record(line, value, index, stream.take_duplicates(), stream.last_text)
             index += 1
         if stream.peek():
             yield ParseProblem(stream.line, stream.column(), "extra data after the JSON array")
