@@ -24,6 +24,8 @@ class Options:
     all_errors: bool = False
     data: dict[str, Any] | None = None
     readings: dict[str, str] = field(default_factory=dict)
+    signature: str | None = None  # a detached signature sent with the file (token, @file or header line)
+    public_key: Path | None = None  # the sender's key to verify it
 
 
 def payer_today(feed: Feed, as_of: date | None = None) -> date:
@@ -77,9 +79,22 @@ def validate_file(path: Path, opts: Options) -> FileReport:
         if "rules" not in kind.spec and "schema" not in kind.spec:
             raise UnusableInput(f"{path}: kind {kind.name} of feed {feed.id} has no file validator")
         _validate_records(path, fmt, feed, kind, opts, report)
+        if opts.signature or opts.public_key:
+            report.findings.extend(_signature_findings(feed, kind, opts))
     except UnusableInput as exc:
         report.unusable = str(exc)
     return report
+
+
+def _signature_findings(feed: Feed, kind: Kind, opts: Options) -> list[Finding]:
+    from .signature import check_signature, load_public_key, read_token
+
+    if "signature" not in kind.spec:
+        raise UnusableInput(f"a {kind.name} file of feed {feed.id} carries no signature to check")
+    if not (opts.signature and opts.public_key):
+        raise UnusableInput("checking a signature needs both --signature and --public-key")
+    when = datetime.combine(opts.as_of, datetime.min.time(), ZoneInfo(feed.timezone)) if opts.as_of else None
+    return check_signature(kind.spec["signature"], read_token(opts.signature), load_public_key(opts.public_key), when)
 
 
 def _coercer(ruleset: RuleSet | None):
