@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from payercert.feeds import Feed, Kind, discover, load_feed
 
+from . import errata
 from .findings import FileReport, Finding, Location, Severity, UnusableInput
 from .readers import ParseProblem, Record, first_chars, read_records, sniff_format
 from .rules import RuleContext
@@ -23,6 +24,7 @@ class Options:
     all_errors: bool = False
     data: dict[str, Any] | None = None
     readings: dict[str, str] = field(default_factory=dict)
+    companion: Path | None = None  # the file a payload answers (--request), for the kind's companion checks
 
 
 def payer_today(feed: Feed, as_of: date | None = None) -> date:
@@ -36,6 +38,7 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     feeds = [opts.feed] if opts.feed else discover()
     candidates: list[tuple[int, Feed, Kind]] = []
     keys, item_keys = _first_keys(path, fmt)
+    many = fmt == "ndjson" or (fmt == "json" and head.lstrip().startswith("["))  # several records
     for feed_id in feeds:
         feed = load_feed(feed_id)
         for kind in feed.kinds.values():
@@ -44,7 +47,10 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
             if fmt not in kind.spec.get("formats", []):  # a kind reads only the formats it names
                 continue
             wanted_items = set(kind.spec.get("detect", {}).get("item_keys", []))
-            candidates.append((len(kind.detect_keys & keys) + len(wanted_items & item_keys), feed, kind))
+            score = len(kind.detect_keys & keys) + len(wanted_items & item_keys)
+            if score and many and kind.spec.get("detect", {}).get("records") == "many":
+                score += 1  # a kind that reads a file's records together (a sequence) over one that reads one
+            candidates.append((score, feed, kind))
     candidates.sort(key=lambda c: -c[0])
     if not candidates:
         raise UnusableInput(f"{path}: no feed reads {fmt} files" + (f" of kind {opts.kind}" if opts.kind else ""))
@@ -76,10 +82,11 @@ def validate_file(path: Path, opts: Options) -> FileReport:
         if kind.rules_path is None and "schema" not in kind.spec:
             raise UnusableInput(f"{path}: kind {kind.name} of feed {feed.id} has no file validator")
         if "schema" in kind.spec:  # the shape first, then the rules a schema cannot say
-            _apply_schema(path, fmt, feed, kind, report)
+            _apply_schema(path, fmt, feed, kind, report, opts)
         if kind.rules_path is not None:
             ruleset = load_ruleset(kind.rules_path, {**feed.default_readings(), **opts.readings})
             _apply_rules(path, fmt, feed, kind, ruleset, opts, report, schema_checked="schema" in kind.spec)
+        report.findings = errata.annotate(feed, report.findings)
     except UnusableInput as exc:
         report.unusable = str(exc)
     return report
@@ -147,15 +154,31 @@ def _duplicate_findings(kind: Kind, syntax_req: str, item: Record) -> Iterable[F
                       "DUPLICATE-KEY", Location(line))
 
 
-def _apply_schema(path: Path, fmt: str, feed: Feed, kind: Kind, report: FileReport) -> None:
+def _apply_schema(path: Path, fmt: str, feed: Feed, kind: Kind, report: FileReport, opts: Options | None = None) -> None:
     """A kind described by a JSON Schema: each record validated, each error mapped to the
-    requirement its schema names (`x-requirement`), nearest first."""
-    from .schemas import compiled_schema
+    requirement its schema names (`x-requirement`), nearest first, at the line of the failing
+    value (of the key for a field-name error); then the kind's declared checks and sequence.
 
-    validator = compiled_schema(kind.root / kind.spec["schema"])
+    Kind options: `numbers: decimal` reads numbers (file and schemas) as Decimal, so decimal
+    places are exact; `schema_severity: level` gives a finding its requirement's level (MUST
+    error, SHOULD warning, MAY info) instead of error; `schema_code` replaces the code SCHEMA
+    (null: none, for a payer without error codes). Selected readings apply the schemas'
+    `x-reading` overrides."""
+    from .kind_checks import KindChecks, load_companion, severity_of
+    from .locate import RecordLines
+    from .schemas import compiled_schema
+    from .sequence import sequence_check
+
+    opts = opts or Options()
+    readings = {**feed.default_readings(), **opts.readings}
+    decimal = kind.spec.get("numbers") == "decimal"
+    validator = compiled_schema(kind.root / kind.spec["schema"], decimal, tuple(sorted(readings.items())))
+    by_level = kind.spec.get("schema_severity") == "level"
     syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
     default_req = kind.spec.get("requirement", syntax_req)
-    for item in read_records(path, fmt):
+    checks = KindChecks(feed, kind, load_companion(path, feed, kind, opts.companion), readings)
+    sequence = sequence_check(feed, kind, readings)
+    for item in read_records(path, fmt, decimal=decimal):
         if isinstance(item, ParseProblem):
             report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
                                            Location(item.line, item.column)))
@@ -163,9 +186,20 @@ def _apply_schema(path: Path, fmt: str, feed: Feed, kind: Kind, report: FileRepo
         report.records += 1
         prefix = f"/{item.index}" if fmt == "json" and item.index is not None else ""
         report.findings.extend(_duplicate_findings(kind, syntax_req, item))
+        lines, reported = RecordLines(item), set()
         for error in validator.errors(item.data):
-            report.findings.append(Finding(error.requirement or default_req, Severity.ERROR, error.message,
-                                           "SCHEMA", Location(item.line, None, prefix + error.pointer)))
+            requirement = error.requirement or default_req
+            line = lines.line(error.path, key=error.on_key)
+            if (line, error.pointer, requirement) in reported:
+                continue  # one value failing two keywords of one requirement (pattern and format)
+            reported.add((line, error.pointer, requirement))
+            severity = severity_of(feed, requirement) if by_level else Severity.ERROR
+            report.findings.append(Finding(requirement, severity, error.message, kind.spec.get("schema_code", "SCHEMA"),
+                                           Location(line, None, prefix + error.pointer)))
+        report.findings.extend(checks.check(item, lines))
+        if sequence is not None:
+            report.findings.extend(sequence.check(item, lines))
+    report.skipped_checks.extend(checks.skipped)
 
 
 def _findings(violations, item: Record, pointer: str | None, all_errors: bool) -> Iterable[Finding]:
