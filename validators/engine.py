@@ -156,11 +156,12 @@ def _duplicate_findings(kind: Kind, syntax_req: str, item: Record) -> Iterable[F
 
 def _apply_schema(path: Path, fmt: str, feed: Feed, kind: Kind, report: FileReport, opts: Options | None = None) -> None:
     """A kind described by a JSON Schema: each record validated, each error mapped to the
-    requirement its schema names (`x-requirement`), nearest first, at the line of the failing
-    value (of the key for a field-name error); then the kind's declared checks and sequence.
+    requirement its schema names (`x-requirement`), nearest first; then the kind's declared
+    checks and sequence.
 
     Kind options: `numbers: decimal` reads numbers (file and schemas) as Decimal, so decimal
-    places are exact; `schema_severity: level` gives a finding its requirement's level (MUST
+    places are exact; `finding_lines: value` puts a finding at the line of the failing value (of
+    the key for a field-name error) instead of the record's first line; `schema_severity: level` gives a finding its requirement's level (MUST
     error, SHOULD warning, MAY info) instead of error; `schema_code` replaces the code SCHEMA
     (null: none, for a payer without error codes). Selected readings apply the schemas'
     `x-reading` overrides."""
@@ -174,6 +175,7 @@ def _apply_schema(path: Path, fmt: str, feed: Feed, kind: Kind, report: FileRepo
     decimal = kind.spec.get("numbers") == "decimal"
     validator = compiled_schema(kind.root / kind.spec["schema"], decimal, tuple(sorted(readings.items())))
     by_level = kind.spec.get("schema_severity") == "level"
+    value_lines = kind.spec.get("finding_lines") == "value"
     syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
     default_req = kind.spec.get("requirement", syntax_req)
     checks = KindChecks(feed, kind, load_companion(path, feed, kind, opts.companion), readings)
@@ -189,7 +191,7 @@ def _apply_schema(path: Path, fmt: str, feed: Feed, kind: Kind, report: FileRepo
         lines, reported = RecordLines(item), set()
         for error in validator.errors(item.data):
             requirement = error.requirement or default_req
-            line = lines.line(error.path, key=error.on_key)
+            line = lines.line(error.path, key=error.on_key) if value_lines else item.line
             if (line, error.pointer, requirement) in reported:
                 continue  # one value failing two keywords of one requirement (pattern and format)
             reported.add((line, error.pointer, requirement))
