@@ -106,10 +106,10 @@ class SequenceCheck:
             return
         event_id = value_at(data, self.spec["event_id"])
         if isinstance(event_id, (str, int)):
-            id_line = lines.line(tokens_of(self.spec["event_id"]))
             digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
             if str(event_id) in self.deliveries:
                 first_digest, first_line = self.deliveries[str(event_id)]
+                id_line = lines.line(tokens_of(self.spec["event_id"]))
                 if digest == first_digest:
                     yield self._finding("redelivery", f"event {event_id} delivered again (first at line {first_line}): "
                                         "a retry of the same event, not a new one", id_line, Severity.INFO)
@@ -117,7 +117,7 @@ class SequenceCheck:
                 yield self._finding("id_reused", f"event id {event_id} is also the id of another event (line "
                                     f"{first_line}) whose content differs", id_line)
             else:
-                self.deliveries[str(event_id)] = (digest, id_line)
+                self.deliveries[str(event_id)] = (digest, record.line)  # constant memory per event
         when = self.spec.get("moves_when")
         if when and value_at(data, when["pointer"]) != when["equals"]:
             return
@@ -136,19 +136,20 @@ class SequenceCheck:
         current = self.entities.get(key)
         if current is not None and new == current[0]:
             return
-        line = lines.line(at + [self.spec["state"]])
         name = f"{self.spec['entity_id']} {entity}"
         if current is None:
             ok, before = self.machine.enter(new)
             if not ok:
+                line = lines.line(at + [self.spec["state"]])
                 yield self._finding("initial", f"{name} is first seen {new}, which does not follow from the initial "
                                     f"state ({' or '.join(self.machine.initial)})", line)
         elif current[0] in self.machine.terminal:
-            before = None
+            before, line = None, lines.line(at + [self.spec["state"]])
             yield self._finding("terminal", f"{name} moves {current[0]} -> {new}, out of a terminal state", line)
         else:
             ok, before = self.machine.reach(current[0], current[1], new)
             if not ok:
+                line = lines.line(at + [self.spec["state"]])
                 yield self._finding("transition", f"{name} moves {current[0]} -> {new}, not a transition of "
                                     f"{self.spec['machine']}", line)
         self.entities[key] = (new, before)
