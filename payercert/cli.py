@@ -58,6 +58,7 @@ def validate(
     reading: List[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
     signature: Optional[str] = typer.Option(None, help="The signature header sent with a webhook body: the token, @FILE, or the header line."),
     public_key: Optional[Path] = typer.Option(None, "--public-key", help="The sender's public key (PEM or OpenSSH) to verify --signature."),
+    request: Optional[Path] = typer.Option(None, "--request", help="The request a response or error payload answers (default: its sibling <name>.request.json)."),
 ) -> None:
     """Validate sample files against the payer's published rules."""
     from .validate_cmd import run_validate
@@ -66,7 +67,7 @@ def validate(
         raise PayercertError("give at least one file to validate")
     code = run_validate(paths, feed=feed, kind=kind, as_of=_as_of(as_of), all_errors=all_errors,
                         fmt=fmt.value, data=data, readings=_readings(reading), console=out,
-                        signature=signature, public_key=public_key)
+                        signature=signature, public_key=public_key, request=request)
     raise typer.Exit(code)
 
 

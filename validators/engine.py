@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from payercert.feeds import Feed, Kind, discover, load_feed
 
-from .locate import Locator, escape
+from . import errata
+from .locate import Locator, RecordLines, escape
 from .findings import FileReport, Finding, Location, Severity, UnusableInput
 from .readers import ParseProblem, Record, first_chars, read_records, sniff_format
 from .rules import RuleContext
@@ -26,6 +27,7 @@ class Options:
     readings: dict[str, str] = field(default_factory=dict)
     signature: str | None = None  # a detached signature sent with the file (token, @file or header line)
     public_key: Path | None = None  # the sender's key to verify it
+    companion: Path | None = None  # the file a payload answers (--request), for the kind's companion checks
 
 
 def payer_today(feed: Feed, as_of: date | None = None) -> date:
@@ -39,6 +41,7 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     feeds = [opts.feed] if opts.feed else discover()
     candidates: list[tuple[int, Feed, Kind]] = []
     keys, item_keys = _first_keys(path, fmt)
+    many = fmt == "ndjson" or (fmt == "json" and head.lstrip().startswith("["))  # several records
     for feed_id in feeds:
         feed = load_feed(feed_id)
         for kind in feed.kinds.values():
@@ -47,7 +50,10 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
             if fmt not in kind.spec.get("formats", []):  # a kind reads only the formats it names
                 continue
             wanted_items = set(kind.spec.get("detect", {}).get("item_keys", []))
-            candidates.append((len(kind.detect_keys & keys) + len(wanted_items & item_keys), feed, kind))
+            score = len(kind.detect_keys & keys) + len(wanted_items & item_keys)
+            if score and many and kind.spec.get("detect", {}).get("records") == "many":
+                score += 1  # a kind that reads a file's records together (a sequence) over one that reads one
+            candidates.append((score, feed, kind))
     candidates.sort(key=lambda c: -c[0])
     if not candidates:
         raise UnusableInput(f"{path}: no feed reads {fmt} files" + (f" of kind {opts.kind}" if opts.kind else ""))
@@ -81,6 +87,7 @@ def validate_file(path: Path, opts: Options) -> FileReport:
         _validate_records(path, fmt, feed, kind, opts, report)
         if opts.signature or opts.public_key:
             report.findings.extend(_signature_findings(feed, kind, opts))
+        report.findings = errata.annotate(feed, report.findings)
     except UnusableInput as exc:
         report.unusable = str(exc)
     return report
@@ -117,30 +124,58 @@ def _coercer(ruleset: RuleSet | None):
 
 def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Options, report: FileReport) -> None:
     """One pass over the records: syntax, duplicate names, the kind's JSON Schema (the shape),
-    then its ordered rules (what a schema cannot say). Rules run on every record, a misshapen one
-    too (a known deviation is still worth its warning); a rule stays silent on values of the wrong
-    shape, which are the schema's findings."""
-    from .schemas import compiled_schema
+    then its ordered rules and declared checks (what a schema cannot say), then its sequence (what
+    records say together). Rules run on every record, a misshapen one too (a known deviation is
+    still worth its warning); a rule stays silent on values of the wrong shape, which are the
+    schema's findings.
 
-    schema = compiled_schema(kind.root / kind.spec["schema"]) if "schema" in kind.spec else None
-    ruleset = load_kind_rules(kind, {**feed.default_readings(), **opts.readings})
+    Kind options: `numbers: decimal` reads numbers (file and schemas) as Decimal, so decimal
+    places are exact; `finding_lines: value` places a finding at its value's line rather than its
+    key's; `schema_severity: level` gives a schema finding its requirement's level (MUST error,
+    SHOULD warning, MAY info); `schema_code` replaces the code SCHEMA (null: none, for a payer
+    without error codes). Selected readings apply the schemas' `x-reading` overrides."""
+    from .kind_checks import KindChecks, load_companion, severity_of
+    from .schemas import compiled_schema
+    from .sequence import sequence_check
+
+    readings = {**feed.default_readings(), **opts.readings}
+    decimal = kind.spec.get("numbers") == "decimal"
+    schema = (compiled_schema(kind.root / kind.spec["schema"], decimal, tuple(sorted(readings.items())))
+              if "schema" in kind.spec else None)
+    by_level = kind.spec.get("schema_severity") == "level"
+    value_lines = kind.spec.get("finding_lines") == "value"
+    schema_code = kind.spec.get("schema_code", "SCHEMA")
+    ruleset = load_kind_rules(kind, readings)
+    checks = KindChecks(feed, kind, load_companion(path, feed, kind, opts.companion), readings)
+    sequence = sequence_check(feed, kind, readings)
     ctx = RuleContext(today=payer_today(feed, opts.as_of), data=opts.data)
     syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
     shape_req = kind.spec.get("requirement", syntax_req)
     known_fields = set(ruleset.fields) if ruleset else set()
     unique_fields = {r.check.field for r in ruleset.rules if r.check.kind == "unique"} if ruleset else set()
     skipped: set[str] = set()
-    for item in read_records(path, fmt, _coercer(ruleset)):
+    for item in read_records(path, fmt, _coercer(ruleset), decimal=decimal):
         if isinstance(item, ParseProblem):
             report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
                                            Location(item.line, item.column)))
             continue
         report.records += 1
-        place = _Placer(item, fmt)
+        place = _Placer(item, fmt, value_lines)
         report.findings.extend(_duplicate_findings(kind, syntax_req, item, place))
-        if schema is not None:
-            report.findings.extend(Finding(e.requirement or shape_req, Severity.ERROR, e.message, "SCHEMA",
-                                           place(e.pointer)) for e in schema.errors(item.data))
+        reported: set[tuple] = set()
+        for error in schema.errors(item.data) if schema is not None else ():
+            requirement = error.requirement or shape_req
+            where = place(error.pointer, key=error.on_key)
+            if (where, requirement) in reported:
+                continue  # one value failing two keywords of one requirement (pattern and format)
+            reported.add((where, requirement))
+            severity = severity_of(feed, requirement) if by_level else Severity.ERROR
+            report.findings.append(Finding(requirement, severity, error.message, schema_code, where))
+        if checks.checks or sequence is not None:
+            lines = RecordLines(item)
+            report.findings.extend(checks.check(item, lines))
+            if sequence is not None:
+                report.findings.extend(sequence.check(item, lines))
         if ruleset is None:
             continue
         if not isinstance(item.data, dict):
@@ -156,7 +191,8 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
         for name, value in item.data.items():
             if isinstance(value, (str, int, float)) and name in unique_fields:
                 ctx.seen.setdefault(name, set()).add(value)
-    report.skipped_checks = [f"{rid} (needs target data: {', '.join(feed.requirements[rid].needs_data) or 'reference data'})"
+    report.skipped_checks.extend(checks.skipped)
+    report.skipped_checks += [f"{rid} (needs target data: {', '.join(feed.requirements[rid].needs_data) or 'reference data'})"
                              if rid in feed.requirements else rid for rid in sorted(skipped)]
 
 
@@ -164,9 +200,10 @@ class _Placer:
     """Locations inside one record: its pointer from the file's root (an export's array index
     included) and the line of the offending member's key, found in the record's text on demand."""
 
-    def __init__(self, item: Record, fmt: str):
+    def __init__(self, item: Record, fmt: str, value_lines: bool = False):
         self.item = item
         self.prefix = f"/{item.index}" if fmt == "json" and item.index is not None else ""
+        self.value_lines = value_lines
         self._locator: Locator | None = None
 
     @property
@@ -175,8 +212,11 @@ class _Placer:
             self._locator = Locator(self.item.text, self.item.line)
         return self._locator
 
-    def __call__(self, pointer: str | None) -> Location:
-        line = self.locator.line(pointer) if self.locator and pointer else None
+    def __call__(self, pointer: str | None, key: bool = False) -> Location:
+        """Where `pointer` is; with value lines, a finding about a field's name (key=True) still
+        points at its key."""
+        value = self.value_lines and not key
+        line = self.locator.line(pointer, value=value) if self.locator and (pointer or value) else None
         return Location(line or self.item.line, None, (self.prefix + (pointer or "")) or None)
 
 

@@ -1,13 +1,15 @@
 """Where a JSON value sits in its text: the physical line of each JSON pointer of one record.
 
 Findings point at the line of the offending member's key (or where an array element starts), so a
-reader of a pretty-printed page goes straight to it. The text is scanned only when a record has a
-finding to place, once per record.
+reader of a pretty-printed page goes straight to it; a kind may ask for the line of the value
+instead (`finding_lines: value`). The text is scanned only when a record has a finding to place,
+once per record.
 """
 from __future__ import annotations
 
 import json
 import re
+from typing import Iterable
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
@@ -24,15 +26,17 @@ class Locator:
     def __init__(self, text: str, first_line: int = 1):
         self.text, self.first_line = text, first_line
         self._lines: dict[str, int] | None = None
+        self._values: dict[str, int] = {}  # where each value itself starts
         self.duplicates: list[tuple[str, int]] = []
 
-    def line(self, pointer: str | None) -> int | None:
-        """The line of `pointer`, or of its nearest enclosing value that is there."""
+    def line(self, pointer: str | None, value: bool = False) -> int | None:
+        """The line of `pointer`'s key (of its value with value=True), or of its nearest enclosing
+        value that is there."""
         lines = self.lines
         pointer = pointer or ""
         while pointer not in lines and pointer:
-            pointer = pointer.rsplit("/", 1)[0]
-        return lines.get(pointer)
+            pointer, value = pointer.rsplit("/", 1)[0], True
+        return self._values.get(pointer, lines.get(pointer)) if value else lines.get(pointer)
 
     @property
     def lines(self) -> dict[str, int]:
@@ -49,7 +53,8 @@ class Locator:
 
     def _value(self, pos: int, pointer: str) -> int:
         """Scan the value at `pos` (no leading blanks); the position after it."""
-        self._lines.setdefault(pointer, self._at(pos))
+        self._values[pointer] = self._at(pos)
+        self._lines.setdefault(pointer, self._values[pointer])
         ch = self.text[pos]
         if ch == "{":
             return self._object(pos + 1, pointer)
@@ -100,3 +105,21 @@ class Locator:
             if self.text[pos] == "]":
                 return pos + 1
             pos += 1  # ','
+
+
+def pointer(tokens: Iterable) -> str:
+    return "".join(f"/{escape(str(t))}" for t in tokens)
+
+
+class RecordLines:
+    """Lines inside one record by path tokens (`["claims", 2, "quantity"]`): of the value, or of
+    its key with key=True; the record's first line when nothing better is known."""
+
+    def __init__(self, record):
+        self.record = record
+        self.locator = Locator(record.text, record.line) if record.text else None
+
+    def line(self, tokens: Iterable, key: bool = False) -> int:
+        if self.locator is None:
+            return self.record.line
+        return self.locator.line(pointer(tokens), value=not key) or self.record.line
