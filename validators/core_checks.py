@@ -145,6 +145,12 @@ class _Checker:
         for child in plain:
             while i < len(order) and order[i] != child and order[i] not in required:
                 i += 1
+            if i < len(order) and order[i] != child and order[i] not in plain:   # a required child is absent
+                missing = [r for r in required if r not in plain]
+                for r in missing:
+                    self.add("WEBBBS-ENVELOPE-1", f"the required element {r} is missing", f"{self.path}/{r}",
+                             f"{r}Required")
+                return False
             if i == len(order) or order[i] != child:
                 expected = order[i] if i < len(order) else "no more children"
                 self.add("WEBBBS-ENVELOPE-1", f"{child} is not expected here (schema order: {', '.join(order)})",
