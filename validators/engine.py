@@ -12,6 +12,7 @@ from payercert.feeds import Feed, Kind, discover, load_feed
 from . import errata
 from .locate import Locator, RecordLines, escape
 from .findings import FileReport, Finding, Location, Severity, UnusableInput
+from .messages import MESSAGE_FORMATS, detect_message_kind, validate_message_file
 from .readers import ParseProblem, Record, first_chars, read_records, sniff_format
 from .rules import RuleContext
 from .ruleset import RuleSet, load_kind_rules
@@ -28,6 +29,7 @@ class Options:
     signature: str | None = None  # a detached signature sent with the file (token, @file or header line)
     public_key: Path | None = None  # the sender's key to verify it
     companion: Path | None = None  # the file a payload answers (--request), for the kind's companion checks
+    kind_options: dict[str, str] = field(default_factory=dict)   # a kind's own options (feed.yaml kinds.*.options)
 
 
 def payer_today(feed: Feed, as_of: date | None = None) -> date:
@@ -36,6 +38,9 @@ def payer_today(feed: Feed, as_of: date | None = None) -> date:
 
 def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     """The feed, kind and format of a file: from the options where given, else from its content."""
+    message = detect_message_kind(path, opts.feed, opts.kind)   # SOAP/MTOM/MIME/X12 kinds (`format:`)
+    if message is not None:
+        return message
     head = first_chars(path)
     fmt = sniff_format(path, head)
     feeds = [opts.feed] if opts.feed else discover()
@@ -82,6 +87,9 @@ def validate_file(path: Path, opts: Options) -> FileReport:
             raise UnusableInput(f"{path}: no such file")
         feed, kind, fmt = detect(path, opts)
         report.feed, report.kind = feed.id, kind.name
+        if kind.spec.get("format") in MESSAGE_FORMATS:
+            validate_message_file(path, feed, kind, fmt, opts.readings, opts.kind_options, report)
+            return report
         if "rules" not in kind.spec and "schema" not in kind.spec:
             raise UnusableInput(f"{path}: kind {kind.name} of feed {feed.id} has no file validator")
         _validate_records(path, fmt, feed, kind, opts, report)
