@@ -56,6 +56,7 @@ def validate(
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
     data: Optional[Path] = typer.Option(None, help="Target reference data (YAML/JSON): enables the checks that need it."),
     reading: List[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Processes for a large NDJSON file of a kind with a fast validator (uncompressed files)."),
 ) -> None:
     """Validate sample files against the payer's published rules."""
     from .validate_cmd import run_validate
@@ -63,7 +64,7 @@ def validate(
     if not paths:
         raise PayercertError("give at least one file to validate")
     code = run_validate(paths, feed=feed, kind=kind, as_of=_as_of(as_of), all_errors=all_errors,
-                        fmt=fmt.value, data=data, readings=_readings(reading), console=out)
+                        fmt=fmt.value, data=data, readings=_readings(reading), console=out, jobs=jobs)
     raise typer.Exit(code)
 
 

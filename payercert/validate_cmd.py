@@ -14,9 +14,9 @@ from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PayercertError
 
 
 def run_validate(paths: list[Path], *, feed: str | None, kind: str | None, as_of: date | None, all_errors: bool,
-                 fmt: str, data: Path | None, readings: dict[str, str], console: Console) -> int:
+                 fmt: str, data: Path | None, readings: dict[str, str], console: Console, jobs: int = 1) -> int:
     reference = _reference_data(data) if data else None
-    opts = Options(feed=feed, kind=kind, as_of=as_of, all_errors=all_errors, data=reference, readings=readings)
+    opts = Options(feed=feed, kind=kind, as_of=as_of, all_errors=all_errors, data=reference, readings=readings, jobs=jobs)
     reports = [validate_file(path, opts) for path in paths]
     if fmt == "json":
         console.print_json(render.as_json(reports)) if console.is_terminal else print(render.as_json(reports))

@@ -23,6 +23,7 @@ class Options:
     all_errors: bool = False
     data: dict[str, Any] | None = None
     readings: dict[str, str] = field(default_factory=dict)
+    jobs: int = 1  # processes for a kind with a fast NDJSON validator (validators/fastpath.py)
 
 
 def payer_today(feed: Feed, as_of: date | None = None) -> date:
@@ -52,7 +53,13 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
         if len(candidates) == 1:
             return candidates[0][1], candidates[0][2], fmt
         raise UnusableInput(f"{path}: cannot tell which feed this file belongs to; name it with --feed (and --kind)")
-    return candidates[0][1], candidates[0][2], fmt
+    best_feed, best_kind = candidates[0][1], candidates[0][2]
+    if fmt == "ndjson" and best_kind.spec.get("detect", {}).get("match") and not opts.kind:  # names tie: by shape
+        from .fastpath import first_line, refine_kind
+
+        others = [k for _, f, k in candidates[1:] if f.id == best_feed.id]
+        best_kind = refine_kind(path, best_feed, best_kind, others, first_line(path))
+    return best_feed, best_kind, fmt
 
 
 def _first_keys(path: Path, fmt: str) -> tuple[set[str], set[str]]:
@@ -73,6 +80,11 @@ def validate_file(path: Path, opts: Options) -> FileReport:
             raise UnusableInput(f"{path}: no such file")
         feed, kind, fmt = detect(path, opts)
         report.feed, report.kind = feed.id, kind.name
+        if fmt == "ndjson" and "fast" in kind.spec:  # typed decoding, schema and rules for the rare odd line
+            from .fastpath import validate_fast
+
+            validate_fast(path, feed, kind, opts, report)
+            return report
         if kind.rules_path is None and "schema" not in kind.spec:
             raise UnusableInput(f"{path}: kind {kind.name} of feed {feed.id} has no file validator")
         if "schema" in kind.spec:  # the shape first, then the rules a schema cannot say
