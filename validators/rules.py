@@ -547,6 +547,9 @@ class Invariant(Check):
         super().__init__(params)
         self.expr = compile_expression(params["expr"])
         self.when = compile_expression(params["when"]) if "when" in params else None
+        # the names a failure message shows, parsed once (a warning may fire on every line of a file)
+        self.shown = sorted({n.id for n in ast.walk(ast.parse(params["expr"], mode="eval"))
+                             if isinstance(n, ast.Name) and n.id not in _FUNCTIONS})
 
     def failure(self, rec, ctx):
         if not isinstance(rec, dict):
@@ -560,7 +563,36 @@ class Invariant(Check):
             return None
         if holds:
             return None
-        names = sorted({n.id for n in ast.walk(ast.parse(self.params["expr"], mode="eval"))
-                        if isinstance(n, ast.Name) and n.id not in _FUNCTIONS})
-        values = ", ".join(f"{n}={rec.get(n)!r}" for n in names)
+        values = ", ".join(f"{n}={rec.get(n)!r}" for n in self.shown)
         return f"{self.params['expr']} does not hold ({values})"
+
+
+@primitive("each")
+class Each(Invariant):
+    """`expr` must hold for every element of the array `field`, its members as names (e.g. each
+    diagnosis has a sequence); one finding per record naming the elements that break it."""
+
+    def __init__(self, params):
+        super().__init__(params)
+        self.names = sorted(set(self.expr.co_names) | (set(self.when.co_names) if self.when else set()))
+
+    def failure(self, rec, ctx):
+        elements = rec.get(self.field) if hasattr(rec, "get") else None
+        if not isinstance(elements, list):
+            return None
+        broken = []
+        for index, element in enumerate(elements):
+            if not hasattr(element, "get"):
+                continue  # not an object: the schema's business
+            fields = _Fields({name: element.get(name) for name in self.names})
+            try:
+                if self.when is not None and not eval(self.when, {"__builtins__": {}}, fields):
+                    continue
+                if not eval(self.expr, {"__builtins__": {}}, fields):
+                    broken.append(index)
+            except (TypeError, ValueError, ZeroDivisionError, KeyError, IndexError, OverflowError):
+                continue
+        if not broken:
+            return None
+        where = ", ".join(f"{self.field}[{i}]" for i in broken[:10]) + (" ..." if len(broken) > 10 else "")
+        return f"{self.params['expr']} does not hold for {where}"
