@@ -64,6 +64,7 @@ def validate(
     username: Optional[str] = typer.Option(None, help="With --password: the username (Trading Partner ID) it must not resemble."),
     history: Optional[Path] = typer.Option(None, help="With --password: file of previous password hashes (one per line), newest first."),
     last_change: Optional[str] = typer.Option(None, "--last-change", help="With --password: date (YYYY-MM-DD) the current password was set, for the aging rule."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Processes for a large NDJSON file of a kind with a fast validator (uncompressed files)."),
 ) -> None:
     """Validate sample files against the payer's published rules (or, with --password, a password)."""
     if password:
@@ -78,7 +79,7 @@ def validate(
     code = run_validate(paths, feed=feed, kind=kind, as_of=_as_of(as_of), all_errors=all_errors,
                         fmt=fmt.value, data=data, readings=_readings(reading), console=out,
                         signature=signature, public_key=public_key, request=request,
-                        kind_options=_readings(kind_option, "--kind-option"))
+                        kind_options=_readings(kind_option, "--kind-option"), jobs=jobs)
     raise typer.Exit(code)
 
 

@@ -35,17 +35,7 @@ SEED = Path("/work/shared/seeds/002_a374150bf2682c73.txt")
 REQ_ID = re.compile(r"^AB2D-(AUTH|KICKOFF|JOB|STATUS|MANIFEST|DOWNLOAD|CANCEL|ISOLATION|META|ERR|V3|EOB|DEV|NDJSON)-[0-9]+$")
 
 # What the core lacks, per expected finding the core cannot produce yet.
-LACKS_BOM = ("validators/readers.py opens files as utf-8-sig, which silently drops a leading BOM; the core has no "
-             "hook to report it (AB2D-NDJSON-2 at line 1)")
-LACKS_PER_ELEMENT = ("the rule primitives cannot check each element of an array: `invariant` allows no "
-                     "comprehension/all()/any(), and schema errors are always severity error, so a base-FHIR "
-                     "deviation inside diagnosis[] or item[] (AB2D-DEV-2 diagnosis.sequence, AB2D-DEV-5 "
-                     "item.productOrService) cannot be reported as a warning")
-XFAIL = {
-    "eob-stu3-bom.ndjson": LACKS_BOM,
-    "eob-stu3-drg-diagnosis.ndjson": LACKS_PER_ELEMENT,
-    "eob-r4-2022-sample-shape.ndjson": LACKS_PER_ELEMENT,
-}
+XFAIL: dict[str, str] = {}  # sample name -> what the core lacks to produce its expected findings
 
 
 def feed():

@@ -30,6 +30,7 @@ class Options:
     public_key: Path | None = None  # the sender's key to verify it
     companion: Path | None = None  # the file a payload answers (--request), for the kind's companion checks
     kind_options: dict[str, str] = field(default_factory=dict)   # a kind's own options (feed.yaml kinds.*.options)
+    jobs: int = 1  # processes for a kind with a fast NDJSON validator (validators/fastpath.py)
 
 
 def payer_today(feed: Feed, as_of: date | None = None) -> date:
@@ -66,7 +67,13 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
         if len(candidates) == 1:
             return candidates[0][1], candidates[0][2], fmt
         raise UnusableInput(f"{path}: cannot tell which feed this file belongs to; name it with --feed (and --kind)")
-    return candidates[0][1], candidates[0][2], fmt
+    best_feed, best_kind = candidates[0][1], candidates[0][2]
+    if fmt == "ndjson" and best_kind.spec.get("detect", {}).get("match") and not opts.kind:  # names tie: by shape
+        from .fastpath import first_line, refine_kind
+
+        others = [k for _, f, k in candidates[1:] if f.id == best_feed.id]
+        best_kind = refine_kind(path, best_feed, best_kind, others, first_line(path))
+    return best_feed, best_kind, fmt
 
 
 def _first_keys(path: Path, fmt: str) -> tuple[set[str], set[str]]:
@@ -89,6 +96,11 @@ def validate_file(path: Path, opts: Options) -> FileReport:
         report.feed, report.kind = feed.id, kind.name
         if kind.spec.get("format") in MESSAGE_FORMATS:
             validate_message_file(path, feed, kind, fmt, opts.readings, opts.kind_options, report)
+            return report
+        if fmt == "ndjson" and "fast" in kind.spec:  # typed decoding, schema and rules for the rare odd line
+            from .fastpath import validate_fast
+
+            validate_fast(path, feed, kind, opts, report)
             return report
         if "rules" not in kind.spec and "schema" not in kind.spec:
             raise UnusableInput(f"{path}: kind {kind.name} of feed {feed.id} has no file validator")

@@ -567,7 +567,7 @@ def select(rec: Any, path: str | dict) -> Iterator[tuple[str, Any]]:
         name = step.removesuffix("[]")
         nxt = []
         for pointer, value in found:
-            if not isinstance(value, dict) or value.get(name) is None:
+            if not hasattr(value, "get") or value.get(name) is None:  # a dict, or a typed record with get()
                 continue
             child, where = value[name], f"{pointer}/{_escape(name)}"
             if many:
@@ -626,6 +626,10 @@ class Invariant(Check):
         self.when = compile_expression(params["when"]) if "when" in params else None
         self.each = params.get("each", "")
         self.at = params.get("at")
+        self.names = set(self.expr.co_names) | (set(self.when.co_names) if self.when else set())
+        # the names a failure message shows, parsed once (a warning may fire on every line of a file)
+        self.shown = sorted({n.id for n in ast.walk(ast.parse(params["expr"], mode="eval"))
+                             if isinstance(n, ast.Name) and n.id not in _FUNCTIONS})
 
     def failure(self, rec, ctx):
         return next(self.failures(rec, ctx), None)
@@ -639,7 +643,9 @@ class Invariant(Check):
 
     def _failure(self, rec):
         if not isinstance(rec, dict):
-            return None
+            if not hasattr(rec, "get"):
+                return None
+            rec = {name: rec.get(name) for name in self.names}  # a typed record (validators/fastpath.py)
         fields = _Fields(rec)
         try:
             if self.when is not None and not eval(self.when, {"__builtins__": {}}, fields):
@@ -649,7 +655,5 @@ class Invariant(Check):
             return None
         if holds:
             return None
-        names = sorted({n.id for n in ast.walk(ast.parse(self.params["expr"], mode="eval"))
-                        if isinstance(n, ast.Name) and n.id not in _FUNCTIONS})
-        values = ", ".join(f"{n}={rec.get(n)!r}" for n in names)
+        values = ", ".join(f"{n}={rec.get(n)!r}" for n in self.shown)
         return f"{self.params['expr']} does not hold ({values})"
