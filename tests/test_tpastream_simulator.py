@@ -118,3 +118,41 @@ def test_documented_unexpected_error():
     url = sim.local_target("https://testserver")["options"]["error_url"]
     response = client(sim).get(url, headers=auth(sim))
     assert response.status_code == 500 and response.json()["event_id"]
+
+
+class _Target:
+    """What the suite's client needs of a target, served in-process by the simulator."""
+
+    def __init__(self, sim):
+        self.http, self.cache, self.sim = client(sim), {}, sim
+        self.requests = 0
+
+    def url(self, name):
+        return "https://testserver/api"
+
+    def credential(self, name):
+        return {"email": self.sim.user.email, "api_key": self.sim.user.api_key}[name]
+
+    def request(self, method, url, params=None, headers=None):
+        self.requests += 1
+        return self.http.request(method, url, params=params, headers=headers)
+
+
+def test_large_walks_stream_page_by_page_and_agree_with_kept_ones(monkeypatch):
+    """Past the kept-items budget a walk keeps ids and envelope numbers only and reads its pages
+    again, one at a time, when a test needs them: the same items either way."""
+    from payercert.suites.tpastream import client as suite_client
+
+    sim = simulator(claims=450)
+    kept = suite_client.TpaClient(_Target(sim)).walk("/claims", 40)
+    monkeypatch.setattr(suite_client, "KEEP_ITEMS", 100)
+    target = _Target(sim)
+    streamed = suite_client.TpaClient(target).walk("/claims", 40)
+    assert kept.kept is not None and streamed.kept is None
+    assert streamed.ids == kept.ids and len(streamed.ids) == 450 == streamed.total
+    first_pass = target.requests
+    assert first_pass == math.ceil(450 / 40)
+    pages = streamed.pages
+    assert not isinstance(pages, list)  # a generator: one body alive at a time
+    assert [c["id"] for c in streamed.items] == kept.ids
+    assert target.requests == 2 * first_pass  # read again, not remembered

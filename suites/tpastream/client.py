@@ -7,6 +7,7 @@ first day of service)."""
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
@@ -55,26 +56,40 @@ def strict_json(content: bytes) -> Any:
     return json.loads(content, object_pairs_hook=pairs)
 
 
+# A walk keeps the page bodies it read only up to this many items (all walks of a run together);
+# beyond, it keeps ids and envelope numbers and reads the pages again, one at a time, when a test
+# needs their content: memory stays bounded however large the target's data set is.
+KEEP_ITEMS = 20_000
+
+
 @dataclass
 class Walk:
-    """Pages 1..pages of one list at one per_page, as served."""
+    """Pages 1..pages of one list at one per_page, as served: ids, envelope numbers and problems
+    kept; the bodies kept while small, else streamed again on demand."""
     path: str
     params: dict
     per_page: int
-    pages: list[dict] = field(default_factory=list)   # the bodies, in order
+    client: "TpaClient | None" = None
+    first: dict | None = None  # page 1's body
+    ids: list[Any] = field(default_factory=list)
+    envelopes: list[tuple] = field(default_factory=list)  # (total, pages, per_page) of each page
     problems: list[str] = field(default_factory=list)  # pages that were not 200 with a JSON envelope
+    kept: list[dict] | None = None  # the bodies, while the run's budget allows
 
     @property
-    def items(self) -> list[dict]:
-        return [item for body in self.pages for item in body.get("data", [])]
+    def pages(self):
+        """The page bodies, in order: kept ones, or read again page by page."""
+        if self.kept is not None:
+            return iter(self.kept)
+        return (body for body, problem in self.client.stream(self) if problem is None)
 
     @property
-    def ids(self) -> list[Any]:
-        return [item_id(self.path, item) for item in self.items]
+    def items(self):
+        return (item for body in self.pages for item in body.get("data", []))
 
     @property
     def total(self) -> int | None:
-        return self.pages[0].get("total") if self.pages else None
+        return self.first.get("total") if self.first else None
 
 
 def item_id(path: str, item: dict) -> Any:
@@ -111,43 +126,61 @@ class TpaClient:
 
     # --- walks ----------------------------------------------------------------------------------
     def walk(self, path: str, per_page: int, params: dict | None = None) -> Walk:
-        """Every page of a list at `per_page` (cached for the run): pages 1..`pages` of page 1's answer,
-        stopping early once `total` items are in (a wrong `pages` is the envelope tests' finding, not
-        a broken walk)."""
-        import pytest
-
+        """Every page of a list at `per_page`, read once per run and page by page: pages 1..`pages` of
+        page 1's answer, stopping early once `total` items are in (a wrong `pages` is the envelope
+        tests' finding, not a broken walk)."""
         key = ("walk", path, per_page, tuple(sorted((params or {}).items())))
         if key in self.target.cache:
             return self.target.cache[key]
-        walk = Walk(path, dict(params or {}), per_page)
-        page, last = 1, 1
-        while page <= last:
-            response = self.get(path, {**walk.params, "page": page, "per_page": per_page})
-            if response.status_code != 200:
-                walk.problems.append(f"page {page}: HTTP {response.status_code} {response.text[:120]}")
+        walk = Walk(path, dict(params or {}), per_page, self)
+        kept: list[dict] | None = []
+        budget = self.target.cache.setdefault("walk-items-kept", [0])
+        for body, problem in self.stream(walk):
+            if problem is not None:
+                walk.problems.append(problem)
                 break
-            body = strict_json(response.content)
-            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-                walk.problems.append(f"page {page}: not an envelope with a data array")
-                break
-            walk.pages.append(body)
-            if page == 1:
-                pages = body.get("pages")
-                last = pages if isinstance(pages, int) else 1
-                if last > MAX_WALK_REQUESTS:
-                    pytest.skip(f"{path} has {last} pages at per_page={per_page}: more than {MAX_WALK_REQUESTS} "
-                                "requests, not walked")
-            page += 1
-            total = walk.pages[0].get("total")
-            if isinstance(total, int) and sum(len(b["data"]) for b in walk.pages) >= total:
-                break
+            walk.first = walk.first or body
+            walk.ids += [item_id(path, item) for item in body["data"]]
+            walk.envelopes.append((body.get("total"), body.get("pages"), body.get("per_page")))
+            if kept is not None and budget[0] + len(body["data"]) <= KEEP_ITEMS:
+                kept.append(body)
+                budget[0] += len(body["data"])
+            else:
+                kept = None
+        walk.kept = kept
         self.target.cache[key] = walk
         return walk
 
-    def all_items(self, path: str) -> list[dict]:
+    def stream(self, walk: Walk):
+        """(body, None) for each page of the walk in turn, or (None, problem) where it breaks off."""
+        import pytest
+
+        page, last, seen = 1, 1, 0
+        while page <= last:
+            response = self.get(walk.path, {**walk.params, "page": page, "per_page": walk.per_page})
+            if response.status_code != 200:
+                yield None, f"page {page}: HTTP {response.status_code} {response.text[:120]}"
+                return
+            body = strict_json(response.content)
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                yield None, f"page {page}: not an envelope with a data array"
+                return
+            if page == 1:
+                pages, total = body.get("pages"), body.get("total")
+                last = pages if isinstance(pages, int) else 1
+                if last > MAX_WALK_REQUESTS:
+                    pytest.skip(f"{walk.path} has {last} pages at per_page={walk.per_page}: more than "
+                                f"{MAX_WALK_REQUESTS} requests, not walked")
+            seen += len(body["data"])
+            yield body, None
+            page += 1
+            if isinstance(total, int) and seen >= total:
+                return
+
+    def all_items(self, path: str, limit: int | None = None) -> list[dict]:
         walk = self.walk(path, 100)
         assert not walk.problems, f"TPA-EP-1: walking {path} failed: {walk.problems[0]}"
-        return walk.items
+        return list(itertools.islice(walk.items, limit))
 
     def employers(self) -> dict[int, dict]:
         return {e["employer_id"]: e for e in self.all_items("/employer")}

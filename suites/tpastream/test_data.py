@@ -46,7 +46,7 @@ def test_list_endpoint_serves_its_entities(tpa, path):
     """Each list endpoint answers a paginated envelope of its entities, starting with page 1"""
     walk = tpa.walk(path, PER_PAGE)
     assert not walk.problems, f"{ENDPOINT[path]}: {walk.problems[0]}"
-    assert walk.pages and walk.pages[0].get("page") == 1, f"{ENDPOINT[path]}: the first page is not page 1"
+    assert walk.first and walk.first.get("page") == 1, f"{ENDPOINT[path]}: the first page is not page 1"
     assert walk.total, f"{ENDPOINT[path]}: {path} lists nothing; the checks need at least one item"
 
 

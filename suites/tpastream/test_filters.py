@@ -35,11 +35,11 @@ def before_effective(claim: dict, employers: dict, reading: str) -> bool:
 def nested_paths(tpa) -> list[str]:
     """/claims and one entity of each nested path: the first employer, member and policy holder."""
     paths = ["/claims"]
-    employers = tpa.all_items("/employer")
+    employers = tpa.all_items("/employer", 1)
     if employers:
         paths.append(f"/employer/{employers[0]['employer_id']}/claims")
     for path in ("/member", "/policy_holder"):
-        items = tpa.all_items(path)
+        items = tpa.all_items(path, 1)
         if items:
             paths.append(f"{path}/{items[0]['id']}/claims")
     return paths
@@ -106,7 +106,7 @@ def test_filtered_list_is_the_unfiltered_minus_hidden(tpa, target, params):
 def test_filters_combine_with_paging(tpa, target):
     """The document's example: per_page=10&page=3&hide_read=on&hide_before_effective_date=on is page 3 of the filtered list"""
     params = {**HIDE_READ, **HIDE_BEFORE}
-    employer = tpa.all_items("/employer")[0]["employer_id"]
+    employer = tpa.all_items("/employer", 1)[0]["employer_id"]
     path = f"/employer/{employer}/claims"
     whole = walked(tpa, path, params).ids
     expected = whole[20:30]
