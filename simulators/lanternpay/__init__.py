@@ -16,9 +16,9 @@ from .handler import HANDLER_FAULTS, ReferenceHandler, create_handler
 CERTIFY_OPTIONS = {"step_delay": 0.05, "retry_scale": 0.05}
 
 # certify --suite webhook-handler --target local: the reference handler, Custom Http Header mode;
-# a latency limit of 0.5 s, which the `slow` fault exceeds by 0.3 s on every event it applies.
+# a latency limit of 0.3 s, which the `slow` fault exceeds by 0.2 s on every event it applies.
 SUITES = {"webhook-handler": SuiteSimulator(HANDLER_FAULTS, create_handler,
-                                            {"auth": "header", "latency_s": 0.5, "slow_s": 0.8})}
+                                            {"auth": "header", "latency_s": 0.3, "slow_s": 0.5})}
 
 __all__ = ["CERTIFY_OPTIONS", "FAULTS", "HANDLER_FAULTS", "LanternPaySimulator", "ReferenceHandler", "SUITES",
            "create", "create_handler"]
