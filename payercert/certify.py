@@ -22,6 +22,7 @@ from .feeds import implemented_feeds, load_feed
 from .redact import REDACTOR
 from .reporting.certificate import verdict_ok
 from .simulation import load_simulator
+from .webhook_target import webhook_target
 
 
 @dataclass
@@ -38,6 +39,8 @@ class CertifyRequest:
     html: bool = True
     verbose: bool = False
     examples: int | None = None
+    webhook_url: str | None = None   # a client suite (webhook-handler): the user's handler
+    webhook_auth: str | None = None
 
 
 class Prepared:
@@ -76,21 +79,34 @@ def _feeds(request: CertifyRequest) -> list[str]:
             raise ConfigError(f"feed {feed_id} has a spec bundle but no suites and simulator yet")
     if not feeds:
         raise ConfigError("no feed is implemented")
+    if request.suite not in ("full", "smoke"):
+        lacking = [f for f in feeds if request.suite not in load_feed(f).extra_suites()]
+        if lacking:
+            raise ConfigError(f"feed {lacking[0]} has no suite {request.suite!r} "
+                              f"(known: {', '.join(['full', 'smoke', *load_feed(lacking[0]).extra_suites()])})")
+    elif request.webhook_url or request.webhook_auth:
+        raise ConfigError("--webhook-url and --webhook-auth belong to a suite that tests your handler "
+                          "(e.g. --suite webhook-handler)")
     if request.fault:
-        if request.target != "local":
-            raise ConfigError("--fault runs the local simulator: use it with --target local")
+        if request.target != "local" or request.webhook_url:
+            raise ConfigError("--fault runs the local simulator: use it with --target local and no --webhook-url")
         if len(feeds) != 1:
             raise ConfigError("--fault belongs to one simulator: name that feed with --feed")
-        load_simulator(feeds[0]).fault(request.fault)
+        load_simulator(feeds[0], request.suite).fault(request.fault)
     return feeds
 
 
 def _prepare(request: CertifyRequest, feeds: list[str], console: Console) -> Prepared:
+    handler = request.webhook_url or request.webhook_auth
     if request.target == "local":
-        return Prepared({}, None)
+        if not handler:
+            return Prepared({}, None)
+        return Prepared({f: webhook_target(f, None, request.webhook_url, request.webhook_auth) for f in feeds}, None)
     config = load_config(request.config)
     config_dir = (request.config or Path("payercert.toml")).resolve().parent
     targets = {feed_id: build_target(feed_id, request.target, config, config_dir) for feed_id in feeds}
+    if request.suite not in ("full", "smoke"):
+        targets = {f: webhook_target(f, t, request.webhook_url, request.webhook_auth) for f, t in targets.items()}
     confirmed = None
     production = [t for t in targets.values() if t.production]
     if production and request.allow_mutations:
@@ -125,7 +141,7 @@ def _fresh_results(reports: Path) -> None:
 
 
 def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, console: Console) -> int:
-    args = [str(load_feed(f).suites_dir) for f in feeds]
+    args = [str(_suite_path(f, request.suite)) for f in feeds]
     args += ["--payercert-target", request.target, "--payercert-suite", request.suite,
              "--payercert-reports", str(request.reports), "-p", "no:cacheprovider",
              "--import-mode=importlib", "--rootdir", str(load_feed(feeds[0]).suites_dir.parent)]
@@ -139,6 +155,10 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
         args.append("--payercert-allow-mutations")
     if request.examples:
         args += ["--payercert-examples", str(request.examples)]
+    if request.webhook_url:
+        args += ["--payercert-webhook-url", request.webhook_url]
+    if request.webhook_auth:
+        args += ["--payercert-webhook-auth", request.webhook_auth]
     for reading, option in request.readings.items():
         args += ["--payercert-reading", f"{reading}={option}"]
     plugins: list[Any] = [prepared]
@@ -150,6 +170,14 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
                   console=console, transient=True) as progress:
         plugins.append(_ProgressPlugin(progress, " ".join(feeds), request.target))
         return pytest.main(args, plugins=plugins)
+
+
+def _suite_path(feed_id: str, suite: str) -> Path:
+    """A feed's own suite is its folder; full and smoke start at the feed's suites (the plugin
+    leaves the own suites' folders out of them)."""
+    feed = load_feed(feed_id)
+    extra = feed.extra_suites()
+    return extra[suite].path if suite in extra else feed.suites_dir
 
 
 class _ProgressPlugin:

@@ -30,11 +30,6 @@ class Format(str, Enum):
     sarif = "sarif"
 
 
-class Suite(str, Enum):
-    smoke = "smoke"
-    full = "full"
-
-
 @app.callback(invoke_without_command=True)
 def _root(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is None:
@@ -87,7 +82,8 @@ def validate(
 def certify(
     feed: List[str] = typer.Option([], "--feed", help="Feed id (repeatable); default: every implemented feed."),
     target: str = typer.Option("local", help="Target name from payercert.toml, or 'local' for the bundled simulators."),
-    suite: Suite = typer.Option(Suite.full, help="smoke (fast, creates nothing) or full."),
+    suite: str = typer.Option("full", help="smoke (fast, creates nothing), full, or a feed's own suite "
+                                           "(lanternpay: webhook-handler, which tests your webhook handler)."),
     config: Optional[Path] = typer.Option(None, help="Path to payercert.toml (default: ./payercert.toml)."),
     reports: Path = typer.Option(Path("reports"), help="Folder for Allure results, the HTML report and the certificate."),
     allow_mutations: bool = typer.Option(False, "--allow-mutations", help="Allow tests that create data on a production target (asks for confirmation)."),
@@ -97,14 +93,18 @@ def certify(
     html: bool = typer.Option(True, "--html/--no-html", help="Render the Allure HTML report after the run."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show pytest's own output."),
     examples: Optional[int] = typer.Option(None, help="Hypothesis examples per property (default 25)."),
+    webhook_url: Optional[str] = typer.Option(None, "--webhook-url", help="--suite webhook-handler: your handler's URL "
+                                              "(default with --target local: the bundled reference handler)."),
+    webhook_auth: Optional[str] = typer.Option(None, "--webhook-auth", help="Your handler's auth: header:NAME=env:VAR, "
+                                               "basic:USER=env:VAR or oauth:CLIENT_ID=env:VAR@TOKEN_URL."),
 ) -> None:
     """Run the conformance suites of each feed against a target; write results and the certificate."""
     from .certify import CertifyRequest, run_certify
 
-    request = CertifyRequest(feeds=feed, target=target, suite=suite.value, config=config, reports=reports,
+    request = CertifyRequest(feeds=feed, target=target, suite=suite, config=config, reports=reports,
                              allow_mutations=allow_mutations, fault=fault, history=history,
                              readings=_readings(strict), html=html, verbose=verbose,
-                             examples=examples)
+                             examples=examples, webhook_url=webhook_url, webhook_auth=webhook_auth)
     raise typer.Exit(run_certify(request, out))
 
 
@@ -114,11 +114,14 @@ def simulate(
     port: int = typer.Option(0, help="Port on 127.0.0.1 (0: any free port)."),
     fault: Optional[str] = typer.Option(None, help="Fault profile to run with."),
     list_faults: bool = typer.Option(False, "--list-faults", help="List the fault profiles, one per line, and exit."),
+    handler: bool = typer.Option(False, "--handler", help="Run the feed's reference webhook handler (what --suite "
+                                 "webhook-handler certifies) instead of the payer's simulator."),
 ) -> None:
     """Run a feed's simulator over HTTPS on 127.0.0.1 until interrupted."""
     from .simulate_cmd import run_simulate
 
-    raise typer.Exit(run_simulate(feed, port=port, fault=fault, list_faults=list_faults, console=out))
+    raise typer.Exit(run_simulate(feed, port=port, fault=fault, list_faults=list_faults, console=out,
+                                  suite="webhook-handler" if handler else None))
 
 
 @app.command()

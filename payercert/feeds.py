@@ -6,6 +6,7 @@ adds the feed.
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -52,6 +53,16 @@ class Kind:
         return self.root / self.spec["rules"] if "rules" in self.spec else None
 
 
+@dataclass(frozen=True)
+class ExtraSuite:
+    """A feed's own suite beyond full and smoke: the folder `suites/<feed>/<name with _>/`, run only
+    when chosen (`--suite <name>`). `client_areas`: it certifies the user's side, i.e. the
+    requirements applies_to client of these areas (its package's CLIENT_AREAS), and nothing else."""
+    name: str
+    path: Path
+    client_areas: tuple[str, ...] = ()
+
+
 @dataclass
 class Feed:
     id: str
@@ -95,6 +106,18 @@ class Feed:
     def implemented(self) -> bool:
         sim = Path(payercert.simulators.__path__[0]) / self.id
         return self.suites_dir.is_dir() and sim.is_dir() and any(self.suites_dir.glob("test_*.py"))
+
+    def extra_suites(self) -> dict[str, ExtraSuite]:
+        if "_extra_suites" in self.__dict__:
+            return self.__dict__["_extra_suites"]
+        found = {}
+        if self.suites_dir.is_dir():
+            for folder in sorted(p for p in self.suites_dir.iterdir() if p.is_dir() and any(p.glob("test_*.py"))):
+                package = importlib.import_module(f"payercert.suites.{self.id}.{folder.name}")
+                name = folder.name.replace("_", "-")
+                found[name] = ExtraSuite(name, folder, tuple(getattr(package, "CLIENT_AREAS", ())))
+        self.__dict__["_extra_suites"] = found
+        return found
 
     def default_readings(self) -> dict[str, str]:
         return {rid: r["default"] for rid, r in self.readings.items()}

@@ -37,7 +37,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("payercert", "payercert conformance run")
     group.addoption("--payercert-target", default=None, help="target name ('local': bundled simulators)")
     group.addoption("--payercert-config", default=None, help="path to payercert.toml")
-    group.addoption("--payercert-suite", default="full", choices=["smoke", "full"])
+    group.addoption("--payercert-suite", default="full",
+                    help="smoke, full, or a feed's own suite (its folder under suites/<feed>/, e.g. webhook-handler)")
     group.addoption("--payercert-fault", default=None, help="local simulator fault profile")
     group.addoption("--payercert-reports", default="reports", help="folder for results and the certificate")
     group.addoption("--payercert-history", default=None, help="history location (default: REPORTS/history)")
@@ -45,6 +46,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--payercert-reading", action="append", default=[], help="ID=OPTION")
     group.addoption("--payercert-examples", type=int, default=int(os.environ.get("PAYERCERT_EXAMPLES", 25)),
                     help="hypothesis examples per property (env PAYERCERT_EXAMPLES)")
+    group.addoption("--payercert-webhook-url", default=None, help="the user's webhook handler (webhook-handler suite)")
+    group.addoption("--payercert-webhook-auth", default=None, help="its auth: header:NAME=env:VAR, basic:USER=env:VAR, "
+                    "oauth:CLIENT_ID=env:VAR@TOKEN_URL")
 
 
 def _runs_suites(config: pytest.Config) -> bool:
@@ -73,6 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
         allow_mutations=config.getoption("payercert_allow_mutations"),
         production_confirmed=os.environ.get("PAYERCERT_CONFIRM_PRODUCTION"),
         readings=readings, examples=config.getoption("payercert_examples"),
+        webhook_url=config.getoption("payercert_webhook_url"), webhook_auth=config.getoption("payercert_webhook_auth"),
     )
     run = Run(options)
     prepared = next((p for p in config.pluginmanager.get_plugins() if getattr(p, "name", None) == "payercert-prepared"), None)
@@ -116,6 +121,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             selected.append(item)
             continue
         feed = load_feed(feed_id)
+        if _suite_of(item, feed) != _chosen(run.options.suite, feed):
+            deselected.append(item)  # a feed's own suite runs alone, and only when chosen
+            continue
         ids = [rid for mark in item.iter_markers("requirement") for rid in mark.args]
         if not ids:
             raise pytest.UsageError(f"{item.nodeid} names no requirement (@pytest.mark.requirement)")
@@ -131,6 +139,24 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if deselected:
         config.hook.pytest_deselected(items=deselected)
     items[:] = selected
+
+
+def _suite_of(item: pytest.Item, feed) -> str | None:
+    """The feed's own suite a test belongs to (its folder), or None for the full/smoke suites."""
+    path = Path(str(item.path)).resolve()
+    for suite in feed.extra_suites().values():
+        if suite.path.resolve() in path.parents:
+            return suite.name
+    return None
+
+
+def _chosen(suite: str, feed) -> str | None:
+    if suite in ("full", "smoke"):
+        return None
+    if suite not in feed.extra_suites():
+        known = ", ".join(["full", "smoke", *feed.extra_suites()])
+        raise pytest.UsageError(f"feed {feed.id} has no suite {suite!r} (known: {known})")
+    return suite
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -230,11 +256,13 @@ def _write_outputs(run: Run) -> None:
     finished = datetime.now(timezone.utc)
     feed_runs = []
     for feed_id, target in run.targets.items():
+        own = load_feed(feed_id).extra_suites().get(run.options.suite)
         feed_runs.append(FeedRun(
             feed=load_feed(feed_id), target=target.name, environment=target.environment,
             suite=run.options.suite, started=run.started, finished=finished,
             outcomes=[o for o in run.outcomes if o.feed == feed_id], waivers=target.waivers,
             fault=run.options.fault if target.local else None,
+            client_areas=own.client_areas if own else (),
         ))
     history = run.options.history or reports / "history"
     history.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from .server import BackgroundServer
 from .simulation import load_simulator
 from .tls import LocalCA
 from .transport import Limits, Transport, curl_line, exchange_text
+from .webhook_target import webhook_target
 
 
 @dataclass
@@ -38,6 +39,8 @@ class RunOptions:
     production_confirmed: str | None = None
     readings: dict[str, str] = field(default_factory=dict)
     examples: int = 25
+    webhook_url: str | None = None   # the user's webhook handler (a client suite such as webhook-handler)
+    webhook_auth: str | None = None  # its authentication, see webhook_target.py
 
 
 class TargetContext:
@@ -126,14 +129,15 @@ class TargetContext:
 class LocalTargets:
     """The `local` target: each feed's simulator started on demand, over HTTPS with our CA."""
 
-    def __init__(self, fault: str | None):
+    def __init__(self, fault: str | None, suite: str | None = None):
         self.fault = fault
+        self.suite = suite  # a feed's own suite (webhook-handler) runs that suite's simulator
         self.ca = LocalCA()
         self.servers: dict[str, BackgroundServer] = {}
         self.simulators: dict[str, Any] = {}
 
     def target(self, feed: Feed, readings: dict[str, str]) -> Target:
-        module = load_simulator(feed.id)
+        module = load_simulator(feed.id, self.suite)
         module.fault(self.fault)  # refuse an unknown fault name before anything starts
         sim = module.create(self.fault, readings=readings, **module.certify_options)
         server = BackgroundServer(sim.app, self.ca).start()
@@ -162,7 +166,7 @@ class Run:
         self.options = options
         self.config = {} if options.target == "local" else load_config(options.config)
         self.config_dir = (options.config or Path("payercert.toml")).resolve().parent
-        self.local = LocalTargets(options.fault) if options.target == "local" else None
+        self.local = LocalTargets(options.fault, options.suite) if options.target == "local" else None
         self.contexts: dict[str, TargetContext] = {}
         self.targets: dict[str, Target] = {}
         self.outcomes: list[TestOutcome] = []
@@ -172,10 +176,14 @@ class Run:
     def target(self, feed_id: str) -> Target:
         if feed_id not in self.targets:
             feed = load_feed(feed_id)
-            if self.local is not None:
+            handler = self.options.webhook_url or self.options.webhook_auth
+            if self.local is not None and not handler:
                 target = self.local.target(feed, {**self.options.readings})
             else:
-                target = build_target(feed_id, self.options.target, self.config, self.config_dir)
+                target = None if self.local is not None else \
+                    build_target(feed_id, self.options.target, self.config, self.config_dir)
+                if handler or (target and self.options.suite not in ("full", "smoke") and "webhook_auth" in target.credentials):
+                    target = webhook_target(feed_id, target, self.options.webhook_url, self.options.webhook_auth)
                 target.readings.update(self.options.readings)
             for rid, option in target.readings.items():
                 if rid not in feed.readings or option not in feed.readings[rid]["options"]:

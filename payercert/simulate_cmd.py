@@ -12,9 +12,10 @@ from .simulation import load_simulator
 from .tls import LocalCA
 
 
-def run_simulate(feed: str, *, port: int, fault: str | None, list_faults: bool, console: Console) -> int:
+def run_simulate(feed: str, *, port: int, fault: str | None, list_faults: bool, console: Console,
+                 suite: str | None = None) -> int:
     load_feed(feed)
-    module = load_simulator(feed)
+    module = load_simulator(feed, suite)
     if list_faults:
         for item in module.faults:
             print(f"{item.name}\t{item.breaks}\t{item.text}")
@@ -25,7 +26,8 @@ def run_simulate(feed: str, *, port: int, fault: str | None, list_faults: bool, 
     ca = LocalCA()
     server = BackgroundServer(simulator.app, ca, port=port).start()
     local = simulator.local_target(server.base_url)
-    say(f"[bold]{load_feed(feed).title}[/bold] simulator" + (f" with fault [red]{fault}[/red]" if fault else ""))
+    what = f"reference {suite} (what --suite {suite} certifies)" if suite else "simulator"
+    say(f"[bold]{load_feed(feed).title}[/bold] {what}" + (f" with fault [red]{fault}[/red]" if fault else ""))
     for name, url in local["urls"].items():
         say(f"  {name:<12} {url}")
     say(f"  CA bundle    {ca.ca_path}   (curl --cacert, or SSL_CERT_FILE)")

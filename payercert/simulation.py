@@ -27,12 +27,23 @@ class Simulator(Protocol):
         """URLs, credentials and reference data a suite needs to test this simulator."""
 
 
+@dataclass(frozen=True)
+class SuiteSimulator:
+    """The other side of a feed's own suite (e.g. the biller's webhook handler a payer calls),
+    exported by a simulator package as `SUITES = {suite name: SuiteSimulator(...)}`."""
+    faults: tuple[Fault, ...]
+    create: Any
+    certify_options: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass
 class SimulatorModule:
     feed: str
     faults: tuple[Fault, ...]
     create: Any = field(repr=False)
     certify_options: dict[str, Any] = field(default_factory=dict)  # how `certify --target local` runs it
+    suites: tuple[str, ...] = ()   # the feed's own suites that have a local simulator of their own
+    suite: str | None = None       # which of them this is (None: the payer's simulator)
 
     def fault(self, name: str | None) -> Fault | None:
         if name is None:
@@ -41,12 +52,23 @@ class SimulatorModule:
             if fault.name == name:
                 return fault
         known = ", ".join(f.name for f in self.faults)
-        raise ConfigError(f"simulator {self.feed} has no fault profile {name!r} (known: {known})")
+        what = f"the {self.suite} simulator of {self.feed}" if self.suite else f"simulator {self.feed}"
+        raise ConfigError(f"{what} has no fault profile {name!r} (known: {known})")
 
 
-def load_simulator(feed: str) -> SimulatorModule:
+def load_simulator(feed: str, suite: str | None = None) -> SimulatorModule:
+    """The payer's simulator of a feed, or (`suite` one of the feed's own suites, e.g.
+    webhook-handler) the local simulator that suite certifies instead."""
     try:
         module = importlib.import_module(f"payercert.simulators.{feed}")
     except ModuleNotFoundError:
         raise ConfigError(f"feed {feed!r} has no simulator") from None
-    return SimulatorModule(feed, tuple(module.FAULTS), module.create, dict(getattr(module, "CERTIFY_OPTIONS", {})))
+    extra: dict[str, SuiteSimulator] = dict(getattr(module, "SUITES", {}))
+    if suite in (None, "full", "smoke"):
+        return SimulatorModule(feed, tuple(module.FAULTS), module.create, dict(getattr(module, "CERTIFY_OPTIONS", {})),
+                               suites=tuple(extra))
+    if suite not in extra:
+        raise ConfigError(f"feed {feed} has no local simulator for the {suite} suite")
+    own = extra[suite]
+    return SimulatorModule(feed, tuple(own.faults), own.create, dict(own.certify_options), suites=tuple(extra),
+                           suite=suite)

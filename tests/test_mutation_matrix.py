@@ -1,5 +1,8 @@
 """The oracle test: every fault profile of every simulator is caught by its suite, naming the
-requirement it breaks, and the conforming simulator passes every suite."""
+requirement it breaks, and the conforming simulator passes every suite.
+
+A feed's own suites with a simulator of their own (lanternpay's webhook-handler suite and its
+reference handler) are cases too: `certify --suite S --fault F` per fault, and the conforming one."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +21,12 @@ EXAMPLES = "6"  # fewer hypothesis examples than a real run: every fault must st
 # PAYERCERT_MATRIX_FEEDS=ab2d,webbbs narrows the matrix to some feeds while working on them
 FEEDS = [f for f in implemented_feeds()
          if f in os.environ.get("PAYERCERT_MATRIX_FEEDS", f).split(",")]
-CASES = [(feed, fault.name) for feed in FEEDS for fault in load_simulator(feed).faults]
+SUITES = [(feed, suite) for feed in FEEDS for suite in ("full", *load_simulator(feed).suites)]
+CASES = [(feed, suite, fault.name) for feed, suite in SUITES for fault in load_simulator(feed, suite).faults]
+
+
+def _name(feed: str, suite: str, fault: str | None) -> str:
+    return feed + ("" if suite == "full" else f"-{suite}") + f"-{fault or 'conforming'}"
 
 
 @pytest.fixture(scope="module")
@@ -27,33 +35,33 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("matrix")
 
     def one(case):
-        feed, fault = case
-        args = ["--feed", feed, "--target", "local"]
+        feed, suite, fault = case
+        args = ["--feed", feed, "--target", "local", "--suite", suite]
         if fault:
             args += ["--fault", fault]
-        return case, certify(root / f"{feed}-{fault or 'conforming'}" / "reports", *args,
-                             env={"PAYERCERT_EXAMPLES": EXAMPLES})
+        return case, certify(root / _name(*case) / "reports", *args, env={"PAYERCERT_EXAMPLES": EXAMPLES})
 
-    cases = CASES + [(feed, None) for feed in FEEDS]
+    cases = CASES + [(feed, suite, None) for feed, suite in SUITES]
     for case in cases:
-        (root / f"{case[0]}-{case[1] or 'conforming'}").mkdir()
+        (root / _name(*case)).mkdir()
     with ThreadPoolExecutor(max_workers=3) as pool:
         return dict(pool.map(one, cases))
 
 
-@pytest.mark.parametrize("feed", FEEDS)
-def test_conforming_simulator_passes_every_suite(runs, feed):
-    result = runs[(feed, None)]
-    assert result.code == 0, f"{feed}: conforming simulator not certified:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+@pytest.mark.parametrize("feed,suite", SUITES, ids=[f if s == "full" else f"{f}:{s}" for f, s in SUITES])
+def test_conforming_simulator_passes_every_suite(runs, feed, suite):
+    result = runs[(feed, suite, None)]
+    assert result.code == 0, f"{feed} ({suite}): conforming simulator not certified:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
     assert result.feed(feed)["verdict"] == "CERTIFIED"
     assert not result.failed_requirements(feed)
 
 
-@pytest.mark.parametrize("feed,fault", CASES, ids=[f"{f}:{n}" for f, n in CASES])
-def test_fault_is_caught_naming_its_requirement(runs, feed, fault):
-    result = runs[(feed, fault)]
-    breaks = load_simulator(feed).fault(fault).breaks
-    assert result.code == 1, f"{feed} --fault {fault}: exit {result.code}, expected 1\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+@pytest.mark.parametrize("feed,suite,fault", CASES,
+                         ids=[f"{f}:{n}" if s == "full" else f"{f}:{s}:{n}" for f, s, n in CASES])
+def test_fault_is_caught_naming_its_requirement(runs, feed, suite, fault):
+    result = runs[(feed, suite, fault)]
+    breaks = load_simulator(feed, suite).fault(fault).breaks
+    assert result.code == 1, f"{feed} --suite {suite} --fault {fault}: exit {result.code}, expected 1\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
     assert result.feed(feed)["verdict"] == "NOT CERTIFIED"
     failed = result.failed_requirements(feed)
     assert breaks in failed, f"{fault} breaks {breaks}, but the failed requirements are {sorted(failed)}"

@@ -13,6 +13,10 @@ Per requirement (from the outcomes that name it, catalogue order):
 
 * ``client-side``  ``applies_to == "client"``: checked by ``payercert validate`` on files, not by
   endpoint suites; excluded from coverage and verdict (its tests are still listed).
+* ``out of scope`` a run of a suite that certifies the user's side (``FeedRun.client_areas``, e.g.
+  lanternpay's webhook-handler suite): every requirement that is not ``applies_to == "client"`` in
+  one of those areas; excluded like client-side. The client requirements of those areas are then
+  counted, in coverage and verdict, exactly as server requirements are in a full run.
 * ``failed``       an outcome failed, not waived.
 * ``error``        an outcome broke (transport/harness error) and none failed, not waived;
   counts as failed for the verdict.
@@ -22,13 +26,14 @@ Per requirement (from the outcomes that name it, catalogue order):
 * ``skipped``      all its outcomes were skipped; the message carries the skip reason(s).
 * ``not covered``  no outcome names it.
 
-Coverage (server-applicable requirements only, i.e. ``applies_to`` server or both), per level and
+Coverage (in-scope requirements only: ``applies_to`` server or both, or the client areas of a
+client suite), per level and
 in all: ``total``; ``covered`` = named by at least one outcome (whatever its status);
 ``verified`` = status passed or waived.
 
-Verdict per feed: suite ``full``: ``CERTIFIED`` when no requirement is failed/error, no test that
-names no catalogued requirement failed or broke, and every server-applicable MUST requirement is
-verified; else ``NOT CERTIFIED`` with one-line reasons. Suite ``smoke``: ``SMOKE PASSED`` when
+Verdict per feed: suite ``full`` (or a client suite): ``CERTIFIED`` when no requirement is
+failed/error, no test that names no catalogued requirement failed or broke, and every in-scope MUST
+requirement is verified; else ``NOT CERTIFIED`` with one-line reasons. Suite ``smoke``: ``SMOKE PASSED`` when
 nothing failed or broke, else ``SMOKE FAILED``.
 Overall: ``CERTIFIED`` only when every feed is; ``SMOKE PASSED`` when every feed is green and at
 least one was a smoke run; otherwise ``NOT CERTIFIED`` (or ``SMOKE FAILED`` if all were smoke
@@ -74,8 +79,11 @@ SMOKE_FAILED = "SMOKE FAILED"
 GREEN = frozenset({CERTIFIED, SMOKE_PASSED})
 
 OUTCOME_STATUSES = ("passed", "failed", "broken", "skipped", "waived")
-REQUIREMENT_STATUSES = ("passed", "failed", "error", "waived", "skipped", "not covered", "client-side")
+REQUIREMENT_STATUSES = ("passed", "failed", "error", "waived", "skipped", "not covered", "client-side",
+                        "out of scope")
 CLIENT_SIDE_NOTE = "checked by payercert validate on files, not by endpoint suites"
+OUT_OF_SCOPE_NOTE = "not checked by this suite (the feed's full suite certifies the payer's side)"
+EXCLUDED = ("client-side", "out of scope")
 MESSAGE_MAX = 400
 
 
@@ -103,6 +111,7 @@ class FeedRun:
     outcomes: list[TestOutcome]
     waivers: dict[str, str]          # requirement id -> written reason
     fault: str | None = None         # simulator fault profile, if any
+    client_areas: tuple[str, ...] = ()  # a client suite: the areas of client requirements it certifies
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,11 +140,15 @@ def _status(outcome: TestOutcome) -> tuple[str, str]:
     return status, message
 
 
-def _requirement_status(req: Requirement, tests: list[dict], waivers: dict[str, str]) -> tuple[str, str]:
+def _requirement_status(req: Requirement, tests: list[dict], waivers: dict[str, str],
+                        client_areas: tuple[str, ...] = ()) -> tuple[str, str]:
     statuses = [t["status"] for t in tests]
     first = {s: next((t["message"] for t in tests if t["status"] == s), "") for s in set(statuses)}
     waiver = waivers.get(req.id)
-    if req.applies_to == "client":
+    if client_areas:
+        if req.applies_to != "client" or req.area not in client_areas:
+            return "out of scope", OUT_OF_SCOPE_NOTE
+    elif req.applies_to == "client":
         return "client-side", CLIENT_SIDE_NOTE
     if not tests:
         return "not covered", ""
@@ -162,11 +175,11 @@ def _coverage(rows: list[dict]) -> dict:
             "verified": sum(1 for r in sel if r["status"] in ("passed", "waived")),
         }
 
-    server = [r for r in rows if r["applies_to"] != "client"]
+    scope = [r for r in rows if r["status"] not in EXCLUDED]
     return {
-        "levels": {lvl: count([r for r in server if r["level"] == lvl]) for lvl in LEVELS},
-        "all": count(server),
-        "client_side": len(rows) - len(server),
+        "levels": {lvl: count([r for r in scope if r["level"] == lvl]) for lvl in LEVELS},
+        "all": count(scope),
+        "client_side": sum(1 for r in rows if r["status"] == "client-side"),
     }
 
 
@@ -174,7 +187,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _verdict(suite: str, rows: list[dict], unlinked: list[dict]) -> tuple[str, list[str]]:
+def _verdict(suite: str, rows: list[dict], unlinked: list[dict], client_suite: bool = False) -> tuple[str, list[str]]:
     reasons: list[str] = []
     for r in rows:
         if r["status"] == "failed":
@@ -188,14 +201,13 @@ def _verdict(suite: str, rows: list[dict], unlinked: list[dict]) -> tuple[str, l
                            + (f": {t['message']}" if t["message"] else ""))
     if suite == "smoke":
         return (SMOKE_FAILED if reasons else SMOKE_PASSED), reasons
-    unverified = [r for r in rows if r["applies_to"] != "client" and r["level"] == "MUST"
-                  and r["status"] in ("skipped", "not covered")]
+    unverified = [r for r in rows if r["level"] == "MUST" and r["status"] in ("skipped", "not covered")]
     if unverified:
         items = ", ".join(
             f"{r['id']} (skipped: {r['message']})" if r["status"] == "skipped" and r["message"]
             else f"{r['id']} ({r['status']})" for r in unverified)
         reasons.append(f"{_plural(len(unverified), 'MUST requirement')} not verified: {items}")
-    if suite != "full":
+    if suite != "full" and not client_suite:
         reasons.insert(0, f"unknown suite {suite!r}: only a full suite can certify")
     return (NOT_CERTIFIED if reasons else CERTIFIED), reasons
 
@@ -219,14 +231,14 @@ def _feed_entry(run: FeedRun, last_green: dict[str, dict]) -> dict:
     rows = []
     for rid, req in feed.requirements.items():
         tests = tests_by_req[rid]
-        status, message = _requirement_status(req, tests, run.waivers or {})
+        status, message = _requirement_status(req, tests, run.waivers or {}, run.client_areas)
         rows.append({
             "id": req.id, "level": req.level, "applies_to": req.applies_to, "area": req.area,
             "text": req.text, "section": req.section, "reading": req.reading,
             "status": status, "message": message, "tests": tests,
         })
 
-    verdict, reasons = _verdict(run.suite, rows, unlinked)
+    verdict, reasons = _verdict(run.suite, rows, unlinked, bool(run.client_areas))
     finished = _iso(run.finished)
     if verdict in GREEN:
         last_green[feed.id] = {"finished": finished, "target": run.target, "suite": run.suite, "verdict": verdict}
@@ -364,6 +376,7 @@ ul.tests .tmsg { color: #374151; display: block; }
 .pill.skipped { background: #f3f4f6; color: #4b5563; border-color: #d1d5db; }
 .pill.not-covered { background: #fff; color: #6b7280; border: 1px dashed #9ca3af; }
 .pill.client-side { background: #e0f2fe; color: #075985; border-color: #7dd3fc; }
+.pill.out-of-scope { background: #fff; color: #9ca3af; border-color: #e5e7eb; }
 tr.st-failed td.rid, tr.st-error td.rid { color: #b91c1c; }
 .unlinked { margin-top: 18px; }
 footer { color: #6b7280; font-size: 11px; text-align: center; margin: 8px 0 24px; }
@@ -415,7 +428,7 @@ def _coverage_html(cov: dict) -> str:
     note = (f" · {client} client-side requirement{'' if client == 1 else 's'} not counted"
             " (checked by <code>payercert validate</code>)") if client else ""
     return ('<section class="cov"><table>' + "".join(rows) + "</table>"
-            '<div class="legend">Server-applicable requirements:'
+            '<div class="legend">In-scope requirements:'
             '<i style="background:#16a34a"></i>verified (passed or waived)'
             '<i style="background:#fcd34d"></i>covered by a test, not verified'
             f'<i style="background:#e5e7eb"></i>not covered{note}</div></section>')
@@ -437,11 +450,11 @@ def _requirement_rows(reqs: list[dict]) -> str:
         text = _e(r["text"])
         if r.get("reading"):
             text += f'<div class="reading">depends on reading <code>{_e(r["reading"])}</code></div>'
-        if r["message"] and r["status"] != "client-side":
+        if r["message"] and r["status"] not in EXCLUDED:
             prefix = {"waived": "Waiver: ", "skipped": "Skipped: "}.get(r["status"], "")
             text += f'<div class="rmsg {status_cls}">{_e(prefix + r["message"])}</div>'
-        elif r["status"] == "client-side":
-            text += f'<div class="rmsg">{_e(CLIENT_SIDE_NOTE.capitalize())}.</div>'
+        elif r["status"] in EXCLUDED:
+            text += f'<div class="rmsg">{_e(r["message"].capitalize())}.</div>'
         if r["tests"]:
             items = []
             for t in r["tests"]:
@@ -482,7 +495,7 @@ def _feed_html(feed: dict, generated: str) -> str:
         reasons = '<ul class="reasons">' + "".join(f"<li>{_e(x)}</li>" for x in feed["reasons"]) + "</ul>"
     else:
         reasons = ('<ul class="reasons none"><li>No requirement failed'
-                   + ("; every server-applicable MUST requirement is verified." if feed["suite"] != "smoke" else ".")
+                   + ("; every in-scope MUST requirement is verified." if feed["suite"] != "smoke" else ".")
                    + "</li></ul>")
 
     areas: dict[str, list[dict]] = {}

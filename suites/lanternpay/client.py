@@ -5,17 +5,23 @@ from __future__ import annotations
 import base64
 import json
 import time
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
+from payercert.suites.lanternpay import states as sm
+from payercert.suites.lanternpay.invoices import invoice
 from payercert.validators.schemas import compiled_schema
 
+from payercert.errors import ConfigError
 from payercert.feeds import load_feed
 from payercert.redact import REDACTOR
 from payercert.session import TargetContext
 
 SCHEMAS = load_feed("lanternpay").root / "schemas"
+AT_REST = {"paid", "rejected", "cancelled"}  # where a claim's webhooks stop, unless a test waits for less
 
 
 def schema_errors(schema: str, instance: Any, readings: tuple = ()) -> list[tuple[str | None, str]]:
@@ -137,3 +143,71 @@ class LanternPayClient:
     def cancel(self, accepted: dict, body: dict | None = None) -> httpx.Response:
         return self.post(self.cancel_url(accepted), body if body is not None else
                          {"invoiceId": accepted["invoiceId"], "reason": "Submitted by mistake (payercert)."})
+
+
+@dataclass
+class Watched:
+    """A one-claim invoice as submitted and accepted, and the states its claim showed."""
+    body: dict
+    accepted: dict
+    states: list[str]
+
+    @property
+    def bcid(self) -> str:
+        return self.body["claims"][0]["billerClaimId"]
+
+
+class Hooks:
+    """The harness's receiver, subscribed at the target with one delivery auth mode at a time."""
+
+    def __init__(self, target, lp: LanternPayClient, receiver):
+        self.target, self.lp, self.receiver = target, lp, receiver
+        options = target.target.options or {}
+        self.retry_scale = float(options.get("retry_scale", 1.0))
+        self.timeout = float(options.get("webhook_timeout_s", 10.0))   # how long a test waits for a webhook
+        self.quiet = float(options.get("quiet_s", 0.4))                 # no news for this long: the flow is at rest
+
+    def use(self, mode: str = "header") -> dict:
+        current = self.target.cache.get("lp-hook-auth")
+        if current and current["mode"] == mode:
+            return current
+        try:
+            url = self.target.url("subscription")
+        except ConfigError:
+            pytest.skip("the target has no webhook subscription URL (urls.subscription): webhooks cannot be observed")
+        auth = self.receiver.auth_config(mode)
+        response = self.lp.target.request("PUT", url, headers={"Authorization": self.lp.basic()}, json={
+            "urls": self.receiver.urls(), "auth": auth, "ca_pem": self.receiver.ca_pem()})
+        assert response.status_code in (200, 201, 204), f"webhook subscription refused: HTTP {response.status_code}"
+        self.receiver.auth = auth
+        self.target.cache["lp-hook-auth"] = auth
+        return auth
+
+    def watch(self, ids: list[str], rest: dict[str, set[str]] | None = None) -> dict[str, list[str]]:
+        """Each claim's observed states, once every claim is at rest (a state of rest[id], default
+        paid/rejected/cancelled; an empty set: never) or nothing new has arrived for `quiet` seconds."""
+        receiver = self.receiver
+
+        def done(calls) -> bool:
+            for i in ids:
+                seen = sm.observed_states(calls, i)
+                if not seen or seen[-1] not in (rest or {}).get(i, AT_REST):
+                    return False
+            return True
+
+        calls = receiver.wait_quiet(lambda: [c for c in receiver.snapshot() if any(c.mentions(i) for i in ids)],
+                                    self.quiet, self.timeout, done,
+                                    ready=lambda calls: all(sm.observed_states(calls, i) for i in ids))
+        return {i: sm.observed_states(calls, i) for i in ids}
+
+    def submit_and_watch(self, item: str, until: str | set[str] | None = None) -> Watched:
+        """Submit a one-claim invoice of `item`, then watch its webhooks until the claim shows a state
+        of `until` (default: at rest)."""
+        body = invoice([item])
+        response = self.lp.submit_invoice(body)
+        assert response.status_code in (200, 202), f"LP-INV-9: invoice answered {response.status_code}"
+        accepted = json_body(response)
+        bcid = body["claims"][0]["billerClaimId"]
+        rest = {until} if isinstance(until, str) else until
+        states = self.watch([bcid], None if rest is None else {bcid: rest})[bcid]
+        return Watched(body, accepted, states)

@@ -25,13 +25,11 @@ def _sample(name: str) -> dict:
 def test_predetermination_is_information_only(lp, target, hooks):
     """A predetermination comes back as claiming.predetermination.updated and moves no claim"""
     items = target.require_data("items")["items"]
-    held = invoice([items["hold"]])
-    bcid = held["claims"][0]["billerClaimId"]
-    assert lp.submit_invoice(held).status_code in (200, 202)
+    held = hooks.submit_and_watch(items["hold"], until="pending")
+    bcid = held.bcid
+    assert held.states[-1:] == ["pending"], f"the held claim did not reach pending: {held.states}"
     receiver = hooks.receiver
-    assert receiver.wait(lambda: sm.observed_states(receiver.for_claim(bcid), bcid)[-1:] == ["pending"], hooks.timeout), \
-        "the held claim did not reach pending"
-    quote = invoice([items["approve"], items["hold"]], invoice_number=held["invoiceNumber"], ids=[bcid, "Q-" + uuid.uuid4().hex[:8]])
+    quote = invoice([items["approve"], items["hold"]], invoice_number=held.body["invoiceNumber"], ids=[bcid, "Q-" + uuid.uuid4().hex[:8]])
     response = lp.submit_predetermination(quote)
     assert response.status_code in (200, 202), f"LP-PRE-2: predetermination answered {response.status_code}"
     ids = [c["billerClaimId"] for c in quote["claims"]]

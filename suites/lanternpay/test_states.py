@@ -13,7 +13,6 @@ from payercert.suites.lanternpay.invoices import invoice
 
 requirement = pytest.mark.requirement
 KINDS = ["approve", "reject", "pending", "provisional", "payment_failed", "hold", "manual_cancel", "no_cancel"]
-AT_REST = {"paid", "rejected", "cancelled"}
 HELD = {"hold", "manual_cancel", "no_cancel"}   # the program keeps these pending until cancelled
 
 
@@ -22,23 +21,6 @@ def _rest(kind: str, cancelled: int | None) -> set[str]:
     if cancelled is None or cancelled == 409:
         return {"pending"} if kind in HELD else {"paid", "rejected"}
     return set() if kind == "no_cancel" else {"cancelled", "rejected"}
-
-
-def _watch(hooks, ids: list[str], rest: dict[str, set[str]] | None = None) -> dict[str, list[str]]:
-    """Wait until each claim is at rest (a state in rest[id], default paid/rejected/cancelled) or the flow is quiet."""
-    receiver = hooks.receiver
-
-    def done(calls) -> bool:
-        for i in ids:
-            seen = sm.observed_states(calls, i)
-            if not seen or seen[-1] not in (rest or {}).get(i, AT_REST):
-                return False
-        return True
-
-    calls = receiver.wait_quiet(lambda: [c for c in receiver.snapshot() if any(c.mentions(i) for i in ids)],
-                                hooks.quiet, hooks.timeout, done,
-                                ready=lambda calls: all(sm.observed_states(calls, i) for i in ids))
-    return {i: sm.observed_states(calls, i) for i in ids}
 
 
 def _assert_legal(observed: dict[str, list[str]], initial: str) -> None:
@@ -65,7 +47,7 @@ def test_observed_claim_states_are_legal(lp, target, hooks, kinds, cancel_after)
         cancel = lp.cancel(accepted)
         status = cancel.status_code
         assert status in (200, 202, 409), f"LP-CAN-2: cancellation answered {status}"
-    observed = _watch(hooks, ids, {i: _rest(k, status) for i, k in zip(ids, kinds)})
+    observed = hooks.watch(ids, {i: _rest(k, status) for i, k in zip(ids, kinds)})
     for bcid in ids:
         assert observed[bcid], f"LP-INV-10: claim {bcid} never came back in a webhook"
     _assert_legal(observed, target.reading("LP-R-INITIAL-STATE"))
@@ -76,13 +58,12 @@ def test_observed_claim_states_are_legal(lp, target, hooks, kinds, cancel_after)
 def test_cancellation_via_cancel_pending(lp, target, hooks):
     """A claim the program cannot cancel automatically goes cancelPending, then cancelled"""
     items = target.require_data("items")["items"]
-    body = invoice([items["manual_cancel"]])
-    bcid = body["claims"][0]["billerClaimId"]
-    accepted = json_body(lp.submit_invoice(body))
-    assert _watch(hooks, [bcid], {bcid: {"pending"}})[bcid][-1:] == ["pending"], "the claim did not reach pending"
-    response = lp.cancel(accepted)
+    held = hooks.submit_and_watch(items["manual_cancel"], until="pending")
+    assert held.states[-1:] == ["pending"], f"the claim did not reach pending: {held.states}"
+    response = lp.cancel(held.accepted)
     assert response.status_code in (200, 202), f"LP-CAN-2: cancellation answered {response.status_code}"
-    seq = _watch(hooks, [bcid], {bcid: {"cancelled"}})[bcid]
+    bcid = held.bcid
+    seq = hooks.watch([bcid], {bcid: {"cancelled"}})[bcid]
     assert seq[-2:] == ["cancelPending", "cancelled"], f"LP-CAN-4: observed {seq}, expected ... cancelPending, cancelled"
     _assert_legal({bcid: seq}, target.reading("LP-R-INITIAL-STATE"))
 
@@ -92,15 +73,13 @@ def test_cancellation_via_cancel_pending(lp, target, hooks):
 def test_refused_cancellation_leaves_the_claim_unchanged(lp, target, hooks):
     """When the program refuses the cancellation, the claim returns to the state it had"""
     items = target.require_data("items")["items"]
-    body = invoice([items["no_cancel"]])
-    bcid = body["claims"][0]["billerClaimId"]
-    accepted = json_body(lp.submit_invoice(body))
-    before = _watch(hooks, [bcid], {bcid: {"pending"}})[bcid]
-    assert before[-1:] == ["pending"], f"the claim did not reach pending: {before}"
-    response = lp.cancel(accepted)
+    held = hooks.submit_and_watch(items["no_cancel"], until="pending")
+    assert held.states[-1:] == ["pending"], f"the claim did not reach pending: {held.states}"
+    response = lp.cancel(held.accepted)
     assert response.status_code in (200, 202, 409), f"LP-CAN-3: cancellation answered {response.status_code}"
     time.sleep(hooks.quiet)
-    seq = _watch(hooks, [bcid], {bcid: {"pending", "cancelled"}})[bcid]
+    bcid = held.bcid
+    seq = hooks.watch([bcid], {bcid: {"pending", "cancelled"}})[bcid]
     assert seq[-1] == "pending", f"LP-CAN-3: after a refused cancellation the claim is {seq[-1]!r} (observed {seq})"
 
 
@@ -109,11 +88,9 @@ def test_refused_cancellation_leaves_the_claim_unchanged(lp, target, hooks):
 def test_cancellation_of_rejected_invoice_refused(lp, target, hooks):
     """An invoice whose claims are all rejected cannot be cancelled: 4xx with the error payload"""
     items = target.require_data("items")["items"]
-    body = invoice([items["reject"]])
-    bcid = body["claims"][0]["billerClaimId"]
-    accepted = json_body(lp.submit_invoice(body))
-    assert _watch(hooks, [bcid])[bcid][-1:] == ["rejected"], "the claim was not rejected"
-    response = lp.cancel(accepted)
+    rejected = hooks.submit_and_watch(items["reject"])
+    assert rejected.states[-1:] == ["rejected"], f"the claim was not rejected: {rejected.states}"
+    response = lp.cancel(rejected.accepted)
     assert 400 <= response.status_code < 500, f"LP-CAN-5: cancelling a rejected invoice answered {response.status_code}"
 
 
@@ -132,11 +109,9 @@ def test_cancel_body_must_name_the_path_invoice(lp, target):
 def test_approved_claim_cannot_be_resubmitted(lp, target, hooks):
     """Resubmitting an approved claim (same invoice number and billerClaimId) is refused"""
     items = target.require_data("items")["items"]
-    body = invoice([items["approve_stay"]])
-    bcid = body["claims"][0]["billerClaimId"]
-    assert lp.submit_invoice(body).status_code in (200, 202)
-    assert _watch(hooks, [bcid], {bcid: {"approved"}})[bcid][-1:] == ["approved"], "the claim was not approved"
-    again = lp.submit_invoice(body)
+    approved = hooks.submit_and_watch(items["approve_stay"], until="approved")
+    assert approved.states[-1:] == ["approved"], f"the claim was not approved: {approved.states}"
+    again = lp.submit_invoice(approved.body)
     assert 400 <= again.status_code < 500, f"LP-STATE-5: resubmitting an approved claim answered {again.status_code}"
 
 
@@ -148,7 +123,7 @@ def test_settled_claims_stay_settled(lp, target, hooks):
     body = invoice([items["approve"], items["reject"]])
     ids = [c["billerClaimId"] for c in body["claims"]]
     assert lp.submit_invoice(body).status_code in (200, 202)
-    _watch(hooks, ids)
+    hooks.watch(ids)
     time.sleep(hooks.quiet)
-    observed = _watch(hooks, ids, {i: set() for i in ids})   # and then until nothing more arrives
+    observed = hooks.watch(ids, {i: set() for i in ids})   # and then until nothing more arrives
     _assert_legal(observed, target.reading("LP-R-INITIAL-STATE"))

@@ -89,9 +89,8 @@ def test_webhook_carries_the_configured_auth(lp, target, hooks, mode):
     """Every delivery carries the subscription's auth: custom header, Basic, or an OAuth Bearer token"""
     auth = hooks.use(mode)
     items = target.require_data("items")["items"]
-    body, _ = submit(lp, [items["approve"]])
-    bcid = body["claims"][0]["billerClaimId"]
-    calls = hooks.receiver.wait_quiet(lambda: hooks.receiver.for_claim(bcid), hooks.quiet, hooks.timeout)
+    watched = hooks.submit_and_watch(items["approve"])
+    calls = hooks.receiver.for_claim(watched.bcid)
     assert calls, "LP-INV-10: no webhook arrived"
     for call in calls:
         problem = _auth_ok(call, auth, hooks.receiver.issued)
