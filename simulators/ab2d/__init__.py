@@ -14,6 +14,6 @@ from .faults import FAULTS
 # `certify --target local`: short tokens (so renewal is exercised), jobs of about a second, a small
 # export split over a few files.
 CERTIFY_OPTIONS = {"token_lifetime": 3, "job_seconds": 1.0, "retry_after": 1, "claims_per_beneficiary": 2,
-                   "file_limit": 192 * 1024}
+                   "beneficiary_scale": 0.6, "file_limit": 128 * 1024}
 
 __all__ = ["FAULTS", "CERTIFY_OPTIONS", "create", "Ab2dSimulator"]

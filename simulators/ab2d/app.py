@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import re
 import secrets
 import threading
@@ -138,10 +139,11 @@ class Ab2dSimulator:
         if params.get("scope") != SCOPE:
             return JSONResponse({"error": "invalid_scope",
                                  "error_description": "One or more scopes are not configured for the client."}, 400)
-        now = int(self.clock())
+        now = self.clock()
         issuer = f"{request.base_url}".rstrip("/") + "/oauth2/" + AUTH_SERVER
-        claims = {"ver": 1, "jti": "AT." + secrets.token_urlsafe(24), "iss": issuer, "aud": AUDIENCE, "iat": now,
-                  "exp": now + self.token_lifetime, "cid": sponsor.client_id, "scp": [SCOPE], "sub": sponsor.client_id}
+        # whole seconds as Okta writes them; the token lives at least expires_in
+        claims = {"ver": 1, "jti": "AT." + secrets.token_urlsafe(24), "iss": issuer, "aud": AUDIENCE, "iat": int(now),
+                  "exp": math.ceil(now) + self.token_lifetime, "cid": sponsor.client_id, "scp": [SCOPE], "sub": sponsor.client_id}
         token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "payercert-sim"})
         return JSONResponse({"token_type": "Bearer", "expires_in": self.token_lifetime, "access_token": token,
                              "scope": SCOPE})

@@ -22,7 +22,7 @@ def expired_token_job(ab2d):
         location = kickoff.headers.get("content-location", "")
         if not STATUS_URL.match(location):
             pytest.fail(f"AB2D-KICKOFF-1: kick-off got {kickoff.status_code} with Content-Location {location!r}")
-        time.sleep(max(0.0, until - time.time()) + 1.0)
+        time.sleep(max(0.0, until - time.time()) + 0.3)
         ab2d.target.cache[key] = (token, location)
     return ab2d.target.cache[key]
 
