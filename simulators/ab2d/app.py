@@ -346,7 +346,7 @@ class Ab2dSimulator:
         base = f"{request.base_url}".rstrip("/") + f"/api/{job.version}/fhir"
         url_uuid = job.uuid
         if self.broken("file-url-outside-job"):
-            url_uuid = self.aliases.setdefault(job.uuid, str(uuid.uuid4()))
+            url_uuid = next((a for a, j in self.aliases.items() if j == job.uuid), str(uuid.uuid4()))
             self.aliases[url_uuid] = job.uuid
         output = []
         for name, data in job.files.items():
@@ -449,7 +449,7 @@ class Ab2dSimulator:
         elif self.broken("eob-missing-patient"):
             del eob["patient"]
         elif self.broken("eob-invalid-date"):
-            eob["billablePeriod"]["start"] = "2020-02-30"
+            eob["billablePeriod"]["start"] = "2020/03/01"
         elif self.broken("eob-outside-subset"):
             eob["benefitBalance"] = [{"category": {"coding": [{"system": "http://hl7.org/fhir/benefit-category",
                                                                  "code": "medical"}]}}]

@@ -12,7 +12,7 @@ FAULTS = (
           "output urls name another job's path (the file is still served there)"),
     Fault("eob-wrong-resource-type", "AB2D-EOB-1", "one line of every file is a Claim, not an ExplanationOfBenefit"),
     Fault("eob-missing-patient", "AB2D-EOB-3", "one line of every file has no patient"),
-    Fault("eob-invalid-date", "AB2D-EOB-12", "one line's billablePeriod.start is 2020-02-30"),
+    Fault("eob-invalid-date", "AB2D-EOB-12", "one line's billablePeriod.start is 2020/03/01, not a FHIR date"),
     Fault("eob-outside-subset", "AB2D-EOB-2", "one line of every file keeps benefitBalance, outside the allowed subset"),
     Fault("download-wrong-content-type", "AB2D-DOWNLOAD-1", "files are served as application/json"),
     Fault("delete-ignored", "AB2D-CANCEL-1", "DELETE answers 202 but the job runs on and completes"),
