@@ -4,7 +4,6 @@ every file downloaded and checked against it (seed "Request Data", "Download Dat
 The exports are the run's (client.export): v1 plain, v2 with a _since so its filter is checked too."""
 import hashlib
 import re
-import time
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
