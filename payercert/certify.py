@@ -41,6 +41,7 @@ class CertifyRequest:
     examples: int | None = None
     webhook_url: str | None = None   # a client suite (webhook-handler): the user's handler
     webhook_auth: str | None = None
+    strict_ig: bool = False  # option `ig` for every reading that has one (explicit readings still win)
 
 
 class Prepared:
@@ -55,6 +56,8 @@ class Prepared:
 
 def run_certify(request: CertifyRequest, console: Console) -> int:
     feeds = _feeds(request)
+    if request.strict_ig:
+        request.readings = {**ig_readings(feeds), **request.readings}
     prepared = _prepare(request, feeds, console)
     _fresh_results(request.reports)
     code = _run_pytest(request, feeds, prepared, console)
@@ -94,6 +97,12 @@ def _feeds(request: CertifyRequest) -> list[str]:
             raise ConfigError("--fault belongs to one simulator: name that feed with --feed")
         load_simulator(feeds[0], request.suite).fault(request.fault)
     return feeds
+
+
+def ig_readings(feeds: list[str]) -> dict[str, str]:
+    """`--strict-ig`: the Bulk Data IG's reading of every deviation a feed documents with an `ig` option."""
+    return {rid: "ig" for feed_id in feeds for rid, reading in load_feed(feed_id).readings.items()
+            if "ig" in reading.get("options", {})}
 
 
 def _prepare(request: CertifyRequest, feeds: list[str], console: Console) -> Prepared:

@@ -90,6 +90,7 @@ def certify(
     fault: Optional[str] = typer.Option(None, help="With --target local: run the simulator with this fault profile."),
     history: Optional[Path] = typer.Option(None, help="History location that successive runs append to (default: REPORTS/history)."),
     strict: List[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
+    strict_ig: bool = typer.Option(False, "--strict-ig", help="Check the Bulk Data IG's reading (option 'ig') of every reading that has one."),
     html: bool = typer.Option(True, "--html/--no-html", help="Render the Allure HTML report after the run."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show pytest's own output."),
     examples: Optional[int] = typer.Option(None, help="Hypothesis examples per property (default 25)."),
@@ -104,7 +105,8 @@ def certify(
     request = CertifyRequest(feeds=feed, target=target, suite=suite, config=config, reports=reports,
                              allow_mutations=allow_mutations, fault=fault, history=history,
                              readings=_readings(strict), html=html, verbose=verbose,
-                             examples=examples, webhook_url=webhook_url, webhook_auth=webhook_auth)
+                             examples=examples, webhook_url=webhook_url, webhook_auth=webhook_auth,
+                             strict_ig=strict_ig)
     raise typer.Exit(run_certify(request, out))
 
 
