@@ -42,6 +42,7 @@ class CertifyRequest:
     webhook_url: str | None = None   # a client suite (webhook-handler): the user's handler
     webhook_auth: str | None = None
     strict_ig: bool = False  # option `ig` for every reading that has one (explicit readings still win)
+    requirements: tuple[str, ...] = ()  # only these requirements' tests (a check, not a certification)
 
 
 class Prepared:
@@ -90,6 +91,9 @@ def _feeds(request: CertifyRequest) -> list[str]:
     elif request.webhook_url or request.webhook_auth:
         raise ConfigError("--webhook-url and --webhook-auth belong to a suite that tests your handler "
                           "(e.g. --suite webhook-handler)")
+    unknown = [r for r in request.requirements if not any(r in load_feed(f).requirements for f in feeds)]
+    if unknown:
+        raise ConfigError(f"--requirement {unknown[0]}: no such requirement in {', '.join(feeds)}")
     if request.fault:
         if request.target != "local" or request.webhook_url:
             raise ConfigError("--fault runs the local simulator: use it with --target local and no --webhook-url")
@@ -168,6 +172,8 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
         args += ["--payercert-webhook-url", request.webhook_url]
     if request.webhook_auth:
         args += ["--payercert-webhook-auth", request.webhook_auth]
+    for requirement in request.requirements:
+        args += ["--payercert-requirement", requirement]
     for reading, option in request.readings.items():
         args += ["--payercert-reading", f"{reading}={option}"]
     plugins: list[Any] = [prepared]

@@ -98,6 +98,8 @@ def certify(
                                               "(default with --target local: the bundled reference handler)."),
     webhook_auth: Optional[str] = typer.Option(None, "--webhook-auth", help="Your handler's auth: header:NAME=env:VAR, "
                                                "basic:USER=env:VAR or oauth:CLIENT_ID=env:VAR@TOKEN_URL."),
+    requirement: List[str] = typer.Option([], "--requirement", help="Run only the tests of this requirement (repeatable): "
+                                          "a check after a fix, not a certification."),
 ) -> None:
     """Run the conformance suites of each feed against a target; write results and the certificate."""
     from .certify import CertifyRequest, run_certify
@@ -106,7 +108,7 @@ def certify(
                              allow_mutations=allow_mutations, fault=fault, history=history,
                              readings=_readings(strict), html=html, verbose=verbose,
                              examples=examples, webhook_url=webhook_url, webhook_auth=webhook_auth,
-                             strict_ig=strict_ig)
+                             strict_ig=strict_ig, requirements=tuple(requirement))
     raise typer.Exit(run_certify(request, out))
 
 

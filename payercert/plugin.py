@@ -46,6 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--payercert-reading", action="append", default=[], help="ID=OPTION")
     group.addoption("--payercert-examples", type=int, default=int(os.environ.get("PAYERCERT_EXAMPLES", 25)),
                     help="hypothesis examples per property (env PAYERCERT_EXAMPLES)")
+    group.addoption("--payercert-requirement", action="append", default=[],
+                    help="run only the tests of this requirement (repeatable)")
     group.addoption("--payercert-webhook-url", default=None, help="the user's webhook handler (webhook-handler suite)")
     group.addoption("--payercert-webhook-auth", default=None, help="its auth: header:NAME=env:VAR, basic:USER=env:VAR, "
                     "oauth:CLIENT_ID=env:VAR@TOKEN_URL")
@@ -78,6 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
         production_confirmed=os.environ.get("PAYERCERT_CONFIRM_PRODUCTION"),
         readings=readings, examples=config.getoption("payercert_examples"),
         webhook_url=config.getoption("payercert_webhook_url"), webhook_auth=config.getoption("payercert_webhook_auth"),
+        requirements=tuple(config.getoption("payercert_requirement")),
     )
     run = Run(options)
     prepared = next((p for p in config.pluginmanager.get_plugins() if getattr(p, "name", None) == "payercert-prepared"), None)
@@ -131,6 +134,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if unknown:
             raise pytest.UsageError(f"{item.nodeid} names unknown requirement(s) {', '.join(unknown)}")
         if run.options.suite == "smoke" and item.get_closest_marker("smoke") is None:
+            deselected.append(item)
+            continue
+        if run.options.requirements and not set(ids) & set(run.options.requirements):
             deselected.append(item)
             continue
         for mark in allure_results.label_marks(feed, [feed.requirements[r] for r in ids], feed.spec["source"].get("url")):
@@ -263,6 +269,7 @@ def _write_outputs(run: Run) -> None:
             outcomes=[o for o in run.outcomes if o.feed == feed_id], waivers=target.waivers,
             fault=run.options.fault if target.local else None,
             client_areas=own.client_areas if own else (),
+            only=tuple(r for r in run.options.requirements if r in load_feed(feed_id).requirements),
         ))
     history = run.options.history or reports / "history"
     history.mkdir(parents=True, exist_ok=True)

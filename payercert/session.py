@@ -41,6 +41,7 @@ class RunOptions:
     examples: int = 25
     webhook_url: str | None = None   # the user's webhook handler (a client suite such as webhook-handler)
     webhook_auth: str | None = None  # its authentication, see webhook_target.py
+    requirements: tuple[str, ...] = ()  # run only the tests of these requirements (a check, not a certification)
 
 
 class TargetContext:

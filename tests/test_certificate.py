@@ -229,6 +229,28 @@ def test_smoke_broken_is_smoke_failed():
     assert cert["feeds"][0]["verdict"] == "SMOKE FAILED"
 
 
+def _only(outcomes, only):
+    return FeedRun(feed=make_feed(), target="fake-test", environment="test", suite="full", started=T0,
+                   finished=T0 + timedelta(minutes=1), outcomes=outcomes, waivers={}, only=only)
+
+
+def test_a_run_of_some_requirements_is_a_check_not_a_certification():
+    cert, last_green = cert_of(_only([out("F-UP-1")], ("F-UP-1",)))
+    feed = cert["feeds"][0]
+    assert feed["verdict"] == "CHECKS PASSED" and feed["only"] == ["F-UP-1"]
+    assert rows(cert)["F-AUTH-1"]["status"] == "out of scope"  # not "not covered": it was not asked for
+    assert rows(cert)["F-UP-1"]["status"] == "passed"
+    assert cert["overall"] == {"verdict": "CHECKS PASSED", "ok": True}
+    assert "fake" not in last_green  # a partial check never stands as the feed's last green run
+
+
+def test_a_failing_requirement_check_names_it():
+    cert, _ = cert_of(_only([out("F-UP-1", "failed", "500")], ("F-UP-1",)))
+    assert cert["feeds"][0]["verdict"] == "CHECKS FAILED"
+    assert cert["feeds"][0]["reasons"] == ["F-UP-1 failed: 500"]
+    assert cert["overall"] == {"verdict": "CHECKS FAILED", "ok": False}
+
+
 # ------------------------------------------------------------------------------------- coverage
 
 

@@ -42,6 +42,12 @@ def test_unknown_fault_is_one_line(tmp_path):
     one_line_error(done, "no fault profile 'nope'")
 
 
+def test_unknown_requirement_is_one_line(tmp_path):
+    done = run("certify", "--feed", "ltss", "--requirement", "LTSS-NOPE-1", "--no-html", cwd=tmp_path)
+    assert done.returncode == 2
+    one_line_error(done, "--requirement LTSS-NOPE-1: no such requirement in ltss")
+
+
 def test_missing_env_var_is_one_line(tmp_path):
     (tmp_path / "payercert.toml").write_text(
         '[targets.t]\nfeed = "ltss"\nenvironment = "test"\n[targets.t.credentials]\n'

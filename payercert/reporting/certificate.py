@@ -76,13 +76,16 @@ CERTIFIED = "CERTIFIED"
 NOT_CERTIFIED = "NOT CERTIFIED"
 SMOKE_PASSED = "SMOKE PASSED"
 SMOKE_FAILED = "SMOKE FAILED"
-GREEN = frozenset({CERTIFIED, SMOKE_PASSED})
+CHECKS_PASSED = "CHECKS PASSED"
+CHECKS_FAILED = "CHECKS FAILED"
+GREEN = frozenset({CERTIFIED, SMOKE_PASSED, CHECKS_PASSED})
 
 OUTCOME_STATUSES = ("passed", "failed", "broken", "skipped", "waived")
 REQUIREMENT_STATUSES = ("passed", "failed", "error", "waived", "skipped", "not covered", "client-side",
                         "out of scope")
 CLIENT_SIDE_NOTE = "checked by payercert validate on files, not by endpoint suites"
 OUT_OF_SCOPE_NOTE = "not checked by this suite (the feed's full suite certifies the payer's side)"
+ONLY_NOTE = "not checked by this run (--requirement chose others)"
 EXCLUDED = ("client-side", "out of scope")
 MESSAGE_MAX = 400
 
@@ -112,6 +115,7 @@ class FeedRun:
     waivers: dict[str, str]          # requirement id -> written reason
     fault: str | None = None         # simulator fault profile, if any
     client_areas: tuple[str, ...] = ()  # a client suite: the areas of client requirements it certifies
+    only: tuple[str, ...] = ()  # a run of some requirements' tests only (--requirement): a check, not a certification
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,10 +145,12 @@ def _status(outcome: TestOutcome) -> tuple[str, str]:
 
 
 def _requirement_status(req: Requirement, tests: list[dict], waivers: dict[str, str],
-                        client_areas: tuple[str, ...] = ()) -> tuple[str, str]:
+                        client_areas: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> tuple[str, str]:
     statuses = [t["status"] for t in tests]
     first = {s: next((t["message"] for t in tests if t["status"] == s), "") for s in set(statuses)}
     waiver = waivers.get(req.id)
+    if only and req.id not in only and not tests:
+        return "out of scope", ONLY_NOTE
     if client_areas:
         if req.applies_to != "client" or req.area not in client_areas:
             return "out of scope", OUT_OF_SCOPE_NOTE
@@ -187,7 +193,8 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _verdict(suite: str, rows: list[dict], unlinked: list[dict], client_suite: bool = False) -> tuple[str, list[str]]:
+def _verdict(suite: str, rows: list[dict], unlinked: list[dict], client_suite: bool = False,
+             partial: bool = False) -> tuple[str, list[str]]:
     reasons: list[str] = []
     for r in rows:
         if r["status"] == "failed":
@@ -201,6 +208,8 @@ def _verdict(suite: str, rows: list[dict], unlinked: list[dict], client_suite: b
                            + (f": {t['message']}" if t["message"] else ""))
     if suite == "smoke":
         return (SMOKE_FAILED if reasons else SMOKE_PASSED), reasons
+    if partial:  # some requirements' tests only: they pass or fail, nothing is certified
+        return (CHECKS_FAILED if reasons else CHECKS_PASSED), reasons
     unverified = [r for r in rows if r["level"] == "MUST" and r["status"] in ("skipped", "not covered")]
     if unverified:
         items = ", ".join(
@@ -231,16 +240,16 @@ def _feed_entry(run: FeedRun, last_green: dict[str, dict]) -> dict:
     rows = []
     for rid, req in feed.requirements.items():
         tests = tests_by_req[rid]
-        status, message = _requirement_status(req, tests, run.waivers or {}, run.client_areas)
+        status, message = _requirement_status(req, tests, run.waivers or {}, run.client_areas, run.only)
         rows.append({
             "id": req.id, "level": req.level, "applies_to": req.applies_to, "area": req.area,
             "text": req.text, "section": req.section, "reading": req.reading,
             "status": status, "message": message, "tests": tests,
         })
 
-    verdict, reasons = _verdict(run.suite, rows, unlinked, bool(run.client_areas))
+    verdict, reasons = _verdict(run.suite, rows, unlinked, bool(run.client_areas), bool(run.only))
     finished = _iso(run.finished)
-    if verdict in GREEN:
+    if verdict in (CERTIFIED, SMOKE_PASSED):  # a partial check is not the feed's last green run
         last_green[feed.id] = {"finished": finished, "target": run.target, "suite": run.suite, "verdict": verdict}
     return {
         "feed": feed.id,
@@ -250,6 +259,7 @@ def _feed_entry(run: FeedRun, last_green: dict[str, dict]) -> dict:
         "environment": run.environment,
         "suite": run.suite,
         "fault": run.fault,
+        "only": list(run.only),
         "started": _iso(run.started),
         "finished": finished,
         "verdict": verdict,
@@ -266,9 +276,12 @@ def _overall(feeds: list[dict]) -> dict:
     verdicts = [f["verdict"] for f in feeds]
     ok = bool(verdicts) and all(v in GREEN for v in verdicts)
     if ok:
-        verdict = CERTIFIED if all(v == CERTIFIED for v in verdicts) else SMOKE_PASSED
+        verdict = (CERTIFIED if all(v == CERTIFIED for v in verdicts)
+                   else SMOKE_PASSED if any(v == SMOKE_PASSED for v in verdicts) else CHECKS_PASSED)
     elif verdicts and all(f["suite"] == "smoke" for f in feeds):
         verdict = SMOKE_FAILED
+    elif verdicts and all(f["only"] for f in feeds):
+        verdict = CHECKS_FAILED
     else:
         verdict = NOT_CERTIFIED
     return {"verdict": verdict, "ok": ok}
@@ -485,6 +498,8 @@ def _feed_html(feed: dict, generated: str) -> str:
     notices = []
     if feed["suite"] == "smoke":
         notices.append("Smoke suite: a quick health check, not a certification.")
+    if feed.get("only"):
+        notices.append(f"Only the tests of {', '.join(feed['only'])} ran: a check, not a certification.")
     if feed["environment"] == "simulator" or feed.get("fault"):
         notices.append("Run against the payercert simulator"
                        + (f" with fault profile “{feed['fault']}”" if feed.get("fault") else "")
