@@ -228,8 +228,10 @@ class _Builder:
 
     def _type_of(self, m: Merged, hint: str, key) -> tuple[Any, list]:
         kw = m.keywords
-        checks = [compile_predicate(self, p) for p in m.predicates]
         kinds = kw.get("type")
+        on_struct = "object" in ({kinds} if isinstance(kinds, str) else set(kinds or ())) or not kinds and (
+            "object" in self._implied(m))
+        checks = [compile_predicate(self, p, on_struct) for p in m.predicates]
         kinds = {kinds} if isinstance(kinds, str) else set(kinds) if kinds else self._implied(m)
         if "const" in kw or "enum" in kw:
             values = [kw["const"]] if "const" in kw else list(kw["enum"])
@@ -445,8 +447,10 @@ def _equal(a: Any, b: Any) -> bool:
                                              _json_type(b) in ("integer", "number") and a == b)
 
 
-def compile_predicate(builder: _Builder, ref: Ref) -> Callable[[Any], bool]:
-    """A function telling whether a decoded value (Struct, dict, list, scalar) satisfies the schema."""
+def compile_predicate(builder: _Builder, ref: Ref, on_struct: bool = False) -> Callable[[Any], bool]:
+    """A function telling whether a decoded value (Struct, dict, list, scalar) satisfies the schema.
+    on_struct: the value is known to be one of our Structs (a Struct's own checks): members are read
+    with getattr directly, the commonest case and the one run on every extension and item."""
     node, file = ref
     if node is True:
         return lambda v: True
@@ -456,8 +460,24 @@ def compile_predicate(builder: _Builder, ref: Ref) -> Callable[[Any], bool]:
     for key, arg in node.items():
         if key in ANNOTATIONS or key.startswith("x-") or key in ("then", "else"):
             continue
-        tests.append(_keyword(builder, key, arg, node, file))
+        tests.append(_struct_keyword(key, arg) if on_struct and key in STRUCT_KEYWORDS else None)
+        if tests[-1] is None:
+            tests[-1] = _keyword(builder, key, arg, node, file, on_struct)
     return _conjunction(tests)
+
+
+STRUCT_KEYWORDS = {"required", "maxProperties", "minProperties"}
+
+
+def _struct_keyword(key: str, arg: Any) -> Callable[[Any], bool]:
+    if key == "required":
+        if len(arg) == 1:
+            name = arg[0]
+            return lambda v: getattr(v, name, UNSET) is not UNSET
+        return lambda v: all(getattr(v, n, UNSET) is not UNSET for n in arg)
+    if key == "maxProperties":
+        return lambda v: len(v.__struct_fields__) - msgspec.structs.astuple(v).count(UNSET) <= arg
+    return lambda v: len(v.__struct_fields__) - msgspec.structs.astuple(v).count(UNSET) >= arg
 
 
 def _conjunction(tests: list) -> Callable[[Any], bool]:
@@ -473,27 +493,28 @@ def _conjunction(tests: list) -> Callable[[Any], bool]:
     return lambda v: first(v) and rest(v)
 
 
-def _keyword(builder: _Builder, key: str, arg: Any, node: dict, file: Path) -> Callable[[Any], bool]:
+def _keyword(builder: _Builder, key: str, arg: Any, node: dict, file: Path,
+             on_struct: bool = False) -> Callable[[Any], bool]:
     sub = lambda s: compile_predicate(builder, (s, file))  # noqa: E731
+    same = lambda s: compile_predicate(builder, (s, file), on_struct)  # noqa: E731  (the value itself)
     if key == "$ref":
         target = builder.resolve(arg, file)
         cell: list = []
         # compiled on first use: a recursive schema would otherwise never finish compiling
         return lambda v: (cell or cell.append(compile_predicate(builder, target)) or cell)[0](v)
     if key == "allOf":
-        parts = [sub(s) for s in arg]
-        return lambda v: all(p(v) for p in parts)
+        return _conjunction([same(s) for s in arg])
     if key == "anyOf":
-        parts = [sub(s) for s in arg]
+        parts = [same(s) for s in arg]
         return lambda v: any(p(v) for p in parts)
     if key == "oneOf":
-        parts = [sub(s) for s in arg]
+        parts = [same(s) for s in arg]
         return lambda v: sum(1 for p in parts if p(v)) == 1
     if key == "not":
-        inner = sub(arg)
+        inner = same(arg)
         return lambda v: not inner(v)
     if key == "if":
-        cond, then, other = sub(arg), sub(node.get("then", True)), sub(node.get("else", True))
+        cond, then, other = same(arg), same(node.get("then", True)), same(node.get("else", True))
         return lambda v: then(v) if cond(v) else other(v)
     if key == "type":
         allowed = {arg} if isinstance(arg, str) else set(arg)
@@ -514,6 +535,9 @@ def _keyword(builder: _Builder, key: str, arg: Any, node: dict, file: Path) -> C
             name = arg[0]
             return lambda v: _member(v, name) is not MISSING or not isinstance(v, OBJECTS)
         return lambda v: not isinstance(v, OBJECTS) or all(_member(v, n) is not MISSING for n in arg)
+    if key == "properties" and on_struct:
+        props = [(name, sub(s)) for name, s in arg.items()]
+        return _conjunction([(lambda v, n=n, p=p: (m := getattr(v, n, UNSET)) is UNSET or p(m)) for n, p in props])
     if key == "properties":
         props = [(name, sub(s)) for name, s in arg.items()]
         if len(props) == 1:
