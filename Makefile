@@ -21,8 +21,11 @@ certify: setup
 test: setup
 	$(BIN)/python -m pytest tests
 
+# Validator throughput: LTSS NDJSON, and AB2D EOB NDJSON against orjson, jsonschema and fhir.resources.
 bench: setup
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/ab2d.py
 
 clean:
 	rm -rf $(VENV) reports/allure-results reports/allure-report reports/certificate.* reports/history

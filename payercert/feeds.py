@@ -146,7 +146,7 @@ def load_feed(feed_id: str) -> Feed:
         known = ", ".join(discover()) or "none"
         raise ConfigError(f"unknown feed {feed_id!r} (known feeds: {known})")
     with path.open(encoding="utf-8") as fh:
-        spec = yaml.safe_load(fh)
+        spec = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: feeds load on every run
     feed = Feed(feed_id, path.parent, spec)
     for raw in spec.get("requirements", []):
         req = _requirement(raw, spec["source"]["doc"])

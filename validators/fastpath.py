@@ -1,8 +1,8 @@
 """NDJSON at full speed: a kind's `fast:` validator (typed msgspec Structs) for the usual line, the
 kind's JSON Schema and rules for the rare line it refuses.
 
-A kind in feed.yaml may name `fast: <module>:<NAME>`, a pair (strict, plain) of Struct types in
-`payercert.validators.<module>` that say no less than the kind's schema (see validators/ab2d_eob.py).
+A kind in feed.yaml with `fast: typed` gets msgspec Struct types generated from its JSON Schema
+(validators/typed.py), which say no less than the schema.
 Each line is decoded straight into them; a line that decodes has no schema error, so only its
 rules run (they read the Structs). A line that does not decode (or whose bytes could hide a
 duplicate member, which a decoder silently drops) goes through the same jsonschema + rules path
@@ -15,7 +15,6 @@ each range's newlines.
 from __future__ import annotations
 
 import gzip
-import importlib
 import json
 import os
 import re
@@ -34,11 +33,11 @@ from .findings import FileReport, Finding, Location, Severity, UnusableInput
 from .readers import STRICT, Record, _DuplicateKeys
 from .rules import RuleContext
 from .ruleset import load_ruleset
+from .typed import NotTypeable, plain_line, typed_kind
 
 BOM = b"\xef\xbb\xbf"
 MAX_LINE = 64 << 20  # a longer line is a finding, not a memory spike (AB2D lines are 3-10 KB)
 MAX_LISTED = 1000  # findings listed per requirement and severity in one file; the rest are counted
-SPACED_KEY = re.compile(rb'"[ \t\r\n]+:')
 
 
 @dataclass
@@ -90,14 +89,16 @@ def _rule_names(ruleset) -> set[str]:
 def fast_kind(feed_id: str, kind_name: str, readings: tuple[tuple[str, str], ...] = ()) -> FastKind | None:
     feed = load_feed(feed_id)
     kind = feed.kinds[kind_name]
-    target = kind.spec.get("fast")
-    if not target:
+    if not kind.spec.get("fast"):
         return None
-    module_name, _, attr = target.partition(":")
-    module = importlib.import_module(f"payercert.validators.{module_name}")
-    strict, plain = getattr(module, attr)
+    if kind.spec["fast"] != "typed":
+        raise ValueError(f"kind {kind_name} of feed {feed_id}: unknown fast validator {kind.spec['fast']!r}")
+    try:
+        types = typed_kind((kind.root / kind.spec["schema"]).resolve(), readings)
+    except NotTypeable as exc:
+        raise ValueError(f"kind {kind_name} of feed {feed_id}: its schema cannot be typed: {exc}") from None
     syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
-    return FastKind(feed, kind, msgspec.json.Decoder(strict), msgspec.json.Decoder(plain), module.plain,
+    return FastKind(feed, kind, msgspec.json.Decoder(types.strict), msgspec.json.Decoder(types.plain), plain_line,
                     readings, syntax_req, kind.spec.get("encoding_requirement", syntax_req),
                     kind.spec.get("layout_requirement"))
 
@@ -136,8 +137,9 @@ def check_line(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors
 def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:
     """No member was given twice. A decoder keeps the last of two, so re-encoding the decoded line
     gives fewer `":` (a member name's end) than the line has. Sound when every name in the line
-    ends in a literal `":`: not so with a space before the colon or a \\u0022 / \\u003a escape."""
-    if not plain and (SPACED_KEY.search(raw) or b"\\u00" in raw):
+    ends in a literal `":`: not so with whitespace before the colon, or a \\u0022 escape in a string
+    (the re-encoding writes it `\\"`, which can hide one more `":`)."""
+    if b" :" in raw or b"\t" in raw or b"\r" in raw or (not plain and b"\\u00" in raw):
         return False
     return raw.count(b'":') == fk.encoder.encode(obj).count(b'":')
 

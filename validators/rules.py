@@ -626,7 +626,8 @@ class Invariant(Check):
         self.when = compile_expression(params["when"]) if "when" in params else None
         self.each = params.get("each", "")
         self.at = params.get("at")
-        self.names = set(self.expr.co_names) | (set(self.when.co_names) if self.when else set())
+        self.names = sorted(set(self.expr.co_names) | (set(self.when.co_names) if self.when else set()))
+        self._outcomes: dict = {}
         # the names a failure message shows, parsed once (a warning may fire on every line of a file)
         self.shown = sorted({n.id for n in ast.walk(ast.parse(params["expr"], mode="eval"))
                              if isinstance(n, ast.Name) and n.id not in _FUNCTIONS})
@@ -646,6 +647,20 @@ class Invariant(Check):
             if not hasattr(rec, "get"):
                 return None
             rec = {name: rec.get(name) for name in self.names}  # a typed record (validators/fastpath.py)
+            # the outcome depends only on these values: a known deviation repeated on every line of a
+            # big file is worded once (scalars only; type too, since 1 == True)
+            try:
+                key = tuple((type(v), v) for v in rec.values())
+                return self._outcomes[key]
+            except TypeError:
+                pass
+            except KeyError:
+                if len(self._outcomes) < 4096:
+                    self._outcomes[key] = self._evaluate(rec)
+                    return self._outcomes[key]
+        return self._evaluate(rec)
+
+    def _evaluate(self, rec):
         fields = _Fields(rec)
         try:
             if self.when is not None and not eval(self.when, {"__builtins__": {}}, fields):
