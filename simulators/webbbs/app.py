@@ -52,12 +52,6 @@ REALTIME_ANSWER = {"X12_270_Request_005010X279A1": ("271", "X12_271_Response_005
 FS = b"\x1c"
 
 
-def message_size(method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes) -> int:
-    """Bytes of the whole HTTP/1.1 message: request line, header lines, blank line, body (3.6.1, 3.7.1)."""
-    return (len(method) + 1 + len(target) + len(" HTTP/1.1\r\n") + sum(len(k) + 2 + len(v) + 2 for k, v in headers)
-            + 2 + len(body))
-
-
 class Answer(Exception):
     """Stop processing and answer with this envelope (or bare HTTP status when `code` is None)."""
 
@@ -122,15 +116,18 @@ class WebbbsSimulator:
             return Response(status_code=404)
         body = await request.body()
         target = request.scope.get("raw_path", b"") + (b"?" + request.scope["query_string"] if request.scope.get("query_string") else b"")
-        size = message_size(request.method, target, request.scope["headers"], body)
+        head = f"{request.method} {target.decode('latin-1')} HTTP/1.1\r\n".encode("latin-1") + b"".join(
+            k + b": " + v + b"\r\n" for k, v in request.scope["headers"])
+        raw = head + b"\r\n" + body  # the whole message, as the size limits count it (3.6.1, 3.7.1)
+        size = len(raw)
         content_type = request.headers.get("content-type", "")
         try:
-            msg = self._parse(endpoint, body, content_type, dict(request.headers))
+            msg = self._parse(endpoint, raw, content_type)
             return await self._serve(endpoint, msg, size)
         except Answer as answer:
             return Response(answer.body, status_code=answer.status, media_type=answer.media)
 
-    def _parse(self, endpoint: str, body: bytes, content_type: str, headers: dict[str, str]) -> CoreMessage:
+    def _parse(self, endpoint: str, raw: bytes, content_type: str) -> CoreMessage:
         media = content_type.split(";")[0].strip().lower()
         if endpoint != "mime":
             if media == "text/xml":  # SOAP 1.1: not routed (4.1, reading WEBBBS-R-SOAP-VERSION-STATUS)
@@ -140,8 +137,9 @@ class WebbbsSimulator:
         elif media != "multipart/form-data":
             raise Answer(400, message="not multipart/form-data", body=b"HTTP envelope: not multipart/form-data")
         try:
-            return codec.parse_message(body, content_type, headers)
+            return codec.parse_message(raw)
         except CoreSyntaxError as exc:
+            exc = exc.for_feed(self.spec)
             if endpoint == "mime":
                 if self.broken("malformed-mime-200"):
                     fake = CoreMessage(form="mime", element="COREEnvelopeRealTimeRequest")
@@ -149,7 +147,7 @@ class WebbbsSimulator:
                 raise Answer(400, body=f"MIME parts malformed: {exc.message}".encode())
             if exc.requirement == "WEBBBS-SOAP-10":
                 raise Answer(400, body=_fault("Sender", exc.message), media="application/soap+xml; charset=utf-8")
-            raise Answer(400)
+            raise Answer(500 if exc.http_status == 500 else 400)
 
     async def _serve(self, endpoint: str, msg: CoreMessage | Response, size: int) -> Response:
         if isinstance(msg, Response):
@@ -192,11 +190,6 @@ class WebbbsSimulator:
         method = methods.get(msg.action or "")
         if method is None or self.paths[method["endpoint"]] != self.paths[endpoint] or method["request"] != msg.element:
             raise Answer(400)  # cannot be routed: empty response (4.1, WEBBBS-SOAP-6)
-        unknown = [b for b in msg.must_understand if not b.endswith("}Security")]
-        if unknown:
-            name = etree.QName(unknown[0]).localname
-            raise Answer(500, body=_fault("MustUnderstand", f"header {name} not understood"),
-                         media="application/soap+xml; charset=utf-8")
         return msg.action  # type: ignore[return-value]
 
     def _authenticate(self, msg: CoreMessage):
@@ -317,7 +310,8 @@ class WebbbsSimulator:
         fields["ErrorCode"] = code
         if not self.broken("error-message-missing"):
             fields["ErrorMessage"] = message
-        out = CoreMessage(form=request.form, element=element, fields=fields, payload=payload)
+        out = CoreMessage(form=request.form, element=element, fields=codec.ordered_fields(element, fields), payload=payload,
+                          direction="response")
         if request.form == "mime":
             if self.readings["WEBBBS-R-ERROR-FIELD"] == "error-description" and "ErrorMessage" in fields:
                 fields["ErrorDescription"] = fields.pop("ErrorMessage")
@@ -349,7 +343,7 @@ def _path(url: str) -> str:
 
 def _fault(code: str, reason: str) -> bytes:
     """A SOAP 1.2 fault (env:Sender, env:Receiver, env:MustUnderstand)."""
-    env = codec.SOAP12
+    env = codec.SOAP12_NS
     root = etree.Element(f"{{{env}}}Envelope", nsmap={"s": env})
     fault = etree.SubElement(etree.SubElement(root, f"{{{env}}}Body"), f"{{{env}}}Fault")
     etree.SubElement(etree.SubElement(fault, f"{{{env}}}Code"), f"{{{env}}}Value").text = f"s:{code}"
@@ -361,8 +355,10 @@ def _fault(code: str, reason: str) -> bytes:
 
 def _qualify(body: bytes) -> bytes:
     """The CORE envelope's children moved into the CORE namespace (what a strict schema refuses)."""
+    prefix = re.search(rb'xmlns:(\w+)="' + codec.CORE_NS.encode() + rb'"', body).group(1)
+
     def qualify(match: re.Match) -> bytes:
-        return b"<" + match.group(1) + b"ns1:" + match.group(2)
+        return b"<" + match.group(1) + prefix + b":" + match.group(2)
     names = rb"(PayloadType|ProcessingMode|PayloadID|PayloadLength|TimeStamp|SenderID|ReceiverID|CORERuleVersion|CheckSum|Payload|ErrorCode|ErrorMessage)\b"
     return re.sub(rb"<(/?)" + names, qualify, body)
 
