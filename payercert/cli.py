@@ -56,14 +56,30 @@ def validate(
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
     data: Optional[Path] = typer.Option(None, help="Target reference data (YAML/JSON): enables the checks that need it."),
     reading: List[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
+    signature: Optional[str] = typer.Option(None, help="The signature header sent with a webhook body: the token, @FILE, or the header line."),
+    public_key: Optional[Path] = typer.Option(None, "--public-key", help="The sender's public key (PEM or OpenSSH) to verify --signature."),
+    request: Optional[Path] = typer.Option(None, "--request", help="The request a response or error payload answers (default: its sibling <name>.request.json)."),
+    kind_option: List[str] = typer.Option([], "--kind-option", help="A kind's option: KEY=VALUE (repeatable), e.g. payload_type=X12_270_Request_005010X279A1 for an X12 file."),
+    password: bool = typer.Option(False, "--password", help="Check a candidate password against the feed's password rules (read without echo)."),
+    username: Optional[str] = typer.Option(None, help="With --password: the username (Trading Partner ID) it must not resemble."),
+    history: Optional[Path] = typer.Option(None, help="With --password: file of previous password hashes (one per line), newest first."),
+    last_change: Optional[str] = typer.Option(None, "--last-change", help="With --password: date (YYYY-MM-DD) the current password was set, for the aging rule."),
+    jobs: int = typer.Option(1, "--jobs", min=1, help="Processes for a large NDJSON file of a kind with a fast validator (uncompressed files)."),
 ) -> None:
-    """Validate sample files against the payer's published rules."""
+    """Validate sample files against the payer's published rules (or, with --password, a password)."""
+    if password:
+        from .password_cmd import run_password_check
+
+        raise typer.Exit(run_password_check(feed=feed or "webbbs", username=username, history=history,
+                                            last_change=_as_of(last_change), as_of=_as_of(as_of), fmt=fmt.value, console=out))
     from .validate_cmd import run_validate
 
     if not paths:
         raise PayercertError("give at least one file to validate")
     code = run_validate(paths, feed=feed, kind=kind, as_of=_as_of(as_of), all_errors=all_errors,
-                        fmt=fmt.value, data=data, readings=_readings(reading), console=out)
+                        fmt=fmt.value, data=data, readings=_readings(reading), console=out,
+                        signature=signature, public_key=public_key, request=request,
+                        kind_options=_readings(kind_option, "--kind-option"), jobs=jobs)
     raise typer.Exit(code)
 
 
@@ -125,11 +141,11 @@ def _as_of(value: str | None) -> date | None:
         raise PayercertError(f"--as-of {value!r} is not a date in YYYY-MM-DD form") from None
 
 
-def _readings(items: list[str]) -> dict[str, str]:
+def _readings(items: list[str], option: str = "--reading") -> dict[str, str]:
     readings = {}
     for item in items:
         if "=" not in item:
-            raise PayercertError(f"--reading {item!r}: write it as ID=OPTION")
+            raise PayercertError(f"{option} {item!r}: write it as " + ("ID=OPTION" if option == "--reading" else "KEY=VALUE"))
         key, value = item.split("=", 1)
         readings[key.strip()] = value.strip()
     return readings

@@ -231,7 +231,7 @@ def test_unknown_client_is_clean_without_data_and_red_with_it():
     assert (code, findings(report)) == (0, [])
     assert "LTSS-1500-2" in skipped_ids(report)
     code, report = validate_json(sample, feed="ltss", data=True)
-    assert code == 1 and triples(report) == {(1, "1500", "LTSS-1500-2")}
+    assert code == 1 and triples(report) == {(5, "1500", "LTSS-1500-2")}  # the ClientLtssId key's line
 
 
 @pytest.mark.parametrize("sample", [s for s in INVALID if _expected(s).get("options", {}).get("data")], ids=_id)

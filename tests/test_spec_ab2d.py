@@ -23,6 +23,7 @@ from payercert.cli import app
 from payercert.feeds import LEVELS, discover, load_feed
 from payercert.validators.engine import Options, detect
 from payercert.validators.findings import UnusableInput
+from payercert.validators.locate import Locator
 from payercert.validators.readers import Record, read_records
 from payercert.validators.schemas import compiled_schema
 
@@ -34,17 +35,7 @@ SEED = Path("/work/shared/seeds/002_a374150bf2682c73.txt")
 REQ_ID = re.compile(r"^AB2D-(AUTH|KICKOFF|JOB|STATUS|MANIFEST|DOWNLOAD|CANCEL|ISOLATION|META|ERR|V3|EOB|DEV|NDJSON)-[0-9]+$")
 
 # What the core lacks, per expected finding the core cannot produce yet.
-LACKS_BOM = ("validators/readers.py opens files as utf-8-sig, which silently drops a leading BOM; the core has no "
-             "hook to report it (AB2D-NDJSON-2 at line 1)")
-LACKS_PER_ELEMENT = ("the rule primitives cannot check each element of an array: `invariant` allows no "
-                     "comprehension/all()/any(), and schema errors are always severity error, so a base-FHIR "
-                     "deviation inside diagnosis[] or item[] (AB2D-DEV-2 diagnosis.sequence, AB2D-DEV-5 "
-                     "item.productOrService) cannot be reported as a warning")
-XFAIL = {
-    "eob-stu3-bom.ndjson": LACKS_BOM,
-    "eob-stu3-drg-diagnosis.ndjson": LACKS_PER_ELEMENT,
-    "eob-r4-2022-sample-shape.ndjson": LACKS_PER_ELEMENT,
-}
+XFAIL: dict[str, str] = {}  # sample name -> what the core lacks to produce its expected findings
 
 
 def feed():
@@ -224,7 +215,8 @@ def test_compiled_schema_on_samples(path: Path):
     requirement (parser findings, rules and reading-dependent findings excluded)."""
     exp = expected(path)
     schema = compiled_schema(SPEC / feed().kinds[kind_of(path.name)].spec["schema"])
-    got = sorted((r.line, e.requirement) for r in _records(path) for e in schema.errors(r.data))
+    got = sorted((Locator(r.text, r.line).line(e.pointer) or r.line, e.requirement)  # the offending key's line
+                 for r in _records(path) for e in schema.errors(r.data))
     if exp["options"]:
         want = []  # a reading-dependent finding comes from the rules, not the schema
     else:

@@ -1,8 +1,9 @@
 """The LanternPay spec bundle (specs/lanternpay/): catalogue, readings, OpenAPI 3.1, JSON Schemas
 2020-12, the claim state machine and the samples.
 
-`payercert validate` does not read LanternPay files yet, so the invalid samples' expected findings
-(`<stem>.expected.json`) are checked here against an oracle built from the bundle itself:
+The invalid samples' expected findings (`<stem>.expected.json`) are checked here against an oracle
+built from the bundle itself, independent of `payercert validate` (whose findings on the same
+samples tests/test_lanternpay_validate.py checks):
 
 - `via: schema`: the JSON Schema errors, each mapped to the `x-requirement` of the schema object
   holding the failing keyword, at the line where the failing value starts (for a field-name
@@ -432,7 +433,7 @@ def test_kinds_name_schemas_and_do_not_collide_with_ltss():
         assert kind.spec["syntax_requirement"] in FEED.requirements, name
         for check in kind.spec.get("checks", []):
             assert check["requirement"] in FEED.requirements, (name, check)
-    assert FEED.kinds["webhook-sequence"].spec["formats"] == ["ndjson"]
+    assert FEED.kinds["webhook-sequence"].spec["formats"] == ["ndjson", "json"]  # NDJSON, or a JSON array
 
 
 def test_ltss_files_are_still_detected_as_ltss():

@@ -32,6 +32,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from spec_helpers import x_requirements
+from payercert.validators.locate import Locator
+from payercert.validators.ruleset import load_kind_rules
 from payercert.feeds import LEVELS, load_feed
 from payercert.validators.engine import Options, detect
 
@@ -206,9 +208,9 @@ def test_every_kind_names_an_existing_schema_and_catalogued_ids():
     for kind in feed().kinds.values():
         spec = kind.spec
         assert (SPEC / spec["schema"]).is_file(), kind.name
-        if "rules" in spec:  # page arithmetic: every rule names a catalogued requirement
-            rules = yaml.safe_load((SPEC / spec["rules"]).read_text())["rules"]
-            assert {r["id"] for r in rules} <= set(spec.get("checks", [])) <= catalogue(), kind.name
+        # the rules (page arithmetic, date ranges, claim consistency) check exactly the listed checks
+        checked = load_kind_rules(kind).requirement_ids() if "rules" in spec else set()
+        assert checked == set(spec.get("checks", [])), kind.name
         assert spec["syntax_requirement"] in catalogue(), kind.name
         assert spec["duplicate_key_requirement"] == "TPA-FMT-2", kind.name
         assert set(spec.get("checks", [])) <= catalogue(), kind.name
@@ -230,76 +232,12 @@ def test_money_has_at_most_two_decimals_by_value():
 
 # --- the reference oracle ---------------------------------------------------------------------------
 
-class Located:
-    """A JSON text parsed with the line of every member key / array element, and duplicate names."""
-
-    WS = re.compile(r"[ \t\n\r]*")
-    NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
-
-    def __init__(self, text: str, first_line: int = 1):
-        self.text, self.first_line = text, first_line
-        self.lines: dict[str, int] = {}
-        self.duplicates: list[tuple[str, int]] = []
-        self.pos = 0
-        self.value("")
-
-    def line(self, pos: int) -> int:
-        return self.first_line + self.text.count("\n", 0, pos)
-
-    def ws(self) -> None:
-        self.pos = self.WS.match(self.text, self.pos).end()
-
-    def value(self, pointer: str) -> None:
-        self.ws()
-        self.lines.setdefault(pointer, self.line(self.pos))
-        ch = self.text[self.pos]
-        if ch == "{":
-            self.pos += 1
-            seen: set[str] = set()
-            self.ws()
-            if self.text[self.pos] == "}":
-                self.pos += 1
-                return
-            while True:
-                self.ws()
-                key_pos = self.pos
-                key, self.pos = json.decoder.scanstring(self.text, self.pos + 1)
-                child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
-                duplicate = key in seen
-                if duplicate:  # the first occurrence keeps the pointer; the second is reported
-                    self.duplicates.append((child, self.line(key_pos)))
-                else:
-                    self.lines[child] = self.line(key_pos)
-                seen.add(key)
-                self.ws()
-                self.pos += 1  # ':'
-                self.value(child + "#duplicate" if duplicate else child)
-                self.ws()
-                ch, self.pos = self.text[self.pos], self.pos + 1
-                if ch == "}":
-                    return
-        elif ch == "[":
-            self.pos += 1
-            self.ws()
-            if self.text[self.pos] == "]":
-                self.pos += 1
-                return
-            index = 0
-            while True:
-                self.value(f"{pointer}/{index}")
-                index += 1
-                self.ws()
-                ch, self.pos = self.text[self.pos], self.pos + 1
-                if ch == "]":
-                    return
-        elif ch == '"':
-            _, self.pos = json.decoder.scanstring(self.text, self.pos + 1)
-        else:
-            for literal in ("true", "false", "null"):
-                if self.text.startswith(literal, self.pos):
-                    self.pos += len(literal)
-                    return
-            self.pos = self.NUMBER.match(self.text, self.pos).end()
+def Located(text: str, first_line: int = 1) -> Locator:
+    """The record's lines by pointer and its duplicate names (the validator's own locator: these
+    tests check the expected files, tests/test_tpastream_validate.py checks the validator)."""
+    located = Locator(text, first_line)
+    located.lines  # scan now: duplicates are found while scanning
+    return located
 
 
 def records(path: Path):

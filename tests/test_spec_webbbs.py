@@ -1,12 +1,13 @@
 """The WebBBS spec bundle (specs/webbbs/): catalogue, CORE envelope schema, WSDL, MIME fields, samples.
 
-The XML/MIME/X12 validators of this feed do not exist yet. These tests keep the bundle self-consistent:
+These tests keep the bundle self-consistent and hold `payercert validate` to it:
 the feed loads and its catalogue is well formed; core-envelope.xsd loads with xmlschema (XSD 1.0) and
 takes the valid samples' CORE elements while refusing the structural invalid ones; core.wsdl names one
 SOAP 1.2 action per web method of feed.yaml; the X12 samples' envelopes count right; hostile XML is
 refused by defusedxml and never expanded; and every sample gives exactly the findings its
-`<name>.expected.json` lists, computed here by a small reference oracle (`oracle()`), which the
-validator's authors can take as the reference of what they MUST report (samples/README.md).
+`<name>.expected.json` lists, computed here by a small reference oracle (`oracle()`); the validators
+(validators/core_envelope.py, core_checks.py, x12.py, through `payercert validate`) must agree with
+it exactly, sample by sample (samples/README.md).
 """
 from __future__ import annotations
 
@@ -688,3 +689,41 @@ def test_the_briefs_invalid_cases_are_present():
                    "rt-wrong-version.xml", "x12-isa-wrong-width.x12", "x12-se-count-mismatch.x12",
                    "x12-gs08-mismatch.x12", "doc-fig01-rt-soap-request.http"):
         assert needed in names, needed
+
+
+# --------------------------------------------------------------------------------------------------
+# The validators: `payercert validate` gives exactly what the oracle and the expected files say.
+# --------------------------------------------------------------------------------------------------
+def validate(path: Path, options: dict):
+    from payercert.validators.engine import Options, validate_file
+
+    kind_options = {"payload_type": options["payload_type"]} if options.get("payload_type") else {}
+    return validate_file(path, Options(readings=options.get("readings", {}), kind_options=kind_options))
+
+
+@pytest.mark.parametrize("path", VALID, ids=[p.name for p in VALID])
+def test_validator_finds_nothing_in_valid_samples(path):
+    report = validate(path, {})
+    assert report.unusable is None and report.feed == "webbbs"
+    assert report.findings == [], [(f.requirement, f.location.pointer, f.message) for f in report.findings]
+
+
+@pytest.mark.parametrize("path", INVALID, ids=[p.name for p in INVALID])
+def test_validator_gives_exactly_the_expected_findings(path):
+    exp = expected(path)
+    report = validate(path, exp["options"])
+    assert report.unusable is None
+    assert report.kind == exp["options"]["kind"]
+    got = {(f.requirement, f.code, f.location.pointer) for f in report.findings}
+    assert got == as_set(exp["findings"])
+    assert all(f.message and "\n" not in f.message for f in report.findings)
+
+
+def test_validator_reads_the_documented_readings():
+    fig6 = SAMPLES / "invalid" / "doc-fig06-batch-mime-submission.http"
+    strict = {f.requirement for f in validate(fig6, {}).findings}
+    lenient = {f.requirement for f in validate(fig6, {"readings": {"WEBBBS-R-CHECKSUM-NAME": "document"}}).findings}
+    assert "WEBBBS-MIME-3" in strict and "WEBBBS-MIME-3" not in lenient
+    fig8 = SAMPLES / "invalid" / "doc-fig08-batch-mime-response.http"
+    lenient = validate(fig8, {"readings": {"WEBBBS-R-ERROR-FIELD": "error-description"}}).findings
+    assert "WEBBBS-MIME-4" not in {f.requirement for f in lenient}

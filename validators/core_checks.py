@@ -1,167 +1,397 @@
-"""CORE envelope field rules beyond the schema, each finding naming its catalogue requirement and the
-CORE ErrorCode a server answers with (feed.yaml `core`, `payload_pairs`; mime-fields.yaml).
+"""The rules of a CORE message beyond its syntax, from a feed's spec bundle.
 
-`check_message(msg, spec, direction=None, readings=None) -> list[Finding]`, in the order a server
-applies them: structure (ENVELOPE-1, MIME-2/3/5), ProcessingMode, PayloadType, PayloadID, TimeStamp,
-SenderID, ReceiverID, version, PayloadLength, CheckSum; responses: SenderID, ErrorCode, ErrorMessage.
+`check_message(msg, spec, direction=None, readings=None) -> list[Finding]`, in the order a server meets
+them: HTTP (Content-Length, action, size), the envelope schema (xmlschema on the feed's XSD: unqualified
+children, sequence order, required children), MIME fields (mime-fields.yaml), then the values
+(ProcessingMode, PayloadID RFC 4122 form, TimeStamp UTC xsd:dateTime, PayloadType for the message and
+mode, SenderID = UserName, ReceiverID, CORERuleVersion, PayloadLength, CheckSum SHA-1), then the X12
+inside (validators/x12.py). Each finding names the feed's requirement and, where the document
+prescribes one, `code` = the CORE ErrorCode a server answers (PayloadIDIllegal, ChecksumMismatched,
+VersionMismatch, <Field>Required, ...). After a structural schema finding the values are not checked,
+as a server stops there. Passwords are never checked nor echoed here (section 7 has its own checker).
+
+Requirement ids are looked up by what they check through the spec (`syntax_requirements`,
+`x12_requirements`) or, for the envelope rules, from `RULES` below, which names the WebBBS catalogue
+entries; the code is feed-neutral otherwise.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import yaml
+
+from .core_envelope import CoreMessage, CoreSyntaxError
 from .findings import Finding, Location, Severity
+from .x12 import check_payload, pyx12_guides, segment_findings
 
-REALTIME = ("PayloadType", "ProcessingMode", "PayloadID", "TimeStamp", "SenderID", "ReceiverID", "CORERuleVersion",
-            "Payload", "ErrorCode", "ErrorMessage")
-BATCH = ("PayloadType", "ProcessingMode", "PayloadID", "PayloadLength", "TimeStamp", "SenderID", "ReceiverID",
-         "CORERuleVersion", "CheckSum", "Payload", "ErrorCode", "ErrorMessage")
-ALWAYS = {"PayloadType", "ProcessingMode", "PayloadID", "TimeStamp", "SenderID", "ReceiverID", "CORERuleVersion"}
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
-ERROR_CODES = re.compile(r"^(Success|FilesPending|[A-Za-z]+Illegal|[A-Za-z]+Required|[A-Za-z]+NotUnderstood|"
-                         r"VersionMismatch|UnAuthorized|ChecksumMismatched|Sender|Receiver|PartialUpload)$")
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UTC_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+SHA1_HEX = re.compile(r"^[0-9a-fA-F]{40}$")
+MB = {"decimal": 1_000_000, "binary": 1_048_576}
 
 
-def _spec(spec: Any) -> dict:
-    return getattr(spec, "spec", spec)
+def _spec_and_root(spec: Any) -> tuple[dict, Path]:
+    """A Feed, a feed id or a feed.yaml dict -> (spec dict, bundle folder)."""
+    from payercert.feeds import Feed, load_feed, specs_root
+
+    if isinstance(spec, str):
+        spec = load_feed(spec)
+    if isinstance(spec, Feed):
+        return spec.spec, spec.root
+    return spec, specs_root() / spec["id"]
 
 
-def required(element: str) -> list[str]:
-    """Required children of `element` in schema order (core-envelope.xsd)."""
-    realtime = element.startswith("COREEnvelopeRealTime")
-    response = element.endswith("Response")
-    names = REALTIME if realtime else BATCH
-    need = set(ALWAYS) | ({"ErrorCode", "ErrorMessage"} if response else set())
-    if element == "COREEnvelopeRealTimeRequest":
-        need.add("Payload")
-    if element == "COREEnvelopeBatchSubmission":
-        need |= {"PayloadLength", "CheckSum", "Payload"}
-    return [n for n in names if n in need and (response or n not in ("ErrorCode", "ErrorMessage"))]
+@cache
+def _schema(path: str):
+    import xmlschema
+
+    return xmlschema.XMLSchema10(path)
 
 
-def _finding(requirement: str, code: str | None, message: str, where: str, expected: Any = None,
-             actual: Any = None) -> Finding:
-    return Finding(requirement, Severity.ERROR, message, code, Location(pointer=where), expected, actual)
+@cache
+def _mime_messages(path: str) -> tuple[dict, ...]:
+    with open(path, encoding="utf-8") as fh:
+        return tuple(yaml.safe_load(fh)["messages"].values())
 
 
-def request_payload_types(spec: dict, element: str, action: str | None) -> list[str]:
-    """Request payload types the envelope element (and the web method, when known) carries (payload_pairs)."""
-    methods = spec["core"]["web_methods"]
-    out = []
-    for pair in spec["payload_pairs"]:
+def mime_messages(spec: Any) -> tuple[dict, ...]:
+    data, root = _spec_and_root(spec)
+    name = data.get("core", {}).get("mime_fields")
+    return _mime_messages(str(root / name)) if name else ()
+
+
+class _Checker:
+    def __init__(self, msg: CoreMessage, spec: Any, direction: str | None, readings: dict[str, str] | None):
+        self.msg = msg
+        self.spec, self.root = _spec_and_root(spec)
+        self.core = self.spec.get("core", {})
+        defaults = {rid: r["default"] for rid, r in self.spec.get("readings", {}).items()}
+        self.readings = {**defaults, **(readings or {})}
+        self.direction = direction or msg.direction or "request"
+        self.request = self.direction == "request"
+        self.out: list[Finding] = []
+        self.path = f"/Envelope/Body/{msg.element}"
+
+    # ---- helpers
+    def add(self, requirement: str, message: str, location: str, code: str | None = None,
+            severity: Severity = Severity.ERROR, expected=None, actual=None):
+        self.out.append(Finding(requirement, severity, message, code, Location(pointer=location), expected, actual))
+
+    def loc(self, name: str) -> str:
+        if self.msg.form == "mime":
+            return f"field:{self.sent_names.get(name, name)}"
+        return f"{self.path}/{name}"
+
+    # ---- the layers
+    def run(self) -> list[Finding]:
+        self.http()
+        if self.msg.form == "mime":
+            self.sent_names: dict[str, str] = {}
+            values = self.mime_fields()
+        else:
+            self.sent_names = {}
+            if not self.schema():
+                return self.out
+            values = dict(self.msg.fields)
+            self.wss()
+        self.values(values)
+        return self.out
+
+    def http(self):
+        msg, headers = self.msg, {k.lower(): v for k, v in self.msg.http_headers.items()}
+        if "content-length" in headers and msg.body_length is not None:
+            declared = headers["content-length"].strip()
+            if declared != str(msg.body_length):
+                self.add("WEBBBS-TRANSPORT-5", f"Content-Length {declared} but the body has {msg.body_length} bytes",
+                         "header:Content-Length", expected=msg.body_length, actual=declared)
+        methods = self.core.get("web_methods", {})
+        if self.request and msg.form in ("soap", "mtom") and msg.content_type is not None:
+            if msg.action not in methods:
+                self.add("WEBBBS-SOAP-2", f"the action {msg.action!r} names no web method of the WSDL",
+                         "header:Content-Type", actual=msg.action)
+            elif not methods[msg.action]["supported"]:
+                self.add("WEBBBS-SOAP-5", f"{msg.action} is not supported by this payer", "header:Content-Type", "Sender")
+            elif msg.element and methods[msg.action]["request"] != msg.element:
+                self.add("WEBBBS-SOAP-3", f"{msg.action} carries {methods[msg.action]['request']}, not {msg.element}",
+                         "/Envelope/Body", expected=methods[msg.action]["request"], actual=msg.element)
+        if self.request and msg.message_length is not None and "size_limits" in self.core:
+            limits = self.core["size_limits"]
+            unit = MB.get(self.readings.get(limits.get("reading", ""), "decimal"), MB["decimal"])
+            realtime = msg.realtime
+            limit = unit * limits["realtime_megabytes" if realtime else "batch_megabytes"]
+            if msg.message_length > limit:
+                self.add("WEBBBS-SIZE-1" if realtime else "WEBBBS-SIZE-3",
+                         f"the message is {msg.message_length} bytes, over the {limit}-byte limit", "message",
+                         expected=limit, actual=msg.message_length)
+
+    def schema(self) -> bool:
+        """The envelope's structure: False when it fails (the values are then not checked)."""
+        msg = self.msg
+        xsd = self._xsd()
+        decl = xsd.elements[msg.element]
+        order = [e.local_name for e in decl.type.content.iter_elements()]
+        required = [e.local_name for e in decl.type.content.iter_elements() if e.min_occurs]
+        plain = self._unqualified()
+        if msg.qualified:
+            missing = next((r for r in required if r not in plain), None)
+            self.add("WEBBBS-ENVELOPE-1", f"{msg.qualified[0]} is namespace-qualified; the CORE schema's children are "
+                     "unqualified", f"{self.path}/{msg.qualified[0]}", f"{missing}Required" if missing else None)
+            return False
+        i = 0   # walk the sequence as a schema validator does: the first child that cannot come next is the finding
+        for child in plain:
+            while i < len(order) and order[i] != child and order[i] not in required:
+                i += 1
+            if i < len(order) and order[i] != child and order[i] not in plain:   # a required child is absent
+                missing = [r for r in required if r not in plain]
+                for r in missing:
+                    self.add("WEBBBS-ENVELOPE-1", f"the required element {r} is missing", f"{self.path}/{r}",
+                             f"{r}Required")
+                return False
+            if i == len(order) or order[i] != child:
+                expected = order[i] if i < len(order) else "no more children"
+                self.add("WEBBBS-ENVELOPE-1", f"{child} is not expected here (schema order: {', '.join(order)})",
+                         f"{self.path}/{child}", None, expected=expected, actual=child)
+                return False
+            i += 1
+        missing = [r for r in required if r not in plain]
+        for r in missing:
+            self.add("WEBBBS-ENVELOPE-1", f"the required element {r} is missing", f"{self.path}/{r}", f"{r}Required")
+        if missing:
+            return False
+        for error in xsd.iter_errors(msg.core_xml):   # simple types: ProcessingMode pattern, PayloadLength int, base64
+            name = _error_child(error)
+            if name == "ProcessingMode":
+                continue   # reported with its code by the value rules
+            if name == "PayloadLength":
+                self.add("WEBBBS-PAYLOAD-1", f"PayloadLength is not an xs:int: {error.reason}", self.loc(name),
+                         "PayloadLengthIllegal")
+            else:
+                self.add("WEBBBS-ENVELOPE-1", f"schema: {error.reason}", self.loc(name) if name else self.path,
+                         f"{name}Illegal" if name else None)
+        return True
+
+    def _unqualified(self) -> list[str]:
+        qualified = list(self.msg.qualified)
+        out = []
+        for c in self.msg.children:   # children holds every local name; drop the qualified ones in order
+            if c in qualified:
+                qualified.remove(c)
+            else:
+                out.append(c)
+        return out
+
+    def _xsd(self):
+        return _schema(str(self.root / self.core.get("schema", "core-envelope.xsd")))
+
+    def wss(self):
+        msg = self.msg
+        if not self.request:
+            return
+        if msg.username is None:
+            self.add("WEBBBS-WSS-1", "the request carries no wsse:Security UsernameToken",
+                     "/Envelope/Header/Security/UsernameToken", "UnAuthorized")
+        elif msg.password_type not in ("", None) and not msg.password_type.endswith("#PasswordText"):
+            self.add("WEBBBS-WSS-2", "the UsernameToken password is not PasswordText", "/Envelope/Header/Security/"
+                     "UsernameToken/Password", "UnAuthorized", actual=msg.password_type)
+
+    def mime_fields(self) -> dict[str, str]:
+        msg = self.msg
+        values = dict(msg.fields)
+        sent = set(msg.mime_fields)
+        checksum_reading = self.readings.get("WEBBBS-R-CHECKSUM-NAME", "xsd")
+        error_reading = self.readings.get("WEBBBS-R-ERROR-FIELD", "error-message")
+        if checksum_reading == "either":   # field names case-insensitive
+            canonical = {n.lower(): n for n in ("PayloadType", "ProcessingMode", "PayloadID", "PayloadLength",
+                                                "TimeStamp", "SenderID", "ReceiverID", "CORERuleVersion", "CheckSum",
+                                                "ErrorCode", "ErrorMessage")}
+            for name in list(values):
+                real = canonical.get(name.lower())
+                if real and real != name and real not in values:
+                    values[real] = values.pop(name)
+                    self.sent_names[real] = name
+                    sent.add(real)
+        if checksum_reading in ("document", "either") and "Checksum" in values and "CheckSum" not in values:
+            values["CheckSum"] = values["Checksum"]
+            self.sent_names["CheckSum"] = "Checksum"
+            sent.add("CheckSum")
+        if error_reading == "error-description" and "ErrorDescription" in values and "ErrorMessage" not in values:
+            values["ErrorMessage"] = values["ErrorDescription"]
+            self.sent_names["ErrorMessage"] = "ErrorDescription"
+            sent.add("ErrorMessage")
+        message = next((m for m in mime_messages((self.spec)) if m["direction"] == self.direction
+                        and m["processing_mode"] == values.get("ProcessingMode")
+                        and values.get("PayloadType") in m["payload_types"]), None)
+        for f in message["fields"] if message else []:
+            name = f["name"]
+            if f["use"] != "required" or name in sent:
+                continue
+            if name == "CheckSum" and "Checksum" in sent:
+                self.add("WEBBBS-MIME-3", "the checksum is sent as Checksum; the field is CheckSum", "field:Checksum",
+                         "CheckSumRequired")
+            elif name == "ErrorMessage" and "ErrorDescription" in sent:
+                self.add("WEBBBS-MIME-4", "the error text is sent as ErrorDescription; the field is ErrorMessage",
+                         "field:ErrorDescription")
+            elif self.request:
+                self.add("WEBBBS-MIME-2", f"the required field {name} is missing", f"field:{name}", f"{name}Required")
+            else:
+                self.add("WEBBBS-MIME-8", f"the response field {name} is missing", f"field:{name}")
+        if msg.payload is not None and msg.payload.lstrip().startswith(b"<![CDATA["):
+            self.add("WEBBBS-MIME-6", "the MIME Payload is CDATA-wrapped; it is sent as plain text", "field:Payload")
+        return values
+
+    def values(self, values: dict[str, str]):
+        msg, core = self.msg, self.core
+        mode = None if msg.form == "mime" else ("RealTime" if msg.realtime else "Batch")
+        modes = core.get("processing_modes", ["RealTime", "Batch"])
+        pm = values.get("ProcessingMode")
+        if pm is not None and (pm != mode if mode else pm not in modes):
+            self.add("WEBBBS-ENVELOPE-2", f"ProcessingMode {pm!r} is not {mode or ' or '.join(modes)}",
+                     self.loc("ProcessingMode"), "ProcessingModeIllegal", expected=mode, actual=pm)
+        if "PayloadID" in values and not UUID.match(values["PayloadID"]):
+            self.add("WEBBBS-ENVELOPE-4", f"PayloadID {values['PayloadID']!r} is not a UUID (8-4-4-4-12 hex)",
+                     self.loc("PayloadID"), "PayloadIDIllegal", actual=values["PayloadID"])
+        if "TimeStamp" in values and not UTC_DATETIME.match(values["TimeStamp"]):
+            self.add("WEBBBS-ENVELOPE-6", f"TimeStamp {values['TimeStamp']!r} is not a UTC xsd:dateTime "
+                     "(YYYY-MM-DDThh:mm:ss[.f]Z)", self.loc("TimeStamp"), "TimeStampIllegal", actual=values["TimeStamp"])
+        receiver = core.get("receiver_id")
+        if self.request:
+            self.request_values(values)
+        elif "SenderID" in values and values["SenderID"] != receiver:
+            self.add("WEBBBS-ENVELOPE-10", f"a response's SenderID is {receiver}", self.loc("SenderID"),
+                     expected=receiver, actual=values["SenderID"])
+        versions = core.get("rule_versions", ["2.2.0"])
+        if "CORERuleVersion" in values and values["CORERuleVersion"] not in versions:
+            self.add("WEBBBS-ENVELOPE-9", f"CORERuleVersion {values['CORERuleVersion']!r} is not {', '.join(versions)}",
+                     self.loc("CORERuleVersion"), "VersionMismatch", expected=versions[0], actual=values["CORERuleVersion"])
+        if not self.request:
+            self.error_code(values)
+        if msg.form == "mtom" and msg.payload_unresolved:
+            self.add("WEBBBS-MTOM-4", f"xop:Include {msg.payload_include} names no part of the package",
+                     self.loc("Payload"))
+        if msg.realtime and msg.payload_encoding == "text" and msg.payload and msg.payload_cdata is False:
+            self.add("WEBBBS-REALTIME-3", "the RealTime Payload is not wrapped in a CDATA section", self.loc("Payload"))
+        if msg.form == "mtom" and msg.realtime:
+            self.add("WEBBBS-MTOM-6", "a RealTime message is MTOM-packaged; it is sent as application/soap+xml",
+                     "header:Content-Type")
+        if msg.form == "soap" and not msg.realtime and self.request and msg.payload:
+            must = self.readings.get("WEBBBS-R-MTOM-REQUIRED", "must") == "must"
+            self.add("WEBBBS-MTOM-1", "a batch payload is sent in-line; it travels as an MTOM attachment",
+                     self.loc("Payload"), severity=Severity.ERROR if must else Severity.WARNING)
+        if msg.payload:
+            self.payload(values)
+
+    def request_values(self, values: dict[str, str]):
+        msg, core = self.msg, self.core
+        pt = self.spec.get("payload_types", {})
+        every = set(pt.get("RealTime", {}).get("request", [])) | set(pt.get("Batch", {}).get("upload_request", [])) \
+            | set(pt.get("Batch", {}).get("download_request", []))
+        payload_type = values.get("PayloadType")
+        if payload_type is not None and payload_type not in every:
+            self.add("WEBBBS-ENVELOPE-3", f"PayloadType {payload_type!r} is not a request payload type of Appendix A",
+                     self.loc("PayloadType"), "PayloadTypeIllegal", actual=payload_type)
+        elif payload_type is not None and values.get("ProcessingMode") in ("RealTime", "Batch"):
+            allowed = {p["request"] for p in self.spec.get("payload_pairs", []) if p["mode"] == values["ProcessingMode"]
+                       and self._carries(p)}
+            if allowed and payload_type not in allowed:
+                rt = values["ProcessingMode"] == "RealTime"
+                self.add("WEBBBS-REALTIME-1" if rt else "WEBBBS-BATCH-1",
+                         f"PayloadType {payload_type} is not allowed in {values['ProcessingMode']} {msg.element or ''}".strip(),
+                         self.loc("PayloadType"), "PayloadTypeIllegal", actual=payload_type)
+        username = msg.username
+        if username is not None and values.get("SenderID") != username:
+            self.add("WEBBBS-ENVELOPE-7", "SenderID is not the UserName", self.loc("SenderID"), "SenderIDIllegal",
+                     actual=values.get("SenderID"))
+        receiver = core.get("receiver_id")
+        if "ReceiverID" in values and values["ReceiverID"] != receiver:
+            self.add("WEBBBS-ENVELOPE-8", f"ReceiverID {values['ReceiverID']!r} is not {receiver}",
+                     self.loc("ReceiverID"), "ReceiverIDIllegal", expected=receiver, actual=values["ReceiverID"])
+
+    def _carries(self, pair: dict) -> bool:
+        """The pair is carried by this message's element (for SOAP the web method's, for MIME the inferred one)."""
+        methods = self.core.get("web_methods", {})
         names = pair["method"] if isinstance(pair["method"], list) else [pair["method"]]
-        for name in names:
-            m = methods[name]
-            if m["request"] == element and (action not in methods or not methods[action]["supported"] or name == action):
-                out.append(pair["request"])
+        elements = {methods[m]["request"] for m in names if m in methods}
+        return not self.msg.element or self.msg.element in elements
+
+    def error_code(self, values: dict[str, str]):
+        code = values.get("ErrorCode")
+        if code is None:
+            return
+        patterns = [re.compile(e.get("pattern", "^" + re.escape(e["code"]) + "$")) for e in self.spec.get("error_codes", [])]
+        if self.readings.get("WEBBBS-R-UNAUTHORIZED-SPELLING") == "either-case":
+            patterns.append(re.compile("^Unauthorized$"))
+        if patterns and not any(p.match(code) for p in patterns) and code != "PartialUpload":
+            self.add("WEBBBS-ERROR-1", f"ErrorCode {code!r} is not a code of section 4.1.1", self.loc("ErrorCode"),
+                     actual=code)
+
+    def payload(self, values: dict[str, str]):
+        msg, payload = self.msg, self.msg.payload
+        length = values.get("PayloadLength")
+        if length not in (None, "") and length != str(len(payload)):
+            self.add("WEBBBS-PAYLOAD-1", f"PayloadLength {length} but the payload has {len(payload)} bytes",
+                     self.loc("PayloadLength"), "PayloadLengthIllegal", expected=len(payload), actual=length)
+        checksum = values.get("CheckSum")
+        if checksum:
+            digest = hashlib.sha1(payload).hexdigest()
+            sent = checksum if self.readings.get("WEBBBS-R-CHECKSUM-CASE") == "lowercase" else checksum.lower()
+            if sent != digest:
+                self.add("WEBBBS-PAYLOAD-2", f"CheckSum is not the SHA-1 of the payload bytes", self.loc("CheckSum"),
+                         "ChecksumMismatched", expected=digest, actual=checksum)
+        ids = self.spec.get("x12_payloads", {}).get(values.get("PayloadType", ""))
+        if ids is not None:
+            self.out.extend(x12_findings(payload, self.spec, ids, values.get("ProcessingMode") == "RealTime"))
+
+
+def x12_findings(payload: bytes, spec: dict, ids: dict | None, realtime: bool, segment_level: bool = True) -> list[Finding]:
+    """The X12 envelope findings of a payload (and pyx12's, where it has the guide's map)."""
+    table = spec.get("x12_requirements", {})
+    out = [Finding(table.get(p.problem, p.problem), Severity.ERROR, p.message, None, Location(pointer=p.location))
+           for p in check_payload(payload, ids, realtime)]
+    guide = (ids or {}).get("gs08")
+    if segment_level and guide in pyx12_guides() and not out:   # the guide's map only makes sense on sound envelopes
+        out += [Finding(table.get("segment", "segment"), Severity.ERROR, p.message, None, Location(pointer=p.location))
+                for p in segment_findings(payload, guide)]
     return out
 
 
-def check_message(msg, spec: Any, direction: str | None = None, readings: dict[str, str] | None = None) -> list[Finding]:
-    spec = _spec(spec)
-    direction = direction or msg.direction or "request"
-    out = _structure(msg, direction)
-    if out:
-        return out
-    where = (lambda n: f"field:{n}") if msg.form == "mime" else (lambda n: f"/Envelope/Body/{msg.element}/{n}")
-    return (_request(msg, spec, where) if direction == "request" else _response(msg, spec, where)) + _payload(msg, where)
+def _error_child(error) -> str | None:
+    elem = getattr(error, "elem", None)
+    if elem is not None and isinstance(elem.tag, str):
+        name = elem.tag.rsplit("}", 1)[-1]
+        return None if name.startswith("COREEnvelope") else name
+    return None
 
 
-def _structure(msg, direction: str) -> list[Finding]:
-    element = msg.element or ""
-    if msg.form == "mime":
-        missing = [n for n in required(element) if n != "Payload" and n not in msg.fields]
-        if direction == "request" and msg.username is None:
-            missing.insert(0, "UserName")
-        if direction == "request" and msg.password is None:
-            missing.insert(0, "Password")
-        if "Payload" in required(element) and msg.payload is None:
-            missing.append("Payload")
-        if direction == "response" and "ErrorMessage" in missing:
-            return [_finding("WEBBBS-MIME-4", None, "no ErrorMessage field", "field:ErrorMessage")]
-        if not missing:
-            return []
-        name = missing[0]
-        if name == "CheckSum":
-            return [_finding("WEBBBS-MIME-3", "CheckSumRequired", "no CheckSum field", "field:CheckSum")]
-        if name == "CORERuleVersion":
-            return [_finding("WEBBBS-MIME-5", "CORERuleVersionRequired", "no CORERuleVersion field", "field:CORERuleVersion")]
-        requirement = "WEBBBS-MIME-2" if direction == "request" else "WEBBBS-MIME-8"
-        return [_finding(requirement, f"{name}Required", f"no {name} field", f"field:{name}")]
-    base = f"/Envelope/Body/{element}"
-    if msg.qualified:
-        first = required(element)[0]
-        return [_finding("WEBBBS-ENVELOPE-1", f"{first}Required", "CORE children are namespace-qualified",
-                         f"{base}/{msg.qualified[0]}")]
-    order = REALTIME if element.startswith("COREEnvelopeRealTime") else BATCH
-    position = 0
-    for sent in msg.children:
-        if sent not in order or order.index(sent) < position:
-            return [_finding("WEBBBS-ENVELOPE-1", f"{sent}NotUnderstood" if sent not in order else f"{sent}Illegal",
-                             f"{sent} is not where the schema's sequence allows", f"{base}/{sent}")]
-        position = order.index(sent) + 1
-    for name in required(element):
-        if name not in msg.children:
-            return [_finding("WEBBBS-ENVELOPE-1", f"{name}Required", f"{name} missing", f"{base}/{name}")]
-    mode = msg.fields.get("ProcessingMode")
-    if mode not in ("RealTime", "Batch"):
-        return [_finding("WEBBBS-ENVELOPE-2", "ProcessingModeIllegal", f"ProcessingMode {mode!r} is neither RealTime nor Batch",
-                         f"{base}/ProcessingMode")]
-    return []
+def syntax_finding(error: CoreSyntaxError, spec: Any) -> Finding:
+    """A CoreSyntaxError as a finding naming the feed's requirement."""
+    data, _ = _spec_and_root(spec)
+    error.for_feed(data)
+    # no ErrorCode: a server answers these with an HTTP status or a SOAP fault, not an envelope (4.1)
+    return Finding(error.requirement, Severity.ERROR, error.message, None, Location(pointer=error.location))
 
 
-def _request(msg, spec: dict, where) -> list[Finding]:
-    out: list[Finding] = []
-    f, core = msg.fields, spec["core"]
-    realtime = (msg.element or "").startswith("COREEnvelopeRealTime")
-    if f.get("ProcessingMode") != ("RealTime" if realtime else "Batch"):
-        out.append(_finding("WEBBBS-ENVELOPE-2", "ProcessingModeIllegal", "ProcessingMode does not match the message",
-                            where("ProcessingMode"), "RealTime" if realtime else "Batch", f.get("ProcessingMode")))
-    allowed = request_payload_types(spec, msg.element or "", msg.action if msg.form != "mime" else None)
-    if f.get("PayloadType") not in allowed:
-        out.append(_finding("WEBBBS-REALTIME-1" if realtime else "WEBBBS-BATCH-1", "PayloadTypeIllegal",
-                            "PayloadType not allowed for this message", where("PayloadType"), allowed, f.get("PayloadType")))
-    if not UUID_RE.match(f.get("PayloadID", "")):
-        out.append(_finding("WEBBBS-ENVELOPE-4", "PayloadIDIllegal", "PayloadID is not a UUID", where("PayloadID"),
-                            None, f.get("PayloadID")))
-    if not UTC_RE.match(f.get("TimeStamp", "")):
-        out.append(_finding("WEBBBS-ENVELOPE-6", "TimeStampIllegal", "TimeStamp is not a UTC xsd:dateTime",
-                            where("TimeStamp"), None, f.get("TimeStamp")))
-    if msg.username is not None and f.get("SenderID") != msg.username:
-        out.append(_finding("WEBBBS-ENVELOPE-7", "SenderIDIllegal", "SenderID is not the UserName", where("SenderID"),
-                            msg.username, f.get("SenderID")))
-    if f.get("ReceiverID") != core["receiver_id"]:
-        out.append(_finding("WEBBBS-ENVELOPE-8", "ReceiverIDIllegal", f"ReceiverID is not {core['receiver_id']}",
-                            where("ReceiverID"), core["receiver_id"], f.get("ReceiverID")))
-    if f.get("CORERuleVersion") not in core["rule_versions"]:
-        out.append(_finding("WEBBBS-ENVELOPE-9", "VersionMismatch", "CORERuleVersion is not supported",
-                            where("CORERuleVersion"), core["rule_versions"], f.get("CORERuleVersion")))
-    return out
+def check_bytes(raw: bytes, spec: Any, content_type: str | None = None, readings: dict[str, str] | None = None,
+                direction: str | None = None) -> tuple[CoreMessage | None, list[Finding]]:
+    """Parse and check one message; a syntax error is a finding, after the HTTP layer's own findings."""
+    from .core_envelope import parse_message
+
+    try:
+        msg = parse_message(raw, content_type, mime_messages=mime_messages(spec))
+    except CoreSyntaxError as err:
+        out = []
+        if err.partial is not None:
+            checker = _Checker(err.partial, spec, direction, readings)
+            checker.http()
+            out = checker.out
+        return None, out + [syntax_finding(err, spec)]
+    return msg, check_message(msg, spec, direction, readings)
 
 
-def _response(msg, spec: dict, where) -> list[Finding]:
-    out: list[Finding] = []
-    f = msg.fields
-    if f.get("SenderID") != spec["core"]["receiver_id"]:
-        out.append(_finding("WEBBBS-ENVELOPE-10", None, "a response's SenderID is the payer's", where("SenderID"),
-                            spec["core"]["receiver_id"], f.get("SenderID")))
-    if not ERROR_CODES.match(f.get("ErrorCode", "")):
-        out.append(_finding("WEBBBS-ERROR-1", None, "ErrorCode is none of 4.1.1", where("ErrorCode"), None, f.get("ErrorCode")))
-    return out
-
-
-def _payload(msg, where) -> list[Finding]:
-    out: list[Finding] = []
-    f, payload = msg.fields, msg.payload
-    if payload is None:
-        return out
-    if "PayloadLength" in f and f["PayloadLength"].strip() != str(len(payload)):
-        out.append(_finding("WEBBBS-PAYLOAD-1", "PayloadLengthIllegal", "PayloadLength is not the payload's byte count",
-                            where("PayloadLength"), len(payload), f["PayloadLength"]))
-    digest = hashlib.sha1(payload).hexdigest()
-    if "CheckSum" in f and f["CheckSum"].lower() != digest:
-        out.append(_finding("WEBBBS-PAYLOAD-2", "ChecksumMismatched", "CheckSum is not the SHA-1 of the payload",
-                            where("CheckSum"), digest, f["CheckSum"]))
-    return out
+def check_message(msg: CoreMessage, spec: Any, direction: str | None = None,
+                  readings: dict[str, str] | None = None) -> list[Finding]:
+    """Every rule of the feed over one parsed message (see the module docstring)."""
+    return _Checker(msg, spec, direction, readings).run()

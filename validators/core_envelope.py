@@ -84,6 +84,7 @@ class CoreSyntaxError(ValueError):
         self.problem = requirement
         self.http_status = http_status
         self.direction = direction
+        self.partial: CoreMessage | None = None   # the HTTP layer of the message, when it could be read
 
     def for_feed(self, spec: dict) -> "CoreSyntaxError":
         """The same error naming the feed's requirement for this problem."""
@@ -106,7 +107,7 @@ class CoreMessage:
     action: str | None = None                   # Content-Type action= (MTOM: start-info), else SOAPAction/Action
     direction: str | None = None                # request | response
     start_line: str | None = None               # of a whole HTTP message
-    content_type: str | None = None
+    content_type: str | None = None             # as given or sent (None for a bare envelope)
     body_length: int | None = None              # octets of the HTTP body as read
     message_length: int | None = None           # octets of the whole HTTP message, when given whole
     # Detail the checks need (None when the form has no such thing):
@@ -151,6 +152,7 @@ def parse_message(raw: bytes, content_type: str | None = None, *,
         body = http.body
         content_type = http.header("Content-Type")
     direction = None if http is None else ("request" if http.is_request else "response")
+    given_type = content_type
     if content_type is None:
         if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
             content_type = "application/soap+xml"   # a bare envelope
@@ -158,18 +160,30 @@ def parse_message(raw: bytes, content_type: str | None = None, *,
             raise CoreSyntaxError("media-type", None, "no Content-Type and not an XML document", "header:Content-Type")
     ctype = content_type_params(content_type)
     media = ctype.get_content_type()
-    if media in ("application/soap+xml", "text/xml", "application/xml"):
-        msg = _parse_soap(body, "soap", direction)
-        msg.action = _action(ctype, http)
-    elif media == "multipart/related":
-        msg = _parse_mtom(body, content_type, ctype, direction)
-        msg.action = _action(content_type_params(ctype.get_param("start-info") or ""), http)
-    elif media == "multipart/form-data":
-        msg = _parse_mime(body, content_type, direction, mime_messages)
-    else:
-        raise CoreSyntaxError("media-type", None, f"Content-Type {media} is not a CORE message",
-                              "header:Content-Type", http_status=415)
-    msg.content_type = content_type
+    form = {"multipart/related": "mtom", "multipart/form-data": "mime"}.get(media, "soap")
+    action = None
+    try:
+        if media in ("application/soap+xml", "text/xml", "application/xml"):
+            action = _action(ctype, http)
+            msg = _parse_soap(body, "soap", direction)
+        elif media == "multipart/related":
+            action = _action(content_type_params(ctype.get_param("start-info") or ""), http)
+            msg = _parse_mtom(body, content_type, ctype, direction)
+        elif media == "multipart/form-data":
+            msg = _parse_mime(body, content_type, direction, mime_messages)
+        else:
+            raise CoreSyntaxError("media-type", None, f"Content-Type {media} is not a CORE message",
+                                  "header:Content-Type", http_status=415)
+    except CoreSyntaxError as err:
+        # what could be read of the HTTP layer, so its own rules can still be checked
+        err.partial = _http_layer(CoreMessage(form=form, direction=direction, action=action), raw, body, http, given_type)
+        raise
+    msg.action = action if form != "mime" else None
+    return _http_layer(msg, raw, body, http, given_type)
+
+
+def _http_layer(msg: CoreMessage, raw: bytes, body: bytes, http: HttpMessage | None, given_type: str | None) -> CoreMessage:
+    msg.content_type = given_type   # None for a bare envelope: no HTTP layer to check
     msg.body_length = len(body)
     if http is not None:
         msg.start_line = http.start_line

@@ -9,10 +9,13 @@ from zoneinfo import ZoneInfo
 
 from payercert.feeds import Feed, Kind, discover, load_feed
 
+from . import errata
+from .locate import Locator, RecordLines, escape
 from .findings import FileReport, Finding, Location, Severity, UnusableInput
+from .messages import MESSAGE_FORMATS, detect_message_kind, validate_message_file
 from .readers import ParseProblem, Record, first_chars, read_records, sniff_format
 from .rules import RuleContext
-from .ruleset import RuleSet, load_ruleset
+from .ruleset import RuleSet, load_kind_rules
 
 
 @dataclass
@@ -23,6 +26,11 @@ class Options:
     all_errors: bool = False
     data: dict[str, Any] | None = None
     readings: dict[str, str] = field(default_factory=dict)
+    signature: str | None = None  # a detached signature sent with the file (token, @file or header line)
+    public_key: Path | None = None  # the sender's key to verify it
+    companion: Path | None = None  # the file a payload answers (--request), for the kind's companion checks
+    kind_options: dict[str, str] = field(default_factory=dict)   # a kind's own options (feed.yaml kinds.*.options)
+    jobs: int = 1  # processes for a kind with a fast NDJSON validator (validators/fastpath.py)
 
 
 def payer_today(feed: Feed, as_of: date | None = None) -> date:
@@ -31,11 +39,15 @@ def payer_today(feed: Feed, as_of: date | None = None) -> date:
 
 def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     """The feed, kind and format of a file: from the options where given, else from its content."""
+    message = detect_message_kind(path, opts.feed, opts.kind)   # SOAP/MTOM/MIME/X12 kinds (`format:`)
+    if message is not None:
+        return message
     head = first_chars(path)
     fmt = sniff_format(path, head)
     feeds = [opts.feed] if opts.feed else discover()
     candidates: list[tuple[int, Feed, Kind]] = []
     keys, item_keys = _first_keys(path, fmt)
+    many = fmt == "ndjson" or (fmt == "json" and head.lstrip().startswith("["))  # several records
     for feed_id in feeds:
         feed = load_feed(feed_id)
         for kind in feed.kinds.values():
@@ -44,7 +56,10 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
             if fmt not in kind.spec.get("formats", []):  # a kind reads only the formats it names
                 continue
             wanted_items = set(kind.spec.get("detect", {}).get("item_keys", []))
-            candidates.append((len(kind.detect_keys & keys) + len(wanted_items & item_keys), feed, kind))
+            score = len(kind.detect_keys & keys) + len(wanted_items & item_keys)
+            if score and many and kind.spec.get("detect", {}).get("records") == "many":
+                score += 1  # a kind that reads a file's records together (a sequence) over one that reads one
+            candidates.append((score, feed, kind))
     candidates.sort(key=lambda c: -c[0])
     if not candidates:
         raise UnusableInput(f"{path}: no feed reads {fmt} files" + (f" of kind {opts.kind}" if opts.kind else ""))
@@ -52,7 +67,13 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
         if len(candidates) == 1:
             return candidates[0][1], candidates[0][2], fmt
         raise UnusableInput(f"{path}: cannot tell which feed this file belongs to; name it with --feed (and --kind)")
-    return candidates[0][1], candidates[0][2], fmt
+    best_feed, best_kind = candidates[0][1], candidates[0][2]
+    if fmt == "ndjson" and best_kind.spec.get("detect", {}).get("match") and not opts.kind:  # names tie: by shape
+        from .fastpath import first_line, refine_kind
+
+        others = [k for _, f, k in candidates[1:] if f.id == best_feed.id]
+        best_kind = refine_kind(path, best_feed, best_kind, others, first_line(path))
+    return best_feed, best_kind, fmt
 
 
 def _first_keys(path: Path, fmt: str) -> tuple[set[str], set[str]]:
@@ -73,21 +94,39 @@ def validate_file(path: Path, opts: Options) -> FileReport:
             raise UnusableInput(f"{path}: no such file")
         feed, kind, fmt = detect(path, opts)
         report.feed, report.kind = feed.id, kind.name
-        if kind.rules_path is None and "schema" not in kind.spec:
+        if kind.spec.get("format") in MESSAGE_FORMATS:
+            validate_message_file(path, feed, kind, fmt, opts.readings, opts.kind_options, report)
+            return report
+        if fmt == "ndjson" and "fast" in kind.spec:  # typed decoding, schema and rules for the rare odd line
+            from .fastpath import validate_fast
+
+            validate_fast(path, feed, kind, opts, report)
+            return report
+        if "rules" not in kind.spec and "schema" not in kind.spec:
             raise UnusableInput(f"{path}: kind {kind.name} of feed {feed.id} has no file validator")
-        if "schema" in kind.spec:  # the shape first, then the rules a schema cannot say
-            _apply_schema(path, fmt, feed, kind, report)
-        if kind.rules_path is not None:
-            ruleset = load_ruleset(kind.rules_path, {**feed.default_readings(), **opts.readings})
-            _apply_rules(path, fmt, feed, kind, ruleset, opts, report, schema_checked="schema" in kind.spec)
+        _validate_records(path, fmt, feed, kind, opts, report)
+        if opts.signature or opts.public_key:
+            report.findings.extend(_signature_findings(feed, kind, opts))
+        report.findings = errata.annotate(feed, report.findings)
     except UnusableInput as exc:
         report.unusable = str(exc)
     return report
 
 
-def _coercer(ruleset: RuleSet):
+def _signature_findings(feed: Feed, kind: Kind, opts: Options) -> list[Finding]:
+    from .signature import check_signature, load_public_key, read_token
+
+    if "signature" not in kind.spec:
+        raise UnusableInput(f"a {kind.name} file of feed {feed.id} carries no signature to check")
+    if not (opts.signature and opts.public_key):
+        raise UnusableInput("checking a signature needs both --signature and --public-key")
+    when = datetime.combine(opts.as_of, datetime.min.time(), ZoneInfo(feed.timezone)) if opts.as_of else None
+    return check_signature(kind.spec["signature"], read_token(opts.signature), load_public_key(opts.public_key), when)
+
+
+def _coercer(ruleset: RuleSet | None):
     """CSV cells are text: give the fields the rules declare as numbers their JSON type back."""
-    numeric = {name for name, spec in ruleset.fields.items() if spec.get("type") == "number"}
+    numeric = {name for name, spec in ruleset.fields.items() if spec.get("type") == "number"} if ruleset else set()
 
     def coerce(name: str, cell: str) -> Any:
         if name not in numeric:
@@ -103,72 +142,123 @@ def _coercer(ruleset: RuleSet):
     return coerce
 
 
-def _apply_rules(path: Path, fmt: str, feed: Feed, kind: Kind, ruleset: RuleSet, opts: Options, report: FileReport,
-                 schema_checked: bool = False):
-    """Ordered rules over each record. After a schema pass, syntax and shape are not repeated."""
+def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Options, report: FileReport) -> None:
+    """One pass over the records: syntax, duplicate names, the kind's JSON Schema (the shape),
+    then its ordered rules and declared checks (what a schema cannot say), then its sequence (what
+    records say together). Rules run on every record, a misshapen one too (a known deviation is
+    still worth its warning); a rule stays silent on values of the wrong shape, which are the
+    schema's findings.
+
+    Kind options: `numbers: decimal` reads numbers (file and schemas) as Decimal, so decimal
+    places are exact; `finding_lines: value` places a finding at its value's line rather than its
+    key's; `schema_severity: level` gives a schema finding its requirement's level (MUST error,
+    SHOULD warning, MAY info); `schema_code` replaces the code SCHEMA (null: none, for a payer
+    without error codes). Selected readings apply the schemas' `x-reading` overrides."""
+    from .kind_checks import KindChecks, load_companion, severity_of
+    from .schemas import compiled_schema
+    from .sequence import sequence_check
+
+    readings = {**feed.default_readings(), **opts.readings}
+    decimal = kind.spec.get("numbers") == "decimal"
+    schema = (compiled_schema(kind.root / kind.spec["schema"], decimal, tuple(sorted(readings.items())))
+              if "schema" in kind.spec else None)
+    by_level = kind.spec.get("schema_severity") == "level"
+    value_lines = kind.spec.get("finding_lines") == "value"
+    schema_code = kind.spec.get("schema_code", "SCHEMA")
+    ruleset = load_kind_rules(kind, readings)
+    checks = KindChecks(feed, kind, load_companion(path, feed, kind, opts.companion), readings)
+    sequence = sequence_check(feed, kind, readings)
     ctx = RuleContext(today=payer_today(feed, opts.as_of), data=opts.data)
     syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
-    known_fields = set(ruleset.fields)
-    unique_fields = {r.check.field for r in ruleset.rules if r.check.kind == "unique"}
+    shape_req = kind.spec.get("requirement", syntax_req)
+    known_fields = set(ruleset.fields) if ruleset else set()
+    unique_fields = {r.check.field for r in ruleset.rules if r.check.kind == "unique"} if ruleset else set()
     skipped: set[str] = set()
-    for item in read_records(path, fmt, _coercer(ruleset)):
-        if isinstance(item, ParseProblem):
-            if not schema_checked:
-                report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
-                                               Location(item.line, item.column)))
-            continue
-        pointer = f"/{item.index}" if fmt == "json" and item.index is not None else None
-        if not schema_checked:
-            report.records += 1
-            report.findings.extend(_duplicate_findings(kind, syntax_req, item))
-        if not isinstance(item.data, dict):
-            if not schema_checked:
-                report.findings.append(Finding(syntax_req, Severity.ERROR, f"a {ruleset.record} must be a JSON object",
-                                               "SYNTAX", Location(item.line, None, pointer)))
-            continue
-        for extra in sorted(set(item.data) - known_fields) if known_fields else ():
-            report.findings.append(Finding(syntax_req, Severity.WARNING, f"field {extra!r} is not in the data format",
-                                           None, Location(item.line, None, _join(pointer, extra))))
-        result = ruleset.evaluate(item.data, ctx)
-        skipped |= result.skipped
-        report.findings.extend(_findings(result.violations, item, pointer, opts.all_errors))
-        for name, value in item.data.items():
-            if isinstance(value, (str, int, float)) and name in unique_fields:
-                ctx.seen.setdefault(name, set()).add(value)
-    report.skipped_checks = [f"{rid} (needs target data: {', '.join(feed.requirements[rid].needs_data) or 'reference data'})"
-                             if rid in feed.requirements else rid for rid in sorted(skipped)]
-
-
-def _duplicate_findings(kind: Kind, syntax_req: str, item: Record) -> Iterable[Finding]:
-    requirement = kind.spec.get("duplicate_key_requirement", syntax_req)
-    for key, line in item.duplicate_keys:
-        yield Finding(requirement, Severity.ERROR,
-                      f"key {key!r} appears twice in one object; a JSON parser silently keeps only the last value",
-                      "DUPLICATE-KEY", Location(line))
-
-
-def _apply_schema(path: Path, fmt: str, feed: Feed, kind: Kind, report: FileReport) -> None:
-    """A kind described by a JSON Schema: each record validated, each error mapped to the
-    requirement its schema names (`x-requirement`), nearest first."""
-    from .schemas import compiled_schema
-
-    validator = compiled_schema(kind.root / kind.spec["schema"])
-    syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
-    default_req = kind.spec.get("requirement", syntax_req)
-    for item in read_records(path, fmt):
+    for item in read_records(path, fmt, _coercer(ruleset), decimal=decimal):
         if isinstance(item, ParseProblem):
             report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
                                            Location(item.line, item.column)))
             continue
         report.records += 1
-        prefix = f"/{item.index}" if fmt == "json" and item.index is not None else ""
-        report.findings.extend(_duplicate_findings(kind, syntax_req, item))
-        for error in validator.errors(item.data):
-            report.findings.append(Finding(error.requirement or default_req, Severity.ERROR, error.message,
-                                           "SCHEMA", Location(item.line, None, prefix + error.pointer)))
+        place = _Placer(item, fmt, value_lines)
+        report.findings.extend(_duplicate_findings(kind, syntax_req, item, place))
+        reported: set[tuple] = set()
+        for error in schema.errors(item.data) if schema is not None else ():
+            requirement = error.requirement or shape_req
+            where = place(error.pointer, key=error.on_key)
+            if (where, requirement) in reported:
+                continue  # one value failing two keywords of one requirement (pattern and format)
+            reported.add((where, requirement))
+            severity = severity_of(feed, requirement) if by_level else Severity.ERROR
+            report.findings.append(Finding(requirement, severity, error.message, schema_code, where))
+        if checks.checks or sequence is not None:
+            lines = RecordLines(item)
+            report.findings.extend(checks.check(item, lines))
+            if sequence is not None:
+                report.findings.extend(sequence.check(item, lines))
+        if ruleset is None:
+            continue
+        if not isinstance(item.data, dict):
+            report.findings.append(Finding(syntax_req, Severity.ERROR, f"a {ruleset.record} must be a JSON object",
+                                           "SYNTAX", place("")))
+            continue
+        for extra in sorted(set(item.data) - known_fields) if known_fields else ():
+            report.findings.append(Finding(syntax_req, Severity.WARNING, f"field {extra!r} is not in the data format",
+                                           None, place(f"/{escape(extra)}")))
+        result = ruleset.evaluate(item.data, ctx)
+        skipped |= result.skipped
+        report.findings.extend(_findings(result.violations, place, opts.all_errors))
+        for name, value in item.data.items():
+            if isinstance(value, (str, int, float)) and name in unique_fields:
+                ctx.seen.setdefault(name, set()).add(value)
+    report.skipped_checks.extend(checks.skipped)
+    report.skipped_checks += [f"{rid} (needs target data: {', '.join(feed.requirements[rid].needs_data) or 'reference data'})"
+                             if rid in feed.requirements else rid for rid in sorted(skipped)]
 
 
-def _findings(violations, item: Record, pointer: str | None, all_errors: bool) -> Iterable[Finding]:
+class _Placer:
+    """Locations inside one record: its pointer from the file's root (an export's array index
+    included) and the line of the offending member's key, found in the record's text on demand."""
+
+    def __init__(self, item: Record, fmt: str, value_lines: bool = False):
+        self.item = item
+        self.prefix = f"/{item.index}" if fmt == "json" and item.index is not None else ""
+        self.value_lines = value_lines
+        self._locator: Locator | None = None
+
+    @property
+    def locator(self) -> Locator | None:
+        if self._locator is None and self.item.text is not None:
+            self._locator = Locator(self.item.text, self.item.line)
+        return self._locator
+
+    def __call__(self, pointer: str | None, key: bool = False) -> Location:
+        """Where `pointer` is; with value lines, a finding about a field's name (key=True) still
+        points at its key."""
+        value = self.value_lines and not key
+        line = self.locator.line(pointer, value=value) if self.locator and (pointer or value) else None
+        return Location(line or self.item.line, None, (self.prefix + (pointer or "")) or None)
+
+
+def _duplicate_findings(kind: Kind, syntax_req: str, item: Record, place: _Placer) -> Iterable[Finding]:
+    """Names given twice in one object, at their second occurrence (the parser kept only the last)."""
+    if not item.duplicate_keys:
+        return
+    requirement = kind.spec.get("duplicate_key_requirement", syntax_req)
+    located = place.locator.duplicates if place.locator and place.locator.lines is not None else []
+    if located:
+        for pointer, line in located:
+            yield Finding(requirement, Severity.ERROR,
+                          f"key {pointer.rsplit('/', 1)[1]!r} appears twice in one object; a JSON parser silently "
+                          "keeps only the last value", "DUPLICATE-KEY", Location(line, None, place.prefix + pointer))
+        return
+    for key, line in item.duplicate_keys:  # CSV has no text to scan; the reader's lines are the best known
+        yield Finding(requirement, Severity.ERROR,
+                      f"key {key!r} appears twice in one object; a JSON parser silently keeps only the last value",
+                      "DUPLICATE-KEY", Location(line))
+
+
+def _findings(violations, place: "_Placer", all_errors: bool) -> Iterable[Finding]:
     first_coded_seen = False
     for v in violations:
         if v.rule.code is not None:
@@ -176,11 +266,5 @@ def _findings(violations, item: Record, pointer: str | None, all_errors: bool) -
                 continue
             first_coded_seen = True
         field_name = getattr(v.rule.check, "field", None)
-        yield Finding(v.rule.id, v.rule.severity, f"{v.rule.message}: {v.detail}", v.rule.code,
-                      Location(item.line, None, _join(pointer, field_name)))
-
-
-def _join(pointer: str | None, name: str | None) -> str | None:
-    if name is None:
-        return pointer
-    return f"{pointer or ''}/{name}"
+        pointer = v.pointer or (f"/{escape(field_name)}" if field_name else "")
+        yield Finding(v.rule.id, v.rule.severity, f"{v.rule.message}: {v.detail}", v.rule.code, place(pointer))

@@ -5,6 +5,7 @@ certificate all speak of the same catalogue entries.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -58,14 +59,20 @@ class FileReport:
     findings: list[Finding] = field(default_factory=list)
     skipped_checks: list[str] = field(default_factory=list)  # checks not applied, and why
     unusable: str | None = None  # one-line reason when the file could not be read at all
+    # (requirement, severity value) -> findings counted but not listed (a big file's repeats)
+    omitted: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)  # how the file was read, when the user should know
 
     @property
     def errors(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR) + self._omitted(Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING) + self._omitted(Severity.WARNING)
+
+    def _omitted(self, severity: Severity) -> int:
+        return sum(n for (_, sev), n in self.omitted.items() if sev == severity.value)
 
     def as_dict(self) -> dict:
         data = {
@@ -77,6 +84,11 @@ class FileReport:
         }
         if self.skipped_checks:
             data["skipped_checks"] = self.skipped_checks
+        if self.omitted:
+            data["omitted_findings"] = [{"requirement": r, "severity": s, "count": n}
+                                        for (r, s), n in sorted(self.omitted.items())]
+        if self.notes:
+            data["notes"] = self.notes
         if self.unusable:
             data["unusable"] = self.unusable
         return data

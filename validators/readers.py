@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
@@ -27,6 +28,7 @@ class Record:
     data: Any
     index: int | None  # position in the file's array or lines, from 0; None for a lone JSON value
     duplicate_keys: list[tuple[str, int]] = field(default_factory=list)  # (key, line) given twice in one object
+    text: str | None = None  # the record's own JSON text, to place findings on their lines (JSON formats)
 
 
 @dataclass
@@ -85,6 +87,19 @@ def _finite(text: str) -> float:
 
 # Python's json accepts NaN, Infinity and numbers that overflow to inf: JSON does not.
 STRICT = {"parse_constant": _not_json, "parse_float": _finite}
+# Exact decimals, for payers that count decimal places (quantity at 4 dp, money at 2 dp).
+STRICT_DECIMAL = {"parse_constant": _not_json, "parse_float": Decimal}
+
+_LEADING_ZERO = re.compile(r"(?:^|[^\d.eE+-])-?0$")
+
+
+def _why(text: str, pos: int, msg: str) -> str:
+    """The decoder's message, or what is really wrong where it is misleading: `001` stops the
+    decoder after the 0 with "Expecting ',' delimiter"."""
+    if pos < len(text) and text[pos].isdigit() and _LEADING_ZERO.search(text[max(0, pos - 40):pos]):
+        number = re.match(r"\d+", text[pos:]).group()
+        return f"not JSON: a number with a leading zero (0{number})"
+    return f"not JSON: {msg}"
 
 
 class _DuplicateKeys:
@@ -113,36 +128,39 @@ class _DuplicateKeys:
         return located
 
 
-def read_records(path: Path, fmt: str, coerce: Callable[[str, str], Any] | None = None) -> Iterator[Item]:
+def read_records(path: Path, fmt: str, coerce: Callable[[str, str], Any] | None = None,
+                 decimal: bool = False) -> Iterator[Item]:
+    """decimal: JSON numbers with a fraction or exponent become Decimal, not float."""
+    strict = STRICT_DECIMAL if decimal else STRICT
     with open_text(path) as fh:
         try:
             if fmt == "ndjson":
-                yield from _ndjson(fh)
+                yield from _ndjson(fh, strict)
             elif fmt == "csv":
                 yield from _csv(fh, coerce)
             else:
-                yield from _json(fh)
+                yield from _json(fh, strict)
         except UnicodeDecodeError as exc:
             raise UnusableInput(f"{path}: not UTF-8 text ({exc.reason})") from None
         except (EOFError, OSError) as exc:
             raise UnusableInput(f"{path}: cannot be read to the end ({exc or type(exc).__name__})") from None
 
 
-def _ndjson(fh: TextIO) -> Iterator[Item]:
+def _ndjson(fh: TextIO, strict: dict = STRICT) -> Iterator[Item]:
     index = 0
     duplicates = _DuplicateKeys()
     for line_no, line in enumerate(fh, start=1):
         if not line.strip():
             continue
         try:
-            data = json.loads(line, object_pairs_hook=duplicates, **STRICT)
+            data = json.loads(line, object_pairs_hook=duplicates, **strict)
         except json.JSONDecodeError as exc:
-            yield ParseProblem(line_no, exc.colno, f"not JSON: {exc.msg}")
+            yield ParseProblem(line_no, exc.colno, _why(line, exc.pos, exc.msg))
             continue
         except ValueError as exc:
             yield ParseProblem(line_no, None, f"not JSON: {exc}")
             continue
-        yield Record(line_no, data, index, duplicates.take(line, line_no) if duplicates.found else [])
+        yield Record(line_no, data, index, duplicates.take(line, line_no) if duplicates.found else [], line)
         index += 1
 
 
@@ -172,7 +190,7 @@ def _csv(fh: TextIO, coerce: Callable[[str, str], Any] | None) -> Iterator[Item]
 class _JsonStream:
     """Incremental scanner over a JSON document: one value, or an array decoded entry by entry."""
 
-    def __init__(self, fh: TextIO):
+    def __init__(self, fh: TextIO, strict: dict = STRICT):
         self.fh = fh
         self.buf = ""
         self.pos = 0
@@ -180,8 +198,9 @@ class _JsonStream:
         self.col_base = 0  # buffer offset where the current line starts
         self.eof = False
         self.duplicates = _DuplicateKeys()
-        self.decoder = json.JSONDecoder(object_pairs_hook=self.duplicates, **STRICT)
+        self.decoder = json.JSONDecoder(object_pairs_hook=self.duplicates, **strict)
         self.last_duplicates: list[tuple[str, int]] = []
+        self.last_text = ""  # the text of the value decode() returned last
 
     def fill(self) -> bool:
         if self.eof:
@@ -235,8 +254,9 @@ class _JsonStream:
                 # a number at the end of the buffer may continue in the next chunk
                 if self.fill():
                     continue
+            self.last_text = self.buf[self.pos:end]
             if self.duplicates.found:
-                self.last_duplicates = self.duplicates.take(self.buf[self.pos:end], self.line)
+                self.last_duplicates = self.duplicates.take(self.last_text, self.line)
             self.advance(end)
             return value
 
@@ -247,7 +267,7 @@ class _JsonStream:
             column = len(before) - before.rindex("\n")
         else:
             line, column = self.line, exc.pos - self.col_base + 1
-        return _Problem(ParseProblem(line, column, f"not JSON: {exc.msg}"))
+        return _Problem(ParseProblem(line, column, _why(self.buf, exc.pos, exc.msg)))
 
 
 class _Problem(Exception):
@@ -255,8 +275,8 @@ class _Problem(Exception):
         self.problem = problem
 
 
-def _json(fh: TextIO) -> Iterator[Item]:
-    stream = _JsonStream(fh)
+def _json(fh: TextIO, strict: dict = STRICT) -> Iterator[Item]:
+    stream = _JsonStream(fh, strict)
     first = stream.peek()
     if first == "":
         yield ParseProblem(1, 1, "empty file")
@@ -265,7 +285,7 @@ def _json(fh: TextIO) -> Iterator[Item]:
         if first != "[":
             line = stream.line
             value = stream.decode()
-            yield Record(line, value, None, stream.take_duplicates())
+            yield Record(line, value, None, stream.take_duplicates(), stream.last_text)
             trailing = stream.peek()
             if trailing:
                 yield ParseProblem(stream.line, stream.column(), "extra data after the JSON value")
@@ -288,7 +308,7 @@ def _json(fh: TextIO) -> Iterator[Item]:
                 stream.peek()
             line = stream.line
             value = stream.decode()
-            yield Record(line, value, index, stream.take_duplicates())
+            yield Record(line, value, index, stream.take_duplicates(), stream.last_text)
             index += 1
         if stream.peek():
             yield ParseProblem(stream.line, stream.column(), "extra data after the JSON array")

@@ -15,6 +15,8 @@ from .findings import FileReport, Severity
 
 def summary(reports: list[FileReport]) -> dict:
     by_requirement = Counter(f.requirement for r in reports for f in r.findings if f.severity is Severity.ERROR)
+    for r in reports:
+        by_requirement.update({req: n for (req, sev), n in r.omitted.items() if sev == Severity.ERROR.value})
     return {
         "files": len(reports),
         "records": sum(r.records for r in reports),
@@ -45,6 +47,10 @@ def as_table(reports: list[FileReport], console: Console) -> None:
                 style = "red" if f.severity is Severity.ERROR else "yellow"
                 table.add_row(str(f.location), f"[{style}]{f.severity.value}[/{style}]", f.code or "", f.requirement, f.message)
             console.print(table)
+        for (req, sev), n in sorted(report.omitted.items()):
+            console.print(f"  [dim]{n} more {sev}(s) of {req} not listed[/dim]")
+        for note in report.notes:
+            console.print(f"  [dim]note: {note}[/dim]")
         for skipped in report.skipped_checks:
             console.print(f"  [dim]skipped: {skipped}[/dim]")
     s = summary(reports)

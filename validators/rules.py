@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 MISSING = object()
 
@@ -111,6 +111,12 @@ class Check:
     # The three faces of a rule. Subclasses override what applies to them.
     def failure(self, rec: dict, ctx: RuleContext) -> str | None:
         raise NotImplementedError
+
+    def failures(self, rec: dict, ctx: RuleContext) -> Iterator[str]:
+        """Every failure in the record; one at most, but for checks over each part of it."""
+        detail = self.failure(rec, ctx)
+        if detail is not None:
+            yield detail
 
     def breaks(self, rec: dict, ctx: RuleContext, rnd: random.Random) -> dict | None:
         return None
@@ -513,7 +519,75 @@ _ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, a
             ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
             ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.In, ast.NotIn, ast.Name, ast.Load, ast.Constant, ast.Call,
             ast.IfExp, ast.Subscript, ast.Attribute, ast.Tuple, ast.List)
-_FUNCTIONS = {"ceil": math.ceil, "len": len, "max": max, "min": min, "abs": abs}
+def _days(start: Any, end: Any) -> int:
+    """Days from one ISO date to another (a ValueError on anything else leaves it to the schema)."""
+    return (date.fromisoformat(end) - date.fromisoformat(start)).days
+
+
+def _get(obj: Any, key: str) -> Any:
+    return obj.get(key) if isinstance(obj, dict) else None
+
+
+def _coalesce(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
+_FUNCTIONS = {"ceil": math.ceil, "len": len, "max": max, "min": min, "abs": abs,
+              "days": _days, "get": _get, "coalesce": _coalesce}
+
+
+class Failure(str):
+    """A failure message that also says where in the record it is (a JSON pointer)."""
+
+    pointer: str | None = None
+
+    @classmethod
+    def at(cls, message: str, pointer: str | None) -> "Failure":
+        failure = cls(message)
+        failure.pointer = pointer
+        return failure
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def select(rec: Any, path: str | dict) -> Iterator[tuple[str, Any]]:
+    """(pointer, value) of every part of a record a path names.
+
+    `a.b` walks objects, `a[]` every element of a list, "" the record itself; `{anywhere: [keys]}`
+    every object below the record whose keys are exactly these (a date range, wherever it sits).
+    """
+    if isinstance(path, dict):
+        yield from _having(rec, "", frozenset(path["anywhere"]))
+        return
+    found: list[tuple[str, Any]] = [("", rec)]
+    for step in (path.split(".") if path else []):
+        many = step.endswith("[]")
+        name = step.removesuffix("[]")
+        nxt = []
+        for pointer, value in found:
+            if not hasattr(value, "get") or value.get(name) is None:  # a dict, or a typed record with get()
+                continue
+            child, where = value[name], f"{pointer}/{_escape(name)}"
+            if many:
+                nxt += [(f"{where}/{i}", v) for i, v in enumerate(child)] if isinstance(child, list) else []
+            else:
+                nxt.append((where, child))
+        found = nxt
+    yield from found
+
+
+def _having(value: Any, pointer: str, keys: frozenset) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        if set(value) == keys:
+            yield pointer, value
+            return
+        for key, child in value.items():
+            yield from _having(child, f"{pointer}/{_escape(key)}", keys)
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _having(child, f"{pointer}/{index}", keys)
 
 
 def compile_expression(text: str):
@@ -541,16 +615,37 @@ class _Fields(dict):
 @primitive("invariant")
 class Invariant(Check):
     """`expr` must hold (optionally only `when` another holds); values that make it meaningless
-    (a missing field, a wrong type) leave it to the schema."""
+    (a missing field, a wrong type) leave it to the schema.
+
+    `each` applies it to every part of the record a path selects (see `select`), with that part's
+    fields as names; `at` names the field a failure points at (default: the part itself)."""
 
     def __init__(self, params):
         super().__init__(params)
         self.expr = compile_expression(params["expr"])
         self.when = compile_expression(params["when"]) if "when" in params else None
+        self.each = params.get("each", "")
+        self.at = params.get("at")
+        self.names = set(self.expr.co_names) | (set(self.when.co_names) if self.when else set())
+        # the names a failure message shows, parsed once (a warning may fire on every line of a file)
+        self.shown = sorted({n.id for n in ast.walk(ast.parse(params["expr"], mode="eval"))
+                             if isinstance(n, ast.Name) and n.id not in _FUNCTIONS})
 
     def failure(self, rec, ctx):
+        return next(self.failures(rec, ctx), None)
+
+    def failures(self, rec, ctx):
+        for pointer, part in select(rec, self.each):
+            detail = self._failure(part)
+            if detail is not None:
+                where = f"{pointer}/{_escape(self.at)}" if self.at else pointer
+                yield Failure.at(f"{where.lstrip('/') or 'record'}: {detail}" if self.each else detail, where or None)
+
+    def _failure(self, rec):
         if not isinstance(rec, dict):
-            return None
+            if not hasattr(rec, "get"):
+                return None
+            rec = {name: rec.get(name) for name in self.names}  # a typed record (validators/fastpath.py)
         fields = _Fields(rec)
         try:
             if self.when is not None and not eval(self.when, {"__builtins__": {}}, fields):
@@ -560,7 +655,5 @@ class Invariant(Check):
             return None
         if holds:
             return None
-        names = sorted({n.id for n in ast.walk(ast.parse(self.params["expr"], mode="eval"))
-                        if isinstance(n, ast.Name) and n.id not in _FUNCTIONS})
-        values = ", ".join(f"{n}={rec.get(n)!r}" for n in names)
+        values = ", ".join(f"{n}={rec.get(n)!r}" for n in self.shown)
         return f"{self.params['expr']} does not hold ({values})"

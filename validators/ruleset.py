@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import yaml
 
 from .findings import Severity
-from .rules import MISSING, Check, NeedsData, RuleContext, build_check
+from .rules import MISSING, Check, NeedsData, RuleContext, build_check, select
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Rule:
 class Violation:
     rule: Rule
     detail: str
+    pointer: str | None = None  # where in the record, when the check says (else its field)
 
 
 @dataclass
@@ -51,12 +52,16 @@ class Evaluation:
 
 
 class RuleSet:
-    def __init__(self, spec: dict, readings: dict[str, str] | None = None):
+    def __init__(self, spec: dict, readings: dict[str, str] | None = None, folder: Path | None = None):
         self.record = spec.get("record", "record")
         self.fields: dict[str, dict] = spec.get("fields", {})
         self.codes: dict[str, str] = {str(k): v for k, v in spec.get("codes", {}).items()}
         self.data_spec: dict[str, dict] = spec.get("data", {})
-        self.rules: list[Rule] = [self._rule(raw, readings or {}) for raw in spec["rules"]]
+        self.rules: list[Rule] = [self._rule(raw, readings or {}) for raw in spec.get("rules", [])]
+        # `include: [{file, each}]`: another rules file applied to parts of this record (a page's items)
+        self.includes: list[tuple[str | dict, RuleSet]] = [
+            (inc.get("each", ""), load_ruleset((folder or Path(".")) / inc["file"], readings))
+            for inc in spec.get("include", [])]
 
     def _rule(self, raw: dict, readings: dict[str, str]) -> Rule:
         raw = dict(raw)
@@ -76,14 +81,18 @@ class RuleSet:
             if rule.scope not in scopes:
                 continue
             try:
-                detail = rule.check.failure(rec, ctx)
+                for detail in rule.check.failures(rec, ctx):
+                    result.violations.append(Violation(rule, detail, getattr(detail, "pointer", None)))
+                    if stop_at_first and rule.code is not None:
+                        return result
             except NeedsData:
                 result.skipped.add(rule.id)
                 continue
-            if detail is not None:
-                result.violations.append(Violation(rule, detail))
-                if stop_at_first and rule.code is not None:
-                    break
+        for each, included in self.includes:
+            for prefix, part in select(rec, each):
+                if isinstance(part, dict):
+                    for v in included.evaluate(part, ctx, scopes=scopes).violations:
+                        result.violations.append(dataclasses.replace(v, pointer=prefix + (v.pointer or "")))
         return result
 
     def expected_code(self, rec: dict, ctx: RuleContext, scopes=("session", "record")) -> str | None:
@@ -156,6 +165,10 @@ class RuleSet:
         clone.rules = rules
         return clone
 
+    def requirement_ids(self) -> set[str]:
+        """Every requirement these rules check, included files too."""
+        return {r.id for r in self.rules}.union(*(inc.requirement_ids() for _, inc in self.includes))
+
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
             if rule.id == rule_id:
@@ -174,7 +187,19 @@ def _spec(path: Path) -> dict:
 
 def load_ruleset(path: Path, readings: dict[str, str] | None = None) -> RuleSet:
     """Compiled rules; the YAML is parsed once per process (suites compile per test)."""
-    return RuleSet(copy.deepcopy(_spec(path)), readings)
+    return RuleSet(copy.deepcopy(_spec(path)), readings, path.parent)
+
+
+def load_kind_rules(kind, readings: dict[str, str] | None = None) -> RuleSet | None:
+    """A kind's rules: one file, or a list of files each applied to the record or to parts of it
+    (`{file, each}`, e.g. a page's arithmetic, then every item's own rules on `data[]`)."""
+    spec = kind.spec.get("rules")
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        return load_ruleset(kind.root / spec, readings)
+    includes = [entry if isinstance(entry, dict) else {"file": entry} for entry in spec]
+    return RuleSet({"record": kind.spec.get("record", "record"), "include": includes}, readings, kind.root)
 
 
 def load_reference_data(path: Path) -> dict[str, Any]:
@@ -186,4 +211,4 @@ def load_reference_data(path: Path) -> dict[str, Any]:
     return data
 
 
-__all__ = ["RuleSet", "Rule", "Violation", "Evaluation", "load_ruleset", "load_reference_data", "MISSING", "date"]
+__all__ = ["RuleSet", "Rule", "Violation", "Evaluation", "load_ruleset", "load_kind_rules", "load_reference_data", "MISSING", "date"]

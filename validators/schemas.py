@@ -25,8 +25,9 @@ def _max_decimals(validator, places, instance, schema):
     """`x-max-decimals: N`: a number with at most N decimal places (money at 2, quantities at 4).
 
     `multipleOf: 0.01` is no substitute: binary floats make 0.07 fail it."""
-    if isinstance(instance, (int, float)) and not isinstance(instance, bool):
-        exponent = Decimal(repr(instance)).as_tuple().exponent
+    if isinstance(instance, (int, float, Decimal)) and not isinstance(instance, bool):
+        exact = instance if isinstance(instance, Decimal) else Decimal(repr(instance))
+        exponent = exact.as_tuple().exponent
         if isinstance(exponent, int) and exponent < -places:
             yield ValidationError(f"{instance!r} has more than {places} decimal places")
 
@@ -39,6 +40,8 @@ class SchemaError:
     message: str
     pointer: str
     requirement: str | None
+    path: tuple = ()  # the pointer's tokens
+    on_key: bool = False  # the error is about the field's name (propertyNames, additionalProperties)
 
 
 class CompiledSchema:
@@ -49,9 +52,15 @@ class CompiledSchema:
 
     def errors(self, instance: Any) -> Iterator[SchemaError]:
         for error in sorted(self.validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
-            pointer = "".join(f"/{p}" for p in error.absolute_path)
+            path, on_key = tuple(error.absolute_path), False
+            parent = list(error.schema_path)[-2:-1]
+            if parent == ["propertyNames"]:  # the instance is the name itself, the path its object's
+                path, on_key = path + (error.instance,), True
+            elif parent == ["additionalProperties"]:
+                on_key = True
+            pointer = "".join(f"/{p}" for p in path)
             where = pointer or "the record"
-            yield SchemaError(f"{where}: {error.message}"[:300], pointer, self._requirement(error))
+            yield SchemaError(f"{where}: {error.message}"[:300], pointer, self._requirement(error), path, on_key)
 
     def _requirement(self, error) -> str | None:
         """Walk the schema path from the root, following `$ref`s, keeping the last x-requirement.

@@ -1,65 +1,255 @@
-"""ASC X12 5010 envelopes: interchanges split on FS (0x1C), the ISA read with its own delimiters, and
-the control numbers and counts of ISA/IEA, GS/GE, ST/SE checked, and ST01/GS08 against the PayloadType."""
+"""ASC X12 5010 payloads: interchanges, their envelopes, and segment-level checks where pyx12 has a map.
+
+- `split_interchanges(payload)`: the chunks between ASCII FS (0x1C) separators, CR/LF trimmed.
+- `parse_interchange(chunk)`: the ISA read at its fixed width (106 characters, the element separator at
+  position 4, the component separator ISA16, the segment terminator right after it) and the
+  segments that follow up to IEA; `X12SyntaxError` when the ISA is unusable.
+- `check_payload(payload, ...)`/`check_interchange(...)`: envelope findings: ISA/IEA, GS/GE, ST/SE
+  control numbers and counts, version 5010, ST01/GS01/GS08/ST03 against the PayloadType, a single
+  interchange/group/transaction set in RealTime. Each problem has a generic key (`PROBLEMS`) that a
+  feed maps to its requirement (feed.yaml `x12_requirements`). Locations are `x12:<SEG>#<n>`, the n-th
+  segment with that id in the payload, counted across its interchanges.
+- `segment_findings(payload, ...)`: pyx12 (BSD, 4.0.0) validation against the implementation guide map,
+  for the guides pyx12 registers (`pyx12_guides()`: 837P 005010X222A1, 837I 005010X223A2, 835
+  005010X221A1, 999 005010X231A1, 277CA 005010X214, 834, 820). **270/271 (X279A1), 276/277 (X212),
+  278 (X217), 837D (X224A2) and TA1 get envelope-level checks only**: pyx12 4.0.0 ships no registered
+  5010 map for them (../shared/reference/core/NOTES.md 0.6 and 8).
+"""
 from __future__ import annotations
 
-from .findings import Finding, Location, Severity
+import io
+import logging
+import re
+import tempfile
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 
 FS = b"\x1c"
+ISA_LENGTH = 106
+ISA_WIDTHS = (3, 2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
+
+# generic problem -> what it means; feeds map the keys to requirement ids
+PROBLEMS = {
+    "isa": "the ISA is not 106 fixed-width characters with distinct separators and terminator",
+    "counts-st": "SE01 is not the segment count from ST to SE, or SE02 is not ST02",
+    "counts-group": "GE01/GE02 or IEA01/IEA02 do not match the group/interchange",
+    "version": "not version 5010 (ISA12 00501, GS08 005010...)",
+    "payload-type": "ST01/GS01/GS08/ST03 do not match the PayloadType",
+    "single": "a RealTime payload holds more than one interchange, group or transaction set",
+    "segment": "the transaction set does not follow its implementation guide",
+}
 
 
-def split_interchanges(payload: bytes) -> list[bytes]:
-    return [chunk for chunk in payload.split(FS) if chunk.strip(b"\r\n \t")]
+class X12SyntaxError(ValueError):
+    pass
 
 
-def parse_interchange(chunk: bytes) -> list[list[str]]:
-    """The segments of one interchange; ValueError when its ISA is unusable (not 106 fixed-width characters)."""
-    text = chunk.decode("latin-1").lstrip("\r\n")
-    if len(text) < 106 or not text.startswith("ISA"):
-        raise ValueError("no 106-character ISA")
-    element, terminator = text[3], text[105]
-    isa = text[:106].split(element)
-    widths = [3, 2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1]
-    if len(isa) != 17 or [len(e) for e in isa[:16]] != widths or terminator in (element, text[104]) or terminator.isalnum():
-        raise ValueError("ISA is not 106 characters of fixed-width elements")
-    return [s.strip("\r\n").split(element) for s in text.split(terminator) if s.strip("\r\n")]
+@dataclass
+class X12Problem:
+    problem: str
+    message: str
+    location: str
 
 
-def _f(requirement: str, message: str, where: str) -> Finding:
-    return Finding(requirement, Severity.ERROR, message, None, Location(pointer=where))
+@dataclass
+class Interchange:
+    isa: list[str]
+    element_sep: str
+    component_sep: str
+    terminator: str
+    segments: list[list[str]] = field(default_factory=list)   # after the ISA, up to and including IEA
+    rest: str = ""                                             # text after IEA in the same chunk
 
 
-def check_interchange(chunk: bytes, payload_type: str | None = None, spec: dict | None = None) -> list[Finding]:
-    try:
-        segments = parse_interchange(chunk)
-    except ValueError as exc:
-        return [_f("WEBBBS-X12-1", str(exc), "x12:ISA#1")]
-    out: list[Finding] = []
-    isa = segments[0]
-    if isa[12] != "00501":
-        out.append(_f("WEBBBS-X12-4", f"ISA12 is {isa[12]}, not 00501", "x12:ISA#1"))
-    groups, gs, sets, st, st_at = 0, None, 0, None, 0
-    expect = ((spec or {}).get("x12_payloads") or {}).get(payload_type or "") or {}
-    for index, seg in enumerate(segments):
-        tag = seg[0]
-        if tag == "GS":
-            gs, sets, groups = seg, 0, groups + 1
-            if expect.get("gs08") and (len(seg) < 9 or seg[8] != expect["gs08"]):
-                out.append(_f("WEBBBS-X12-5", f"GS08 is not {expect['gs08']}", f"x12:GS#{groups}"))
-        elif tag == "ST":
-            st, st_at, sets = seg, index, sets + 1
-            if expect.get("st01") and seg[1] != expect["st01"]:
-                out.append(_f("WEBBBS-X12-5", f"ST01 is not {expect['st01']}", "x12:ST"))
-        elif tag == "SE":
-            if st is None or len(seg) < 3 or seg[1] != str(index - st_at + 1) or seg[2] != st[2]:
-                out.append(_f("WEBBBS-X12-2", "SE01/SE02 do not close their ST", "x12:SE"))
-            st = None
-        elif tag == "GE":
-            if gs is None or len(seg) < 3 or seg[1] != str(sets) or seg[2] != gs[6]:
-                out.append(_f("WEBBBS-X12-3", "GE01/GE02 do not close their GS", "x12:GE"))
-            gs = None
-        elif tag == "IEA":
-            if len(seg) < 3 or seg[1] != str(groups) or seg[2] != isa[13]:
-                out.append(_f("WEBBBS-X12-3", "IEA01/IEA02 do not close the ISA", "x12:IEA"))
-    if segments[-1][0] != "IEA":
-        out.append(_f("WEBBBS-X12-3", "no IEA closes the interchange", "x12:IEA"))
+def split_interchanges(payload: bytes | str) -> list[str]:
+    """The FS-separated chunks of a payload (text), CR/LF around each trimmed, empty ones dropped."""
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    return [c.strip("\r\n") for c in text.split("\x1c") if c.strip("\r\n")]
+
+
+def read_isa(chunk: str) -> tuple[list[str], str, str]:
+    """(ISA elements, element separator, terminator) or X12SyntaxError."""
+    head = chunk[:ISA_LENGTH]
+    if len(head) < ISA_LENGTH or not head.startswith("ISA"):
+        raise X12SyntaxError(f"the interchange must open with a 106-character ISA (got {len(head)} characters)")
+    sep = head[3]
+    elements = head[:105].split(sep)
+    widths = [len(e) for e in elements]
+    if tuple(widths) != ISA_WIDTHS:
+        raise X12SyntaxError(f"ISA element widths {widths} are not the fixed widths {list(ISA_WIDTHS)}")
+    term = head[105]
+    if term in (sep, elements[16]) or term.isalnum():
+        raise X12SyntaxError(f"the segment terminator {term!r} is not distinct from the separators")
+    return elements, sep, term
+
+
+def parse_interchange(chunk: str) -> Interchange:
+    elements, sep, term = read_isa(chunk)
+    out = Interchange(elements, sep, elements[16], term)
+    pos = ISA_LENGTH
+    while pos < len(chunk):
+        end = chunk.find(term, pos)
+        end = len(chunk) if end < 0 else end
+        seg = chunk[pos:end].strip("\r\n").split(sep)
+        pos = end + 1
+        out.segments.append(seg)
+        if seg[0] == "IEA":
+            break
+    out.rest = chunk[pos:].lstrip("\r\n")
     return out
+
+
+def check_payload(payload: bytes | str, ids: dict | None = None, realtime: bool = False) -> list[X12Problem]:
+    """Envelope problems of a whole payload; `ids` the PayloadType's {st01, gs01, gs08} (or {segment: TA1})."""
+    ids = ids or {}
+    out: list[X12Problem] = []
+    seen: dict[str, int] = {}
+    counts = {"ISA": 0, "GS": 0, "ST": 0}
+    extra: list[str] = []
+
+    def at(seg: str) -> str:
+        seen[seg] = seen.get(seg, 0) + 1
+        where = f"x12:{seg}#{seen[seg]}"
+        if seg in counts:
+            counts[seg] += 1
+            if realtime and counts[seg] == 2:
+                extra.append(where)
+        return where
+
+    for chunk in split_interchanges(payload):
+        while chunk:
+            where = at("ISA")
+            try:
+                ic = parse_interchange(chunk)
+            except X12SyntaxError as exc:
+                out.append(X12Problem("isa", str(exc), where))
+                break   # the rest of this chunk cannot be read
+            out += check_interchange(ic, ids, at, where)
+            chunk = ic.rest
+    if extra:   # one finding, at the first extra interchange, else group, else transaction set
+        out.append(X12Problem("single", "a RealTime payload must be one interchange with one group and one "
+                                        "transaction set (a single inquiry)", extra[0]))
+    return out
+
+
+def check_interchange(ic: Interchange, ids: dict, at=None, isa_where: str = "x12:ISA#1") -> list[X12Problem]:
+    """Envelope problems of one parsed interchange. `at(seg)` numbers segment locations (shared across a payload)."""
+    if at is None:
+        seen: dict[str, int] = {"ISA": 1}
+
+        def at(seg: str) -> str:
+            seen[seg] = seen.get(seg, 0) + 1
+            return f"x12:{seg}#{seen[seg]}"
+    out: list[X12Problem] = []
+    if ic.isa[12] != "00501":
+        out.append(X12Problem("version", f"ISA12 is {ic.isa[12]!r}, not 00501", isa_where))
+    groups, sts, gs_ctrl, st, count = 0, 0, None, None, 0
+    for seg in ic.segments:
+        name = seg[0]
+        where = at(name)
+        get = lambda i: seg[i] if len(seg) > i else ""
+        if name == "GS":
+            groups, sts, gs_ctrl = groups + 1, 0, get(6)
+            if not get(8).startswith("005010"):
+                out.append(X12Problem("version", f"GS08 is {get(8)!r}, not a 005010 guide", where))
+            if ids.get("gs08") and (get(1) != ids["gs01"] or get(8) != ids["gs08"]):
+                out.append(X12Problem("payload-type", f"GS01/GS08 {get(1)}/{get(8)} do not match the PayloadType "
+                                                      f"({ids['gs01']}/{ids['gs08']})", where))
+        elif name == "ST":
+            st, count, sts = seg, 1, sts + 1
+            if ids.get("st01") and (get(1) != ids["st01"] or (len(seg) > 3 and get(3) != ids["gs08"])):
+                out.append(X12Problem("payload-type", f"ST01/ST03 {get(1)}/{get(3)} do not match the PayloadType "
+                                                      f"({ids['st01']}/{ids.get('gs08')})", where))
+        elif name == "SE":
+            count += 1
+            if st is None or get(1) != str(count) or get(2) != st[2]:
+                out.append(X12Problem("counts-st", f"SE {get(1)}*{get(2)}: the transaction set has {count} segments "
+                                                   f"and ST02 {st[2] if st else '(no ST)'}", where))
+            st = None
+        elif name == "GE":
+            if get(1) != str(sts) or get(2) != gs_ctrl:
+                out.append(X12Problem("counts-group", f"GE {get(1)}*{get(2)}: the group has {sts} transaction sets "
+                                                      f"and GS06 {gs_ctrl}", where))
+        elif name == "IEA":
+            if get(1) != str(groups) or get(2) != ic.isa[13]:
+                out.append(X12Problem("counts-group", f"IEA {get(1)}*{get(2)}: the interchange has {groups} groups "
+                                                      f"and ISA13 {ic.isa[13]}", where))
+        elif st is not None:
+            count += 1
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# pyx12: segment-level validation where it registers a 5010 map
+# --------------------------------------------------------------------------------------------------
+@cache
+def pyx12_guides() -> frozenset[str]:
+    """The 5010 implementation guides (GS08) pyx12 registers a map for, read from its maps.xml."""
+    try:
+        import pyx12
+    except ImportError:
+        return frozenset()
+    maps = Path(pyx12.__file__).parent / "map" / "maps.xml"
+    text = re.sub(r"<!--.*?-->", "", maps.read_text(encoding="utf-8"), flags=re.S)
+    section = text.split('icvn="00501"', 1)[1] if 'icvn="00501"' in text else ""
+    return frozenset(re.findall(r'vriic="(005010X[0-9A-Z]+)"', section))
+
+
+def segment_findings(payload: bytes | str, guide: str) -> list[X12Problem]:
+    """pyx12's errors for a payload of a guide it has a map for (empty list otherwise)."""
+    if guide not in pyx12_guides():
+        return []
+    import pyx12.error_handler
+    import pyx12.params
+    import pyx12.x12n_document
+
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    out: list[X12Problem] = []
+    for n, chunk in enumerate(split_interchanges(text), 1):
+        errors = _pyx12_errors(chunk)
+        out += [X12Problem("segment", msg, f"x12:interchange#{n} line {line}" if line else f"x12:interchange#{n}")
+                for line, msg in errors]
+    return out
+
+
+def _pyx12_errors(chunk: str) -> list[tuple[int | None, str]]:
+    import json
+
+    import pyx12.params
+    import pyx12.x12n_document
+
+    logging.getLogger("pyx12").setLevel(logging.CRITICAL)   # pyx12 logs every error too; we report them
+    with tempfile.NamedTemporaryFile("w", suffix=".x12", encoding="utf-8", delete=True) as src:
+        src.write(chunk)
+        src.flush()
+        report = io.StringIO()
+        try:
+            ok = pyx12.x12n_document.x12n_document(pyx12.params.ParamsBase(), src.name, None, None, fd_json=report)
+        except Exception as exc:   # pyx12 raises EngineError on maps it cannot load; one line
+            return [(None, f"pyx12 could not validate it: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")]
+    if ok:
+        return []
+    try:
+        doc = json.loads(report.getvalue() or "{}")
+    except ValueError:
+        return [(None, "pyx12 found errors (unreadable report)")]
+    found: list[tuple[int | None, str]] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for err in node.get("errors", []) or []:
+                if isinstance(err, dict):
+                    found.append((err.get("cur_line") or node.get("cur_line"),
+                                  f"{err.get('err_cde', '')} {err.get('err_str', '')}".strip()))
+                else:
+                    found.append((node.get("cur_line"), str(err)))
+            for v in node.values():
+                if isinstance(v, (list, dict)):
+                    walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(doc)
+    return found or [(None, "pyx12 reports the transaction set invalid")]

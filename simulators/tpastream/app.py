@@ -262,6 +262,13 @@ class TpaStreamSimulator:
             for line in claim["claim_medical_lines"]:
                 if line["date_of_service"]:
                     line["date_of_service"]["bounds"] = "[["
+        if self.broken("range-reversed"):
+            for line in claim["claim_medical_lines"]:
+                dos = line["date_of_service"]
+                if dos and dos["start"] and dos["end"] and dos["start"] != dos["end"]:
+                    dos["start"], dos["end"] = dos["end"], dos["start"]
+        if self.broken("claim-policy-holder-mismatch") and claim.get("policy_holder"):
+            claim["policy_holder_fullname"] = claim["policy_holder"].get("fullname", "") + " Jr."
         return claim
 
     # --- Flask-SQLAlchemy's Pagination, serialised as-is ------------------------------------------

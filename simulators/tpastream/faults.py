@@ -16,6 +16,8 @@ FAULTS = (
     Fault("error-without-message", "TPA-ERR-5", "a 404 body has error instead of message"),
     Fault("accept-wrong-api-key", "TPA-AUTH-2", "a known e-mail with any API key is accepted"),
     Fault("invalid-bounds", "TPA-RANGE-2", "claim line date ranges carry bounds \"[[\""),
+    Fault("range-reversed", "TPA-RANGE-4", "claim line date ranges of more than one day have start and end swapped"),
+    Fault("claim-policy-holder-mismatch", "TPA-NEST-6", "policy_holder_fullname differs from policy_holder.fullname"),
     Fault("ip-allowlist-ignored", "TPA-IP-1", "valid credentials from outside the IP allow-list are served"),
     Fault("prev-num-zero", "TPA-PAGE-5", "prev_num is 0 on page 1 (the document's sample; wrong under the default reading)"),
     Fault("no-event-id", "TPA-ERR-6", "an unexpected error (500) has a message but no event_id"),

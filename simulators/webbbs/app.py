@@ -24,6 +24,8 @@ from payercert.feeds import load_feed
 from payercert.simulation import load_simulator
 from payercert.validators import core_envelope as codec
 from payercert.validators import x12 as x12check
+from payercert.validators.core_checks import x12_findings
+from payercert.validators.findings import Severity
 from payercert.validators.core_envelope import CoreMessage, CoreSyntaxError
 
 from . import x12gen
@@ -77,6 +79,7 @@ class WebbbsSimulator:
         self.payload_ids: set[tuple[str, str, str]] = set()
         self.realtime_served = 0
         urls = self.feed.environments["production"]["urls"]
+        self.x12_requirements = set(self.spec.get("x12_requirements", {}).values())
         self.paths = {name: _path(urls[name]) for name in ("soap_realtime", "soap_batch", "mime")}
         self.wsdl_path = _path(urls["wsdl"])
         megabyte = 1_000_000 if self.readings["WEBBBS-R-MEGABYTE"] == "decimal" else 1_048_576
@@ -163,7 +166,9 @@ class WebbbsSimulator:
             return self._envelope_error(msg, 200, "Sender", f"web method {method} is not supported")
         if self.broken("unsupported-method-processed"):
             method = method.replace("GenericBatchSubmissionTransaction", "BatchSubmitTransaction")
-        findings = [f for f in codec.check_message(msg, self.spec, "request") if not self._ignored(f.requirement)]
+        findings = [f for f in codec.check_message(msg, self.spec, "request", self.readings)
+                    if not self._ignored(f.requirement) and f.severity == Severity.ERROR
+                    and f.requirement not in self.x12_requirements]   # the X12 inside is the payload processor's
         if findings:
             first = findings[0]
             return self._envelope_error(msg, 200, first.code or "Sender", first.message)
@@ -211,9 +216,9 @@ class WebbbsSimulator:
         if self.realtime_served == 1 and self.broken("realtime-over-time-limit"):
             await asyncio.sleep(21)
         payload, now = msg.payload or b"", self.clock.now()
-        chunks = x12check.split_interchanges(payload)
+        chunks = self._chunks(payload)
         ptype = msg.fields["PayloadType"]
-        problems = [f for c in chunks for f in x12check.check_interchange(c, ptype, self.spec)]
+        problems = self._x12_problems(payload, ptype, realtime=True) if chunks else []
         interchange = None
         if len(chunks) == 1 and not problems:
             interchange = x12gen.Interchange.read(chunks[0])
@@ -236,7 +241,7 @@ class WebbbsSimulator:
         return self._respond(msg, 200, rtype, "Success", "", ack)
 
     def _negative_ack(self, chunk: bytes, tp_id: str, now) -> tuple[bytes, str]:
-        problems = x12check.check_interchange(chunk)
+        problems = self._x12_problems(chunk)
         try:
             interchange = x12gen.Interchange.read(chunk)
         except ValueError:
@@ -246,6 +251,15 @@ class WebbbsSimulator:
                 "X12_TA1_Response_00501X231A1"
         return x12gen.negative_999(interchange, now), "X12_999_Response_005010X231A1"
 
+    def _x12_problems(self, payload: bytes, payload_type: str | None = None, realtime: bool = False) -> list:
+        """The X12 envelope findings `payercert validate` reports (validators/x12.py), as requirement findings."""
+        ids = self.spec.get("x12_payloads", {}).get(payload_type or "")
+        return x12_findings(payload, self.spec, ids, realtime, segment_level=False)
+
+    @staticmethod
+    def _chunks(payload: bytes) -> list[bytes]:
+        return [c.encode("utf-8") for c in x12check.split_interchanges(payload)]
+
     def _submit(self, msg: CoreMessage, tp_id: str) -> Response:
         ptype, now = msg.fields["PayloadType"], self.clock.now()
         accepted_status = 200 if self.broken("batch-upload-200") else 202
@@ -253,8 +267,8 @@ class WebbbsSimulator:
             self.repository(tp_id).confirmations += 1
             return self._respond(msg, accepted_status, "X12_Response_ConfirmReceiptReceived", "Success", "", None)
         repo, failed, uploaded = self.repository(tp_id), [], 0
-        for chunk in x12check.split_interchanges(msg.payload or b""):
-            problems = x12check.check_interchange(chunk, ptype, self.spec)
+        for chunk in self._chunks(msg.payload or b""):
+            problems = self._x12_problems(chunk, ptype)
             try:
                 interchange = x12gen.Interchange.read(chunk)
             except ValueError:

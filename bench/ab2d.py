@@ -1,0 +1,93 @@
+"""AB2D EOB NDJSON validation speed, all measured in one run on the same generated STU3 file.
+
+    pip install -e '.[bench]'; python bench/ab2d.py [LINES]   (default 60000 lines of about 5 KB)
+
+Prints lines/s, MB/s and the ratio to orjson parse-only for: orjson parse of every line,
+`payercert validate` as a whole process (CLI, --format json), the same with --jobs 2, the
+jsonschema path (validators/schemas.py, on a subset, extrapolated) and fhir.resources' STU3
+ExplanationOfBenefit model (on a subset). Lines are the seed's and the samples' EOBs, with ids,
+dates and items varied deterministically.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "specs" / "ab2d" / "samples" / "valid"
+
+
+def generate(path: Path, lines: int) -> None:
+    bases = [json.loads((SAMPLES / f"{n}.ndjson").read_text(encoding="utf-8"))
+             for n in ("eob-stu3-seed", "eob-stu3-drg-diagnosis")]
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(lines):
+            eob = copy.deepcopy(bases[n % 2])
+            eob["id"] = f"carrier-{10384232074 + n}"
+            eob["identifier"][0]["value"] = str(10384232074 + n)
+            day = 1 + n % 28
+            items = eob["item"]
+            while len(json.dumps(eob)) < 4800:  # about 5 KB, as real AB2D lines
+                item = copy.deepcopy(items[0])
+                item["sequence"] = len(items) + 1
+                item.pop("servicedDate", None)
+                item["servicedPeriod"] = {"start": f"2021-03-{day:02d}", "end": f"2021-03-{day:02d}"}
+                items.append(item)
+            out.write(json.dumps(eob, separators=(",", ":")) + "\n")
+
+
+def rate(name: str, lines: int, size: int, seconds: float, base: float | None) -> float:
+    per_s = lines / seconds
+    ratio = f"{per_s / base:6.2f}x" if base else "  1.00x"
+    print(f"{name:<44} {per_s:>10,.0f} lines/s {size / seconds / 1e6:8.1f} MB/s  {ratio} orjson")
+    return per_s
+
+
+def main(lines: int) -> None:
+    import orjson
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "Z0000_0001.ndjson"
+        generate(path, lines)
+        size = path.stat().st_size
+        print(f"{lines} lines, {size / 1e6:.1f} MB, {size / lines / 1e3:.1f} KB/line")
+        raw = path.read_bytes().splitlines()
+        t = time.perf_counter()
+        for line in raw:
+            orjson.loads(line)
+        base = rate("orjson parse-only", lines, size, time.perf_counter() - t, None)
+        for jobs in ("1", "2"):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "payercert", "validate", "--format", "json", "--jobs", jobs,
+                            str(path)], check=False, stdout=subprocess.DEVNULL)
+            rate(f"payercert validate (CLI process, --jobs {jobs})", lines, size, time.perf_counter() - t, base)
+        subset = raw[:1000]
+        sub_size = sum(len(x) + 1 for x in subset)
+        from payercert.validators.schemas import compiled_schema
+
+        schema = compiled_schema(ROOT / "specs" / "ab2d" / "schemas" / "eob-stu3.json")
+        t = time.perf_counter()
+        for line in subset:
+            list(schema.errors(json.loads(line)))
+        rate("jsonschema (1000 lines, extrapolated)", len(subset), sub_size, time.perf_counter() - t, base)
+        try:
+            from fhir.resources.STU3.explanationofbenefit import ExplanationOfBenefit
+        except ImportError:
+            print("fhir.resources: not installed (pip install -e '.[bench]')")
+            return
+        t = time.perf_counter()
+        for line in subset:
+            try:  # it refuses AB2D's precedence 0 (base STU3 positiveInt): parsing is what is timed
+                ExplanationOfBenefit.model_validate_json(line)
+            except Exception:
+                pass
+        rate("fhir.resources STU3 (1000 lines)", len(subset), sub_size, time.perf_counter() - t, base)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 60000)

@@ -1,0 +1,383 @@
+"""NDJSON at full speed: a kind's `fast:` validator (typed msgspec Structs) for the usual line, the
+kind's JSON Schema and rules for the rare line it refuses.
+
+A kind in feed.yaml may name `fast: <module>:<NAME>`, a pair (strict, plain) of Struct types in
+`payercert.validators.<module>` that say no less than the kind's schema (see validators/ab2d_eob.py).
+Each line is decoded straight into them; a line that decodes has no schema error, so only its
+rules run (they read the Structs). A line that does not decode (or whose bytes could hide a
+duplicate member, which a decoder silently drops) goes through the same jsonschema + rules path
+as `validators/engine.py`, for that line only: the findings are the same either way.
+
+Files are read as bytes, line by line, never whole; `jobs` > 1 splits an uncompressed file at
+line boundaries into byte ranges, one process each, and renumbers their findings by counting
+each range's newlines.
+"""
+from __future__ import annotations
+
+import gzip
+import importlib
+import json
+import os
+import re
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import msgspec
+
+from payercert.feeds import Feed, Kind, load_feed
+
+from .findings import FileReport, Finding, Location, Severity, UnusableInput
+from .readers import STRICT, Record, _DuplicateKeys
+from .rules import RuleContext
+from .ruleset import load_ruleset
+
+BOM = b"\xef\xbb\xbf"
+MAX_LINE = 64 << 20  # a longer line is a finding, not a memory spike (AB2D lines are 3-10 KB)
+MAX_LISTED = 1000  # findings listed per requirement and severity in one file; the rest are counted
+SPACED_KEY = re.compile(rb'"[ \t\r\n]+:')
+
+
+@dataclass
+class FastKind:
+    """One kind's validators, compiled once per process."""
+
+    feed: Feed
+    kind: Kind
+    strict: msgspec.json.Decoder
+    plain_decoder: msgspec.json.Decoder
+    plain: Any  # bytes -> bool: may the plain decoder be used on this line
+    readings: tuple[tuple[str, str], ...]
+    syntax_req: str
+    encoding_req: str
+    layout_req: str | None
+    encoder: msgspec.json.Encoder = field(default_factory=msgspec.json.Encoder)
+
+    def __post_init__(self) -> None:
+        rules_path = self.kind.rules_path
+        self.ruleset = load_ruleset(rules_path, dict(self.readings)) if rules_path else None
+        self.rule_names = sorted(_rule_names(self.ruleset)) if self.ruleset else []
+        self.default_req = self.kind.spec.get("requirement", self.syntax_req)
+        self.dup_req = self.kind.spec.get("duplicate_key_requirement", self.syntax_req)
+
+    @property
+    def schema(self):
+        from .schemas import compiled_schema
+
+        return compiled_schema(self.kind.root / self.kind.spec["schema"])
+
+
+def _rule_names(ruleset) -> set[str]:
+    """The record members the rules' expressions read: only these are handed to them."""
+    names: set[str] = set()
+    for rule in ruleset.rules:
+        check = rule.check
+        for code in (getattr(check, "expr", None), getattr(check, "when", None)):
+            if code is not None:
+                names.update(code.co_names)
+        if getattr(check, "field", None):
+            names.add(check.field)
+        each = getattr(check, "each", None)
+        if isinstance(each, str) and each:  # a rule over each element of a member reads that member
+            names.add(each.split(".", 1)[0].removesuffix("[]"))
+    return names
+
+
+@lru_cache(maxsize=32)
+def fast_kind(feed_id: str, kind_name: str, readings: tuple[tuple[str, str], ...] = ()) -> FastKind | None:
+    feed = load_feed(feed_id)
+    kind = feed.kinds[kind_name]
+    target = kind.spec.get("fast")
+    if not target:
+        return None
+    module_name, _, attr = target.partition(":")
+    module = importlib.import_module(f"payercert.validators.{module_name}")
+    strict, plain = getattr(module, attr)
+    syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
+    return FastKind(feed, kind, msgspec.json.Decoder(strict), msgspec.json.Decoder(plain), module.plain,
+                    readings, syntax_req, kind.spec.get("encoding_requirement", syntax_req),
+                    kind.spec.get("layout_requirement"))
+
+
+# --- one line -------------------------------------------------------------------------------------------
+
+@dataclass
+class LineResult:
+    findings: list[Finding]
+    record: bool  # the line was a JSON value (counted as a record)
+
+
+def check_line(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool = False) -> LineResult:
+    """Findings of one line (without its line feed)."""
+    if not raw.strip():
+        findings = [Finding(fk.layout_req, Severity.WARNING, "blank line", "NDJSON", Location(line))] \
+            if fk.layout_req else []
+        return LineResult(findings, False)
+    plain = fk.plain(raw)
+    try:
+        obj = (fk.plain_decoder if plain else fk.strict).decode(raw)
+    except (msgspec.MsgspecError, UnicodeDecodeError, ValueError, RecursionError):
+        return _slow(fk, raw, line, ctx, all_errors)
+    if not _same_members(fk, raw, obj, plain):
+        return _slow(fk, raw, line, ctx, all_errors)
+    if fk.ruleset is None:
+        return LineResult([], True)
+    rec = {}
+    for name in fk.rule_names:
+        value = getattr(obj, name, msgspec.UNSET)
+        if value is not msgspec.UNSET:
+            rec[name] = value
+    return LineResult(_rule_findings(fk, rec, line, ctx, all_errors), True)
+
+
+def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:
+    """No member was given twice. A decoder keeps the last of two, so re-encoding the decoded line
+    gives fewer `":` (a member name's end) than the line has. Sound when every name in the line
+    ends in a literal `":`: not so with a space before the colon or a \\u0022 / \\u003a escape."""
+    if not plain and (SPACED_KEY.search(raw) or b"\\u00" in raw):
+        return False
+    return raw.count(b'":') == fk.encoder.encode(obj).count(b'":')
+
+
+def _rule_findings(fk: FastKind, rec: dict, line: int, ctx: RuleContext, all_errors: bool) -> list[Finding]:
+    from .engine import _findings, _Placer  # the engine's own wording and placing of a rule violation
+
+    result = fk.ruleset.evaluate(rec, ctx)
+    if not result.violations:
+        return []
+    return list(_findings(result.violations, _Placer(Record(line, None, None), "ndjson"), all_errors))
+
+
+def _slow(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool) -> LineResult:
+    """The line through the schema and the rules, as the generic engine reads it."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return LineResult([Finding(fk.encoding_req, Severity.ERROR, f"not UTF-8: {exc.reason} at byte {exc.start + 1}",
+                                   "ENCODING", Location(line, exc.start + 1))], False)
+    duplicates = _DuplicateKeys()
+    try:
+        data = json.loads(text, object_pairs_hook=duplicates, **STRICT)
+    except json.JSONDecodeError as exc:
+        return LineResult([Finding(fk.syntax_req, Severity.ERROR, f"not JSON: {exc.msg}", "SYNTAX",
+                                   Location(line, exc.colno))], False)
+    except (ValueError, RecursionError) as exc:
+        return LineResult([Finding(fk.syntax_req, Severity.ERROR, f"not JSON: {str(exc)[:200]}", "SYNTAX",
+                                   Location(line))], False)
+    findings = [Finding(fk.dup_req, Severity.ERROR,
+                        f"key {key!r} appears twice in one object; a JSON parser silently keeps only the last value",
+                        "DUPLICATE-KEY", Location(line))
+                for key, _ in duplicates.take(text, line)]
+    for error in fk.schema.errors(data):
+        findings.append(Finding(error.requirement or fk.default_req, Severity.ERROR, error.message, "SCHEMA",
+                                Location(line, None, error.pointer)))
+    if fk.ruleset is not None and isinstance(data, dict):
+        findings += _rule_findings(fk, data, line, ctx, all_errors)
+    return LineResult(findings, True)
+
+
+def validate_ndjson_lines(feed_id: str, kind_name: str, lines: Iterable[bytes], *,
+                          readings: dict[str, str] | None = None, ctx: RuleContext | None = None,
+                          first_line: int = 1) -> Iterator[Finding]:
+    """Findings of NDJSON lines (bytes, with or without their line feed) of a kind that has a fast
+    validator, numbered from `first_line`. For callers that hold the lines already (a download)."""
+    fk = _fast_kind_for(feed_id, kind_name, readings)
+    ctx = ctx or RuleContext(today=_today(fk.feed))
+    for number, raw in enumerate(lines, start=first_line):
+        if number == 1 and raw.startswith(BOM):
+            yield Finding(fk.encoding_req, Severity.ERROR, "the file starts with a byte order mark", "ENCODING",
+                          Location(1, 1))
+            raw = raw[len(BOM):]
+        yield from check_line(fk, raw.rstrip(b"\r\n") if raw.endswith(b"\n") else raw, number, ctx).findings
+
+
+def _fast_kind_for(feed_id: str, kind_name: str, readings: dict[str, str] | None) -> FastKind:
+    feed = load_feed(feed_id)
+    chosen = {**feed.default_readings(), **(readings or {})}
+    fk = fast_kind(feed_id, kind_name, tuple(sorted(chosen.items())))
+    if fk is None:
+        raise ValueError(f"kind {kind_name} of feed {feed_id} has no fast validator")
+    return fk
+
+
+def _today(feed: Feed):
+    from .engine import payer_today
+
+    return payer_today(feed)
+
+
+# --- a file, or a byte range of one ---------------------------------------------------------------------
+
+@dataclass
+class RangeResult:
+    findings: list[Finding] = field(default_factory=list)
+    omitted: Counter = field(default_factory=Counter)  # (requirement, severity) -> findings not listed
+    records: int = 0
+    lines: int = 0  # newlines read: the next range's first line is this many lines further
+
+    def add(self, finding: Finding, listed: Counter) -> None:
+        key = (finding.requirement, finding.severity.value)
+        if listed[key] < MAX_LISTED:
+            listed[key] += 1
+            self.findings.append(finding)
+        else:
+            self.omitted[key] += 1
+
+
+def _open(path: Path):
+    raw = path.open("rb")
+    if raw.read(2) == b"\x1f\x8b":
+        raw.seek(0)
+        return gzip.GzipFile(fileobj=raw), True
+    raw.seek(0)
+    return raw, False
+
+
+def validate_range(path: str, feed_id: str, kind_name: str, readings: tuple[tuple[str, str], ...], today,
+                   all_errors: bool, start: int = 0, end: int | None = None) -> RangeResult:
+    """Lines of `path` starting in [start, end) (start is a line start), numbered from 1."""
+    fk = fast_kind(feed_id, kind_name, readings)
+    ctx = RuleContext(today=today)
+    out, listed = RangeResult(), Counter()
+    fh, _ = _open(Path(path))
+    with fh:
+        if start:
+            fh.seek(start)
+        pos = start
+        readline = fh.readline
+        while end is None or pos < end:
+            raw = readline(MAX_LINE)
+            if not raw:
+                break
+            pos += len(raw)
+            out.lines += 1
+            number = out.lines
+            if raw[-1:] == b"\n":
+                raw = raw[:-1]
+            elif len(raw) == MAX_LINE:
+                pos += _skip_line(fh)
+                out.add(Finding(fk.syntax_req, Severity.ERROR, f"line longer than {MAX_LINE >> 20} MiB: not read",
+                                "SYNTAX", Location(number)), listed)
+                continue
+            elif fk.layout_req:  # the last line, without its line feed
+                result = check_line(fk, raw, number, ctx, all_errors)
+                if result.record and not any(f.requirement == fk.syntax_req for f in result.findings):
+                    out.add(Finding(fk.layout_req, Severity.WARNING, "the last line has no line feed", "NDJSON",
+                                    Location(number)), listed)
+                out.records += result.record
+                for finding in result.findings:
+                    out.add(finding, listed)
+                continue
+            if number == 1 and start == 0 and raw.startswith(BOM):
+                out.add(Finding(fk.encoding_req, Severity.ERROR, "the file starts with a byte order mark (RFC 8259 8.1)",
+                                "ENCODING", Location(1, 1)), listed)
+                raw = raw[len(BOM):]
+            result = check_line(fk, raw, number, ctx, all_errors)
+            out.records += result.record
+            for finding in result.findings:
+                out.add(finding, listed)
+    return out
+
+
+def _skip_line(fh) -> int:
+    skipped = 0
+    while True:
+        chunk = fh.readline(MAX_LINE)
+        skipped += len(chunk)
+        if not chunk or chunk.endswith(b"\n"):
+            return skipped
+
+
+def _boundaries(path: Path, jobs: int) -> list[int]:
+    """Byte offsets of `jobs` ranges, each starting at a line start."""
+    size = path.stat().st_size
+    starts = [0]
+    with path.open("rb") as fh:
+        for i in range(1, jobs):
+            fh.seek(max(i * size // jobs - 1, starts[-1]))
+            fh.readline()  # to the start of the next line
+            offset = fh.tell()
+            if offset < size and offset > starts[-1]:
+                starts.append(offset)
+    return starts + [size]
+
+
+def validate_fast(path: Path, feed: Feed, kind: Kind, opts, report: FileReport, log=None) -> None:
+    """The whole file into `report`, over `opts.jobs` processes when it is not gzip."""
+    from .engine import payer_today
+
+    readings = tuple(sorted({**feed.default_readings(), **opts.readings}.items()))
+    today = payer_today(feed, opts.as_of)
+    jobs = max(1, getattr(opts, "jobs", 1) or 1)
+    _, gzipped = _open(path)
+    if jobs > 1 and gzipped:
+        report.notes.append("gzip input is read by one process (--jobs applies to uncompressed files)")
+        jobs = 1
+    args = (str(path), feed.id, kind.name, readings, today, opts.all_errors)
+    if jobs == 1:
+        results = [validate_range(*args)]
+    else:
+        bounds = _boundaries(path, jobs)
+        ranges = list(zip(bounds, bounds[1:]))
+        with ProcessPoolExecutor(max_workers=len(ranges), mp_context=_context()) as pool:
+            results = [f.result() for f in [pool.submit(validate_range, *args, a, b) for a, b in ranges]]
+    offset, listed = 0, Counter()
+    for part in results:
+        for f in part.findings:
+            moved = Finding(f.requirement, f.severity, f.message, f.code,
+                            Location(f.location.line + offset, f.location.column, f.location.pointer)) if offset else f
+            key = (f.requirement, f.severity.value)
+            if listed[key] < MAX_LISTED:
+                listed[key] += 1
+                report.findings.append(moved)
+            else:
+                report.omitted[key] += 1
+        report.omitted.update(part.omitted)
+        report.records += part.records
+        offset += part.lines
+
+
+def _context():
+    import multiprocessing
+
+    # fork shares the compiled validators; elsewhere each process compiles its own
+    return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+
+
+def refine_kind(path: Path, feed: Feed, kind: Kind, others: list[Kind], first: bytes | None) -> Kind:
+    """Detection by shape, where member names cannot tell (an R4 v2 record has no member of its own;
+    v3 may have none of its own either): a kind's `detect.match` ({member: regex}) must hold for
+    the first record, else the first other kind of the feed whose `match` holds is taken."""
+    if first is None or not kind.spec.get("detect", {}).get("match"):
+        return kind
+    try:
+        data = msgspec.json.decode(first.removeprefix(BOM))
+    except (msgspec.MsgspecError, UnicodeDecodeError, ValueError):
+        return kind
+    if not isinstance(data, dict) or _matches(kind, data):
+        return kind
+    return next((other for other in others if other.spec.get("detect", {}).get("match") and _matches(other, data)),
+                kind)
+
+
+def _matches(kind: Kind, data: dict) -> bool:
+    return all(isinstance(data.get(member), str) and re.search(regex, data[member])
+               for member, regex in kind.spec["detect"]["match"].items())
+
+
+def first_line(path: Path) -> bytes | None:
+    fh, _ = _open(path)
+    try:
+        with fh:
+            line = fh.readline(MAX_LINE)
+            while line and not line.strip():
+                line = fh.readline(MAX_LINE)
+            return line or None
+    except (OSError, EOFError):
+        return None
+
+
+__all__ = ["validate_ndjson_lines", "validate_fast", "validate_range", "check_line", "fast_kind", "refine_kind"]
