@@ -10,7 +10,7 @@ import pytest
 from payercert.feeds import load_feed
 from payercert.suites.webbbs.client import FS, x12_270, x12_276
 from payercert.validators import x12 as x12check
-from payercert.validators.core_checks import check_message
+from payercert.validators.core_checks import check_message, x12_findings
 
 requirement = pytest.mark.requirement
 SPEC = load_feed("webbbs").spec
@@ -24,7 +24,8 @@ def test_realtime_x12_well_formed(webbbs, ptype):
     assert ex.msg is not None and ex.code == "Success", ex.explain()
     chunks = x12check.split_interchanges(ex.msg.payload or b"")
     assert len(chunks) == 1, f"WEBBBS-X12-1: {len(chunks)} interchanges in a RealTime answer"
-    problems = x12check.check_interchange(chunks[0], ex.msg.payload_type, SPEC)
+    ids = SPEC["x12_payloads"].get(ex.msg.payload_type or "")
+    problems = x12_findings(ex.msg.payload, SPEC, ids, realtime=True)
     assert not problems, f"{problems[0].requirement}: {problems[0].message}"
 
 
