@@ -109,7 +109,7 @@ class Responder:
 
     def _reject_999(self, ic, gs, sets, ge, bad) -> Answer:
         ak2 = []
-        for st, _body, _se in bad:
+        for st in bad:
             ak2 += [["AK2", st[1], st[2], *st[3:4]], ["IK5", "R", "4"]]  # 4: number of included segments wrong
         accepted = len(sets) - len(bad)
         code = "4" if ge is None or ge[1:3] != [str(len(sets)), gs[6]] else "5"
