@@ -39,7 +39,7 @@ class Target:
 
     @property
     def hosts(self) -> set[str]:
-        return {urlparse(u).hostname or "" for u in self.urls.values()}
+        return {urlparse(u).hostname or "" for u in self.urls.values()} | ({self.sftp.host} if self.sftp else set())
 
     def credential(self, name: str) -> str:
         value = self.credentials.get(name)
@@ -103,7 +103,7 @@ def build_target(feed_id: str, name: str, config: dict[str, Any], config_dir: Pa
         rate_limit=raw.get("rate_limit"), timeout=float(raw.get("timeout", 30)),
         readings=dict(raw.get("readings", {})), waivers=_waivers(raw.get("waivers", {}), feed, where),
         options=dict(raw.get("options", {})),
-        sftp=sftp_endpoint(feed.spec, raw.get("sftp"), credentials, config_dir, where),
+        sftp=sftp_endpoint(feed.spec, raw.get("sftp"), credentials, config_dir, where, production=production),
     )
 
 

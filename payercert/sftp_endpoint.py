@@ -1,7 +1,7 @@
 """A target's SFTP endpoint: where to connect, as whom, and which host key to trust.
 
-payercert.toml gives it as `[targets.NAME.sftp]`: `host` and `port` (default: the feed's `sftp:`
-block), `username` and `password` (default: the target's credentials of those names; a password
+payercert.toml gives it as `[targets.NAME.sftp]`: `host` and `port` (default, on a production
+target only: the feed's `sftp:` block, which names the payer's production host), `username` and `password` (default: the target's credentials of those names; a password
 given here is `env:NAME` or `prompt` like every secret), and the server's host key, either
 `host_key = "ssh-ed25519 AAAA..."` or `known_hosts = "path"` (default: ~/.ssh/known_hosts).
 A host key is always checked: nothing here can turn the check off.
@@ -46,7 +46,7 @@ def host_pattern(host: str, port: int) -> str:
 
 
 def sftp_endpoint(feed_spec: dict[str, Any], raw: dict[str, Any] | None, credentials: dict[str, Any],
-                  config_dir: Path, where: str) -> SftpEndpoint | None:
+                  config_dir: Path, where: str, *, production: bool = False) -> SftpEndpoint | None:
     """The endpoint of `[targets.NAME.sftp]`, or None when the target has none."""
     if raw is None:
         return None
@@ -54,10 +54,10 @@ def sftp_endpoint(feed_spec: dict[str, Any], raw: dict[str, Any] | None, credent
     unknown = set(raw) - SFTP_KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    defaults = feed_spec.get("sftp", {})
+    defaults = feed_spec.get("sftp", {}) if production else {}  # a test target never falls back on production
     host, port = raw.get("host", defaults.get("host")), raw.get("port", defaults.get("port", 22))
     if not host or not isinstance(port, int):
-        raise ConfigError(f"{where}: give host and a numeric port")
+        raise ConfigError(f"{where}: give host (the document names only the production host) and a numeric port")
     username = raw.get("username", credentials.get("username"))
     if isinstance(username, Secret):
         username = username.reveal()

@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from payercert.errors import PayercertError
+from payercert.errors import ConfigError, PayercertError
 from payercert.feeds import load_feed
 from payercert.secrets import Secret
 from payercert.session import LocalTargets
@@ -253,13 +253,15 @@ def test_config_sftp_table_builds_an_endpoint(tmp_path, monkeypatch):
     spec = load_feed("webbbs").spec
     key = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode().strip()
     creds = {"username": "TP000001", "password": Secret("Pw-0f-the-TP!", "password")}
-    ep = sftp_endpoint(spec, {"host_key": key}, creds, tmp_path, "target t")
+    ep = sftp_endpoint(spec, {"host_key": key}, creds, tmp_path, "target t", production=True)
     assert (ep.host, ep.port, ep.username) == ("fts.mmis.arkansas.gov", 22, "TP000001")
     assert ep.known_hosts == f"fts.mmis.arkansas.gov {key}" and "Pw-0f" not in repr(ep)
     monkeypatch.setenv("SFTP_PW", "Other-pw-1!")
     ep = sftp_endpoint(spec, {"host": "h", "port": 2222, "password": "env:SFTP_PW", "host_key": key}, creds, tmp_path, "t")
     assert ep.password.reveal() == "Other-pw-1!" and ep.known_hosts.startswith("[h]:2222 ")
     assert sftp_endpoint(spec, None, creds, tmp_path, "t") is None
+    with pytest.raises(ConfigError, match="give host"):  # the document's host is production's
+        sftp_endpoint(spec, {"host_key": key}, creds, tmp_path, "t", production=False)
 
 
 @pytest.mark.parametrize("raw,message", [
@@ -271,7 +273,7 @@ def test_config_sftp_table_builds_an_endpoint(tmp_path, monkeypatch):
 def test_config_sftp_table_errors_are_one_line(tmp_path, raw, message):
     creds = {"username": "TP000001", "password": Secret("Pw-0f-the-TP!", "password")}
     with pytest.raises(PayercertError, match=message) as info:
-        sftp_endpoint(load_feed("webbbs").spec, raw, creds, tmp_path, "target t")
+        sftp_endpoint(load_feed("webbbs").spec, {"host": "h", **raw}, creds, tmp_path, "target t")
     assert "\n" not in str(info.value)
 
 
