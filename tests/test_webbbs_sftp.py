@@ -121,6 +121,8 @@ def test_download_is_read_only_and_folders_fixed(sim):
             s._run("mkdir", s._sftp.mkdir("upload/sub"))
         with pytest.raises(asyncssh.SFTPPermissionDenied):
             s._run("symlink", s._sftp.symlink("/etc/passwd", "upload/link"))
+        with pytest.raises(asyncssh.SFTPPermissionDenied):
+            s._run("rename", s._sftp.rename("download/earlier-batch.271.x12", "upload/x.x12"))
     finally:
         s.close()
 

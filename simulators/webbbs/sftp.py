@@ -280,6 +280,19 @@ class _Sftp(asyncssh.SFTPServer):
         if getattr(file_obj, "mode", "rb") != "rb":  # a file written in upload/ is complete now
             self.sim.receive(self.username, Path(os.fsdecode(file_obj.name)))
 
+    def rename(self, oldpath: bytes, newpath: bytes) -> None:
+        self._check_rename(oldpath, newpath)
+        super().rename(oldpath, newpath)
+
+    def posix_rename(self, oldpath: bytes, newpath: bytes) -> None:
+        self._check_rename(oldpath, newpath)
+        super().posix_rename(oldpath, newpath)
+
+    def _check_rename(self, oldpath: bytes, newpath: bytes) -> None:
+        """Clients that put under a temporary name rename in upload/; nothing moves into download/."""
+        if not (self._in_upload(oldpath) and self._in_upload(newpath)):
+            raise asyncssh.SFTPPermissionDenied("files are renamed within upload/ only")
+
     def mkdir(self, path: bytes, attrs: asyncssh.SFTPAttrs) -> None:
         raise asyncssh.SFTPPermissionDenied("the folders of /home/edi/<TPID> are fixed")
 
