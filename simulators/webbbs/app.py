@@ -29,10 +29,11 @@ from payercert.validators.findings import Severity
 from payercert.validators.core_envelope import CoreMessage, CoreSyntaxError
 
 from . import x12gen
-from .partners import Clock, Partners
+from .partners import EXPIRED_PARTNER, OTHER_PARTNER, TRADING_PARTNER, Clock, Partners
 from .repository import ACK_KINDS, RESULT_KINDS, RESULT_OF_UPLOAD, Repository
 
 PAYER = x12gen.PAYER_ID
+
 CONFIRM_TYPE = "X12_999_SubmissionRequest_005010X231A1"
 RESPONSE_ELEMENT = {
     "COREEnvelopeRealTimeRequest": "COREEnvelopeRealTimeResponse",
@@ -72,8 +73,9 @@ class WebbbsSimulator:
         self.readings = {**self.feed.default_readings(), **(readings or {})}
         self.clock = Clock()
         self.partners = Partners(self.clock)
-        self.partner = self.partners.add("TP000001")
-        self.aged = self.partners.add("TP000002", age=timedelta(days=90))
+        self.partner = self.partners.add(TRADING_PARTNER)
+        self.partners.add(OTHER_PARTNER)
+        self.aged = self.partners.add(EXPIRED_PARTNER, age=timedelta(days=91))
         self.max_download_files = max_download_files
         self.repositories: dict[str, Repository] = {}
         self.payload_ids: set[tuple[str, str, str]] = set()

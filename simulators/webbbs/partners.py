@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 MAX_AGE = timedelta(days=90)  # feed.yaml password_rules.max_age_days
+# the document's sample Trading Partner ID (Tables 2-9), a second partner whose data must stay out of
+# reach, and one whose password aged out
+TRADING_PARTNER, OTHER_PARTNER, EXPIRED_PARTNER = "TP000001", "TP000002", "TP000003"
 
 
 class Clock:
@@ -23,8 +26,8 @@ class Clock:
     def now(self) -> datetime:
         return datetime.now(timezone.utc) + self.offset
 
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
+    def advance(self, delta: timedelta | None = None, **parts: float) -> None:
+        self.offset += (delta or timedelta(0)) + timedelta(**parts)
 
 
 @dataclass
@@ -33,6 +36,10 @@ class TradingPartner:
     password: str
     password_set: datetime
     history: list[str] = field(default_factory=list)  # the previous six (7.1)
+
+    @property
+    def username(self) -> str:
+        return self.tp_id
 
     def password_expired(self, now: datetime) -> bool:
         """Aged on the 90th day (7.3.2: "notified that their password has aged on the 90th day")."""
@@ -47,12 +54,14 @@ def strong_password() -> str:
 
 
 class Partners:
-    def __init__(self, clock: Clock):
-        self.clock = clock
+    """The trading partner accounts: one login for every channel (web services, MIME and SFTP; section 2)."""
+
+    def __init__(self, clock: Clock | None = None):
+        self.clock = clock or Clock()
         self.by_id: dict[str, TradingPartner] = {}
 
-    def add(self, tp_id: str, age: timedelta = timedelta(0)) -> TradingPartner:
-        tp = TradingPartner(tp_id, strong_password(), self.clock.now() - age)
+    def add(self, tp_id: str, age: timedelta = timedelta(0), password: str | None = None) -> TradingPartner:
+        tp = TradingPartner(tp_id, password or strong_password(), self.clock.now() - age)
         self.by_id[tp_id] = tp
         return tp
 
