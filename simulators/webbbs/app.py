@@ -25,8 +25,8 @@ from payercert.simulation import load_simulator
 from payercert.validators import core_envelope as codec
 from payercert.validators import x12 as x12check
 from payercert.validators.core_checks import x12_findings
-from payercert.validators.findings import Severity
 from payercert.validators.core_envelope import CoreMessage, CoreSyntaxError
+from payercert.validators.findings import Severity
 
 from . import x12gen
 from .partners import EXPIRED_PARTNER, OTHER_PARTNER, TRADING_PARTNER, Clock, Partners
@@ -158,6 +158,10 @@ class WebbbsSimulator:
         if isinstance(msg, Response):
             return msg
         method = self._route(endpoint, msg)
+        not_understood = _not_understood(msg)
+        if not_understood:  # SOAP 1.2 (5.2.3, 5.4.8): nothing is processed; 4.1.1 <Field>NotUnderstood
+            raise Answer(500, body=_fault("MustUnderstand", f"header block {not_understood[0]} is not understood",
+                                          not_understood), media="application/soap+xml; charset=utf-8")
         mode = "RealTime" if method == "RealTimeTransaction" else "Batch"
         if msg.form == "mime":
             mode = msg.fields.get("ProcessingMode") if msg.fields.get("ProcessingMode") in self.limits else mode
@@ -357,10 +361,28 @@ def _path(url: str) -> str:
     return "/" + url.split("://", 1)[1].split("/", 1)[1].split("?", 1)[0]
 
 
-def _fault(code: str, reason: str) -> bytes:
-    """A SOAP 1.2 fault (env:Sender, env:Receiver, env:MustUnderstand)."""
+def _not_understood(msg: CoreMessage) -> list[str]:
+    """Clark names of the SOAP header blocks marked mustUnderstand that the service does not process
+    (it understands WS-Security only)."""
+    if msg.core_xml is None:
+        return []
+    env = codec.SOAP12_NS
+    header = msg.core_xml.getroottree().getroot().find(f"{{{env}}}Header")
+    return [block.tag for block in (header if header is not None else [])
+            if isinstance(block.tag, str) and block.get(f"{{{env}}}mustUnderstand") in ("true", "1")
+            and block.tag != f"{{{codec.WSSE_NS}}}Security"]
+
+
+def _fault(code: str, reason: str, not_understood: list[str] = ()) -> bytes:
+    """A SOAP 1.2 fault (env:Sender, env:Receiver, env:MustUnderstand with its env:NotUnderstood blocks)."""
     env = codec.SOAP12_NS
     root = etree.Element(f"{{{env}}}Envelope", nsmap={"s": env})
+    if not_understood:
+        header = etree.SubElement(root, f"{{{env}}}Header")
+        for n, qname in enumerate(not_understood):
+            ns, local = qname[1:].split("}", 1)
+            block = etree.SubElement(header, f"{{{env}}}NotUnderstood", nsmap={f"h{n}": ns})
+            block.set("qname", f"h{n}:{local}")
     fault = etree.SubElement(etree.SubElement(root, f"{{{env}}}Body"), f"{{{env}}}Fault")
     etree.SubElement(etree.SubElement(fault, f"{{{env}}}Code"), f"{{{env}}}Value").text = f"s:{code}"
     text = etree.SubElement(etree.SubElement(fault, f"{{{env}}}Reason"), f"{{{env}}}Text")

@@ -114,3 +114,81 @@ def test_valid_envelopes_succeed(webbbs, member, trace, kind, form):
         payload, ptype = x12_276(webbbs.tp, webbbs.control(), member), "X12_276_Request_005010X212"
     ex = webbbs.realtime(ptype, payload, form=form)
     assert (ex.status, ex.code) == (200, "Success"), f"WEBBBS-ERROR-4: {ex.explain()}"
+
+
+@requirement("WEBBBS-PASSWORD-11")
+@pytest.mark.parametrize("method", ["submit", "acks", "results"])
+def test_aged_password_blocks_batch_work(webbbs, target, method):
+    """From its 90th day a web service password uploads, lists and downloads nothing (7.3.2)"""
+    account = target.require_account("aged_password")
+    user = account["username"]
+    if method == "submit":
+        msg = webbbs.envelope("BatchSubmitTransaction", "X12_270_Request_005010X279A1", x12_270(user, webbbs.control()),
+                              SenderID=user)
+    elif method == "acks":
+        msg = webbbs.envelope("BatchSubmitAckRetrievalTransaction", "X12_005010_Request_Acks", SenderID=user)
+    else:
+        msg = webbbs.envelope("BatchResultsRetrievalTransaction", "X12_005010_Request_Batch_Results_271", SenderID=user)
+    msg.username, msg.password = user, account["password"]
+    ex = webbbs.send(msg)
+    assert ex.code != "Success" and (ex.status in (401, 403) or ex.code == "UnAuthorized"), \
+        f"WEBBBS-PASSWORD-11: an aged password could {method}: {ex.explain()}"
+    assert ex.msg is None or not ex.msg.payload, "WEBBBS-PASSWORD-11: files were handed to an aged password"
+
+
+def _soap_with_header_block(msg, block: str) -> tuple[bytes, str]:
+    from lxml import etree
+
+    from payercert.validators.core_envelope import SOAP12_NS, build_soap
+
+    body, content_type = build_soap(msg)
+    root = etree.fromstring(body)
+    header = root.find(f"{{{SOAP12_NS}}}Header")
+    header.append(etree.fromstring(block))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8"), content_type
+
+
+@requirement("WEBBBS-SOAP-9")
+def test_must_understand_header_not_understood(webbbs):
+    """A mustUnderstand header block the service does not know: a SOAP MustUnderstand fault naming it"""
+    from payercert.validators.core_envelope import SOAP12_NS
+    from payercert.validators.xmlsafe import parse_xml
+
+    msg = webbbs.envelope("RealTimeTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control()))
+    block = (f'<t:Trace xmlns:t="urn:example:trace" xmlns:s="{SOAP12_NS}" s:mustUnderstand="true">'
+             "route-7</t:Trace>")
+    body, content_type = _soap_with_header_block(msg, block)
+    ex = webbbs.send(msg, body=body, content_type=content_type)
+    assert ex.code != "Success", f"WEBBBS-SOAP-9: the request was processed: {ex.explain()}"
+    assert ex.status == 500 and ex.response.content, f"WEBBBS-SOAP-9: HTTP {ex.status}, expected a SOAP fault (500)"
+    root = parse_xml(ex.response.content)
+    code = root.findtext(f".//{{{SOAP12_NS}}}Fault/{{{SOAP12_NS}}}Code/{{{SOAP12_NS}}}Value") or ""
+    assert code.split(":")[-1] in ("MustUnderstand", "NotUnderstood"), f"WEBBBS-SOAP-9: fault code {code!r}"
+    named = [b.get("qname", "") for b in root.iter(f"{{{SOAP12_NS}}}NotUnderstood")]
+    assert any(q.endswith(":Trace") for q in named), f"WEBBBS-SOAP-9: no NotUnderstood block names the header ({named})"
+
+
+@requirement("WEBBBS-MIME-3")
+@pytest.mark.mutating
+def test_mime_checksum_field_name(webbbs, target):
+    """The MIME checksum travels as CheckSum; the document's Checksum spelling is taken only by its reading"""
+    payload = x12_270(webbbs.tp, webbbs.control())
+    msg = webbbs.envelope("BatchSubmitTransaction", "X12_270_Request_005010X279A1", payload)
+    msg.fields = {("Checksum" if k == "CheckSum" else k): v for k, v in msg.fields.items()}
+    ex = webbbs.send(msg, form="mime")
+    if target.reading("WEBBBS-R-CHECKSUM-NAME") == "xsd":
+        assert ex.msg is not None and ex.code == "CheckSumRequired", \
+            f"WEBBBS-MIME-3: a Checksum field stood for CheckSum: {ex.explain()}"
+    else:
+        assert ex.code == "Success", f"WEBBBS-MIME-3: Checksum refused under its reading: {ex.explain()}"
+    right = webbbs.submit(x12_270(webbbs.tp, webbbs.control()), form="mime")
+    assert right.code == "Success", f"WEBBBS-MIME-3: CheckSum refused: {right.explain()}"
+
+
+@requirement("WEBBBS-MIME-5")
+def test_mime_field_names_are_the_tables(webbbs):
+    """CORERulesVersion (the tables' misprint) is not CORERuleVersion: CORERuleVersionRequired"""
+    msg = webbbs.envelope("RealTimeTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control()))
+    msg.fields = {("CORERulesVersion" if k == "CORERuleVersion" else k): v for k, v in msg.fields.items()}
+    ex = webbbs.send(msg, form="mime")
+    assert ex.msg is not None and ex.code == "CORERuleVersionRequired", f"WEBBBS-MIME-5: {ex.explain()}"

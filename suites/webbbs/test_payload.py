@@ -140,3 +140,24 @@ def test_username_token_with_nonce_and_created(webbbs):
     ex = webbbs.send(msg, body=body, content_type=content_type)
     assert ex.code == "Success", f"WEBBBS-WSS-3: {ex.explain()}"
     assert ex.response.headers.get("content-type", "").startswith("application/soap+xml"), "WEBBBS-MTOM-6"
+
+
+@requirement("WEBBBS-X12-8")
+@pytest.mark.mutating
+def test_negative_999_follows_its_guide(webbbs):
+    """A negative 999 the payer files validates against pyx12's 005010X231A1 map"""
+    from payercert.validators.x12 import pyx12_guides, segment_findings
+
+    if "005010X231A1" not in pyx12_guides():
+        pytest.skip("pyx12 ships no 005010X231A1 map here")
+    while webbbs.acks().msg.payload:  # earlier acks are not this test's
+        pass
+    broken = x12_270(webbbs.tp, webbbs.control()).replace(b"SE*13*", b"SE*99*")  # SE01 miscounts: a 999 rejects it
+    assert webbbs.submit(broken).code == "Success"
+    ex = webbbs.acks()
+    acks = [a for a in (ex.msg.payload or b"").split(FS) if a] if ex.msg else []
+    nines = [a for a in acks if b"ST*999*" in a]
+    assert nines, f"WEBBBS-X12-8: no 999 for a broken transaction set: {ex.explain()}"
+    for ack in nines:
+        problems = segment_findings(ack, "005010X231A1")
+        assert not problems, f"WEBBBS-X12-8: {problems[0].location}: {problems[0].message}"
