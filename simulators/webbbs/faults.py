@@ -1,6 +1,6 @@
 """WebBBS fault profiles of the SOAP/MIME web service: each one breaks exactly one requirement.
 
-The SFTP channel keeps its own profiles in `sftp_faults.py` (SFTP_FAULTS) when it is present.
+The SFTP channel keeps its own profiles in `sftp_faults.py`; the package's FAULTS joins both.
 """
 from payercert.simulation import Fault
 
@@ -30,9 +30,4 @@ SOAP_FAULTS = (
     Fault("receiver-id-not-checked", "WEBBBS-ENVELOPE-8", "processes requests whose ReceiverID is not 716007869"),
 )
 
-try:
-    from .sftp_faults import SFTP_FAULTS
-except ImportError:  # the SFTP channel is not part of this build
-    SFTP_FAULTS = ()
-
-FAULTS = SOAP_FAULTS + SFTP_FAULTS
+FAULTS = SOAP_FAULTS

@@ -8,6 +8,7 @@ import email.policy
 import hashlib
 import socket
 import ssl
+import warnings
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,7 +32,9 @@ def _handshake(target, url: str, version: ssl.TLSVersion | None) -> str:
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
     if version is not None:
         ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # let this client offer the old protocol at all
-        ctx.minimum_version = ctx.maximum_version = version
+        with warnings.catch_warnings():  # ssl deprecates TLS 1.0: offering it is the point here
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = ctx.maximum_version = version
     host, port = _host_port(url)
     with socket.create_connection((host, port), timeout=10) as raw:
         with ctx.wrap_socket(raw, server_hostname=host) as tls:
