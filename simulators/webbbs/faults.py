@@ -27,7 +27,8 @@ SOAP_FAULTS = (
     Fault("positive-acks", "WEBBBS-X12-7", "also files an accepting 999 for every interchange it accepts"),
     Fault("no-partial-upload", "WEBBBS-BATCH-5", "drops interchanges that fail to upload and answers Success"),
     Fault("malformed-mime-200", "WEBBBS-MIME-9", "answers a malformed multipart body with HTTP 200 and an envelope error"),
-    Fault("receiver-id-not-checked", "WEBBBS-ENVELOPE-8", "processes requests whose ReceiverID is not 716007869"),
+    Fault("receiver-id-not-checked", "WEBBBS-ERROR-3",
+          "processes requests whose ReceiverID is not 716007869 instead of answering ReceiverIDIllegal"),
 )
 
 FAULTS = SOAP_FAULTS
