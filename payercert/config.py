@@ -10,11 +10,12 @@ from urllib.parse import urlparse
 from .errors import ConfigError
 from .feeds import Feed, load_feed
 from .secrets import Secret, resolve
+from .sftp_endpoint import sftp_endpoint
 from .validators.ruleset import load_reference_data
 
 DEFAULT_CONFIG = Path("payercert.toml")
 TARGET_KEYS = {"feed", "environment", "production", "urls", "ca_bundle", "credentials", "accounts", "data",
-               "rate_limit", "timeout", "readings", "waivers", "options"}
+               "rate_limit", "timeout", "readings", "waivers", "options", "sftp"}
 
 
 @dataclass
@@ -34,10 +35,11 @@ class Target:
     waivers: dict[str, str] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
     local: bool = False
+    sftp: Any = None  # an SftpEndpoint (payercert/sftp_endpoint.py) when the target serves SFTP
 
     @property
     def hosts(self) -> set[str]:
-        return {urlparse(u).hostname or "" for u in self.urls.values()}
+        return {urlparse(u).hostname or "" for u in self.urls.values()} | ({self.sftp.host} if self.sftp else set())
 
     def credential(self, name: str) -> str:
         value = self.credentials.get(name)
@@ -101,6 +103,7 @@ def build_target(feed_id: str, name: str, config: dict[str, Any], config_dir: Pa
         rate_limit=raw.get("rate_limit"), timeout=float(raw.get("timeout", 30)),
         readings=dict(raw.get("readings", {})), waivers=_waivers(raw.get("waivers", {}), feed, where),
         options=dict(raw.get("options", {})),
+        sftp=sftp_endpoint(feed.spec, raw.get("sftp"), credentials, config_dir, where, production=production),
     )
 
 

@@ -13,6 +13,9 @@ from typing import Any, Iterable
 MASK = "[REDACTED]"
 SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 SECRET_KEYS = re.compile(r"(pass(word)?|secret|token|api[_-]?key|authorization|credential)", re.I)
+# an XML element named for a secret (WS-Security's wsse:Password): its text, whatever the prefix
+SECRET_ELEMENT = re.compile(r"(?P<open><(?P<name>(?:[\w.-]+:)?[\w.-]*(?:password|secret)[\w.-]*)(?:\s[^>]*)?>)"
+                            r"(?:<!\[CDATA\[.*?\]\]>|[^<]+)*?(?P<close></(?P=name)\s*>)", re.I | re.S)
 MIN_LENGTH = 4  # shorter values would mask half the report
 
 
@@ -84,6 +87,7 @@ class Redactor:
             return self.text(urlencode([(k, MASK if SECRET_KEYS.search(k) else v) for k, v in pairs]))
         text = content.decode("utf-8", "replace")
         text = re.sub(r'(name="[^"]*(?:pass|secret|token)[^"]*"\r?\n\r?\n)[^\r\n]*', rf"\1{MASK}", text, flags=re.I)
+        text = SECRET_ELEMENT.sub(rf"\g<open>{MASK}\g<close>", text)
         return self.text(text)
 
 

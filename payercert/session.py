@@ -6,6 +6,7 @@ local target is tested exactly like a payer's sandbox.
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,7 +22,8 @@ from .redact import REDACTOR
 from .reporting.certificate import TestOutcome
 from .secrets import Secret
 from .server import BackgroundServer
-from .simulation import load_simulator
+from .sftp_endpoint import SftpEndpoint, local_sftp_endpoint
+from .simulation import load_simulator, merge_local_target
 from .tls import LocalCA
 from .transport import Limits, Transport, curl_line, exchange_text
 from .webhook_target import webhook_target
@@ -90,6 +92,11 @@ class TargetContext:
             pytest.skip(f"target {self.name} has no reference data {', '.join(missing)} (add it under data)")
         return data
 
+    def require_sftp(self) -> SftpEndpoint:
+        if self.target.sftp is None:
+            pytest.skip(f"target {self.name} has no SFTP endpoint configured ([targets.{self.name}.sftp])")
+        return self.target.sftp
+
     def require_account(self, name: str) -> dict[str, str]:
         account = self.target.account(name)
         if account is None:
@@ -136,6 +143,7 @@ class LocalTargets:
         self.ca = LocalCA()
         self.servers: dict[str, BackgroundServer] = {}
         self.simulators: dict[str, Any] = {}
+        self.extras = ExitStack()  # servers a simulator runs beside its ASGI app
 
     def target(self, feed: Feed, readings: dict[str, str]) -> Target:
         module = load_simulator(feed.id, self.suite)
@@ -144,6 +152,9 @@ class LocalTargets:
         server = BackgroundServer(sim.app, self.ca).start()
         self.servers[feed.id], self.simulators[feed.id] = server, sim
         local = sim.local_target(server.base_url)
+        if module.start_extra is not None:
+            extra = module.start_extra(self.fault, readings=readings, simulator=sim)
+            local = merge_local_target(local, self.extras.enter_context(extra))
         for value in local.get("secrets", []):
             REDACTOR.add(value)
         creds = {k: Secret(v, k) if v in local.get("secrets", ()) else v for k, v in local["credentials"].items()}
@@ -151,12 +162,13 @@ class LocalTargets:
             name="local", feed=feed.id, environment="simulator", production=False, urls=local["urls"],
             credentials=creds, accounts=local.get("accounts", {}), data=local.get("data"),
             ca_bundle=self.ca.client_context(), readings=readings, local=True,
-            options={"fault": self.fault, **local.get("options", {})},
+            options={"fault": self.fault, **local.get("options", {})}, sftp=local_sftp_endpoint(local.get("sftp")),
         )
 
     def close(self) -> None:
         for server in self.servers.values():
             server.stop()
+        self.extras.close()
         self.ca.cleanup()
 
 

@@ -44,6 +44,10 @@ class SimulatorModule:
     certify_options: dict[str, Any] = field(default_factory=dict)  # how `certify --target local` runs it
     suites: tuple[str, ...] = ()   # the feed's own suites that have a local simulator of their own
     suite: str | None = None       # which of them this is (None: the payer's simulator)
+    # optional `start_extra(fault, readings=..., simulator=...)`: a context manager running servers
+    # beside the ASGI app `simulator` (e.g. SFTP) and yielding more of the local target (see
+    # `merge_local_target`)
+    start_extra: Any = field(default=None, repr=False)
 
     def fault(self, name: str | None) -> Fault | None:
         if name is None:
@@ -66,9 +70,23 @@ def load_simulator(feed: str, suite: str | None = None) -> SimulatorModule:
     extra: dict[str, SuiteSimulator] = dict(getattr(module, "SUITES", {}))
     if suite in (None, "full", "smoke"):
         return SimulatorModule(feed, tuple(module.FAULTS), module.create, dict(getattr(module, "CERTIFY_OPTIONS", {})),
-                               suites=tuple(extra))
+                               suites=tuple(extra), start_extra=getattr(module, "start_extra", None))
     if suite not in extra:
         raise ConfigError(f"feed {feed} has no local simulator for the {suite} suite")
     own = extra[suite]
     return SimulatorModule(feed, tuple(own.faults), own.create, dict(own.certify_options), suites=tuple(extra),
                            suite=suite)
+
+
+def merge_local_target(local: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """A simulator's local target with what its extra servers add: tables merged, secrets joined,
+    any other key (an endpoint such as `sftp`) set."""
+    merged = dict(local)
+    for key, value in extra.items():
+        if key == "secrets":
+            merged["secrets"] = [*local.get("secrets", []), *value]
+        elif isinstance(value, dict) and isinstance(local.get(key), dict):
+            merged[key] = {**local[key], **value}
+        else:
+            merged[key] = value
+    return merged

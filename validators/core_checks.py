@@ -222,10 +222,10 @@ class _Checker:
             values["ErrorMessage"] = values["ErrorDescription"]
             self.sent_names["ErrorMessage"] = "ErrorDescription"
             sent.add("ErrorMessage")
-        message = next((m for m in mime_messages((self.spec)) if m["direction"] == self.direction
-                        and m["processing_mode"] == values.get("ProcessingMode")
+        candidates = [m for m in mime_messages(self.spec) if m["direction"] == self.direction]
+        message = next((m for m in candidates if m["processing_mode"] == values.get("ProcessingMode")
                         and values.get("PayloadType") in m["payload_types"]), None)
-        for f in message["fields"] if message else []:
+        for f in message["fields"] if message else _common_fields(candidates, values.get("ProcessingMode")):
             name = f["name"]
             if f["use"] != "required" or name in sent:
                 continue
@@ -356,6 +356,16 @@ def x12_findings(payload: bytes, spec: dict, ids: dict | None, realtime: bool, s
         out += [Finding(table.get("segment", "segment"), Severity.ERROR, p.message, None, Location(pointer=p.location))
                 for p in segment_findings(payload, guide)]
     return out
+
+
+def _common_fields(messages: list[dict], mode: str | None) -> list[dict]:
+    """Without a known PayloadType the message cannot be told: the fields every message of the mode
+    (or of any mode) requires, so that a missing PayloadType is still <Field>Required."""
+    same_mode = [m for m in messages if m["processing_mode"] == mode] or messages
+    if not same_mode:
+        return []
+    required = set.intersection(*({f["name"] for f in m["fields"] if f["use"] == "required"} for m in same_mode))
+    return [f for f in same_mode[0]["fields"] if f["name"] in required]
 
 
 def _error_child(error) -> str | None:

@@ -177,6 +177,8 @@ def check_interchange(ic: Interchange, ids: dict, at=None, isa_where: str = "x12
                                                       f"and ISA13 {ic.isa[13]}", where))
         elif st is not None:
             count += 1
+    if not ic.segments or ic.segments[-1][0] != "IEA":
+        out.append(X12Problem("counts-group", "no IEA closes the interchange", at("IEA")))
     return out
 
 

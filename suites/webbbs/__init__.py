@@ -1,0 +1,1 @@
+"""WebBBS conformance suite (specs/webbbs)."""
