@@ -251,6 +251,17 @@ def test_a_failing_requirement_check_names_it():
     assert cert["overall"] == {"verdict": "CHECKS FAILED", "ok": False}
 
 
+def test_a_manual_requirement_is_listed_but_neither_counted_nor_blocking():
+    feed = make_feed()
+    feed.requirements["F-OPS-1"] = _req("F-OPS-1", applies_to="manual", area="ops")
+    cert, _ = cert_of(run(all_passed(), feed=feed))
+    row = rows(cert)["F-OPS-1"]
+    assert row["status"] == "manual" and "by hand" in row["message"]
+    assert cert["feeds"][0]["verdict"] == "CERTIFIED"
+    assert cert["feeds"][0]["coverage"]["manual"] == 1
+    assert cert["feeds"][0]["coverage"]["levels"]["MUST"]["total"] == 4  # F-OPS-1 is not among them
+
+
 # ------------------------------------------------------------------------------------- coverage
 
 

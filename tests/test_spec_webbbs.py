@@ -367,7 +367,7 @@ def test_feed_loads_with_a_valid_catalogue():
     for req in f.requirements.values():
         assert REQ_ID.match(req.id), req.id
         assert req.level in LEVELS, req.id
-        assert req.applies_to in ("server", "client", "both"), req.id
+        assert req.applies_to in ("server", "client", "both", "manual"), req.id
         assert req.area in AREAS and req.id.split("-")[1] == req.area, req.id
         assert req.section.strip() and req.text.strip(), req.id
         if req.reading:
