@@ -54,6 +54,7 @@ class FastKind:
     encoding_req: str
     layout_req: str | None
     encoder: msgspec.json.Encoder = field(default_factory=msgspec.json.Encoder)
+    buffer: bytearray = field(default_factory=bytearray)  # re-encodings, reused line after line
 
     def __post_init__(self) -> None:
         rules_path = self.kind.rules_path
@@ -136,10 +137,15 @@ def check_line(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors
 
 def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:
     """No member was given twice. A decoder keeps the last of two, so re-encoding the decoded line
-    gives fewer `":` (a member name's end) than the line has. Sound when every name in the line
-    ends in a literal `":`: not so with whitespace before the colon, or a \\u0022 escape in a string
-    (the re-encoding writes it `\\"`, which can hide one more `":`)."""
-    if b" :" in raw or b"\t" in raw or b"\r" in raw or (not plain and b"\\u00" in raw):
+    gives fewer colons than the line has: each member has one, and a string holds the same colons
+    before and after when it is written with no escape (a plain line: ASCII, no backslash), which
+    whitespace cannot change. A line with escapes could spell a colon `\\u003a` that the re-encoding
+    writes plainly, so there only `":` is counted, and only where every name ends in a literal `":`
+    (no whitespace before a colon, no \\u0022 escape)."""
+    if plain:
+        fk.encoder.encode_into(obj, fk.buffer)
+        return raw.count(b":") == fk.buffer.count(b":")
+    if b" :" in raw or b"\t" in raw or b"\r" in raw or b"\\u00" in raw:
         return False
     return raw.count(b'":') == fk.encoder.encode(obj).count(b'":')
 
