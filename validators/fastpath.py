@@ -62,6 +62,7 @@ class FastKind:
         self.rule_names = sorted(_rule_names(self.ruleset)) if self.ruleset else []
         self.default_req = self.kind.spec.get("requirement", self.syntax_req)
         self.dup_req = self.kind.spec.get("duplicate_key_requirement", self.syntax_req)
+        self.rule_memo: dict | None = {} if self.ruleset and _pure(self.ruleset) else None
 
     @property
     def schema(self):
@@ -84,6 +85,17 @@ def _rule_names(ruleset) -> set[str]:
         if isinstance(each, str) and each:  # a rule over each element of a member reads that member
             names.add(each.split(".", 1)[0].removesuffix("[]"))
     return names
+
+
+def _pure(ruleset) -> bool:
+    """Every rule's outcome depends on the record's values alone (no memory of other records, no
+    reference data): its findings may be worked out once per distinct set of values read."""
+    from .rules import Invariant, Pattern
+
+    return not ruleset.includes and all(type(rule.check) in (Invariant, Pattern) for rule in ruleset.rules)
+
+
+MEMO_SIZE = 8192  # distinct rule inputs remembered; AB2D's deviations repeat on nearly every line
 
 
 @lru_cache(maxsize=32)
@@ -110,10 +122,25 @@ def fast_kind(feed_id: str, kind_name: str, readings: tuple[tuple[str, str], ...
 class LineResult:
     findings: list[Finding]
     record: bool  # the line was a JSON value (counted as a record)
+    placed: tuple[Finding, ...] = ()  # rule findings worked out once, at line 0: `at(line)` places them
+
+
+def at(finding: Finding, line: int) -> Finding:
+    loc = finding.location
+    return Finding(finding.requirement, finding.severity, finding.message, finding.code,
+                   Location(line, loc.column, loc.pointer))
 
 
 def check_line(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool = False) -> LineResult:
     """Findings of one line (without its line feed)."""
+    result = _check(fk, raw, line, ctx, all_errors)
+    if result.placed:
+        return LineResult(result.findings + [at(f, line) for f in result.placed], result.record)
+    return result
+
+
+def _check(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool) -> LineResult:
+    """check_line, leaving memoised rule findings for the caller to place (or only count)."""
     if not raw.strip():
         findings = [Finding(fk.layout_req, Severity.WARNING, "blank line", "NDJSON", Location(line))] \
             if fk.layout_req else []
@@ -132,7 +159,17 @@ def check_line(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors
         value = getattr(obj, name, msgspec.UNSET)
         if value is not msgspec.UNSET:
             rec[name] = value
-    return LineResult(_rule_findings(fk, rec, line, ctx, all_errors), True)
+    memo = fk.rule_memo
+    if memo is None:
+        return LineResult(_rule_findings(fk, rec, line, ctx, all_errors), True)
+    # the encoding of the values the rules read is as good as the values: equal bytes, equal findings
+    key = (all_errors, ctx.today, fk.encoder.encode(rec))
+    placed = memo.get(key)
+    if placed is None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        placed = memo[key] = tuple(_rule_findings(fk, rec, 0, ctx, all_errors))
+    return LineResult([], True, placed)
 
 
 def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:
@@ -234,6 +271,15 @@ class RangeResult:
         else:
             self.omitted[key] += 1
 
+    def add_at(self, finding: Finding, line: int, listed: Counter) -> None:
+        """A memoised finding, placed at `line` only if it is listed (past the cap it is only counted)."""
+        key = (finding.requirement, finding.severity.value)
+        if listed[key] < MAX_LISTED:
+            listed[key] += 1
+            self.findings.append(at(finding, line))
+        else:
+            self.omitted[key] += 1
+
 
 def _open(path: Path):
     raw = path.open("rb")
@@ -283,10 +329,12 @@ def validate_range(path: str, feed_id: str, kind_name: str, readings: tuple[tupl
                 out.add(Finding(fk.encoding_req, Severity.ERROR, "the file starts with a byte order mark (RFC 8259 8.1)",
                                 "ENCODING", Location(1, 1)), listed)
                 raw = raw[len(BOM):]
-            result = check_line(fk, raw, number, ctx, all_errors)
+            result = _check(fk, raw, number, ctx, all_errors)
             out.records += result.record
             for finding in result.findings:
                 out.add(finding, listed)
+            for finding in result.placed:
+                out.add_at(finding, number, listed)
     return out
 
 
