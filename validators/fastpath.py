@@ -300,23 +300,14 @@ def validate_range(path: str, feed_id: str, kind_name: str, readings: tuple[tupl
     with fh:
         if start:
             fh.seek(start)
-        pos = start
-        readline = fh.readline
-        while end is None or pos < end:
-            raw = readline(MAX_LINE)
-            if not raw:
-                break
-            pos += len(raw)
-            out.lines += 1
-            number = out.lines
-            if raw[-1:] == b"\n":
-                raw = raw[:-1]
-            elif len(raw) == MAX_LINE:
-                pos += _skip_line(fh)
+        number = 0
+        for raw, fed in _lines(fh, start, end):
+            number += 1
+            if raw is None:
                 out.add(Finding(fk.syntax_req, Severity.ERROR, f"line longer than {MAX_LINE >> 20} MiB: not read",
                                 "SYNTAX", Location(number)), listed)
                 continue
-            elif fk.layout_req:  # the last line, without its line feed
+            if not fed and fk.layout_req:  # the last line, without its line feed
                 result = check_line(fk, raw, number, ctx, all_errors)
                 if result.record and not any(f.requirement == fk.syntax_req for f in result.findings):
                     out.add(Finding(fk.layout_req, Severity.WARNING, "the last line has no line feed", "NDJSON",
@@ -335,16 +326,59 @@ def validate_range(path: str, feed_id: str, kind_name: str, readings: tuple[tupl
                 out.add(finding, listed)
             for finding in result.placed:
                 out.add_at(finding, number, listed)
+        out.lines = number
     return out
 
 
-def _skip_line(fh) -> int:
-    skipped = 0
-    while True:
-        chunk = fh.readline(MAX_LINE)
-        skipped += len(chunk)
-        if not chunk or chunk.endswith(b"\n"):
-            return skipped
+BLOCK = 1 << 20  # read a megabyte at a time and split it here: a readline call per line costs more
+
+
+def _lines(fh, start: int, end: int | None) -> Iterator[tuple[bytes | None, bool]]:
+    """(line without its line feed, whether it had one) for each line starting in [start, end);
+    None for a line of MAX_LINE bytes or more, which is skipped, never held."""
+    pos = start  # where the next line starts
+    pending: list[bytes] = []  # the start of a line that runs past the blocks read so far
+    pending_size = 0
+    skipping = False  # inside a line too long to read
+    while end is None or pos < end:
+        block = fh.read(BLOCK)
+        if not block:
+            break
+        cut = block.find(b"\n")
+        if cut < 0:
+            pending_size += len(block)
+            if not skipping:
+                pending.append(block)
+                if pending_size >= MAX_LINE:
+                    skipping, pending = True, []
+                    yield None, True
+            continue
+        head = block[:cut]
+        if skipping:
+            skipping = False
+        else:
+            line = b"".join(pending) + head if pending else head
+            if len(line) >= MAX_LINE:
+                yield None, True
+            else:
+                yield line, True
+        pos += pending_size + cut + 1
+        pending, pending_size = [], 0
+        parts = block[cut + 1:].split(b"\n")
+        last = parts.pop()
+        for line in parts:
+            if end is not None and pos >= end:
+                return
+            pos += len(line) + 1
+            yield (line if len(line) < MAX_LINE else None), True
+        if last:
+            pending, pending_size = [last], len(last)
+            if pending_size >= MAX_LINE:
+                skipping, pending = True, []
+                yield None, True
+    if pending and (end is None or pos < end):
+        line = b"".join(pending)
+        yield (line if len(line) < MAX_LINE else None), False
 
 
 def _boundaries(path: Path, jobs: int) -> list[int]:
