@@ -290,6 +290,8 @@ class _Builder:
                 checks.append(_no_space)
             elif form == "code":
                 checks.append(_code_spaces)
+        elif pattern is not None and self.plain:
+            checks.append(_remembered_pattern(pattern))
         elif pattern is not None:
             meta["pattern"] = pattern
         return (Annotated[str, Meta(**meta)] if meta else str), checks
@@ -367,6 +369,26 @@ def _code_spaces(value: str) -> bool:
 # the same two, as source for a generated __post_init__ (no call per string)
 _no_space.inline = '" " not in v'  # type: ignore[attr-defined]
 _code_spaces.inline = 'v[0] != " " and v[-1] != " " and "  " not in v'  # type: ignore[attr-defined]
+
+
+PATTERN_MEMO = 4096  # strings remembered per pattern (dates repeat on every line of an export)
+
+
+def _remembered_pattern(pattern: str) -> Callable[[str], bool]:
+    """A `pattern` check that searches each distinct string once: a string that matched before is
+    let through by a set lookup, cheaper than the regex call msgspec makes for every string."""
+    regex, matched = re.compile(pattern), set()
+
+    def search(value: str) -> bool:
+        if regex.search(value) is None:
+            return False
+        if len(matched) >= PATTERN_MEMO:
+            matched.clear()
+        matched.add(value)
+        return True
+
+    n = next(_fresh)
+    return _expression(f"(v in _seen{n} or _search{n}(v))", {f"_seen{n}": matched, f"_search{n}": search})
 
 
 def _each(checks: list) -> Callable[[Any], bool]:
