@@ -371,6 +371,8 @@ def _lines(fh, start: int, end: int | None) -> Iterator[tuple[bytes | None, bool
                 return
             pos += len(line) + 1
             yield (line if len(line) < MAX_LINE else None), True
+        if end is not None and pos >= end:  # the line `last` begins belongs to the next range
+            return
         if last:
             pending, pending_size = [last], len(last)
             if pending_size >= MAX_LINE:
