@@ -136,7 +136,7 @@ class _Builder:
     # documents and references
     def doc(self, file: Path) -> Any:
         if file not in self.docs:
-            from .schemas import _load, apply_readings
+            from .schemadoc import _load, apply_readings
 
             self.docs[file] = apply_readings(_load(file), self.readings)
         return self.docs[file]
