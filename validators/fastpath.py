@@ -8,9 +8,11 @@ rules run (they read the Structs). A line that does not decode (or whose bytes c
 duplicate member, which a decoder silently drops) goes through the same jsonschema + rules path
 as `validators/engine.py`, for that line only: the findings are the same either way.
 
-Files are read as bytes, line by line, never whole; `jobs` > 1 splits an uncompressed file at
-line boundaries into byte ranges, one process each, and renumbers their findings by counting
-each range's newlines.
+Files are read as bytes, a megabyte block at a time split into lines here, never whole (a line of
+MAX_LINE or more is a finding, skipped unread); rules whose outcome depends on the record alone are
+worked out once per distinct input, and findings past the listing cap are counted without being
+built. `jobs` > 1 splits an uncompressed file at line boundaries into byte ranges, one process
+each, and renumbers their findings by counting each range's newlines.
 """
 from __future__ import annotations
 

@@ -15,14 +15,18 @@ Translation:
   string `pattern` -> Meta(pattern=...); integer/number bounds -> Meta(ge/le/gt/lt);
 - `$ref` (within a file or to a sibling file), `allOf` (merged), recursion (forward references);
 - `contains`, `not`, `if`/`then`/`else`, `anyOf`, `oneOf`, `maxProperties`/`minProperties` and a
-  second `const`/`enum`/`pattern` on one value -> small compiled predicates run after decoding.
+  second `const`/`enum`/`pattern` on one value -> predicates run after decoding (see below).
 
 Two variants are built. `strict` says exactly the schema. `plain` is for lines that are ASCII
 and have no backslash (see `plain_line`): in such a line every string is its raw bytes, and the
 only whitespace a string can hold is the space (JSON forbids raw control characters). A regex
 call per string costs more than decoding the whole line (msgspec calls `re.search` for each), so
 there FHIR's three string patterns (fhir-types.json `string`, `uri`, `code`) become a length
-check plus a test for spaces (PLAIN_FORMS); any other pattern keeps its regex.
+check plus a test for spaces (PLAIN_FORMS); any other pattern (dates, ids) is searched once per
+distinct string and remembered.
+
+The predicates are written out as Python source, one expression per check, and embedded in the
+Struct's generated `__post_init__`: a call per keyword would cost more than the tests themselves.
 """
 from __future__ import annotations
 
