@@ -8,20 +8,23 @@ jsonschema path (validators/schemas.py, on a subset, extrapolated) and fhir.reso
 ExplanationOfBenefit model (on a subset). Lines are the seed's and the samples' EOBs, with ids,
 dates and items varied deterministically.
 
-Measured on the 2-core build machine (shared: load average about 4 during the runs, so absolute
-rates vary by 2x from run to run; the ratios within one run are what compare), 40,000 lines:
+Measured on the 2-core build machine (shared: other test runs come and go, so absolute rates vary
+by 1.5x from run to run; the ratios within one run are what compare), 60,000 lines (292 MB):
 
-    orjson parse-only                         66,196 lines/s  321.8 MB/s  1.00x
-    payercert validate (CLI, --jobs 1)         4,999 lines/s   24.3 MB/s  0.08x
-    payercert validate (CLI, --jobs 2)         4,613 lines/s   22.4 MB/s  0.07x
-    jsonschema (1000 lines, extrapolated)        189 lines/s    0.9 MB/s  0.00x
-    fhir.resources STU3 (1000 lines)           1,010 lines/s    4.9 MB/s  0.02x
+    orjson parse-only                         77,144 lines/s  375.1 MB/s  1.00x
+    payercert validate (CLI, --jobs 1)        16,270 lines/s   79.1 MB/s  0.21x
+    payercert validate (CLI, --jobs 2)        22,741 lines/s  110.6 MB/s  0.29x
+    jsonschema (1000 lines, extrapolated)        297 lines/s    1.4 MB/s  0.00x
+    fhir.resources STU3 (1000 lines)             748 lines/s    3.6 MB/s  0.01x
 
-In-process, decoding alone into the Structs generated from eob-stu3.json (validators/typed.py) ran
-at 27k lines/s against orjson's 99k (0.27x); the hand-written Structs they replace ran at 35k
-(0.35x): the generated predicates (contains, if/then, maxProperties) cost about that difference.
-The target (>= 0.5x whole process) is NOT met yet; see README "Validator speed" for where the
-time still goes.
+Repeated runs gave 0.17x to 0.21x with --jobs 1 and 0.22x to 0.32x with --jobs 2 (before this
+round: 0.08x and 0.07x). In-process, per 5 KB line: orjson parses in about 10 us; the fast path
+takes about 38 us: about 27 us decoding into the generated Structs (most of it msgspec building
+some 65 Structs, about 7 the generated __post_init__ checks), 10 us the duplicate-member check (a
+re-encode and two colon counts), the rest the loop and the rules (worked out once per distinct
+input). The whole process also pays about 0.4 s of start-up (imports, the CLI, feed detection,
+generating the Structs). The target (>= 0.5x whole process) is NOT met: msgspec's typed decode
+without any check is already about 0.6x orjson here; see README "Validator speed".
 """
 from __future__ import annotations
 

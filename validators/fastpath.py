@@ -8,9 +8,11 @@ rules run (they read the Structs). A line that does not decode (or whose bytes c
 duplicate member, which a decoder silently drops) goes through the same jsonschema + rules path
 as `validators/engine.py`, for that line only: the findings are the same either way.
 
-Files are read as bytes, line by line, never whole; `jobs` > 1 splits an uncompressed file at
-line boundaries into byte ranges, one process each, and renumbers their findings by counting
-each range's newlines.
+Files are read as bytes, a megabyte block at a time split into lines here, never whole (a line of
+MAX_LINE or more is a finding, skipped unread); rules whose outcome depends on the record alone are
+worked out once per distinct input, and findings past the listing cap are counted without being
+built. `jobs` > 1 splits an uncompressed file at line boundaries into byte ranges, one process
+each, and renumbers their findings by counting each range's newlines.
 """
 from __future__ import annotations
 
@@ -54,6 +56,7 @@ class FastKind:
     encoding_req: str
     layout_req: str | None
     encoder: msgspec.json.Encoder = field(default_factory=msgspec.json.Encoder)
+    buffer: bytearray = field(default_factory=bytearray)  # re-encodings, reused line after line
 
     def __post_init__(self) -> None:
         rules_path = self.kind.rules_path
@@ -61,6 +64,7 @@ class FastKind:
         self.rule_names = sorted(_rule_names(self.ruleset)) if self.ruleset else []
         self.default_req = self.kind.spec.get("requirement", self.syntax_req)
         self.dup_req = self.kind.spec.get("duplicate_key_requirement", self.syntax_req)
+        self.rule_memo: dict | None = {} if self.ruleset and _pure(self.ruleset) else None
 
     @property
     def schema(self):
@@ -83,6 +87,17 @@ def _rule_names(ruleset) -> set[str]:
         if isinstance(each, str) and each:  # a rule over each element of a member reads that member
             names.add(each.split(".", 1)[0].removesuffix("[]"))
     return names
+
+
+def _pure(ruleset) -> bool:
+    """Every rule's outcome depends on the record's values alone (no memory of other records, no
+    reference data): its findings may be worked out once per distinct set of values read."""
+    from .rules import Invariant, Pattern
+
+    return not ruleset.includes and all(type(rule.check) in (Invariant, Pattern) for rule in ruleset.rules)
+
+
+MEMO_SIZE = 8192  # distinct rule inputs remembered; AB2D's deviations repeat on nearly every line
 
 
 @lru_cache(maxsize=32)
@@ -109,11 +124,26 @@ def fast_kind(feed_id: str, kind_name: str, readings: tuple[tuple[str, str], ...
 class LineResult:
     findings: list[Finding]
     record: bool  # the line was a JSON value (counted as a record)
+    placed: tuple[Finding, ...] = ()  # rule findings worked out once, at line 0: `at(line)` places them
+
+
+def at(finding: Finding, line: int) -> Finding:
+    loc = finding.location
+    return Finding(finding.requirement, finding.severity, finding.message, finding.code,
+                   Location(line, loc.column, loc.pointer))
 
 
 def check_line(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool = False) -> LineResult:
     """Findings of one line (without its line feed)."""
-    if not raw.strip():
+    result = _check(fk, raw, line, ctx, all_errors)
+    if result.placed:
+        return LineResult(result.findings + [at(f, line) for f in result.placed], result.record)
+    return result
+
+
+def _check(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool) -> LineResult:
+    """check_line, leaving memoised rule findings for the caller to place (or only count)."""
+    if not raw or raw.isspace():  # as `not raw.strip()`, without copying the line
         findings = [Finding(fk.layout_req, Severity.WARNING, "blank line", "NDJSON", Location(line))] \
             if fk.layout_req else []
         return LineResult(findings, False)
@@ -131,15 +161,30 @@ def check_line(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors
         value = getattr(obj, name, msgspec.UNSET)
         if value is not msgspec.UNSET:
             rec[name] = value
-    return LineResult(_rule_findings(fk, rec, line, ctx, all_errors), True)
+    memo = fk.rule_memo
+    if memo is None:
+        return LineResult(_rule_findings(fk, rec, line, ctx, all_errors), True)
+    # the encoding of the values the rules read is as good as the values: equal bytes, equal findings
+    key = (all_errors, ctx.today, fk.encoder.encode(rec))
+    placed = memo.get(key)
+    if placed is None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        placed = memo[key] = tuple(_rule_findings(fk, rec, 0, ctx, all_errors))
+    return LineResult([], True, placed)
 
 
 def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:
     """No member was given twice. A decoder keeps the last of two, so re-encoding the decoded line
-    gives fewer `":` (a member name's end) than the line has. Sound when every name in the line
-    ends in a literal `":`: not so with whitespace before the colon, or a \\u0022 escape in a string
-    (the re-encoding writes it `\\"`, which can hide one more `":`)."""
-    if b" :" in raw or b"\t" in raw or b"\r" in raw or (not plain and b"\\u00" in raw):
+    gives fewer colons than the line has: each member has one, and a string holds the same colons
+    before and after when it is written with no escape (a plain line: ASCII, no backslash), which
+    whitespace cannot change. A line with escapes could spell a colon `\\u003a` that the re-encoding
+    writes plainly, so there only `":` is counted, and only where every name ends in a literal `":`
+    (no whitespace before a colon, no \\u0022 escape)."""
+    if plain:
+        fk.encoder.encode_into(obj, fk.buffer)
+        return raw.count(b":") == fk.buffer.count(b":")
+    if b" :" in raw or b"\t" in raw or b"\r" in raw or b"\\u00" in raw:
         return False
     return raw.count(b'":') == fk.encoder.encode(obj).count(b'":')
 
@@ -228,6 +273,15 @@ class RangeResult:
         else:
             self.omitted[key] += 1
 
+    def add_at(self, finding: Finding, line: int, listed: Counter) -> None:
+        """A memoised finding, placed at `line` only if it is listed (past the cap it is only counted)."""
+        key = (finding.requirement, finding.severity.value)
+        if listed[key] < MAX_LISTED:
+            listed[key] += 1
+            self.findings.append(at(finding, line))
+        else:
+            self.omitted[key] += 1
+
 
 def _open(path: Path):
     raw = path.open("rb")
@@ -248,23 +302,14 @@ def validate_range(path: str, feed_id: str, kind_name: str, readings: tuple[tupl
     with fh:
         if start:
             fh.seek(start)
-        pos = start
-        readline = fh.readline
-        while end is None or pos < end:
-            raw = readline(MAX_LINE)
-            if not raw:
-                break
-            pos += len(raw)
-            out.lines += 1
-            number = out.lines
-            if raw[-1:] == b"\n":
-                raw = raw[:-1]
-            elif len(raw) == MAX_LINE:
-                pos += _skip_line(fh)
+        number = 0
+        for raw, fed in _lines(fh, start, end):
+            number += 1
+            if raw is None:
                 out.add(Finding(fk.syntax_req, Severity.ERROR, f"line longer than {MAX_LINE >> 20} MiB: not read",
                                 "SYNTAX", Location(number)), listed)
                 continue
-            elif fk.layout_req:  # the last line, without its line feed
+            if not fed and fk.layout_req:  # the last line, without its line feed
                 result = check_line(fk, raw, number, ctx, all_errors)
                 if result.record and not any(f.requirement == fk.syntax_req for f in result.findings):
                     out.add(Finding(fk.layout_req, Severity.WARNING, "the last line has no line feed", "NDJSON",
@@ -277,20 +322,67 @@ def validate_range(path: str, feed_id: str, kind_name: str, readings: tuple[tupl
                 out.add(Finding(fk.encoding_req, Severity.ERROR, "the file starts with a byte order mark (RFC 8259 8.1)",
                                 "ENCODING", Location(1, 1)), listed)
                 raw = raw[len(BOM):]
-            result = check_line(fk, raw, number, ctx, all_errors)
+            result = _check(fk, raw, number, ctx, all_errors)
             out.records += result.record
             for finding in result.findings:
                 out.add(finding, listed)
+            for finding in result.placed:
+                out.add_at(finding, number, listed)
+        out.lines = number
     return out
 
 
-def _skip_line(fh) -> int:
-    skipped = 0
-    while True:
-        chunk = fh.readline(MAX_LINE)
-        skipped += len(chunk)
-        if not chunk or chunk.endswith(b"\n"):
-            return skipped
+BLOCK = 1 << 20  # read a megabyte at a time and split it here: a readline call per line costs more
+
+
+def _lines(fh, start: int, end: int | None) -> Iterator[tuple[bytes | None, bool]]:
+    """(line without its line feed, whether it had one) for each line starting in [start, end);
+    None for a line of MAX_LINE bytes or more, which is skipped, never held."""
+    pos = start  # where the next line starts
+    pending: list[bytes] = []  # the start of a line that runs past the blocks read so far
+    pending_size = 0
+    skipping = False  # inside a line too long to read
+    while end is None or pos < end:
+        block = fh.read(BLOCK)
+        if not block:
+            break
+        cut = block.find(b"\n")
+        if cut < 0:
+            pending_size += len(block)
+            if not skipping:
+                pending.append(block)
+                if pending_size >= MAX_LINE:
+                    skipping, pending = True, []
+                    yield None, True
+            continue
+        head = block[:cut]
+        if skipping:
+            skipping = False
+        else:
+            line = b"".join(pending) + head if pending else head
+            if len(line) >= MAX_LINE:
+                yield None, True
+            else:
+                yield line, True
+        pos += pending_size + cut + 1
+        pending, pending_size = [], 0
+        parts = block[cut + 1:].split(b"\n")
+        last = parts.pop()
+        for line in parts:
+            if end is not None and pos >= end:
+                return
+            pos += len(line) + 1
+            yield (line if len(line) < MAX_LINE else None), True
+        if end is not None and pos >= end:  # the line `last` begins belongs to the next range
+            return
+        if last:
+            pending, pending_size = [last], len(last)
+            if pending_size >= MAX_LINE:
+                skipping, pending = True, []
+                yield None, True
+    if pending and (end is None or pos < end):
+        line = b"".join(pending)
+        yield (line if len(line) < MAX_LINE else None), False
 
 
 def _boundaries(path: Path, jobs: int) -> list[int]:

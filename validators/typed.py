@@ -15,14 +15,18 @@ Translation:
   string `pattern` -> Meta(pattern=...); integer/number bounds -> Meta(ge/le/gt/lt);
 - `$ref` (within a file or to a sibling file), `allOf` (merged), recursion (forward references);
 - `contains`, `not`, `if`/`then`/`else`, `anyOf`, `oneOf`, `maxProperties`/`minProperties` and a
-  second `const`/`enum`/`pattern` on one value -> small compiled predicates run after decoding.
+  second `const`/`enum`/`pattern` on one value -> predicates run after decoding (see below).
 
 Two variants are built. `strict` says exactly the schema. `plain` is for lines that are ASCII
 and have no backslash (see `plain_line`): in such a line every string is its raw bytes, and the
 only whitespace a string can hold is the space (JSON forbids raw control characters). A regex
 call per string costs more than decoding the whole line (msgspec calls `re.search` for each), so
 there FHIR's three string patterns (fhir-types.json `string`, `uri`, `code`) become a length
-check plus a test for spaces (PLAIN_FORMS); any other pattern keeps its regex.
+check plus a test for spaces (PLAIN_FORMS); any other pattern (dates, ids) is searched once per
+distinct string and remembered.
+
+The predicates are written out as Python source, one expression per check, and embedded in the
+Struct's generated `__post_init__`: a call per keyword would cost more than the tests themselves.
 """
 from __future__ import annotations
 
@@ -136,7 +140,7 @@ class _Builder:
     # documents and references
     def doc(self, file: Path) -> Any:
         if file not in self.docs:
-            from .schemas import _load, apply_readings
+            from .schemadoc import _load, apply_readings
 
             self.docs[file] = apply_readings(_load(file), self.readings)
         return self.docs[file]
@@ -290,6 +294,8 @@ class _Builder:
                 checks.append(_no_space)
             elif form == "code":
                 checks.append(_code_spaces)
+        elif pattern is not None and self.plain:
+            checks.append(_remembered_pattern(pattern))
         elif pattern is not None:
             meta["pattern"] = pattern
         return (Annotated[str, Meta(**meta)] if meta else str), checks
@@ -369,8 +375,31 @@ _no_space.inline = '" " not in v'  # type: ignore[attr-defined]
 _code_spaces.inline = 'v[0] != " " and v[-1] != " " and "  " not in v'  # type: ignore[attr-defined]
 
 
+PATTERN_MEMO = 4096  # strings remembered per pattern (dates repeat on every line of an export)
+
+
+def _remembered_pattern(pattern: str) -> Callable[[str], bool]:
+    """A `pattern` check that searches each distinct string once: a string that matched before is
+    let through by a set lookup, cheaper than the regex call msgspec makes for every string."""
+    regex, matched = re.compile(pattern), set()
+
+    def search(value: str) -> bool:
+        if regex.search(value) is None:
+            return False
+        if len(matched) >= PATTERN_MEMO:
+            matched.clear()
+        matched.add(value)
+        return True
+
+    n = next(_fresh)
+    return _expression(f"(v in _seen{n} or _search{n}(v))", {f"_seen{n}": matched, f"_search{n}": search})
+
+
 def _each(checks: list) -> Callable[[Any], bool]:
     check = _all(checks)
+    source = getattr(check, "inline", None)
+    if source is not None:  # the item is `v` inside the generator, the list `v` outside it
+        return _expression(f"all(({source}) for v in v)", getattr(check, "env", {}))
     return lambda values: all(map(check, values))
 
 
@@ -384,12 +413,15 @@ def _post_init(field_checks: list, own_checks: list) -> Callable | None:
     if not field_checks and not own_checks:
         return None
     lines = ["def __post_init__(self):"]
-    env: dict[str, Any] = {"UNSET": UNSET}
+    env: dict[str, Any] = dict(BASE_ENV)
     for n, check in enumerate(own_checks):
         env[f"s{n}"] = check
-        lines += [f"    if not s{n}(self):", "        raise ValueError('does not satisfy its schema')"]
+        env.update(getattr(check, "env", {}))
+        test = f"({check.inline})" if hasattr(check, "inline") else f"s{n}(v)"
+        lines += ["    v = self", f"    if not {test}:", "        raise ValueError('does not satisfy its schema')"]
     for n, (attr, check) in enumerate(field_checks):
         env[f"c{n}"] = check
+        env.update(getattr(check, "env", {}))
         test = getattr(check, "inline", f"c{n}(v)")
         lines += [f"    v = self.{attr}", f"    if v is not UNSET and not ({test}):",
                   f"        raise ValueError({attr!r} + ': does not satisfy its schema')"]
@@ -448,6 +480,99 @@ def _equal(a: Any, b: Any) -> bool:
 
 
 def compile_predicate(builder: _Builder, ref: Ref, on_struct: bool = False) -> Callable[[Any], bool]:
+    """A function telling whether a decoded value satisfies the schema, written out as one Python
+    expression over `v` (its `inline` source, which a generated `__post_init__` embeds: these run on
+    every extension and item of every line, and a call per keyword costs more than the test)."""
+    env: dict[str, Any] = {}
+    return _expression(_source(builder, ref, "v", on_struct, env, 0), env)
+
+
+_fresh = itertools.count()
+INLINE_DEPTH = 6  # `$ref`s expanded in place; deeper (a recursive schema) calls a compiled predicate
+BASE_ENV = {"UNSET": UNSET, "MISSING": MISSING, "OBJECTS": (Element, dict), "astuple": msgspec.structs.astuple,
+            "Element": Element}
+# `type` tests that need no _json_type (decoded values are Structs, dicts, lists, str, int, float, bool, None)
+JSON_TYPE_TESTS = {"object": "isinstance({0}, OBJECTS)", "array": "isinstance({0}, list)",
+                   "string": "isinstance({0}, str)", "boolean": "isinstance({0}, bool)", "null": "{0} is None"}
+
+
+def _expression(source: str, env: dict) -> Callable[[Any], bool]:
+    fn = eval(f"lambda v: {source}", {**BASE_ENV, **env})  # noqa: S307 (our own generated source)
+    fn.inline, fn.env = source, env
+    return fn
+
+
+def _source(builder: _Builder, ref: Ref, var: str, on_struct: bool, env: dict, depth: int) -> str:
+    """`compile_predicate` as the source of an expression over the variable `var`. Each keyword reads
+    as in `_keyword`, which still compiles what is not written out here (as a call)."""
+    node, file = ref
+    if node is True or node is False:
+        return str(node)
+    parts = []
+    for key, arg in node.items():
+        if key in ANNOTATIONS or key.startswith("x-") or key in ("then", "else"):
+            continue
+        parts.append(_keyword_source(builder, key, arg, node, file, var, on_struct, env, depth))
+    return "(" + " and ".join(parts) + ")" if parts else "True"
+
+
+def _keyword_source(builder: _Builder, key: str, arg: Any, node: dict, file: Path, var: str, on_struct: bool,
+                    env: dict, depth: int) -> str:
+    def same(s):
+        return _source(builder, (s, file), var, on_struct, env, depth)
+
+    def sub(s, of):
+        return _source(builder, (s, file), of, False, env, depth)
+
+    def name(prefix, value=None):
+        n = f"_{prefix}{next(_fresh)}"
+        if value is not None:
+            env[n] = value
+        return n
+
+    def member(of, n):  # _member written out
+        return (f"(getattr({of}, {n!r}, MISSING) if isinstance({of}, Element) else "
+                f"{of}.get({n!r}, MISSING) if isinstance({of}, dict) else MISSING)")
+
+    if key == "type" and set([arg] if isinstance(arg, str) else arg) <= set(JSON_TYPE_TESTS):
+        return "(" + " or ".join(JSON_TYPE_TESTS[t].format(var) for t in ([arg] if isinstance(arg, str) else arg)) + ")"
+    if on_struct and key == "required":
+        return " and ".join(f"getattr({var}, {n!r}, UNSET) is not UNSET" for n in arg) or "True"
+    if on_struct and key in ("maxProperties", "minProperties"):
+        op = "<=" if key == "maxProperties" else ">="
+        return f"(len({var}.__struct_fields__) - astuple({var}).count(UNSET) {op} {int(arg)})"
+    if key == "$ref" and depth < INLINE_DEPTH:
+        return _source(builder, builder.resolve(arg, file), var, False, env, depth + 1)
+    if key == "allOf":
+        return "(" + " and ".join(same(s) for s in arg) + ")" if arg else "True"
+    if key == "anyOf":
+        return "(" + " or ".join(same(s) for s in arg) + ")" if arg else "False"
+    if key == "not":
+        return f"(not {same(arg)})"
+    if key == "if":
+        return f"({same(node.get('then', True))} if {same(arg)} else {same(node.get('else', True))})"
+    if key == "const" and isinstance(arg, str):
+        return f"({var} == {arg!r})"  # a str equals only a str
+    if key == "enum" and all(isinstance(e, str) for e in arg):
+        return f"(isinstance({var}, str) and {var} in {name('E', frozenset(arg))})"
+    if key == "required":
+        test = " and ".join(f"{member(var, n)} is not MISSING" for n in arg) or "True"
+        return f"(not isinstance({var}, OBJECTS) or ({test}))"
+    if key == "properties":
+        tests = []
+        for member_name, schema in arg.items():
+            t = name("t")
+            read = f"getattr({var}, {member_name!r}, UNSET)" if on_struct else member(var, member_name)
+            tests.append(f"(({t} := {read}) is MISSING or {sub(schema, t)})")  # MISSING is UNSET
+        return "(" + " and ".join(tests) + ")" if tests else "True"
+    if key in ("items", "contains"):
+        x = name("x")
+        quantifier = "all" if key == "items" else "any"
+        return f"(not isinstance({var}, list) or {quantifier}({sub(arg, x)} for {x} in {var}))"
+    return f"{name('k', _keyword(builder, key, arg, node, file, on_struct))}({var})"
+
+
+def _closure_predicate(builder: _Builder, ref: Ref, on_struct: bool = False) -> Callable[[Any], bool]:
     """A function telling whether a decoded value (Struct, dict, list, scalar) satisfies the schema.
     on_struct: the value is known to be one of our Structs (a Struct's own checks): members are read
     with getattr directly, the commonest case and the one run on every extension and item."""
@@ -486,6 +611,11 @@ def _conjunction(tests: list) -> Callable[[Any], bool]:
         return lambda v: True
     if len(tests) == 1:
         return tests[0]
+    if all(hasattr(t, "inline") for t in tests):
+        env: dict = {}
+        for t in tests:
+            env.update(getattr(t, "env", {}))
+        return _expression(" and ".join(f"({t.inline})" for t in tests), env)
     if len(tests) == 2:
         first, second = tests
         return lambda v: first(v) and second(v)

@@ -1,0 +1,46 @@
+"""Schema documents as files hold them, with the chosen readings applied: what both the jsonschema path
+(validators/schemas.py) and the generated Structs (validators/typed.py) start from. Kept apart so that
+the typed path does not import jsonschema, which only a line it refuses needs.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def apply_readings(node: Any, chosen: dict[str, str]) -> Any:
+    """A schema document with the `x-reading` overrides of the chosen options (null removes a keyword)."""
+    if isinstance(node, list):
+        return [apply_readings(v, chosen) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: (v if k.startswith("x-") else apply_readings(v, chosen)) for k, v in node.items()}
+    reading = node.get("x-reading")
+    if isinstance(reading, dict):
+        for rid, options in reading.items():
+            option = chosen.get(rid)
+            if option is not None and isinstance(options, dict) and option in options:
+                for keyword, value in options[option].items():
+                    if value is None:
+                        out.pop(keyword, None)
+                    else:
+                        out[keyword] = copy.deepcopy(value)
+    return out
+
+
+def _load(path: Path, decimal: bool = False) -> Any:
+    """A schema document, its `$schema` dropped: a referenced document that names the 2020-12
+    dialect would otherwise be checked by the plain validator, without our keywords."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        document = json.loads(text, parse_float=Decimal) if decimal else json.loads(text)
+    else:
+        document = yaml.safe_load(text)
+    if isinstance(document, dict):
+        document.pop("$schema", None)
+    return document
