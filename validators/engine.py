@@ -245,9 +245,11 @@ def _duplicate_findings(kind: Kind, syntax_req: str, item: Record, place: _Place
     if not item.duplicate_keys:
         return
     requirement = kind.spec.get("duplicate_key_requirement", syntax_req)
-    located = place.locator.duplicates if place.locator and place.locator.lines is not None else []
-    if located:
-        for pointer, line in located:
+    locator = place.locator
+    if locator is not None:
+        locator.lines  # scanning the record's text finds each duplicate's pointer and exact line
+    if locator is not None and locator.duplicates:
+        for pointer, line in locator.duplicates:
             yield Finding(requirement, Severity.ERROR,
                           f"key {pointer.rsplit('/', 1)[1]!r} appears twice in one object; a JSON parser silently "
                           "keeps only the last value", "DUPLICATE-KEY", Location(line, None, place.prefix + pointer))
