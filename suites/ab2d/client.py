@@ -12,6 +12,7 @@ import base64
 import json
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -89,6 +90,14 @@ class Export:
         return [o.get("url") for o in (self.manifest or {}).get("output", []) if isinstance(o, dict)]
 
 
+def status_url_of(kickoff: httpx.Response, purpose: str) -> str:
+    """The job's status URL a kick-off answered with; without one the test cannot go on (AB2D-KICKOFF-1)."""
+    location = kickoff.headers.get("content-location", "")
+    if not STATUS_URL.match(location):
+        pytest.fail(f"AB2D-KICKOFF-1: no status URL {purpose} (HTTP {kickoff.status_code})")
+    return location
+
+
 class Ab2dClient:
     def __init__(self, target: TargetContext, account: str | None = None):
         self.target = target
@@ -164,6 +173,15 @@ class Ab2dClient:
                 time.sleep(self.retry_after(response, 5))
             response = self.kickoff(version, params, **kwargs)
         return response
+
+    @contextmanager
+    def running_job(self, version: str, purpose: str, params: dict | None = None, **kwargs: Any):
+        """A job kicked off for one test: its status URL, cancelled afterwards whatever the test found."""
+        location = status_url_of(self.kickoff_when_free(version, params, **kwargs), purpose)
+        try:
+            yield location
+        finally:
+            self.call("DELETE", location)
 
     @staticmethod
     def retry_after(response: httpx.Response, fallback: float) -> float:

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from payercert.suites.ab2d.client import STATUS_URL, Ab2dClient, error_media_ok, media, outcome_problems
+from payercert.suites.ab2d.client import STATUS_URL, Ab2dClient, error_media_ok, media, outcome_problems, status_url_of
 
 requirement = pytest.mark.requirement
 
@@ -13,10 +13,7 @@ def cancelled_job(ab2d):
     """A job kicked off and cancelled: (status URL, DELETE response, the poll after), kept for the run."""
     key = ("ab2d-cancelled", ab2d.client_id)
     if key not in ab2d.target.cache:
-        kickoff = ab2d.kickoff_when_free("v1")
-        location = kickoff.headers.get("content-location", "")
-        if not STATUS_URL.match(location):
-            pytest.fail(f"AB2D-KICKOFF-1: no status URL to cancel (HTTP {kickoff.status_code})")
+        location = status_url_of(ab2d.kickoff_when_free("v1"), "to cancel")
         deleted = ab2d.call("DELETE", location)
         final, _polls = ab2d.poll(location, bound=60)
         ab2d.target.cache[key] = (location, deleted, final)
