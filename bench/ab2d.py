@@ -28,6 +28,7 @@ without any check is already about 0.6x orjson here; see README "Validator speed
 """
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 import subprocess
@@ -108,4 +109,6 @@ def main(lines: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 60000)
+    parser = argparse.ArgumentParser(description="AB2D EOB NDJSON validation speed against orjson parse-only.")
+    parser.add_argument("lines", nargs="?", type=int, default=60000, help="lines in the generated file (default 60000)")
+    main(parser.parse_args().lines)
