@@ -366,8 +366,7 @@ def test_feed_loads_and_every_requirement_is_well_formed():
     assert len(FEED.requirements) >= 80
     for rid, req in FEED.requirements.items():
         assert re.fullmatch(r"LP-[A-Z]+-\d+", rid), rid
-        assert req.level in LEVELS and req.section.strip() and req.text.strip(), rid
-        assert req.applies_to in ("server", "client", "both"), rid
+        assert req.level in LEVELS, rid  # texts, sections and applies_to: tests/test_spec_bundles.py
         if req.area == "webhook-handler":
             assert req.applies_to == "client", rid
     handler = {r.id for r in FEED.requirements.values() if r.area == "webhook-handler"}

@@ -367,9 +367,8 @@ def test_feed_loads_with_a_valid_catalogue():
     for req in f.requirements.values():
         assert REQ_ID.match(req.id), req.id
         assert req.level in LEVELS, req.id
-        assert req.applies_to in ("server", "client", "both", "manual"), req.id
         assert req.area in AREAS and req.id.split("-")[1] == req.area, req.id
-        assert req.section.strip() and req.text.strip(), req.id
+    # texts, sections and applies_to: tests/test_spec_bundles.py, for every feed
         if req.reading:
             assert req.reading in f.readings, req.id
     areas = {r.area for r in f.requirements.values()}

@@ -156,6 +156,11 @@ class Watched:
     def bcid(self) -> str:
         return self.body["claims"][0]["billerClaimId"]
 
+    def resting_in(self, state: str) -> "Watched":
+        """This claim, once it is known to rest in `state` (what the test goes on from)."""
+        assert self.states[-1:] == [state], f"the claim did not reach {state}: {self.states}"
+        return self
+
 
 class Hooks:
     """The harness's receiver, subscribed at the target with one delivery auth mode at a time."""
