@@ -4,7 +4,7 @@ The design keeps `specs/`, `validators/`, `suites/` and `simulators/` at the top
 but an installed harness must import as `payercert.*` only. Sub-packages are discovered, so a new
 feed needs no edit here.
 """
-from setuptools import find_namespace_packages, setup
+from setuptools import Extension, find_namespace_packages, setup
 
 ROOTS = {
     "payercert": "payercert",
@@ -23,4 +23,9 @@ for package, folder in ROOTS.items():
     found = find_namespace_packages(where=folder, exclude=["*__pycache__*"])
     packages += [f"{package}.{sub}" for sub in found]
 
-setup(packages=packages, package_dir=package_dir, package_data={"": DATA}, zip_safe=False)
+# The raw-line scanner of the NDJSON fast path (validators/_rawscan.c). Optional: without a C compiler
+# the package still installs, and the fast path checks duplicate members in Python instead.
+RAWSCAN = Extension("payercert.validators._rawscan", ["validators/_rawscan.c"], optional=True,
+                    extra_compile_args=["-O3"])
+
+setup(packages=packages, package_dir=package_dir, package_data={"": DATA}, zip_safe=False, ext_modules=[RAWSCAN])

@@ -37,6 +37,11 @@ from .rules import RuleContext
 from .ruleset import load_ruleset
 from .typed import NotTypeable, plain_line, typed_kind
 
+try:  # the raw-line scanner (C, built at install; without it every line takes the re-encoding check)
+    from ._rawscan import scan as raw_scan, table as raw_table
+except ImportError:  # pragma: no cover - a build without a C compiler
+    raw_scan = raw_table = None
+
 BOM = b"\xef\xbb\xbf"
 MAX_LINE = 64 << 20  # a longer line is a finding, not a memory spike (AB2D lines are 3-10 KB)
 MAX_LISTED = 1000  # findings listed per requirement and severity in one file; the rest are counted
@@ -55,6 +60,8 @@ class FastKind:
     syntax_req: str
     encoding_req: str
     layout_req: str | None
+    scanned: msgspec.json.Decoder | None = None  # for lines raw_scan passes with scan_table
+    scan_table: Any = None
     encoder: msgspec.json.Encoder = field(default_factory=msgspec.json.Encoder)
     buffer: bytearray = field(default_factory=bytearray)  # re-encodings, reused line after line
 
@@ -113,9 +120,10 @@ def fast_kind(feed_id: str, kind_name: str, readings: tuple[tuple[str, str], ...
     except NotTypeable as exc:
         raise ValueError(f"kind {kind_name} of feed {feed_id}: its schema cannot be typed: {exc}") from None
     syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
+    scanned = msgspec.json.Decoder(types.scanned) if raw_scan else None
     return FastKind(feed, kind, msgspec.json.Decoder(types.strict), msgspec.json.Decoder(types.plain), plain_line,
                     readings, syntax_req, kind.spec.get("encoding_requirement", syntax_req),
-                    kind.spec.get("layout_requirement"))
+                    kind.spec.get("layout_requirement"), scanned, raw_table(types.scan_table) if raw_scan else None)
 
 
 # --- one line -------------------------------------------------------------------------------------------
@@ -147,12 +155,8 @@ def _check(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bo
         findings = [Finding(fk.layout_req, Severity.WARNING, "blank line", "NDJSON", Location(line))] \
             if fk.layout_req else []
         return LineResult(findings, False)
-    plain = fk.plain(raw)
-    try:
-        obj = (fk.plain_decoder if plain else fk.strict).decode(raw)
-    except (msgspec.MsgspecError, UnicodeDecodeError, ValueError, RecursionError):
-        return _slow(fk, raw, line, ctx, all_errors)
-    if not _same_members(fk, raw, obj, plain):
+    obj = _decoded(fk, raw)
+    if obj is None:
         return _slow(fk, raw, line, ctx, all_errors)
     if fk.ruleset is None:
         return LineResult([], True)
@@ -172,6 +176,22 @@ def _check(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bo
             memo.clear()
         placed = memo[key] = tuple(_rule_findings(fk, rec, 0, ctx, all_errors))
     return LineResult([], True, placed)
+
+
+def _decoded(fk: FastKind, raw: bytes) -> Any:
+    """The line decoded into the kind's Structs, or None when it needs the schema's own findings (it
+    breaks the schema, or it may: a member given twice, which decoding would hide).
+    A line the raw scanner passes has no member twice and the forms it checks, so the `scanned`
+    Structs (which leave those out) decide it; any other line is decoded and then re-encoded to
+    count its members."""
+    try:
+        if fk.scanned is not None and raw_scan(fk.scan_table, raw):
+            return fk.scanned.decode(raw)
+        plain = fk.plain(raw)
+        obj = (fk.plain_decoder if plain else fk.strict).decode(raw)
+    except (msgspec.MsgspecError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return obj if _same_members(fk, raw, obj, plain) else None
 
 
 def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:

@@ -36,10 +36,11 @@ import keyword
 import re
 import sys
 import types
+import typing
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Callable, Literal, Union
+from typing import Annotated, Any, Callable, Iterator, Literal, Union
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -84,13 +85,87 @@ def plain_line(raw: bytes) -> bool:
 class TypedKind:
     strict: type
     plain: type
+    scanned: type  # for lines validators/_rawscan.c passed with `scan_table`
+    scan_table: dict  # member name (bytes) -> (flags, max members or -1, check or None, memo or None)
 
 
 @lru_cache(maxsize=16)
 def typed_kind(schema_path: Path, readings: tuple[tuple[str, str], ...] = ()) -> TypedKind:
-    """The two Struct types of the schema at `schema_path` (with its `x-reading` options applied)."""
-    return TypedKind(_Builder(schema_path, dict(readings), plain=False).root(),
-                     _Builder(schema_path, dict(readings), plain=True).root())
+    """The Struct types of the schema at `schema_path` (with its `x-reading` options applied)."""
+    plain = _Builder(schema_path, dict(readings), "plain")
+    plain_root = plain.root()
+    plan = ScanPlan.of(plain)
+    return TypedKind(_Builder(schema_path, dict(readings), "strict").root(), plain_root,
+                     _Builder(schema_path, dict(readings), "scanned", plan).root(), plan.table())
+
+
+# --- the scanned variant: checks the raw-line scanner makes, left out of the Structs -------------------
+#
+# validators/_rawscan.c checks, in one pass over a line's bytes, the strings and objects by the name of
+# the member that holds them (an array passes its member's name to its elements). So a check can move
+# out of the Structs into its table only where the name decides it: a member name gets a string form
+# (or pattern) when every string schema it reaches has that same form (pattern), and a member limit
+# when every object schema it reaches has a maxProperties (the smallest is taken). A field's string
+# check is left out of the `scanned` Structs when its member name carries it; an object schema's
+# maxProperties when every member name reaching it carries a limit (the root has no name: its own
+# checks always stay).
+
+FORM_FLAGS = {"text": 1, "token": 1 | 2, "code": 1 | 4}  # _rawscan.c: F_NONEMPTY, F_NOSPACE, F_CODE
+
+
+@dataclass(frozen=True)
+class StrLeaf:
+    """A string schema, as a marker inside its Annotated type: which schema (its cache key) and what
+    its pattern is (a PLAIN_FORMS form, or another pattern, or neither)."""
+    node: tuple
+    form: str | None
+    pattern: str | None
+
+
+@dataclass
+class ScanPlan:
+    forms: dict  # member name -> form
+    patterns: dict  # member name -> pattern
+    limits: dict  # member name -> max members
+    limits_left_out: set  # object schema keys whose maxProperties the table checks
+
+    @classmethod
+    def of(cls, built: "_Builder") -> "ScanPlan":
+        forms, patterns, limits = {}, {}, {}
+        for member, leaves in built.member_leaves.items():
+            strings = [leaf for leaf in leaves if isinstance(leaf, StrLeaf)]
+            if strings and not any(isinstance(leaf, tuple) for leaf in leaves):  # no free string reached
+                if len({leaf.form for leaf in strings}) == 1 and strings[0].form:
+                    forms[member] = strings[0].form
+                elif len({(leaf.form, leaf.pattern) for leaf in strings}) == 1 and strings[0].pattern:
+                    patterns[member] = strings[0].pattern
+            structs = [built.struct_key(leaf) for leaf in leaves if isinstance(leaf, str)]
+            maxima = [built.struct_max.get(key) for key in structs]
+            if structs and None not in maxima:
+                limits[member] = min(maxima)
+        limits_left_out = {node for node, members in built.node_members.items()
+                           if built.struct_max.get(node) is not None and node != built.root_key
+                           and members <= set(limits)}
+        return cls(forms, patterns, limits, limits_left_out)
+
+    def carries(self, member: str, leaf: "StrLeaf | None") -> bool:
+        """The table checks this string schema's pattern wherever `member` holds it."""
+        if leaf is None:
+            return False
+        return self.forms.get(member) == leaf.form if leaf.form else (
+            leaf.pattern is not None and self.patterns.get(member) == leaf.pattern)
+
+    def table(self) -> dict:
+        out: dict[bytes, list] = {}
+        for member, form in self.forms.items():
+            out[member.encode()] = [FORM_FLAGS[form], -1, None, None]
+        for member, pattern in self.patterns.items():
+            regex = re.compile(pattern)
+            out[member.encode()] = [0, -1, lambda raw, regex=regex: regex.search(raw.decode("ascii")) is not None,
+                                    set()]
+        for member, limit in self.limits.items():
+            out.setdefault(member.encode(), [0, -1, None, None])[1] = limit
+        return {name: tuple(entry) for name, entry in out.items()}
 
 
 # --- schema reading ---------------------------------------------------------------------------------------
@@ -121,17 +196,27 @@ class Merged:
 class _Builder:
     _ids = itertools.count()
 
-    def __init__(self, path: Path, readings: dict[str, str], plain: bool):
-        self.folder, self.path, self.readings, self.plain = path.parent, path, readings, plain
+    def __init__(self, path: Path, readings: dict[str, str], mode: str, plan: ScanPlan | None = None):
+        """mode: "strict" (exactly the schema), "plain" (for plain lines), "scanned" (for lines the raw
+        scanner passed with `plan`'s table)."""
+        self.folder, self.path, self.readings, self.mode, self.plan = path.parent, path, readings, mode, plan
+        self.plain = mode == "plain"
         self.docs: dict[Path, Any] = {}
         self.cache: dict[tuple, Any] = {}
         self.names: set[str] = set()
         self.struct_names: dict[tuple, str] = {}
+        # what each member name reaches (StrLeaf, struct name, or ("free",) for a string without pattern),
+        # which member names reach each string and object schema, each object schema's maxProperties
+        self.member_leaves: dict[str, set] = {}
+        self.node_members: dict[tuple, set] = {}
+        self.struct_max: dict[tuple, int | None] = {}
+        self.root_key: tuple | None = None
         self.module = types.ModuleType(f"{__name__}._generated{next(self._ids)}")
         sys.modules[self.module.__name__] = self.module  # forward references resolve in this namespace
 
     def root(self) -> type:
         root = self.doc(self.path)
+        self.root_key = self._key([(root, self.path)])
         annotation, checks = self.type_of([(root, self.path)], "Record")
         if checks or not (isinstance(annotation, type) and issubclass(annotation, Element)):
             raise NotTypeable("the record schema is not an object")
@@ -216,7 +301,7 @@ class _Builder:
     # types
     def type_of(self, refs: list[Ref], hint: str) -> tuple[Any, list[Callable[[Any], bool]]]:
         """The msgspec type of a schema (all of `refs`), and the predicates its values must pass after decoding."""
-        key = tuple((file, json.dumps(node, sort_keys=True)) for node, file in refs)
+        key = self._key(refs)
         if key in self.cache:
             cached = self.cache[key]
             if cached is not None:
@@ -230,12 +315,25 @@ class _Builder:
         self.cache[key] = result
         return result
 
+    @staticmethod
+    def _key(refs: list[Ref]) -> tuple:
+        return tuple((file, json.dumps(node, sort_keys=True)) for node, file in refs)
+
+    def struct_key(self, name: str) -> tuple:
+        return next(key for key, known in self.struct_names.items() if known == name)
+
     def _type_of(self, m: Merged, hint: str, key) -> tuple[Any, list]:
         kw = m.keywords
         kinds = kw.get("type")
         on_struct = "object" in ({kinds} if isinstance(kinds, str) else set(kinds or ())) or not kinds and (
             "object" in self._implied(m))
-        checks = [compile_predicate(self, p, on_struct) for p in m.predicates]
+        limits = [p["maxProperties"] for p, _ in m.predicates if set(p) == {"maxProperties"}]
+        predicates = m.predicates
+        if on_struct:
+            self.struct_max[key] = min(limits) if limits else None
+            if self.mode == "scanned" and key in self.plan.limits_left_out:  # the scanner counts them
+                predicates = [(p, f) for p, f in predicates if set(p) != {"maxProperties"}]
+        checks = [compile_predicate(self, p, on_struct) for p in predicates]
         kinds = {kinds} if isinstance(kinds, str) else set(kinds) if kinds else self._implied(m)
         if "const" in kw or "enum" in kw:
             values = [kw["const"]] if "const" in kw else list(kw["enum"])
@@ -260,7 +358,7 @@ class _Builder:
         if kind == "array":
             return self._array(m, hint, checks)
         if kind == "string":
-            return self._string(kw, checks)
+            return self._string(kw, checks, key)
         if kind in ("integer", "number"):
             bounds = {name: kw[k] for k, name in (("minimum", "ge"), ("maximum", "le"), ("exclusiveMinimum", "gt"),
                                                    ("exclusiveMaximum", "lt")) if k in kw}
@@ -283,28 +381,39 @@ class _Builder:
             return {"string"}
         return set()
 
-    def _string(self, kw: dict, checks: list) -> tuple[Any, list]:
-        meta = {k: kw[k] for k, name in (("minLength", "min_length"), ("maxLength", "max_length")) if k in kw}
-        meta = {"min_length" if k == "minLength" else "max_length": v for k, v in meta.items()}
+    def _string(self, kw: dict, checks: list, key: tuple) -> tuple[Any, list]:
+        meta = {"min_length" if k == "minLength" else "max_length": kw[k] for k in ("minLength", "maxLength")
+                if k in kw}
         pattern = kw.get("pattern")
-        form = PLAIN_FORMS.get(pattern) if self.plain else None
-        if form:
+        form = PLAIN_FORMS.get(pattern)
+        if form and self.mode != "strict":
             meta["min_length"] = max(1, meta.get("min_length", 1))
+        if pattern is None:
+            pass
+        elif self.mode == "scanned":  # the regex itself (any line may come), unless the field's name carries it
+            check = _remembered_pattern(pattern)
+            check.leaf = StrLeaf(key, form, pattern)
+            checks.append(check)
+        elif form and self.plain:
             if form == "token":
                 checks.append(_no_space)
             elif form == "code":
                 checks.append(_code_spaces)
-        elif pattern is not None and self.plain:
+        elif self.plain:
             checks.append(_remembered_pattern(pattern))
-        elif pattern is not None:
+        else:
             meta["pattern"] = pattern
-        return (Annotated[str, Meta(**meta)] if meta else str), checks
+        leaf = StrLeaf(key, form, pattern)
+        return (Annotated[str, Meta(**meta), leaf] if meta else Annotated[str, leaf]), checks
 
     def _array(self, m: Merged, hint: str, checks: list) -> tuple[Any, list]:
         refs = [r for r in m.items if r[0] is not True]
         item, item_checks = self.type_of(refs, hint + "Item") if refs else (Any, [])
         if item_checks:
             checks.append(_each(item_checks))
+            leaves = {getattr(check, "leaf", None) for check in item_checks}
+            if len(leaves) == 1:  # the items' only check is one string pattern: a field may leave it out
+                checks[-1].leaf = leaves.pop()
         if m.keywords.get("uniqueItems"):
             checks.append(compile_predicate(self, ({"uniqueItems": True}, m.file)))
         meta = {name: m.keywords[k] for k, name in (("minItems", "min_length"), ("maxItems", "max_length"))
@@ -328,6 +437,9 @@ class _Builder:
                 annotation, checks = self.type_of(refs, name + _title(member))
             else:
                 annotation, checks = Any, []
+            self._survey(member, annotation)
+            if self.mode == "scanned":
+                checks = [check for check in checks if not self.plan.carries(member, getattr(check, "leaf", None))]
             attr = member if member.isidentifier() and not keyword.iskeyword(member) else f"m{len(rename)}_"
             if attr != member:
                 rename[attr] = member
@@ -343,9 +455,18 @@ class _Builder:
             namespace["__post_init__"] = post
         cls = msgspec.defstruct(name, fields, bases=(Element,), module=self.module.__name__, namespace=namespace,
                                 forbid_unknown_fields=forbid, omit_defaults=True, kw_only=True,
-                                rename=rename or None)
+                                rename=rename or None, gc=False)  # decoded trees hold no cycles
         setattr(self.module, name, cls)
         return cls
+
+    def _survey(self, member: str, annotation: Any) -> None:
+        """Note which string and object schemas the member name `member` reaches (for ScanPlan)."""
+        for leaf in _leaves(annotation):
+            self.member_leaves.setdefault(member, set()).add(leaf)
+            if isinstance(leaf, StrLeaf):
+                self.node_members.setdefault(leaf.node, set()).add(member)
+            elif isinstance(leaf, str):
+                self.node_members.setdefault(self.struct_key(leaf), set()).add(member)
 
     def _unique(self, hint: str) -> str:
         name, n = hint, 1
@@ -354,6 +475,26 @@ class _Builder:
             name = f"{hint}{n}"
         self.names.add(name)
         return name
+
+
+def _leaves(annotation: Any) -> Iterator[Any]:
+    """The string schemas (StrLeaf), Struct names and free strings (("free",)) a field's type holds."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        base, *extras = typing.get_args(annotation)
+        marks = [extra for extra in extras if isinstance(extra, StrLeaf)]
+        yield from marks or _leaves(base)
+    elif origin in (list, Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            yield from _leaves(arg)
+    elif isinstance(annotation, typing.ForwardRef):
+        yield annotation.__forward_arg__
+    elif isinstance(annotation, str):
+        yield annotation
+    elif isinstance(annotation, type) and issubclass(annotation, Element):
+        yield annotation.__name__
+    elif annotation is str:
+        yield ("free",)
 
 
 def _title(member: str) -> str:

@@ -1,0 +1,430 @@
+/* One pass over the raw bytes of a JSON line for what a typed decoder cannot see or check cheaply.
+
+   scan(table, line) -> bool. True promises, for a line that is valid JSON:
+   - no object has two members of one name (a decoder silently keeps the last);
+   - every string whose governing name is in `table` is plain (ASCII, no escape but \" \\ \/, so its
+     decoded characters are its bytes with those three undone, and its only whitespace is the space)
+     and has the entry's form: non-empty, no space, no space at either end or twice in a row;
+     and, if the entry has a check, passes it (a check is asked once per distinct string: the entry's
+     memo set remembers the strings it passed);
+   - every object whose governing name has a member limit has no more members than that.
+   The governing name of a value is the name of the member it is the value of; an array passes its own
+   to its elements. False promises nothing: the caller falls back to a slower exact path. Anything
+   this scanner does not expect (a name with an escape, nesting deeper than MAX_DEPTH, an object of
+   more than MAX_MEMBERS members, bytes that are not JSON) gives False, never an error.
+
+   Why C: a duplicate member is invisible after decoding, and finding one in Python (re-encoding the
+   decoded line and comparing colon counts) cost more per line than decoding it; jiter's
+   catch_duplicate_keys parses into dicts at 2.6x orjson's time. validators/rawscan.py holds the
+   same contract in Python (the reference the tests compare this with). */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+#define F_NONEMPTY 1
+#define F_NOSPACE 2
+#define F_CODE 4 /* no space at either end, none twice in a row */
+
+#define MAX_DEPTH 128
+#define MAX_MEMBERS 256
+#define MEMO_LIMIT 4096
+
+typedef struct {
+    PyObject *name;  /* bytes, owned */
+    int flags;
+    Py_ssize_t max_members; /* -1: none */
+    PyObject *check; /* callable(bytes) -> bool, or NULL */
+    PyObject *memo;  /* set, or NULL */
+} Entry;
+
+typedef struct {
+    Entry *entries;
+    Py_ssize_t size;
+    Py_ssize_t *slots; /* open addressing: index into entries, -1 empty */
+    Py_ssize_t mask;
+} Table;
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Up to 8 bytes from p as one word (zero-padded). */
+static inline uint64_t word(const unsigned char *p, Py_ssize_t n) {
+    uint64_t w = 0;
+    memcpy(&w, p, (size_t)(n < 8 ? n : 8));
+    return w;
+}
+
+/* Some byte of w equals c (a word of 8 bytes; zero padding never equals a non-zero c). */
+static inline int has_byte(uint64_t w, unsigned char c) {
+    uint64_t x = w ^ (ONES * c);
+    return ((x - ONES) & ~x & HIGHS) != 0;
+}
+
+/* A member name's hash: its first and last 8 bytes and its length (names are short; equal hashes are
+   always confirmed byte by byte). */
+static inline uint64_t hash_name(const unsigned char *p, Py_ssize_t n) {
+    uint64_t h = word(p, n) * 0x9E3779B97F4A7C15ULL;
+    if (n > 8)
+        h ^= word(p + n - 8, 8) * 0xC2B2AE3D27D4EB4FULL;
+    return h ^ (uint64_t)n ^ (h >> 29);
+}
+
+/* A backslash in a member name. */
+static inline int name_has_escape(const unsigned char *p, Py_ssize_t n) {
+    if (n <= 16)
+        return has_byte(word(p, n), '\\') || (n > 8 && has_byte(word(p + n - 8, 8), '\\'));
+    return memchr(p, '\\', (size_t)n) != NULL;
+}
+
+static const Entry *lookup(const Table *t, const unsigned char *p, Py_ssize_t n, uint64_t hash) {
+    if (t->size == 0)
+        return NULL;
+    Py_ssize_t i = (Py_ssize_t)(hash & (uint64_t)t->mask);
+    while (t->slots[i] >= 0) {
+        const Entry *e = &t->entries[t->slots[i]];
+        if (PyBytes_GET_SIZE(e->name) == n && memcmp(PyBytes_AS_STRING(e->name), p, (size_t)n) == 0)
+            return e;
+        i = (i + 1) & t->mask;
+    }
+    return NULL;
+}
+
+static void table_free(PyObject *capsule) {
+    Table *t = (Table *)PyCapsule_GetPointer(capsule, "payercert.rawscan.table");
+    if (t == NULL)
+        return;
+    for (Py_ssize_t i = 0; i < t->size; i++) {
+        Py_XDECREF(t->entries[i].name);
+        Py_XDECREF(t->entries[i].check);
+        Py_XDECREF(t->entries[i].memo);
+    }
+    PyMem_Free(t->entries);
+    PyMem_Free(t->slots);
+    PyMem_Free(t);
+}
+
+/* table({name: (flags, max_members or -1, check or None, memo set or None)}) -> capsule */
+static PyObject *make_table(PyObject *self, PyObject *arg) {
+    if (!PyDict_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "table() takes a dict");
+        return NULL;
+    }
+    Py_ssize_t n = PyDict_Size(arg), cap = 8;
+    while (cap < 2 * n + 2)
+        cap <<= 1;
+    Table *t = PyMem_Calloc(1, sizeof(Table));
+    if (t == NULL)
+        return PyErr_NoMemory();
+    t->entries = PyMem_Calloc(n ? (size_t)n : 1, sizeof(Entry));
+    t->slots = PyMem_Malloc((size_t)cap * sizeof(Py_ssize_t));
+    if (t->entries == NULL || t->slots == NULL) {
+        PyMem_Free(t->entries);
+        PyMem_Free(t->slots);
+        PyMem_Free(t);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < cap; i++)
+        t->slots[i] = -1;
+    t->mask = cap - 1;
+    PyObject *capsule = PyCapsule_New(t, "payercert.rawscan.table", table_free);
+    if (capsule == NULL) {
+        PyMem_Free(t->entries);
+        PyMem_Free(t->slots);
+        PyMem_Free(t);
+        return NULL;
+    }
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(arg, &pos, &key, &value)) {
+        int flags;
+        Py_ssize_t max_members;
+        PyObject *check, *memo;
+        if (!PyBytes_Check(key) || !PyArg_ParseTuple(value, "inOO", &flags, &max_members, &check, &memo)) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "table() entries are bytes: (int, int, check, memo)");
+            Py_DECREF(capsule);
+            return NULL;
+        }
+        if ((check != Py_None && !PyCallable_Check(check)) || (memo != Py_None && !PySet_Check(memo))
+            || ((check == Py_None) != (memo == Py_None))) {
+            PyErr_SetString(PyExc_TypeError, "table() entry: check and memo are a callable and a set, or both None");
+            Py_DECREF(capsule);
+            return NULL;
+        }
+        Entry *e = &t->entries[t->size++];
+        Py_INCREF(key);
+        e->name = key;
+        e->flags = flags;
+        e->max_members = max_members;
+        e->check = check == Py_None ? NULL : (Py_INCREF(check), check);
+        e->memo = memo == Py_None ? NULL : (Py_INCREF(memo), memo);
+        const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(key);
+        Py_ssize_t i = (Py_ssize_t)(hash_name(p, PyBytes_GET_SIZE(key)) & (uint64_t)t->mask);
+        while (t->slots[i] >= 0)
+            i = (i + 1) & t->mask;
+        t->slots[i] = t->size - 1;
+    }
+    return capsule;
+}
+
+typedef struct {
+    const unsigned char *start; /* a member name's bytes */
+    Py_ssize_t len;
+    uint64_t hash;
+} Name;
+
+typedef struct {
+    char object; /* 1: object, 0: array */
+    const Entry *entry; /* the governing name's table entry, or NULL */
+    Py_ssize_t first_name; /* this object's names start here in the name stack */
+    Py_ssize_t members;
+} Frame;
+
+/* The index of the closing quote of the string whose opening quote is at s[i - 1], or -1. */
+static Py_ssize_t string_end(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
+    for (;;) {
+        const unsigned char *q = memchr(s + i, '"', (size_t)(n - i));
+        if (q == NULL)
+            return -1;
+        Py_ssize_t end = q - s, back = 0;
+        while (end - back - 1 >= i && s[end - back - 1] == '\\')
+            back++;
+        if (back % 2 == 0)
+            return end;
+        i = end + 1;
+    }
+}
+
+/* A string's bytes are plain: ASCII, with no escape but \" \\ \/ (so its decoded characters are
+   its bytes with those undone, and the only whitespace it can hold is the space). */
+static int is_plain(const unsigned char *p, Py_ssize_t n) {
+    uint64_t high = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        high |= word(p + i, 8);
+    high |= word(p + i, n - i);
+    if (high & HIGHS)
+        return 0;
+    const unsigned char *b = memchr(p, '\\', (size_t)n);
+    while (b != NULL) {
+        Py_ssize_t at = b - p;
+        if (at + 1 >= n || (p[at + 1] != '"' && p[at + 1] != '\\' && p[at + 1] != '/'))
+            return 0;
+        b = at + 2 < n ? memchr(p + at + 2, '\\', (size_t)(n - at - 2)) : NULL;
+    }
+    return 1;
+}
+
+/* A plain string's bytes (between its quotes) against an entry's form. */
+static int has_form(const unsigned char *p, Py_ssize_t n, int flags) {
+    if ((flags & F_NONEMPTY) && n == 0)
+        return 0;
+    if (flags & F_NOSPACE)
+        return memchr(p, ' ', (size_t)n) == NULL;
+    if (flags & F_CODE) {
+        if (n == 0)
+            return 1;
+        if (p[0] == ' ' || p[n - 1] == ' ')
+            return 0;
+        for (Py_ssize_t i = 1; i < n; i++)
+            if (p[i] == ' ' && p[i - 1] == ' ')
+                return 0;
+    }
+    return 1;
+}
+
+/* 1 passes, 0 fails, -1 error (set) */
+static int passes_check(const Entry *e, const unsigned char *p, Py_ssize_t n) {
+    PyObject *value = PyBytes_FromStringAndSize((const char *)p, n);
+    if (value == NULL)
+        return -1;
+    int known = PySet_Contains(e->memo, value);
+    if (known != 0) {
+        Py_DECREF(value);
+        return known;
+    }
+    PyObject *verdict = PyObject_CallOneArg(e->check, value);
+    if (verdict == NULL) {
+        Py_DECREF(value);
+        return -1;
+    }
+    int ok = PyObject_IsTrue(verdict);
+    Py_DECREF(verdict);
+    if (ok == 1) {
+        if (PySet_GET_SIZE(e->memo) >= MEMO_LIMIT && PySet_Clear(e->memo) < 0)
+            ok = -1;
+        else if (PySet_Add(e->memo, value) < 0)
+            ok = -1;
+    }
+    Py_DECREF(value);
+    return ok;
+}
+
+static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+#define FAIL goto done
+
+static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "scan(table, line)");
+        return NULL;
+    }
+    Table *t = (Table *)PyCapsule_GetPointer(args[0], "payercert.rawscan.table");
+    if (t == NULL)
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[1], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const unsigned char *s = view.buf;
+    Py_ssize_t n = view.len, i = 0;
+    int result = 0, error = 0;
+    Frame frames[MAX_DEPTH];
+    int depth = 0; /* frames in use */
+    Name names_small[64];
+    Name *names = names_small;
+    Py_ssize_t names_cap = 64, names_len = 0;
+    const Entry *value_entry = NULL; /* the governing entry of the value about to be read */
+
+    for (;;) {
+        while (i < n && is_space(s[i]))
+            i++;
+        if (i >= n)
+            FAIL;
+        unsigned char c = s[i];
+        /* a value */
+        if (c == '{' || c == '[') {
+            if (depth == MAX_DEPTH)
+                FAIL;
+            Frame *f = &frames[depth++];
+            f->object = c == '{';
+            f->entry = value_entry;
+            f->first_name = names_len;
+            f->members = 0;
+            i++;
+            while (i < n && is_space(s[i]))
+                i++;
+            if (i < n && s[i] == (f->object ? '}' : ']')) {
+                i++;
+                depth--;
+                names_len = f->first_name;
+                goto after_value;
+            }
+            if (!f->object)
+                continue; /* the first element, governed by the array's entry */
+            goto member_name;
+        } else if (c == '"') {
+            const Entry *e = value_entry;
+            Py_ssize_t end = string_end(s, i + 1, n);
+            if (end < 0)
+                FAIL;
+            if (e != NULL && (e->flags || e->check)) {
+                if (!is_plain(s + i + 1, end - i - 1) || !has_form(s + i + 1, end - i - 1, e->flags))
+                    FAIL;
+                if (e->check) {
+                    /* a check reads the bytes as they are: only strings with no escape at all */
+                    if (memchr(s + i + 1, '\\', (size_t)(end - i - 1)) != NULL)
+                        FAIL;
+                    int ok = passes_check(e, s + i + 1, end - i - 1);
+                    if (ok < 0) {
+                        error = 1;
+                        FAIL;
+                    }
+                    if (!ok)
+                        FAIL;
+                }
+            }
+            i = end + 1;
+        } else {
+            /* a number or a literal: up to the next delimiter */
+            while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && !is_space(s[i]))
+                i++;
+        }
+
+    after_value:
+        while (i < n && is_space(s[i]))
+            i++;
+        if (depth == 0) {
+            result = i == n;
+            goto done;
+        }
+        {
+            Frame *f = &frames[depth - 1];
+            if (i >= n)
+                FAIL;
+            if (s[i] == ',') {
+                i++;
+                if (f->object)
+                    goto member_name;
+                value_entry = f->entry;
+                continue;
+            }
+            if (s[i] != (f->object ? '}' : ']'))
+                FAIL;
+            i++;
+            if (f->object && f->entry && f->entry->max_members >= 0 && f->members > f->entry->max_members)
+                FAIL;
+            names_len = f->first_name;
+            depth--;
+            goto after_value;
+        }
+
+    member_name: {
+        Frame *f = &frames[depth - 1];
+        while (i < n && is_space(s[i]))
+            i++;
+        if (i >= n || s[i] != '"')
+            FAIL;
+        Py_ssize_t end = string_end(s, i + 1, n);
+        if (end < 0 || name_has_escape(s + i + 1, end - i - 1))
+            FAIL; /* an escaped name could equal another spelled plainly */
+        Name name = {s + i + 1, end - i - 1, hash_name(s + i + 1, end - i - 1)};
+        if (++f->members > MAX_MEMBERS)
+            FAIL;
+        for (Py_ssize_t k = f->first_name; k < names_len; k++)
+            if (names[k].hash == name.hash && names[k].len == name.len
+                && memcmp(names[k].start, name.start, (size_t)name.len) == 0)
+                FAIL;
+        if (names_len == names_cap) {
+            Py_ssize_t cap = names_cap * 2;
+            Name *grown = PyMem_Malloc((size_t)cap * sizeof(Name));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                error = 1;
+                FAIL;
+            }
+            memcpy(grown, names, (size_t)names_len * sizeof(Name));
+            if (names != names_small)
+                PyMem_Free(names);
+            names = grown;
+            names_cap = cap;
+        }
+        names[names_len++] = name;
+        value_entry = lookup(t, name.start, name.len, name.hash);
+        i = end + 1;
+        while (i < n && is_space(s[i]))
+            i++;
+        if (i >= n || s[i] != ':')
+            FAIL;
+        i++;
+        continue;
+    }
+    }
+
+done:
+    if (names != names_small)
+        PyMem_Free(names);
+    PyBuffer_Release(&view);
+    if (error)
+        return NULL;
+    return PyBool_FromLong(result);
+}
+
+static PyMethodDef methods[] = {
+    {"table", (PyCFunction)make_table, METH_O, "table({name: (flags, max_members, check, memo)}) -> table"},
+    {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL, "scan(table, line) -> bool"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_rawscan", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__rawscan(void) { return PyModule_Create(&module); }
