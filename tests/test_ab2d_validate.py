@@ -55,7 +55,8 @@ def _mutations(data, rnd: random.Random, n: int):
         parent = copy
         for step in parent_path:
             parent = parent[step]
-        action = rnd.choice(["drop", "string", "number", "zero", "empty", "spaces", "unknown", "object", "date"])
+        action = rnd.choice(["drop", "string", "number", "zero", "empty", "spaces", "unknown", "object", "date",
+                             "tab", "nbsp", "quoted", "duplicate"])
         if action == "drop":
             del parent[key]
         elif action == "string":
@@ -74,7 +75,15 @@ def _mutations(data, rnd: random.Random, n: int):
             parent[key] = {"url": "http://x", "valueString": "a", "valueCode": "b", "extension": [{"url": "u"}]}
         elif action == "date":
             parent[key] = "2020-13-45"
-        yield json.dumps(copy, separators=(",", ":")).encode()
+        elif action in ("tab", "nbsp", "quoted") and isinstance(parent[key], str):  # escapes the raw scanner reads
+            parent[key] = {"tab": "a\tb", "nbsp": "a\u00a0b", "quoted": 'the "x" code'}[action]
+        line = json.dumps(copy, separators=(",", ":"), ensure_ascii=rnd.random() < 0.5).encode()
+        if action == "duplicate" and isinstance(key, str):  # the member given twice, at the raw level
+            member = json.dumps(key).encode() + b":"
+            at = line.find(member)
+            if at > 0:
+                line = line[:at] + member + b'"x",' + line[at:]
+        yield line
 
 
 @pytest.mark.parametrize("kind,sample", [("eob-stu3", "eob-stu3-drg-diagnosis"), ("eob-stu3", "eob-stu3-seed"),

@@ -335,7 +335,9 @@ static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
             }
             i = end + 1;
         } else {
-            /* a number or a literal: up to the next delimiter */
+            /* a number or a literal (the decoder checks its spelling): up to the next delimiter */
+            if (c != '-' && (c < '0' || c > '9') && c != 't' && c != 'f' && c != 'n')
+                FAIL;
             while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && !is_space(s[i]))
                 i++;
         }
