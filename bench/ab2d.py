@@ -50,6 +50,10 @@ def generate(path: Path, lines: int) -> None:
             eob["id"] = f"carrier-{10384232074 + n}"
             eob["identifier"][0]["value"] = str(10384232074 + n)
             day = 1 + n % 28
+            for diagnosis in eob.get("diagnosis", ())[::2]:  # as AB2D writes ICD displays: quoted, so escaped
+                for coding in diagnosis.get("diagnosisCodeableConcept", {}).get("coding", ()):
+                    if "display" in coding:
+                        coding["display"] = f'"{coding["display"]}"'
             items = eob["item"]
             while len(json.dumps(eob)) < 4800:  # about 5 KB, as real AB2D lines
                 item = copy.deepcopy(items[0])
@@ -58,6 +62,19 @@ def generate(path: Path, lines: int) -> None:
                 item["servicedPeriod"] = {"start": f"2021-03-{day:02d}", "end": f"2021-03-{day:02d}"}
                 items.append(item)
             out.write(json.dumps(eob, separators=(",", ":")) + "\n")
+
+
+REPEAT = 3  # each measurement is the best of three runs: other work on the machine only slows a run
+
+
+def scanned_share(raw: list[bytes]) -> float:
+    from payercert.feeds import load_feed
+    from payercert.validators.fastpath import fast_kind, raw_scan
+
+    if raw_scan is None:
+        return 0.0
+    fk = fast_kind("ab2d", "eob-stu3", tuple(sorted(load_feed("ab2d").default_readings().items())))
+    return sum(bool(raw_scan(fk.scan_table, line)) for line in raw) / len(raw)
 
 
 def rate(name: str, lines: int, size: int, seconds: float, base: float | None) -> float:
@@ -76,15 +93,22 @@ def main(lines: int) -> None:
         size = path.stat().st_size
         print(f"{lines} lines, {size / 1e6:.1f} MB, {size / lines / 1e3:.1f} KB/line")
         raw = path.read_bytes().splitlines()
-        t = time.perf_counter()
-        for line in raw:
-            orjson.loads(line)
-        base = rate("orjson parse-only", lines, size, time.perf_counter() - t, None)
-        for jobs in ("1", "2"):
+        best = float("inf")
+        for _ in range(REPEAT):
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "payercert", "validate", "--format", "json", "--jobs", jobs,
-                            str(path)], check=False, stdout=subprocess.DEVNULL)
-            rate(f"payercert validate (CLI process, --jobs {jobs})", lines, size, time.perf_counter() - t, base)
+            for line in raw:
+                orjson.loads(line)
+            best = min(best, time.perf_counter() - t)
+        base = rate("orjson parse-only", lines, size, best, None)
+        for jobs, label in (("1", "--jobs 1"), ("2", "--jobs 2"), ("0", "default: a process per CPU")):
+            best = float("inf")
+            for _ in range(REPEAT):
+                t = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "payercert", "validate", "--format", "json", "--jobs", jobs,
+                                str(path)], check=False, stdout=subprocess.DEVNULL)
+                best = min(best, time.perf_counter() - t)
+            rate(f"payercert validate (CLI process, {label})", lines, size, best, base)
+        print(f"lines the raw scanner passes (the fastest tier): {scanned_share(raw):.0%}")
         subset = raw[:1000]
         sub_size = sum(len(x) + 1 for x in subset)
         from payercert.validators.schemas import compiled_schema

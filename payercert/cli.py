@@ -59,7 +59,7 @@ def validate(
     username: Optional[str] = typer.Option(None, help="With --password: the username (Trading Partner ID) it must not resemble."),
     history: Optional[Path] = typer.Option(None, help="With --password: file of previous password hashes (one per line), newest first."),
     last_change: Optional[str] = typer.Option(None, "--last-change", help="With --password: date (YYYY-MM-DD) the current password was set, for the aging rule."),
-    jobs: int = typer.Option(1, "--jobs", min=1, help="Processes for a large NDJSON file of a kind with a fast validator (uncompressed files)."),
+    jobs: int = typer.Option(0, "--jobs", min=0, help="Processes for a large NDJSON file of a kind with a fast validator (uncompressed files); 0: one per CPU for a file of 64 MB or more."),
 ) -> None:
     """Validate sample files against the payer's published rules (or, with --password, a password)."""
     if password:

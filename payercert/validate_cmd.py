@@ -16,7 +16,7 @@ from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PayercertError
 def run_validate(paths: list[Path], *, feed: str | None, kind: str | None, as_of: date | None, all_errors: bool,
                  fmt: str, data: Path | None, readings: dict[str, str], console: Console,
                  signature: str | None = None, public_key: Path | None = None, request: Path | None = None,
-                 kind_options: dict[str, str] | None = None, jobs: int = 1) -> int:
+                 kind_options: dict[str, str] | None = None, jobs: int = 0) -> int:
     reference = _reference_data(data) if data else None
     if request is not None and not request.is_file():
         raise PayercertError(f"--request {request}: no such file")

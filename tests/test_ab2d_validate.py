@@ -189,6 +189,24 @@ def test_jobs_number_lines_like_one_process(tmp_path: Path):
         assert (97, "AB2D-EOB-1", "error") in triples(many) and (89, "AB2D-NDJSON-3", "warning") in triples(many)
 
 
+def test_a_big_file_gets_one_process_per_cpu_by_default(tmp_path: Path, monkeypatch):
+    import os
+
+    import payercert.validators.fastpath as fastpath
+
+    bad = SEED_LINE.replace(b'"precedence":0', b'"precedence":"0"')
+    path = tmp_path / "export.ndjson"
+    path.write_bytes(b"\n".join(bad if n % 50 == 0 else SEED_LINE for n in range(1, 301)) + b"\n")
+    one = run(path, "--jobs", "1")[1]["files"][0]
+    split, boundaries = [], fastpath._boundaries
+    monkeypatch.setattr(fastpath, "_boundaries", lambda p, jobs: split.append(jobs) or boundaries(p, jobs))
+    assert triples(run(path)[1]["files"][0]) == triples(one) and split == []  # a small file: one process
+    monkeypatch.setattr(fastpath, "AUTO_JOBS_FROM", 1)
+    assert triples(run(path)[1]["files"][0]) == triples(one)
+    cpus = len(os.sched_getaffinity(0))
+    assert split == ([cpus] if cpus > 1 else []) and (50, "AB2D-EOB-13", "error") in triples(one)
+
+
 def test_findings_of_a_big_file_are_counted_past_the_listing_cap(tmp_path: Path, monkeypatch):
     import payercert.validators.fastpath as fastpath
 

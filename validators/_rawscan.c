@@ -54,12 +54,6 @@ static inline uint64_t word(const unsigned char *p, Py_ssize_t n) {
     return w;
 }
 
-/* Some byte of w equals c (a word of 8 bytes; zero padding never equals a non-zero c). */
-static inline int has_byte(uint64_t w, unsigned char c) {
-    uint64_t x = w ^ (ONES * c);
-    return ((x - ONES) & ~x & HIGHS) != 0;
-}
-
 /* A member name's hash: its first and last 8 bytes and its length (names are short; equal hashes are
    always confirmed byte by byte). */
 static inline uint64_t hash_name(const unsigned char *p, Py_ssize_t n) {
@@ -67,13 +61,6 @@ static inline uint64_t hash_name(const unsigned char *p, Py_ssize_t n) {
     if (n > 8)
         h ^= word(p + n - 8, 8) * 0xC2B2AE3D27D4EB4FULL;
     return h ^ (uint64_t)n ^ (h >> 29);
-}
-
-/* A backslash in a member name. */
-static inline int name_has_escape(const unsigned char *p, Py_ssize_t n) {
-    if (n <= 16)
-        return has_byte(word(p, n), '\\') || (n > 8 && has_byte(word(p + n - 8, 8), '\\'));
-    return memchr(p, '\\', (size_t)n) != NULL;
 }
 
 static const Entry *lookup(const Table *t, const unsigned char *p, Py_ssize_t n, uint64_t hash) {
@@ -180,39 +167,53 @@ typedef struct {
     Py_ssize_t members;
 } Frame;
 
-/* The index of the closing quote of the string whose opening quote is at s[i - 1], or -1. */
-static Py_ssize_t string_end(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
-    for (;;) {
-        const unsigned char *q = memchr(s + i, '"', (size_t)(n - i));
-        if (q == NULL)
-            return -1;
-        Py_ssize_t end = q - s, back = 0;
-        while (end - back - 1 >= i && s[end - back - 1] == '\\')
-            back++;
-        if (back % 2 == 0)
-            return end;
-        i = end + 1;
-    }
+#define S_ESCAPE 1 /* the string holds a backslash */
+#define S_NOT_PLAIN 2 /* a byte past ASCII, or an escape other than \" \\ \/ */
+
+/* The lowest byte of w equal to c or d, as a bit index (64 if none). The bit trick can mark bytes
+   above a true match by its borrow, never below one, so the lowest mark is exact. */
+static inline int first_of(uint64_t w, unsigned char c, unsigned char d) {
+    uint64_t x = w ^ (ONES * c), y = w ^ (ONES * d);
+    uint64_t m = ((x - ONES) & ~x & HIGHS) | ((y - ONES) & ~y & HIGHS);
+    return m ? __builtin_ctzll(m) : 64;
 }
 
-/* A string's bytes are plain: ASCII, with no escape but \" \\ \/ (so its decoded characters are
-   its bytes with those undone, and the only whitespace it can hold is the space). */
-static int is_plain(const unsigned char *p, Py_ssize_t n) {
+/* The index of the closing quote of the string whose opening quote is at s[i - 1], or -1; *seen gets
+   S_ESCAPE and S_NOT_PLAIN as they apply. Eight bytes at a time: most of a line is string bodies. */
+static Py_ssize_t string_end(const unsigned char *s, Py_ssize_t i, Py_ssize_t n, int *seen) {
     uint64_t high = 0;
-    Py_ssize_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        high |= word(p + i, 8);
-    high |= word(p + i, n - i);
-    if (high & HIGHS)
-        return 0;
-    const unsigned char *b = memchr(p, '\\', (size_t)n);
-    while (b != NULL) {
-        Py_ssize_t at = b - p;
-        if (at + 1 >= n || (p[at + 1] != '"' && p[at + 1] != '\\' && p[at + 1] != '/'))
-            return 0;
-        b = at + 2 < n ? memchr(p + at + 2, '\\', (size_t)(n - at - 2)) : NULL;
+    int flags = 0;
+    for (;;) {
+        int at = 64;
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            at = first_of(w, '"', '\\');
+            if (at < 64) {
+                high |= at ? w & ((1ULL << at) - 1) : 0; /* the bytes before the mark */
+                i += at >> 3;
+                break;
+            }
+            high |= w;
+            i += 8;
+        }
+        if (at == 64) {
+            while (i < n && s[i] != '"' && s[i] != '\\')
+                high |= s[i++];
+            if (i >= n)
+                return -1;
+        }
+        if (s[i] == '"') {
+            *seen = flags | ((high & HIGHS) ? S_NOT_PLAIN : 0);
+            return i;
+        }
+        flags |= S_ESCAPE; /* a backslash: the escaped byte is never the end */
+        if (i + 1 >= n)
+            return -1;
+        if (s[i + 1] != '"' && s[i + 1] != '\\' && s[i + 1] != '/')
+            flags |= S_NOT_PLAIN;
+        i += 2;
     }
-    return 1;
 }
 
 /* A plain string's bytes (between its quotes) against an entry's form. */
@@ -314,15 +315,16 @@ static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
             goto member_name;
         } else if (c == '"') {
             const Entry *e = value_entry;
-            Py_ssize_t end = string_end(s, i + 1, n);
+            int seen;
+            Py_ssize_t end = string_end(s, i + 1, n, &seen);
             if (end < 0)
                 FAIL;
             if (e != NULL && (e->flags || e->check)) {
-                if (!is_plain(s + i + 1, end - i - 1) || !has_form(s + i + 1, end - i - 1, e->flags))
+                if ((seen & S_NOT_PLAIN) || !has_form(s + i + 1, end - i - 1, e->flags))
                     FAIL;
                 if (e->check) {
                     /* a check reads the bytes as they are: only strings with no escape at all */
-                    if (memchr(s + i + 1, '\\', (size_t)(end - i - 1)) != NULL)
+                    if (seen & S_ESCAPE)
                         FAIL;
                     int ok = passes_check(e, s + i + 1, end - i - 1);
                     if (ok < 0) {
@@ -376,8 +378,9 @@ static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
             i++;
         if (i >= n || s[i] != '"')
             FAIL;
-        Py_ssize_t end = string_end(s, i + 1, n);
-        if (end < 0 || name_has_escape(s + i + 1, end - i - 1))
+        int seen;
+        Py_ssize_t end = string_end(s, i + 1, n, &seen);
+        if (end < 0 || (seen & S_ESCAPE))
             FAIL; /* an escaped name could equal another spelled plainly */
         Name name = {s + i + 1, end - i - 1, hash_name(s + i + 1, end - i - 1)};
         if (++f->members > MAX_MEMBERS)

@@ -30,7 +30,7 @@ class Options:
     public_key: Path | None = None  # the sender's key to verify it
     companion: Path | None = None  # the file a payload answers (--request), for the kind's companion checks
     kind_options: dict[str, str] = field(default_factory=dict)   # a kind's own options (feed.yaml kinds.*.options)
-    jobs: int = 1  # processes for a kind with a fast NDJSON validator (validators/fastpath.py)
+    jobs: int = 0  # processes for a kind with a fast NDJSON validator (validators/fastpath.py); 0: by file size
 
 
 def payer_today(feed: Feed, as_of: date | None = None) -> date:

@@ -135,6 +135,9 @@ class LineResult:
     placed: tuple[Finding, ...] = ()  # rule findings worked out once, at line 0: `at(line)` places them
 
 
+NO_FINDINGS: list[Finding] = []  # the findings of every memoised LineResult: never appended to
+
+
 def at(finding: Finding, line: int) -> Finding:
     loc = finding.location
     return Finding(finding.requirement, finding.severity, finding.message, finding.code,
@@ -170,12 +173,12 @@ def _check(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bo
         return LineResult(_rule_findings(fk, rec, line, ctx, all_errors), True)
     # the encoding of the values the rules read is as good as the values: equal bytes, equal findings
     key = (all_errors, ctx.today, fk.encoder.encode(rec))
-    placed = memo.get(key)
-    if placed is None:
+    result = memo.get(key)
+    if result is None:
         if len(memo) >= MEMO_SIZE:
             memo.clear()
-        placed = memo[key] = tuple(_rule_findings(fk, rec, 0, ctx, all_errors))
-    return LineResult([], True, placed)
+        result = memo[key] = LineResult(NO_FINDINGS, True, tuple(_rule_findings(fk, rec, 0, ctx, all_errors)))
+    return result  # shared between lines: callers read it, never change it
 
 
 def _decoded(fk: FastKind, raw: bytes) -> Any:
@@ -281,24 +284,15 @@ def _today(feed: Feed):
 @dataclass
 class RangeResult:
     findings: list[Finding] = field(default_factory=list)
-    omitted: Counter = field(default_factory=Counter)  # (requirement, severity) -> findings not listed
+    omitted: Counter = field(default_factory=Counter)  # (requirement, Severity) -> findings not listed
     records: int = 0
     lines: int = 0  # newlines read: the next range's first line is this many lines further
 
     def add(self, finding: Finding, listed: Counter) -> None:
-        key = (finding.requirement, finding.severity.value)
+        key = (finding.requirement, finding.severity)
         if listed[key] < MAX_LISTED:
             listed[key] += 1
             self.findings.append(finding)
-        else:
-            self.omitted[key] += 1
-
-    def add_at(self, finding: Finding, line: int, listed: Counter) -> None:
-        """A memoised finding, placed at `line` only if it is listed (past the cap it is only counted)."""
-        key = (finding.requirement, finding.severity.value)
-        if listed[key] < MAX_LISTED:
-            listed[key] += 1
-            self.findings.append(at(finding, line))
         else:
             self.omitted[key] += 1
 
@@ -318,6 +312,7 @@ def validate_range(path: str, feed_id: str, kind_name: str, readings: tuple[tupl
     fk = fast_kind(feed_id, kind_name, readings)
     ctx = RuleContext(today=today)
     out, listed = RangeResult(), Counter()
+    counted: dict[int, list] = {}  # id(memoised LineResult) -> [it, lines past the listing cap]
     fh, _ = _open(Path(path))
     with fh:
         if start:
@@ -346,10 +341,32 @@ def validate_range(path: str, feed_id: str, kind_name: str, readings: tuple[tupl
             out.records += result.record
             for finding in result.findings:
                 out.add(finding, listed)
-            for finding in result.placed:
-                out.add_at(finding, number, listed)
+            if result.placed:
+                spilled = counted.get(id(result))
+                if spilled is not None:  # every finding of this memoised result is past the cap: count it
+                    spilled[1] += 1
+                elif not _place(result.placed, number, out, listed):
+                    counted[id(result)] = [result, 0]  # holding the result keeps its id unique
         out.lines = number
+    for result, times in counted.values():
+        for finding in result.placed:
+            out.omitted[finding.requirement, finding.severity] += times
     return out
+
+
+def _place(placed: tuple[Finding, ...], line: int, out: RangeResult, listed: Counter) -> bool:
+    """Memoised findings placed at `line` while their requirement's listing has room, counted past
+    it. False: none was placed (so none will be: the counts only grow)."""
+    any_placed = False
+    for finding in placed:
+        key = finding.requirement, finding.severity
+        if listed[key] < MAX_LISTED:
+            listed[key] += 1
+            out.findings.append(at(finding, line))
+            any_placed = True
+        else:
+            out.omitted[key] += 1
+    return any_placed
 
 
 BLOCK = 1 << 20  # read a megabyte at a time and split it here: a readline call per line costs more
@@ -386,15 +403,19 @@ def _lines(fh, start: int, end: int | None) -> Iterator[tuple[bytes | None, bool
                 yield line, True
         pos += pending_size + cut + 1
         pending, pending_size = [], 0
-        parts = block[cut + 1:].split(b"\n")
-        last = parts.pop()
-        for line in parts:
+        at = cut + 1
+        while True:  # find (memchr) per line: bytes.split scans a byte at a time
+            cut = block.find(b"\n", at)
+            if cut < 0:
+                break
             if end is not None and pos >= end:
                 return
-            pos += len(line) + 1
-            yield (line if len(line) < MAX_LINE else None), True
-        if end is not None and pos >= end:  # the line `last` begins belongs to the next range
+            pos += cut - at + 1
+            yield (block[at:cut] if cut - at < MAX_LINE else None), True
+            at = cut + 1
+        if end is not None and pos >= end:  # the line the block's rest begins belongs to the next range
             return
+        last = block[at:]
         if last:
             pending, pending_size = [last], len(last)
             if pending_size >= MAX_LINE:
@@ -425,15 +446,16 @@ def validate_fast(path: Path, feed: Feed, kind: Kind, opts, report: FileReport, 
 
     readings = tuple(sorted({**feed.default_readings(), **opts.readings}.items()))
     today = payer_today(feed, opts.as_of)
-    jobs = max(1, getattr(opts, "jobs", 1) or 1)
     _, gzipped = _open(path)
+    jobs = getattr(opts, "jobs", 0) or (0 if gzipped else _auto_jobs(path))
     if jobs > 1 and gzipped:
         report.notes.append("gzip input is read by one process (--jobs applies to uncompressed files)")
-        jobs = 1
+    jobs = 1 if gzipped else max(1, jobs)
     args = (str(path), feed.id, kind.name, readings, today, opts.all_errors)
     if jobs == 1:
         results = [validate_range(*args)]
     else:
+        fast_kind(feed.id, kind.name, readings)  # compiled once here: forked workers inherit it
         bounds = _boundaries(path, jobs)
         ranges = list(zip(bounds, bounds[1:]))
         with ProcessPoolExecutor(max_workers=len(ranges), mp_context=_context()) as pool:
@@ -449,9 +471,22 @@ def validate_fast(path: Path, feed: Feed, kind: Kind, opts, report: FileReport, 
                 report.findings.append(moved)
             else:
                 report.omitted[key] += 1
-        report.omitted.update(part.omitted)
+        report.omitted.update({(req, sev.value): n for (req, sev), n in part.omitted.items()})
         report.records += part.records
         offset += part.lines
+
+
+AUTO_JOBS_FROM = 64 << 20  # a smaller file is done before more processes would have started
+
+
+def _auto_jobs(path: Path) -> int:
+    """One process per CPU this process may use, for a file big enough to gain from them."""
+    if path.stat().st_size < AUTO_JOBS_FROM:
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - platforms without affinity
+        return os.cpu_count() or 1
 
 
 def _context():

@@ -333,8 +333,10 @@ class _Builder:
             self.struct_max[key] = min(limits) if limits else None
             if self.mode == "scanned" and key in self.plan.limits_left_out:  # the scanner counts them
                 predicates = [(p, f) for p, f in predicates if set(p) != {"maxProperties"}]
-        checks = [compile_predicate(self, p, on_struct) for p in predicates]
         kinds = {kinds} if isinstance(kinds, str) else set(kinds) if kinds else self._implied(m)
+        if kinds == {"array"} and "const" not in kw and "enum" not in kw:  # compiled knowing its items' type
+            return self._array(m, hint, predicates)
+        checks = [compile_predicate(self, p, on_struct) for p in predicates]
         if "const" in kw or "enum" in kw:
             values = [kw["const"]] if "const" in kw else list(kw["enum"])
             if "enum" in kw and "const" in kw:
@@ -355,8 +357,6 @@ class _Builder:
         kind = next(iter(kinds))
         if kind == "object":  # its own predicates run in its __post_init__ (so also where it recurs)
             return self._struct(m, hint, key, checks), []
-        if kind == "array":
-            return self._array(m, hint, checks)
         if kind == "string":
             return self._string(kw, checks, key)
         if kind in ("integer", "number"):
@@ -406,9 +406,12 @@ class _Builder:
         leaf = StrLeaf(key, form, pattern)
         return (Annotated[str, Meta(**meta), leaf] if meta else Annotated[str, leaf]), checks
 
-    def _array(self, m: Merged, hint: str, checks: list) -> tuple[Any, list]:
+    def _array(self, m: Merged, hint: str, predicates: list) -> tuple[Any, list]:
         refs = [r for r in m.items if r[0] is not True]
         item, item_checks = self.type_of(refs, hint + "Item") if refs else (Any, [])
+        # `contains` and `items` over items that are always our Structs read their members directly
+        of_structs = isinstance(item, type) and issubclass(item, Element)
+        checks = [compile_predicate(self, p, items_on_struct=of_structs) for p in predicates]
         if item_checks:
             checks.append(_each(item_checks))
             leaves = {getattr(check, "leaf", None) for check in item_checks}
@@ -620,12 +623,14 @@ def _equal(a: Any, b: Any) -> bool:
                                              _json_type(b) in ("integer", "number") and a == b)
 
 
-def compile_predicate(builder: _Builder, ref: Ref, on_struct: bool = False) -> Callable[[Any], bool]:
+def compile_predicate(builder: _Builder, ref: Ref, on_struct: bool = False,
+                      items_on_struct: bool = False) -> Callable[[Any], bool]:
     """A function telling whether a decoded value satisfies the schema, written out as one Python
     expression over `v` (its `inline` source, which a generated `__post_init__` embeds: these run on
-    every extension and item of every line, and a call per keyword costs more than the test)."""
+    every extension and item of every line, and a call per keyword costs more than the test).
+    on_struct: `v` is one of our Structs; items_on_struct: `v` is a list of them."""
     env: dict[str, Any] = {}
-    return _expression(_source(builder, ref, "v", on_struct, env, 0), env)
+    return _expression(_source(builder, ref, "v", on_struct, env, 0, items_on_struct), env)
 
 
 _fresh = itertools.count()
@@ -643,7 +648,8 @@ def _expression(source: str, env: dict) -> Callable[[Any], bool]:
     return fn
 
 
-def _source(builder: _Builder, ref: Ref, var: str, on_struct: bool, env: dict, depth: int) -> str:
+def _source(builder: _Builder, ref: Ref, var: str, on_struct: bool, env: dict, depth: int,
+            items_on_struct: bool = False) -> str:
     """`compile_predicate` as the source of an expression over the variable `var`. Each keyword reads
     as in `_keyword`, which still compiles what is not written out here (as a call)."""
     node, file = ref
@@ -653,14 +659,14 @@ def _source(builder: _Builder, ref: Ref, var: str, on_struct: bool, env: dict, d
     for key, arg in node.items():
         if key in ANNOTATIONS or key.startswith("x-") or key in ("then", "else"):
             continue
-        parts.append(_keyword_source(builder, key, arg, node, file, var, on_struct, env, depth))
+        parts.append(_keyword_source(builder, key, arg, node, file, var, on_struct, env, depth, items_on_struct))
     return "(" + " and ".join(parts) + ")" if parts else "True"
 
 
 def _keyword_source(builder: _Builder, key: str, arg: Any, node: dict, file: Path, var: str, on_struct: bool,
-                    env: dict, depth: int) -> str:
+                    env: dict, depth: int, items_on_struct: bool = False) -> str:
     def same(s):
-        return _source(builder, (s, file), var, on_struct, env, depth)
+        return _source(builder, (s, file), var, on_struct, env, depth, items_on_struct)
 
     def sub(s, of):
         return _source(builder, (s, file), of, False, env, depth)
@@ -683,7 +689,7 @@ def _keyword_source(builder: _Builder, key: str, arg: Any, node: dict, file: Pat
         op = "<=" if key == "maxProperties" else ">="
         return f"(len({var}.__struct_fields__) - astuple({var}).count(UNSET) {op} {int(arg)})"
     if key == "$ref" and depth < INLINE_DEPTH:
-        return _source(builder, builder.resolve(arg, file), var, False, env, depth + 1)
+        return _source(builder, builder.resolve(arg, file), var, False, env, depth + 1, items_on_struct)
     if key == "allOf":
         return "(" + " and ".join(same(s) for s in arg) + ")" if arg else "True"
     if key == "anyOf":
@@ -709,7 +715,8 @@ def _keyword_source(builder: _Builder, key: str, arg: Any, node: dict, file: Pat
     if key in ("items", "contains"):
         x = name("x")
         quantifier = "all" if key == "items" else "any"
-        return f"(not isinstance({var}, list) or {quantifier}({sub(arg, x)} for {x} in {var}))"
+        each = _source(builder, (arg, file), x, items_on_struct, env, depth)
+        return f"(not isinstance({var}, list) or {quantifier}({each} for {x} in {var}))"
     return f"{name('k', _keyword(builder, key, arg, node, file, on_struct))}({var})"
 
 
