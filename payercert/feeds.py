@@ -6,12 +6,16 @@ adds the feed.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
+import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
 import payercert.simulators
@@ -145,8 +149,7 @@ def load_feed(feed_id: str) -> Feed:
     if not path.is_file():
         known = ", ".join(discover()) or "none"
         raise ConfigError(f"unknown feed {feed_id!r} (known feeds: {known})")
-    with path.open(encoding="utf-8") as fh:
-        spec = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: feeds load on every run
+    spec = read_spec(path)
     feed = Feed(feed_id, path.parent, spec)
     for raw in spec.get("requirements", []):
         req = _requirement(raw, spec["source"]["doc"])
@@ -154,6 +157,38 @@ def load_feed(feed_id: str) -> Feed:
             raise ConfigError(f"{path}: requirement {req.id} is listed twice")
         feed.requirements[req.id] = req
     return feed
+
+
+def read_spec(path: Path) -> Any:
+    """A feed.yaml, parsed. Every run reads every feed (detection), and parsing their YAML costs more
+    than a small validation; so the parsed document is kept in the user's cache as msgpack, keyed by
+    the file's path, size and modification time, and used while those are unchanged. A document
+    msgpack cannot hold as it is (a YAML date, say) is never cached; a cache that cannot be read or
+    written is passed by."""
+    stat = path.stat()
+    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:32]
+    cached = _cache_dir() / f"feed-{key}.msgpack"
+    try:
+        return msgspec.msgpack.decode(cached.read_bytes())
+    except (OSError, msgspec.DecodeError):
+        pass
+    with path.open(encoding="utf-8") as fh:
+        spec = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    try:
+        packed = msgspec.msgpack.encode(spec)
+        if msgspec.msgpack.decode(packed) == spec:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=cached.parent, delete=False) as tmp:
+                tmp.write(packed)
+            os.replace(tmp.name, cached)  # whole or not at all, whoever else is writing it
+    except (OSError, TypeError, msgspec.EncodeError):
+        pass
+    return spec
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "payercert"
 
 
 def discover() -> list[str]:

@@ -6,7 +6,7 @@ certificate all speak of the same catalogue entries.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from enum import Enum
 from typing import Any
 
@@ -43,9 +43,16 @@ class Finding:
     actual: Any = None
 
     def as_dict(self) -> dict:
-        data = asdict(self)
-        data["severity"] = self.severity.value
-        return {k: v for k, v in data.items() if v is not None or k in ("code",)}
+        """As asdict() gives it, without its deep copy (a big file's report lists thousands)."""
+        loc = self.location
+        data = {"requirement": self.requirement, "severity": self.severity.value, "message": self.message,
+                "code": self.code, "location": {"line": loc.line, "column": loc.column, "pointer": loc.pointer},
+                "expected": _plain(self.expected), "actual": _plain(self.actual)}
+        return {k: v for k, v in data.items() if v is not None or k == "code"}
+
+
+def _plain(value: Any) -> Any:
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
 
 
 @dataclass
