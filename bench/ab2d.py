@@ -2,29 +2,18 @@
 
     pip install -e '.[bench]'; python bench/ab2d.py [LINES]   (default 60000 lines of about 5 KB)
 
-Prints lines/s, MB/s and the ratio to orjson parse-only for: orjson parse of every line,
-`payercert validate` as a whole process (CLI, --format json), the same with --jobs 2, the
-jsonschema path (validators/schemas.py, on a subset, extrapolated) and fhir.resources' STU3
-ExplanationOfBenefit model (on a subset). Lines are the seed's and the samples' EOBs, with ids,
-dates and items varied deterministically.
+Prints lines/s, MB/s and the ratio to orjson parse-only (every line parsed in this process, the
+lines already in memory) for: `payercert validate` as a whole process (CLI, --format json) with
+--jobs 1, --jobs 2 and its default (a process per CPU for a file of 64 MB or more); the jsonschema
+path (validators/schemas.py, on a subset, extrapolated); fhir.resources' STU3 ExplanationOfBenefit
+model (on a subset). Each rate is the best of three runs: other work on the machine only slows a run.
+It also prints the share of lines the raw scanner passes (validators/_rawscan.c: the fastest path).
 
-Measured on the 2-core build machine (shared: other test runs come and go, so absolute rates vary
-by 1.5x from run to run; the ratios within one run are what compare), 60,000 lines (292 MB):
+Lines are the seed's and the samples' EOBs, ids, dates and items varied deterministically, and every
+other diagnosis display quoted as AB2D writes its ICD displays (`"\"OBESITY, UNSPECIFIED\""` in
+CMSgov/ab2d-website's sample-data-r4.ndjson), so that lines hold escapes as real exports do.
 
-    orjson parse-only                         77,144 lines/s  375.1 MB/s  1.00x
-    payercert validate (CLI, --jobs 1)        16,270 lines/s   79.1 MB/s  0.21x
-    payercert validate (CLI, --jobs 2)        22,741 lines/s  110.6 MB/s  0.29x
-    jsonschema (1000 lines, extrapolated)        297 lines/s    1.4 MB/s  0.00x
-    fhir.resources STU3 (1000 lines)             748 lines/s    3.6 MB/s  0.01x
-
-Repeated runs gave 0.17x to 0.21x with --jobs 1 and 0.22x to 0.32x with --jobs 2 (before this
-round: 0.08x and 0.07x). In-process, per 5 KB line: orjson parses in about 10 us; the fast path
-takes about 38 us: about 27 us decoding into the generated Structs (most of it msgspec building
-some 65 Structs, about 7 the generated __post_init__ checks), 10 us the duplicate-member check (a
-re-encode and two colon counts), the rest the loop and the rules (worked out once per distinct
-input). The whole process also pays about 0.4 s of start-up (imports, the CLI, feed detection,
-generating the Structs). The target (>= 0.5x whole process) is NOT met: msgspec's typed decode
-without any check is already about 0.6x orjson here; see README "Validator speed".
+The last measurement, and where the time goes, are in README.md ("Validator speed").
 """
 from __future__ import annotations
 

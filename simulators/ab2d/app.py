@@ -129,7 +129,9 @@ class Ab2dSimulator:
     async def token(self, request: Request) -> Response:
         """client_credentials with Basic client_id:secret; grant_type and scope in the body or the query."""
         body = parse_qs((await request.body()).decode("utf-8", "replace"))
-        params = {k: v[-1] for k, v in body.items()} | dict(request.query_params)
+        params = {k: v[-1] for k, v in body.items()}
+        if not self.broken("token-query-ignored"):
+            params |= dict(request.query_params)
         sponsor = self._basic_client(request.headers.get("authorization", ""))
         if sponsor is None:
             return JSONResponse({"error": "invalid_client", "error_description": "Client authentication failed."}, 401)

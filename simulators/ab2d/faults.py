@@ -20,4 +20,5 @@ FAULTS = (
     Fault("other-sponsor-reads-job", "AB2D-ISOLATION-1", "another sponsor's client can poll a job's status"),
     Fault("second-job-accepted", "AB2D-JOB-1", "a kick-off while a job runs starts a second job"),
     Fault("wrong-checksum", "AB2D-MANIFEST-9", "the checksum extension is the sha256 of the gzip bytes"),
+    Fault("token-query-ignored", "AB2D-AUTH-10", "the token URL reads grant_type and scope from the form body only"),
 )

@@ -111,12 +111,15 @@ class Ab2dClient:
 
     # --- tokens ---------------------------------------------------------------------------------
     def request_token(self, *, secret: str | None = None, client_id: str | None = None,
-                      scope: str = "clientCreds") -> httpx.Response:
-        """POST the Okta token URL: grant and scope in the form body, Basic client_id:secret (AB2D-AUTH-1)."""
+                      scope: str = "clientCreds", in_query: bool = False) -> httpx.Response:
+        """POST the Okta token URL: grant and scope in the form body (or, in_query, in the URL as the
+        tutorial's Postman request puts them), Basic client_id:secret (AB2D-AUTH-1)."""
         headers = {"Authorization": basic(client_id or self.client_id, secret or self.secret),
                    "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
-        return self.target.request("POST", self.target.url("token"), headers=headers,
-                                   data={"grant_type": "client_credentials", "scope": scope})
+        grant = {"grant_type": "client_credentials", "scope": scope}
+        if in_query:
+            return self.target.request("POST", self.target.url("token"), headers=headers, params=grant)
+        return self.target.request("POST", self.target.url("token"), headers=headers, data=grant)
 
     def fresh_token(self) -> tuple[str, float, int]:
         """A new token, the local time it runs out, and its expires_in."""

@@ -27,6 +27,15 @@ def test_good_credentials_get_a_token(ab2d):
     assert str(body.get("token_type", "")).lower() == "bearer", f"AB2D-AUTH-2: token_type {body.get('token_type')!r}"
 
 
+@requirement("AB2D-AUTH-10")
+def test_grant_and_scope_in_the_query_string_get_a_token(ab2d):
+    """grant_type and scope in the token URL's query string (the tutorial's way) get a token too"""
+    response = ab2d.request_token(in_query=True)
+    assert response.status_code == 200, f"AB2D-AUTH-10: got {response.status_code} {response.text[:200]}"
+    token = response.json().get("access_token")
+    assert isinstance(token, str) and token.count(".") == 2, "AB2D-AUTH-10: access_token is not a JWT"
+
+
 @requirement("AB2D-AUTH-7")
 def test_token_claims(ab2d, target):
     """The access token names its issuer, audience AB2D, scope clientCreds and the client as subject"""
