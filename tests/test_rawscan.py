@@ -141,3 +141,20 @@ def test_a_member_limit_counts_the_objects_its_name_holds(line: bytes, passed: b
 ])
 def test_strings_are_checked_by_the_name_that_holds_them(line: bytes, passed: bool):
     assert rawscan.scan(TABLE, line) is passed
+
+
+def test_the_text_of_wanted_top_level_members_keys_a_memo():
+    def unpack(blob: bytes) -> list:
+        out = []
+        while blob:
+            size, blob = int.from_bytes(blob[:8], "little", signed=True), blob[8:]
+            out.append(None if size < 0 else blob[:size])
+            blob = blob[max(size, 0):]
+        return out
+
+    line = b'{"a" : [1, {"b":2}] , "c":"x","d":{"a":5},"e":null}'
+    assert unpack(rawscan.scan(TABLE, line, (b"a", b"c", b"z", b"e"))) == [b'[1, {"b":2}]', b'"x"', None, b"null"]
+    assert rawscan.scan(TABLE, b'{"a":1,"a":2}', (b"a",)) is None  # refused: no text
+    assert rawscan.scan(TABLE, b'[{"a":1}]', (b"a",)) == (-1).to_bytes(8, "little", signed=True)  # not top-level
+    with pytest.raises(TypeError):
+        rawscan.scan(TABLE, line, [b"a"])

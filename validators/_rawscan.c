@@ -265,14 +265,35 @@ static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n'
 
 #define FAIL goto done
 
+#define MAX_CAPTURED 16
+
+/* scan(table, line[, names]): see the top of this file. With `names` (a tuple of bytes, member names of
+   the top-level object), a passed line gives, instead of True, bytes holding the raw text of those
+   members' values in that order (each as its length, 8 bytes, then its bytes; -1 for an absent one),
+   and a refused line gives None: the same bytes are the same values, so callers key memos on them. */
 static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "scan(table, line)");
+    if (nargs != 2 && nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "scan(table, line[, names])");
         return NULL;
     }
     Table *t = (Table *)PyCapsule_GetPointer(args[0], "payercert.rawscan.table");
     if (t == NULL)
         return NULL;
+    PyObject *wanted = nargs == 3 ? args[2] : NULL;
+    if (wanted && (!PyTuple_Check(wanted) || PyTuple_GET_SIZE(wanted) > MAX_CAPTURED)) {
+        PyErr_SetString(PyExc_TypeError, "scan(): names is a tuple of at most 16 bytes");
+        return NULL;
+    }
+    Py_ssize_t n_wanted = wanted ? PyTuple_GET_SIZE(wanted) : 0;
+    for (Py_ssize_t k = 0; k < n_wanted; k++)
+        if (!PyBytes_Check(PyTuple_GET_ITEM(wanted, k))) {
+            PyErr_SetString(PyExc_TypeError, "scan(): names is a tuple of bytes");
+            return NULL;
+        }
+    Py_ssize_t starts[MAX_CAPTURED], ends[MAX_CAPTURED];
+    for (Py_ssize_t k = 0; k < n_wanted; k++)
+        starts[k] = ends[k] = -1;
+    Py_ssize_t capturing = -1, capture_start = -1; /* the wanted member whose value is being read */
     Py_buffer view;
     if (PyObject_GetBuffer(args[1], &view, PyBUF_SIMPLE) < 0)
         return NULL;
@@ -291,6 +312,8 @@ static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
             i++;
         if (i >= n)
             FAIL;
+        if (capturing >= 0 && capture_start < 0)
+            capture_start = i;
         unsigned char c = s[i];
         /* a value */
         if (c == '{' || c == '[') {
@@ -345,6 +368,11 @@ static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
         }
 
     after_value:
+        if (capturing >= 0 && depth == 1) { /* the wanted member's value ends here */
+            starts[capturing] = capture_start;
+            ends[capturing] = i;
+            capturing = capture_start = -1;
+        }
         while (i < n && is_space(s[i]))
             i++;
         if (depth == 0) {
@@ -405,6 +433,14 @@ static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
         }
         names[names_len++] = name;
         value_entry = lookup(t, name.start, name.len, name.hash);
+        if (depth == 1)
+            for (Py_ssize_t k = 0; k < n_wanted; k++) {
+                PyObject *w = PyTuple_GET_ITEM(wanted, k);
+                if (PyBytes_GET_SIZE(w) == name.len && memcmp(PyBytes_AS_STRING(w), name.start, (size_t)name.len) == 0) {
+                    capturing = k;
+                    break;
+                }
+            }
         i = end + 1;
         while (i < n && is_space(s[i]))
             i++;
@@ -418,15 +454,37 @@ static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
 done:
     if (names != names_small)
         PyMem_Free(names);
+    PyObject *out = NULL;
+    if (!error && wanted == NULL)
+        out = PyBool_FromLong(result);
+    else if (!error && !result)
+        out = Py_NewRef(Py_None);
+    else if (!error) {
+        Py_ssize_t size = 0;
+        for (Py_ssize_t k = 0; k < n_wanted; k++)
+            size += 8 + (starts[k] >= 0 ? ends[k] - starts[k] : 0);
+        out = PyBytes_FromStringAndSize(NULL, size);
+        if (out != NULL) {
+            char *p = PyBytes_AS_STRING(out);
+            for (Py_ssize_t k = 0; k < n_wanted; k++) {
+                int64_t len = starts[k] >= 0 ? (int64_t)(ends[k] - starts[k]) : -1;
+                memcpy(p, &len, 8);
+                p += 8;
+                if (len > 0) {
+                    memcpy(p, s + starts[k], (size_t)len);
+                    p += len;
+                }
+            }
+        }
+    }
     PyBuffer_Release(&view);
-    if (error)
-        return NULL;
-    return PyBool_FromLong(result);
+    return out;
 }
 
 static PyMethodDef methods[] = {
     {"table", (PyCFunction)make_table, METH_O, "table({name: (flags, max_members, check, memo)}) -> table"},
-    {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL, "scan(table, line) -> bool"},
+    {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL,
+     "scan(table, line) -> bool; scan(table, line, names) -> bytes of those members' values, or None"},
     {NULL, NULL, 0, NULL},
 };
 

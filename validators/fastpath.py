@@ -72,6 +72,7 @@ class FastKind:
         self.default_req = self.kind.spec.get("requirement", self.syntax_req)
         self.dup_req = self.kind.spec.get("duplicate_key_requirement", self.syntax_req)
         self.rule_memo: dict | None = {} if self.ruleset and _pure(self.ruleset) else None
+        self.rule_keys = tuple(name.encode() for name in self.rule_names)  # what raw_scan gives the memo
 
     @property
     def schema(self):
@@ -158,43 +159,52 @@ def _check(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bo
         findings = [Finding(fk.layout_req, Severity.WARNING, "blank line", "NDJSON", Location(line))] \
             if fk.layout_req else []
         return LineResult(findings, False)
-    obj = _decoded(fk, raw)
+    obj, values = _decoded(fk, raw)
     if obj is None:
         return _slow(fk, raw, line, ctx, all_errors)
     if fk.ruleset is None:
         return LineResult([], True)
+    memo = fk.rule_memo
+    if memo is None:
+        return LineResult(_rule_findings(fk, _read(fk, obj), line, ctx, all_errors), True)
+    # the text of the values the rules read is as good as the values: equal bytes, equal findings
+    key = (all_errors, ctx.today, values if values is not None else fk.encoder.encode(_read(fk, obj)))
+    result = memo.get(key)
+    if result is None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        findings = tuple(_rule_findings(fk, _read(fk, obj), 0, ctx, all_errors))
+        result = memo[key] = LineResult(NO_FINDINGS, True, findings)
+    return result  # shared between lines: callers read it, never change it
+
+
+def _read(fk: FastKind, obj: Any) -> dict:
+    """The members of a decoded record that the rules read."""
     rec = {}
     for name in fk.rule_names:
         value = getattr(obj, name, msgspec.UNSET)
         if value is not msgspec.UNSET:
             rec[name] = value
-    memo = fk.rule_memo
-    if memo is None:
-        return LineResult(_rule_findings(fk, rec, line, ctx, all_errors), True)
-    # the encoding of the values the rules read is as good as the values: equal bytes, equal findings
-    key = (all_errors, ctx.today, fk.encoder.encode(rec))
-    result = memo.get(key)
-    if result is None:
-        if len(memo) >= MEMO_SIZE:
-            memo.clear()
-        result = memo[key] = LineResult(NO_FINDINGS, True, tuple(_rule_findings(fk, rec, 0, ctx, all_errors)))
-    return result  # shared between lines: callers read it, never change it
+    return rec
 
 
-def _decoded(fk: FastKind, raw: bytes) -> Any:
+def _decoded(fk: FastKind, raw: bytes) -> tuple[Any, bytes | None]:
     """The line decoded into the kind's Structs, or None when it needs the schema's own findings (it
-    breaks the schema, or it may: a member given twice, which decoding would hide).
+    breaks the schema, or it may: a member given twice, which decoding would hide); and, from the raw
+    scanner, the text of the members the rules read (None: encode them to key the memo).
     A line the raw scanner passes has no member twice and the forms it checks, so the `scanned`
     Structs (which leave those out) decide it; any other line is decoded and then re-encoded to
     count its members."""
     try:
-        if fk.scanned is not None and raw_scan(fk.scan_table, raw):
-            return fk.scanned.decode(raw)
+        if fk.scanned is not None:
+            values = raw_scan(fk.scan_table, raw, fk.rule_keys)
+            if values is not None:
+                return fk.scanned.decode(raw), values
         plain = fk.plain(raw)
         obj = (fk.plain_decoder if plain else fk.strict).decode(raw)
     except (msgspec.MsgspecError, UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    return obj if _same_members(fk, raw, obj, plain) else None
+        return None, None
+    return (obj if _same_members(fk, raw, obj, plain) else None), None
 
 
 def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:
