@@ -134,7 +134,7 @@ class ScanPlan:
         forms, patterns, limits = {}, {}, {}
         for member, leaves in built.member_leaves.items():
             strings = [leaf for leaf in leaves if isinstance(leaf, StrLeaf)]
-            if strings and not any(isinstance(leaf, tuple) for leaf in leaves):  # no free string reached
+            if strings:  # a string without a pattern among them (form and pattern None) keeps it out
                 if len({leaf.form for leaf in strings}) == 1 and strings[0].form:
                     forms[member] = strings[0].form
                 elif len({(leaf.form, leaf.pattern) for leaf in strings}) == 1 and strings[0].pattern:
@@ -205,8 +205,8 @@ class _Builder:
         self.cache: dict[tuple, Any] = {}
         self.names: set[str] = set()
         self.struct_names: dict[tuple, str] = {}
-        # what each member name reaches (StrLeaf, struct name, or ("free",) for a string without pattern),
-        # which member names reach each string and object schema, each object schema's maxProperties
+        # what each member name reaches (a StrLeaf, or a Struct's name), which member names reach each
+        # string and object schema, each object schema's maxProperties
         self.member_leaves: dict[str, set] = {}
         self.node_members: dict[tuple, set] = {}
         self.struct_max: dict[tuple, int | None] = {}
@@ -481,7 +481,7 @@ class _Builder:
 
 
 def _leaves(annotation: Any) -> Iterator[Any]:
-    """The string schemas (StrLeaf), Struct names and free strings (("free",)) a field's type holds."""
+    """The string schemas (StrLeaf) and Struct names a field's type holds."""
     origin = typing.get_origin(annotation)
     if origin is Annotated:
         base, *extras = typing.get_args(annotation)
@@ -496,8 +496,8 @@ def _leaves(annotation: Any) -> Iterator[Any]:
         yield annotation
     elif isinstance(annotation, type) and issubclass(annotation, Element):
         yield annotation.__name__
-    elif annotation is str:
-        yield ("free",)
+    elif annotation is str:  # (the builder marks its strings; a bare one is a string without pattern)
+        yield StrLeaf((), None, None)
 
 
 def _title(member: str) -> str:
