@@ -158,3 +158,5 @@ def test_the_text_of_wanted_top_level_members_keys_a_memo():
     assert rawscan.scan(TABLE, b'[{"a":1}]', (b"a",)) == (-1).to_bytes(8, "little", signed=True)  # not top-level
     with pytest.raises(TypeError):
         rawscan.scan(TABLE, line, [b"a"])
+    with pytest.raises(TypeError):  # at most 64: validators/fastpath.py keys its memo otherwise past that
+        rawscan.scan(TABLE, line, tuple(b"n%d" % i for i in range(65)))

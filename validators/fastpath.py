@@ -72,7 +72,8 @@ class FastKind:
         self.default_req = self.kind.spec.get("requirement", self.syntax_req)
         self.dup_req = self.kind.spec.get("duplicate_key_requirement", self.syntax_req)
         self.rule_memo: dict | None = {} if self.ruleset and _pure(self.ruleset) else None
-        self.rule_keys = tuple(name.encode() for name in self.rule_names)  # what raw_scan gives the memo
+        # the members raw_scan hands back for the memo key (it takes at most 64 names)
+        self.rule_keys = tuple(name.encode() for name in self.rule_names) if len(self.rule_names) <= 64 else None
 
     @property
     def schema(self):
@@ -196,10 +197,12 @@ def _decoded(fk: FastKind, raw: bytes) -> tuple[Any, bytes | None]:
     Structs (which leave those out) decide it; any other line is decoded and then re-encoded to
     count its members."""
     try:
-        if fk.scanned is not None:
+        if fk.scanned is not None and fk.rule_keys is not None:
             values = raw_scan(fk.scan_table, raw, fk.rule_keys)
             if values is not None:
                 return fk.scanned.decode(raw), values
+        elif fk.scanned is not None and raw_scan(fk.scan_table, raw):
+            return fk.scanned.decode(raw), None
         plain = fk.plain(raw)
         obj = (fk.plain_decoder if plain else fk.strict).decode(raw)
     except (msgspec.MsgspecError, UnicodeDecodeError, ValueError, RecursionError):
