@@ -228,3 +228,17 @@ def test_v3_record_without_v3_only_members_is_detected_by_its_id(tmp_path: Path)
     path.write_text(json.dumps(data) + "\n", encoding="utf-8")
     code, out = run(path)
     assert out["files"][0]["kind"] == "eob-r4-v3" and code == 0
+
+
+@pytest.mark.parametrize("kind,sample", [("eob-stu3", "eob-stu3-seed"), ("eob-r4", "eob-r4")])
+def test_a_choice_given_twice_is_found_on_the_fast_path(kind: str, sample: str):
+    """servicedDate and servicedPeriod together (the raw scanner's exclusive pair for `item`)."""
+    fk = fast_kind("ab2d", kind, tuple(sorted({"AB2D-R-TRANSACTION-TIME": "ab2d"}.items())))
+    data = json.loads((VALID / f"{sample}.ndjson").read_text(encoding="utf-8"))
+    item = data["item"][0]
+    item["servicedDate"], item["servicedPeriod"] = "2021-03-01", {"start": "2021-03-01", "end": "2021-03-01"}
+    line = json.dumps(data, separators=(",", ":")).encode()
+    fast, slow = check_line(fk, line, 1, CTX), _slow(fk, line, 1, CTX, False)
+    key = lambda f: (f.requirement, f.severity.value)  # noqa: E731
+    assert sorted(map(key, fast.findings)) == sorted(map(key, slow.findings))
+    assert any(f.severity.value == "error" for f in fast.findings)

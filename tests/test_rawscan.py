@@ -18,13 +18,14 @@ REGEX = {form: re.compile(pattern) for pattern, form in PLAIN_FORMS.items()}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FORMS = {"system": "token", "code": "code", "display": "text"}
 LIMITS = {"extension": 2}
+PAIRS = {"extension": ("a", "b")}  # never both in one object
 CHECKED = {"date": DATE}
 
 
 def table():
-    entries = {name.encode(): (FORM_FLAGS[form], LIMITS.get(name, -1), None, None) for name, form in FORMS.items()}
-    entries[b"extension"] = (0, LIMITS["extension"], None, None)
-    entries[b"date"] = (0, -1, lambda raw: DATE.search(raw.decode("ascii")) is not None, set())
+    entries = {name.encode(): (FORM_FLAGS[form], LIMITS.get(name, -1), None, None, ()) for name, form in FORMS.items()}
+    entries[b"extension"] = (0, LIMITS["extension"], None, None, ((b"a", b"b"),))
+    entries[b"date"] = (0, -1, lambda raw: DATE.search(raw.decode("ascii")) is not None, set(), ())
     return rawscan.table(entries)
 
 
@@ -59,6 +60,8 @@ def holds(value, governing: str | None = None) -> bool:
         if len(seen) != len(set(seen)):
             return False
         if governing in LIMITS and len(value) > LIMITS[governing]:
+            return False
+        if governing in PAIRS and set(PAIRS[governing]) <= set(seen):
             return False
         return all(holds(v, k) for k, v in value)
     if isinstance(value, list):
@@ -110,25 +113,34 @@ def test_an_escaped_name_is_not_compared_raw_and_a_repeated_name_is_found():
 def test_a_check_is_asked_once_per_distinct_string():
     asked = []
     memo: set = set()
-    tab = rawscan.table({b"date": (0, -1, lambda raw: asked.append(raw) or True, memo)})
+    tab = rawscan.table({b"date": (0, -1, lambda raw: asked.append(raw) or True, memo, ())})
     for _ in range(3):
         assert rawscan.scan(tab, b'{"date":"2021-01-01","x":[{"date":"2021-01-02"}]}')
     assert asked == [b"2021-01-01", b"2021-01-02"] and memo == {b"2021-01-01", b"2021-01-02"}
 
 
 def test_a_bad_table_is_a_type_error():
-    with pytest.raises(TypeError):
-        rawscan.table({"system": (1, -1, None, None)})
-    with pytest.raises(TypeError):
-        rawscan.table({b"date": (0, -1, len, None)})
+    for bad in ({"system": (1, -1, None, None, ())}, {b"date": (0, -1, len, None, ())},
+                {b"x": (1, -1, None, None)}, {b"x": (1, -1, None, None, ((b"a",),))}, {b"x": [1, -1, None, None, ()]}):
+        with pytest.raises(TypeError):
+            rawscan.table(bad)
 
 
 @pytest.mark.parametrize("line,passed", [
-    (b'{"extension":[{"a":1,"b":2}]}', True), (b'{"extension":[{"a":1,"b":2,"c":3}]}', False),
-    (b'{"extension":{"a":1,"b":2,"c":3}}', False), (b'{"extension":[[{"a":1,"b":2,"c":3}]]}', False),
-    (b'{"x":{"a":1,"b":2,"c":3}}', True), (b'{"extension":[{"a":{"p":1,"q":2,"r":3}}]}', True),
+    (b'{"extension":[{"p":1,"q":2}]}', True), (b'{"extension":[{"p":1,"q":2,"r":3}]}', False),
+    (b'{"extension":{"p":1,"q":2,"r":3}}', False), (b'{"extension":[[{"p":1,"q":2,"r":3}]]}', False),
+    (b'{"x":{"p":1,"q":2,"r":3}}', True), (b'{"extension":[{"t":{"p":1,"q":2,"r":3}}]}', True),
 ])
 def test_a_member_limit_counts_the_objects_its_name_holds(line: bytes, passed: bool):
+    assert rawscan.scan(TABLE, line) is passed
+
+
+@pytest.mark.parametrize("line,passed", [
+    (b'{"extension":[{"a":1},{"b":2}]}', True), (b'{"extension":[{"a":1,"b":2}]}', False),
+    (b'{"extension":{"b":1,"a":2}}', False), (b'{"x":{"a":1,"b":2}}', True),
+    (b'{"extension":[{"c":{"a":1,"b":2}}]}', True),
+])
+def test_an_exclusive_pair_is_never_found_together(line: bytes, passed: bool):
     assert rawscan.scan(TABLE, line) is passed
 
 

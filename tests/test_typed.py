@@ -71,8 +71,8 @@ def test_the_scanned_structs_leave_out_only_what_the_scanner_table_carries(tmp_p
             "type": "object", "properties": {"system": uri, "ref": {"type": "string"}, "other": ext}}}}
     types = typed_kind(_write(tmp_path, schema))
     # `ref` reaches a uri and a free string: no form of its own, so its uri keeps its check
-    assert types.scan_table == {b"system": (3, -1, None, None), b"url": (3, -1, None, None),
-                                b"ext": (0, 2, None, None), b"other": (0, 2, None, None)}
+    assert types.scan_table == {b"system": (3, -1, None, None, ()), b"url": (3, -1, None, None, ()),
+                                b"ext": (0, 2, None, None, ()), b"other": (0, 2, None, None, ())}
     decode = msgspec.json.Decoder(types.scanned).decode
     decode(b'{"system":"a b","ext":[{"url":"x y","a":"1","b":"2"}]}')  # the scanner's part: left out
     decode(b'{"inner":{"other":{"url":"x","a":"1","b":"2"}}}')

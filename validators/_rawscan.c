@@ -7,7 +7,8 @@
      and has the entry's form: non-empty, no space, no space at either end or twice in a row;
      and, if the entry has a check, passes it (a check is asked once per distinct string: the entry's
      memo set remembers the strings it passed);
-   - every object whose governing name has a member limit has no more members than that.
+   - every object whose governing name has a member limit has no more members than that, and no two
+     members of one of the entry's exclusive pairs (FHIR's choice types: servicedDate or servicedPeriod).
    The governing name of a value is the name of the member it is the value of; an array passes its own
    to its elements. False promises nothing: the caller falls back to a slower exact path. Anything
    this scanner does not expect (a name with an escape, nesting deeper than MAX_DEPTH, an object of
@@ -31,6 +32,7 @@
 #define MAX_DEPTH 128
 #define MAX_MEMBERS 256
 #define MEMO_LIMIT 4096
+#define MAX_PAIRS 32
 
 typedef struct {
     PyObject *name;  /* bytes, owned */
@@ -38,6 +40,8 @@ typedef struct {
     Py_ssize_t max_members; /* -1: none */
     PyObject *check; /* callable(bytes) -> bool, or NULL */
     PyObject *memo;  /* set, or NULL */
+    PyObject *pairs; /* tuple of (bytes, bytes): an object under this name holds at most one of each */
+    Py_ssize_t n_pairs;
 } Entry;
 
 typedef struct {
@@ -87,13 +91,15 @@ static void table_free(PyObject *capsule) {
         Py_XDECREF(t->entries[i].name);
         Py_XDECREF(t->entries[i].check);
         Py_XDECREF(t->entries[i].memo);
+        Py_XDECREF(t->entries[i].pairs);
     }
     PyMem_Free(t->entries);
     PyMem_Free(t->slots);
     PyMem_Free(t);
 }
 
-/* table({name: (flags, max_members or -1, check or None, memo set or None)}) -> capsule */
+/* table({name: (flags, max_members or -1, check or None, memo set or None, pairs)}) -> capsule;
+   pairs: a tuple of (name, name) tuples (at most 32) */
 static PyObject *make_table(PyObject *self, PyObject *arg) {
     if (!PyDict_Check(arg)) {
         PyErr_SetString(PyExc_TypeError, "table() takes a dict");
@@ -128,10 +134,22 @@ static PyObject *make_table(PyObject *self, PyObject *arg) {
     while (PyDict_Next(arg, &pos, &key, &value)) {
         int flags;
         Py_ssize_t max_members;
-        PyObject *check, *memo;
-        if (!PyBytes_Check(key) || !PyArg_ParseTuple(value, "inOO", &flags, &max_members, &check, &memo)) {
+        PyObject *check, *memo, *pairs;
+        if (!PyBytes_Check(key) || !PyTuple_Check(value)
+            || !PyArg_ParseTuple(value, "inOOO", &flags, &max_members, &check, &memo, &pairs)) {
             if (!PyErr_Occurred())
-                PyErr_SetString(PyExc_TypeError, "table() entries are bytes: (int, int, check, memo)");
+                PyErr_SetString(PyExc_TypeError, "table() entries are bytes: (int, int, check, memo, pairs)");
+            Py_DECREF(capsule);
+            return NULL;
+        }
+        int pairs_ok = PyTuple_Check(pairs) && PyTuple_GET_SIZE(pairs) <= MAX_PAIRS;
+        for (Py_ssize_t k = 0; pairs_ok && k < PyTuple_GET_SIZE(pairs); k++) {
+            PyObject *pair = PyTuple_GET_ITEM(pairs, k);
+            pairs_ok = PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2 && PyBytes_Check(PyTuple_GET_ITEM(pair, 0))
+                       && PyBytes_Check(PyTuple_GET_ITEM(pair, 1));
+        }
+        if (!pairs_ok) {
+            PyErr_SetString(PyExc_TypeError, "table() entry: pairs is a tuple of at most 32 (bytes, bytes)");
             Py_DECREF(capsule);
             return NULL;
         }
@@ -148,6 +166,9 @@ static PyObject *make_table(PyObject *self, PyObject *arg) {
         e->max_members = max_members;
         e->check = check == Py_None ? NULL : (Py_INCREF(check), check);
         e->memo = memo == Py_None ? NULL : (Py_INCREF(memo), memo);
+        Py_INCREF(pairs);
+        e->pairs = pairs;
+        e->n_pairs = PyTuple_GET_SIZE(pairs);
         const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(key);
         Py_ssize_t i = (Py_ssize_t)(hash_name(p, PyBytes_GET_SIZE(key)) & (uint64_t)t->mask);
         while (t->slots[i] >= 0)
@@ -168,7 +189,12 @@ typedef struct {
     const Entry *entry; /* the governing name's table entry, or NULL */
     Py_ssize_t first_name; /* this object's names start here in the name stack */
     Py_ssize_t members;
+    uint32_t first_seen, second_seen; /* which of the entry's exclusive pairs have a member here */
 } Frame;
+
+static int same_name(PyObject *name, const unsigned char *p, Py_ssize_t n) {
+    return PyBytes_GET_SIZE(name) == n && memcmp(PyBytes_AS_STRING(name), p, (size_t)n) == 0;
+}
 
 #define S_ESCAPE 1 /* the string holds a backslash */
 #define S_NOT_PLAIN 2 /* a byte past ASCII, or an escape other than \" \\ \/ */
@@ -351,6 +377,7 @@ static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
             f->entry = value_entry;
             f->first_name = names_len;
             f->members = 0;
+            f->first_seen = f->second_seen = 0;
             i++;
             while (i < n && is_space(s[i]))
                 i++;
@@ -459,6 +486,17 @@ static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
             names_cap = cap;
         }
         names[names_len++] = name;
+        if (f->entry != NULL)
+            for (Py_ssize_t k = 0; k < f->entry->n_pairs; k++) {
+                PyObject *pair = PyTuple_GET_ITEM(f->entry->pairs, k);
+                uint32_t bit = (uint32_t)1 << k;
+                if (same_name(PyTuple_GET_ITEM(pair, 0), name.start, name.len))
+                    f->first_seen |= bit;
+                else if (same_name(PyTuple_GET_ITEM(pair, 1), name.start, name.len))
+                    f->second_seen |= bit;
+                if (f->first_seen & f->second_seen & bit)
+                    FAIL;
+            }
         value_entry = lookup(t, name.start, name.len, name.hash);
         if (depth == 1)
             for (Py_ssize_t k = 0; k < n_wanted; k++) {
@@ -509,7 +547,7 @@ done:
 }
 
 static PyMethodDef methods[] = {
-    {"table", (PyCFunction)make_table, METH_O, "table({name: (flags, max_members, check, memo)}) -> table"},
+    {"table", (PyCFunction)make_table, METH_O, "table({name: (flags, max_members, check, memo, pairs)}) -> table"},
     {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL,
      "scan(table, line) -> bool; scan(table, line, names) -> bytes of those members' values, or None"},
     {NULL, NULL, 0, NULL},

@@ -86,7 +86,7 @@ class TypedKind:
     strict: type
     plain: type
     scanned: type  # for lines validators/_rawscan.c passed with `scan_table`
-    scan_table: dict  # member name (bytes) -> (flags, max members or -1, check or None, memo or None)
+    scan_table: dict  # member name (bytes) -> (flags, max members or -1, check or None, memo or None, pairs)
 
 
 @lru_cache(maxsize=16)
@@ -105,10 +105,11 @@ def typed_kind(schema_path: Path, readings: tuple[tuple[str, str], ...] = ()) ->
 # the member that holds them (an array passes its member's name to its elements). So a check can move
 # out of the Structs into its table only where the name decides it: a member name gets a string form
 # (or pattern) when every string schema it reaches has that same form (pattern), and a member limit
-# when every object schema it reaches has a maxProperties (the smallest is taken). A field's string
-# check is left out of the `scanned` Structs when its member name carries it; an object schema's
-# maxProperties when every member name reaching it carries a limit (the root has no name: its own
-# checks always stay).
+# when every object schema it reaches has a maxProperties (the smallest is taken), and an exclusive
+# pair (`not: {required: [a, b]}`, FHIR's choice types) when every object schema it reaches has it. A
+# field's string check is left out of the `scanned` Structs when its member name carries it; an object
+# schema's maxProperties or exclusive pair when every member name reaching it carries it (the root has
+# no name: its own checks always stay).
 
 FORM_FLAGS = {"text": 1, "token": 1 | 2, "code": 1 | 4}  # _rawscan.c: F_NONEMPTY, F_NOSPACE, F_CODE
 
@@ -127,11 +128,13 @@ class ScanPlan:
     forms: dict  # member name -> form
     patterns: dict  # member name -> pattern
     limits: dict  # member name -> max members
+    pairs: dict  # member name -> frozenset of exclusive (name, name) pairs
     limits_left_out: set  # object schema keys whose maxProperties the table checks
+    pairs_left_out: set  # (object schema key, pair) the table checks
 
     @classmethod
     def of(cls, built: "_Builder") -> "ScanPlan":
-        forms, patterns, limits = {}, {}, {}
+        forms, patterns, limits, pairs = {}, {}, {}, {}
         for member, leaves in built.member_leaves.items():
             strings = [leaf for leaf in leaves if isinstance(leaf, StrLeaf)]
             if strings:  # a string without a pattern among them (form and pattern None) keeps it out
@@ -143,10 +146,17 @@ class ScanPlan:
             maxima = [built.struct_max.get(key) for key in structs]
             if structs and None not in maxima:
                 limits[member] = min(maxima)
-        limits_left_out = {node for node, members in built.node_members.items()
-                           if built.struct_max.get(node) is not None and node != built.root_key
-                           and members <= set(limits)}
-        return cls(forms, patterns, limits, limits_left_out)
+            common = frozenset.intersection(*(built.struct_pairs.get(key, frozenset()) for key in structs)) \
+                if structs else frozenset()
+            if common:
+                pairs[member] = common
+        objects = {node: members for node, members in built.node_members.items()
+                   if node in built.struct_max and node != built.root_key}
+        limits_left_out = {node for node, members in objects.items()
+                           if built.struct_max[node] is not None and members <= set(limits)}
+        pairs_left_out = {(node, pair) for node, members in objects.items()
+                          for pair in built.struct_pairs.get(node, ()) if all(pair in pairs.get(m, ()) for m in members)}
+        return cls(forms, patterns, limits, pairs, limits_left_out, pairs_left_out)
 
     def carries(self, member: str, leaf: "StrLeaf | None") -> bool:
         """The table checks this string schema's pattern wherever `member` holds it."""
@@ -158,13 +168,16 @@ class ScanPlan:
     def table(self) -> dict:
         out: dict[bytes, list] = {}
         for member, form in self.forms.items():
-            out[member.encode()] = [FORM_FLAGS[form], -1, None, None]
+            out[member.encode()] = [FORM_FLAGS[form], -1, None, None, ()]
         for member, pattern in self.patterns.items():
             regex = re.compile(pattern)
             out[member.encode()] = [0, -1, lambda raw, regex=regex: regex.search(raw.decode("ascii")) is not None,
-                                    set()]
+                                    set(), ()]
         for member, limit in self.limits.items():
-            out.setdefault(member.encode(), [0, -1, None, None])[1] = limit
+            out.setdefault(member.encode(), [0, -1, None, None, ()])[1] = limit
+        for member, exclusive in self.pairs.items():
+            out.setdefault(member.encode(), [0, -1, None, None, ()])[4] = tuple(
+                (a.encode(), b.encode()) for a, b in sorted(exclusive))[:32]
         return {name: tuple(entry) for name, entry in out.items()}
 
 
@@ -210,6 +223,7 @@ class _Builder:
         self.member_leaves: dict[str, set] = {}
         self.node_members: dict[tuple, set] = {}
         self.struct_max: dict[tuple, int | None] = {}
+        self.struct_pairs: dict[tuple, frozenset] = {}  # object schema -> its `not: {required: [a, b]}` pairs
         self.root_key: tuple | None = None
         self.module = types.ModuleType(f"{__name__}._generated{next(self._ids)}")
         sys.modules[self.module.__name__] = self.module  # forward references resolve in this namespace
@@ -331,8 +345,11 @@ class _Builder:
         predicates = m.predicates
         if on_struct:
             self.struct_max[key] = min(limits) if limits else None
+            self.struct_pairs[key] = frozenset(pair for pair in map(_exclusive_pair, (p for p, _ in predicates)) if pair)
             if self.mode == "scanned" and key in self.plan.limits_left_out:  # the scanner counts them
                 predicates = [(p, f) for p, f in predicates if set(p) != {"maxProperties"}]
+            if self.mode == "scanned":  # and finds an exclusive pair together
+                predicates = [(p, f) for p, f in predicates if (key, _exclusive_pair(p)) not in self.plan.pairs_left_out]
         kinds = {kinds} if isinstance(kinds, str) else set(kinds) if kinds else self._implied(m)
         if kinds == {"array"} and "const" not in kw and "enum" not in kw:  # compiled knowing its items' type
             return self._array(m, hint, predicates)
@@ -478,6 +495,15 @@ class _Builder:
             name = f"{hint}{n}"
         self.names.add(name)
         return name
+
+
+def _exclusive_pair(predicate: dict) -> tuple[str, str] | None:
+    """(a, b) of a predicate that is exactly `not: {required: [a, b]}`: never both members."""
+    inner = predicate.get("not") if set(predicate) == {"not"} else None
+    if isinstance(inner, dict) and set(inner) == {"required"} and len(set(inner["required"])) == 2:
+        a, b = sorted(inner["required"])
+        return a, b
+    return None
 
 
 def _leaves(annotation: Any) -> Iterator[Any]:
