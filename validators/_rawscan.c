@@ -70,13 +70,18 @@ static inline uint64_t hash_name(const unsigned char *p, Py_ssize_t n) {
     return h ^ (uint64_t)n ^ (h >> 29);
 }
 
+/* A bytes name equals the n bytes at p. */
+static int same_name(PyObject *name, const unsigned char *p, Py_ssize_t n) {
+    return PyBytes_GET_SIZE(name) == n && memcmp(PyBytes_AS_STRING(name), p, (size_t)n) == 0;
+}
+
 static const Entry *lookup(const Table *t, const unsigned char *p, Py_ssize_t n, uint64_t hash) {
     if (t->size == 0)
         return NULL;
     Py_ssize_t i = (Py_ssize_t)(hash & (uint64_t)t->mask);
     while (t->slots[i] >= 0) {
         const Entry *e = &t->entries[t->slots[i]];
-        if (PyBytes_GET_SIZE(e->name) == n && memcmp(PyBytes_AS_STRING(e->name), p, (size_t)n) == 0)
+        if (same_name(e->name, p, n))
             return e;
         i = (i + 1) & t->mask;
     }
@@ -192,9 +197,6 @@ typedef struct {
     uint32_t first_seen, second_seen; /* which of the entry's exclusive pairs have a member here */
 } Frame;
 
-static int same_name(PyObject *name, const unsigned char *p, Py_ssize_t n) {
-    return PyBytes_GET_SIZE(name) == n && memcmp(PyBytes_AS_STRING(name), p, (size_t)n) == 0;
-}
 
 #define S_ESCAPE 1 /* the string holds a backslash */
 #define S_NOT_PLAIN 2 /* a byte past ASCII, or an escape other than \" \\ \/ */
@@ -501,7 +503,7 @@ static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
         if (depth == 1)
             for (Py_ssize_t k = 0; k < n_wanted; k++) {
                 PyObject *w = PyTuple_GET_ITEM(wanted, k);
-                if (PyBytes_GET_SIZE(w) == name.len && memcmp(PyBytes_AS_STRING(w), name.start, (size_t)name.len) == 0) {
+                if (same_name(w, name.start, name.len)) {
                     capturing = k;
                     break;
                 }

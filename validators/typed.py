@@ -405,11 +405,12 @@ class _Builder:
         form = PLAIN_FORMS.get(pattern)
         if form and self.mode != "strict":
             meta["min_length"] = max(1, meta.get("min_length", 1))
+        leaf = StrLeaf(key, form, pattern)
         if pattern is None:
             pass
         elif self.mode == "scanned":  # the regex itself (any line may come), unless the field's name carries it
             check = _remembered_pattern(pattern)
-            check.leaf = StrLeaf(key, form, pattern)
+            check.leaf = leaf
             checks.append(check)
         elif form and self.plain:
             if form == "token":
@@ -420,7 +421,6 @@ class _Builder:
             checks.append(_remembered_pattern(pattern))
         else:
             meta["pattern"] = pattern
-        leaf = StrLeaf(key, form, pattern)
         return (Annotated[str, Meta(**meta), leaf] if meta else Annotated[str, leaf]), checks
 
     def _array(self, m: Merged, hint: str, predicates: list) -> tuple[Any, list]:
