@@ -35,6 +35,7 @@ from .findings import FileReport, Finding, Location, Severity, UnusableInput
 from .readers import STRICT, Record, _DuplicateKeys
 from .rules import RuleContext
 from .ruleset import load_ruleset
+from .linecheck import NotCompilable, check_line as program_check, line_program
 from .typed import NotTypeable, plain_line, typed_kind
 
 try:  # the raw-line scanner (C, built at install; without it every line takes the re-encoding check)
@@ -62,6 +63,7 @@ class FastKind:
     layout_req: str | None
     scanned: msgspec.json.Decoder | None = None  # for lines raw_scan passes with scan_table
     scan_table: Any = None
+    program: Any = None  # the line checker's program (validators/linecheck.py), or None
     encoder: msgspec.json.Encoder = field(default_factory=msgspec.json.Encoder)
     buffer: bytearray = field(default_factory=bytearray)  # re-encodings, reused line after line
 
@@ -123,9 +125,14 @@ def fast_kind(feed_id: str, kind_name: str, readings: tuple[tuple[str, str], ...
         raise ValueError(f"kind {kind_name} of feed {feed_id}: its schema cannot be typed: {exc}") from None
     syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
     scanned = msgspec.json.Decoder(types.scanned) if raw_scan else None
+    try:
+        program = line_program((kind.root / kind.spec["schema"]).resolve(), readings)
+    except NotCompilable:
+        program = None  # every line takes the Structs
     return FastKind(feed, kind, msgspec.json.Decoder(types.strict), msgspec.json.Decoder(types.plain), plain_line,
                     readings, syntax_req, kind.spec.get("encoding_requirement", syntax_req),
-                    kind.spec.get("layout_requirement"), scanned, raw_table(types.scan_table) if raw_scan else None)
+                    kind.spec.get("layout_requirement"), scanned, raw_table(types.scan_table) if raw_scan else None,
+                    program)
 
 
 # --- one line -------------------------------------------------------------------------------------------
@@ -160,23 +167,66 @@ def _check(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bo
         findings = [Finding(fk.layout_req, Severity.WARNING, "blank line", "NDJSON", Location(line))] \
             if fk.layout_req else []
         return LineResult(findings, False)
+    if fk.program is not None:
+        result = _checked(fk, raw, line, ctx, all_errors)
+        if result is not None:
+            return result
     obj, values = _decoded(fk, raw)
     if obj is None:
         return _slow(fk, raw, line, ctx, all_errors)
+    return _ruled(fk, lambda: _read(fk, obj), values, line, ctx, all_errors)
+
+
+def _checked(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool) -> LineResult | None:
+    """The line checker's verdict, and the rules' findings when it passed the line; None when the line
+    needs the Structs or the schema path (it breaks the schema, or the checker cannot tell)."""
+    if fk.rule_keys is not None and fk.ruleset is not None:
+        values = program_check(fk.program, raw, fk.rule_keys)
+        if values is None:
+            return None
+        try:
+            return _ruled(fk, lambda: _unpacked(fk, values), values, line, ctx, all_errors)
+        except (msgspec.MsgspecError, ValueError):  # a string msgspec will not decode (a lone surrogate)
+            return None
+    if not program_check(fk.program, raw):
+        return None
+    return _ruled(fk, lambda: _read_dict(fk, msgspec.json.decode(raw)), None, line, ctx, all_errors)
+
+
+def _ruled(fk: FastKind, record, values: bytes | None, line: int, ctx: RuleContext, all_errors: bool) -> LineResult:
+    """A schema-valid line's rule findings; `record()` gives the members the rules read, `values` their
+    raw text (None: encode them to key the memo)."""
     if fk.ruleset is None:
         return LineResult([], True)
     memo = fk.rule_memo
     if memo is None:
-        return LineResult(_rule_findings(fk, _read(fk, obj), line, ctx, all_errors), True)
+        return LineResult(_rule_findings(fk, record(), line, ctx, all_errors), True)
     # the text of the values the rules read is as good as the values: equal bytes, equal findings
-    key = (all_errors, ctx.today, values if values is not None else fk.encoder.encode(_read(fk, obj)))
+    key = (all_errors, ctx.today, values if values is not None else fk.encoder.encode(record()))
     result = memo.get(key)
     if result is None:
         if len(memo) >= MEMO_SIZE:
             memo.clear()
-        findings = tuple(_rule_findings(fk, _read(fk, obj), 0, ctx, all_errors))
+        findings = tuple(_rule_findings(fk, record(), 0, ctx, all_errors))
         result = memo[key] = LineResult(NO_FINDINGS, True, findings)
     return result  # shared between lines: callers read it, never change it
+
+
+def _unpacked(fk: FastKind, values: bytes) -> dict:
+    """The members the rules read, decoded from the raw text the checker handed back (each its length,
+    8 bytes little-endian, -1 for an absent member, then its text)."""
+    rec, at = {}, 0
+    for name in fk.rule_names:
+        size = int.from_bytes(values[at:at + 8], "little", signed=True)
+        at += 8
+        if size >= 0:
+            rec[name] = msgspec.json.decode(values[at:at + size])
+            at += size
+    return rec
+
+
+def _read_dict(fk: FastKind, data: dict) -> dict:
+    return {name: data[name] for name in fk.rule_names if name in data}
 
 
 def _read(fk: FastKind, obj: Any) -> dict:
