@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: certify test setup bench clean
 
-$(BIN)/payercert: pyproject.toml setup.py validators/_rawscan.c validators/_linecheck.c
+$(BIN)/payercert: pyproject.toml setup.py validators/_linecheck.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/pip install --quiet -e '.[test]'

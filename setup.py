@@ -23,12 +23,9 @@ for package, folder in ROOTS.items():
     found = find_namespace_packages(where=folder, exclude=["*__pycache__*"])
     packages += [f"{package}.{sub}" for sub in found]
 
-# The NDJSON fast path's C parts: the raw-line scanner (validators/_rawscan.c) and the line checker
-# (validators/_linecheck.c). Optional: without a C compiler the package still installs, and the fast
-# path decodes every line into typed Structs instead.
-RAWSCAN = Extension("payercert.validators._rawscan", ["validators/_rawscan.c"], optional=True,
-                    extra_compile_args=["-O3"])
+# The NDJSON fast path's line checker (validators/_linecheck.c). Optional: without a C compiler the
+# package still installs, and the fast path decodes every line into typed Structs instead.
 LINECHECK = Extension("payercert.validators._linecheck", ["validators/_linecheck.c"], optional=True,
                       extra_compile_args=["-O3", "-Wall"])
 
-setup(packages=packages, package_dir=package_dir, package_data={"": DATA}, zip_safe=False, ext_modules=[RAWSCAN, LINECHECK])
+setup(packages=packages, package_dir=package_dir, package_data={"": DATA}, zip_safe=False, ext_modules=[LINECHECK])

@@ -6,22 +6,19 @@ adds the feed.
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import yaml
 
 import payercert.simulators
 import payercert.specs
 import payercert.suites
 
+from . import usercache
 from .errors import ConfigError
 
 LEVELS = ("MUST", "SHOULD", "MAY")
@@ -165,30 +162,14 @@ def read_spec(path: Path) -> Any:
     the file's path, size and modification time, and used while those are unchanged. A document
     msgpack cannot hold as it is (a YAML date, say) is never cached; a cache that cannot be read or
     written is passed by."""
-    stat = path.stat()
-    key = hashlib.sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:32]
-    cached = _cache_dir() / f"feed-{key}.msgpack"
-    try:
-        return msgspec.msgpack.decode(cached.read_bytes())
-    except (OSError, msgspec.DecodeError):
-        pass
+    key = usercache.key_of(path)
+    spec = usercache.load("feed", key)
+    if spec is not usercache.MISSING:
+        return spec
     with path.open(encoding="utf-8") as fh:
         spec = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    try:
-        packed = msgspec.msgpack.encode(spec)
-        if msgspec.msgpack.decode(packed) == spec:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=cached.parent, delete=False) as tmp:
-                tmp.write(packed)
-            os.replace(tmp.name, cached)  # whole or not at all, whoever else is writing it
-    except (OSError, TypeError, msgspec.EncodeError):
-        pass
+    usercache.store("feed", key, spec)
     return spec
-
-
-def _cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "payercert"
 
 
 def discover() -> list[str]:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from jsonschema import Draft202012Validator
 
-from payercert.validators.linecheck import NotCompilable, compile_nodes
+from payercert.validators.linecheck import NotCompilable, compile_nodes, program_of
 from payercert.validators.readers import STRICT
 
 linecheck = pytest.importorskip("payercert.validators._linecheck", reason="the C line checker was not built")
@@ -63,7 +63,7 @@ ORACLE = Draft202012Validator(SCHEMA)
 def program(tmp_path_factory):
     path = tmp_path_factory.mktemp("schema") / "schema.json"
     path.write_text(json.dumps(SCHEMA))
-    return linecheck.program(compile_nodes(path))
+    return program_of(compile_nodes(path))
 
 
 def valid(line: bytes, validator=ORACLE) -> bool:
@@ -238,7 +238,7 @@ def test_ab2d_lines_pass_exactly_when_the_schema_holds(kind):
     from test_ab2d_validate import _mutations
 
     schema_path = ROOT / "specs" / "ab2d" / "schemas" / f"{kind}.json"
-    program = linecheck.program(compile_nodes(schema_path.resolve()))
+    program = program_of(compile_nodes(schema_path.resolve()))
     schema = compiled_schema(schema_path)
     passed = refused_valid = 0
     for sample in KINDS[kind]:

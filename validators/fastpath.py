@@ -1,12 +1,15 @@
-"""NDJSON at full speed: a kind's `fast:` validator (typed msgspec Structs) for the usual line, the
-kind's JSON Schema and rules for the rare line it refuses.
+"""NDJSON at full speed: three tiers, each exact, the first that can judge a line decides it.
 
-A kind in feed.yaml with `fast: typed` gets msgspec Struct types generated from its JSON Schema
-(validators/typed.py), which say no less than the schema.
-Each line is decoded straight into them; a line that decodes has no schema error, so only its
-rules run (they read the Structs). A line that does not decode (or whose bytes could hide a
-duplicate member, which a decoder silently drops) goes through the same jsonschema + rules path
-as `validators/engine.py`, for that line only: the findings are the same either way.
+1. The line checker (validators/linecheck.py, C): the kind's JSON Schema compiled to a program that
+   reads the line's bytes once, building nothing, and passes it only when it is strict JSON with no
+   member twice and valid under the schema. It hands back the raw text of the members the rules
+   read, which keys the rule memo; only on a memo miss is that text decoded for the rules.
+2. msgspec Structs generated from the same schema (validators/typed.py, `fast: typed` in feed.yaml),
+   which say no less than the schema, for the lines the checker leaves (it does not read every
+   escape, non-ASCII text under a pattern, exponents): a line that decodes into them, and whose
+   re-encoding shows no member lost, has no schema error. They are built on the first such line.
+3. The same jsonschema + rules path as `validators/engine.py`, for the lines that break the
+   schema: the findings are the same whichever tier takes a line.
 
 Files are read as bytes, a megabyte block at a time split into lines here, never whole (a line of
 MAX_LINE or more is a finding, skipped unread); rules whose outcome depends on the record alone are
@@ -23,7 +26,7 @@ import re
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -38,11 +41,6 @@ from .ruleset import load_ruleset
 from .linecheck import NotCompilable, check_line as program_check, line_program
 from .typed import NotTypeable, plain_line, typed_kind
 
-try:  # the raw-line scanner (C, built at install; without it every line takes the re-encoding check)
-    from ._rawscan import scan as raw_scan, table as raw_table
-except ImportError:  # pragma: no cover - a build without a C compiler
-    raw_scan = raw_table = None
-
 BOM = b"\xef\xbb\xbf"
 MAX_LINE = 64 << 20  # a longer line is a finding, not a memory spike (AB2D lines are 3-10 KB)
 MAX_LISTED = 1000  # findings listed per requirement and severity in one file; the rest are counted
@@ -54,15 +52,10 @@ class FastKind:
 
     feed: Feed
     kind: Kind
-    strict: msgspec.json.Decoder
-    plain_decoder: msgspec.json.Decoder
-    plain: Any  # bytes -> bool: may the plain decoder be used on this line
     readings: tuple[tuple[str, str], ...]
     syntax_req: str
     encoding_req: str
     layout_req: str | None
-    scanned: msgspec.json.Decoder | None = None  # for lines raw_scan passes with scan_table
-    scan_table: Any = None
     program: Any = None  # the line checker's program (validators/linecheck.py), or None
     encoder: msgspec.json.Encoder = field(default_factory=msgspec.json.Encoder)
     buffer: bytearray = field(default_factory=bytearray)  # re-encodings, reused line after line
@@ -74,7 +67,7 @@ class FastKind:
         self.default_req = self.kind.spec.get("requirement", self.syntax_req)
         self.dup_req = self.kind.spec.get("duplicate_key_requirement", self.syntax_req)
         self.rule_memo: dict | None = {} if self.ruleset and _pure(self.ruleset) else None
-        # the members raw_scan hands back for the memo key (it takes at most 64 names)
+        # the members the line checker hands back for the memo key (it takes at most 64 names)
         self.rule_keys = tuple(name.encode() for name in self.rule_names) if len(self.rule_names) <= 64 else None
 
     @property
@@ -82,6 +75,18 @@ class FastKind:
         from .schemas import compiled_schema
 
         return compiled_schema(self.kind.root / self.kind.spec["schema"])
+
+    @cached_property
+    def decoders(self) -> tuple[msgspec.json.Decoder, msgspec.json.Decoder] | None:
+        """(strict, plain) decoders into the kind's Structs, built for the first line the line checker
+        does not pass (most files have none); None: the schema has no Structs, the schema path decides."""
+        try:
+            types = typed_kind((self.kind.root / self.kind.spec["schema"]).resolve(), self.readings)
+        except NotTypeable:
+            if self.program is None:
+                raise
+            return None
+        return msgspec.json.Decoder(types.strict), msgspec.json.Decoder(types.plain)
 
 
 def _rule_names(ruleset) -> set[str]:
@@ -119,20 +124,19 @@ def fast_kind(feed_id: str, kind_name: str, readings: tuple[tuple[str, str], ...
         return None
     if kind.spec["fast"] != "typed":
         raise ValueError(f"kind {kind_name} of feed {feed_id}: unknown fast validator {kind.spec['fast']!r}")
-    try:
-        types = typed_kind((kind.root / kind.spec["schema"]).resolve(), readings)
-    except NotTypeable as exc:
-        raise ValueError(f"kind {kind_name} of feed {feed_id}: its schema cannot be typed: {exc}") from None
     syntax_req = kind.spec.get("syntax_requirement", next(iter(feed.requirements), "SYNTAX"))
-    scanned = msgspec.json.Decoder(types.scanned) if raw_scan else None
     try:
         program = line_program((kind.root / kind.spec["schema"]).resolve(), readings)
     except NotCompilable:
         program = None  # every line takes the Structs
-    return FastKind(feed, kind, msgspec.json.Decoder(types.strict), msgspec.json.Decoder(types.plain), plain_line,
-                    readings, syntax_req, kind.spec.get("encoding_requirement", syntax_req),
-                    kind.spec.get("layout_requirement"), scanned, raw_table(types.scan_table) if raw_scan else None,
-                    program)
+    fk = FastKind(feed, kind, readings, syntax_req, kind.spec.get("encoding_requirement", syntax_req),
+                  kind.spec.get("layout_requirement"), program)
+    if program is None:
+        try:
+            fk.decoders  # built now: every line needs them
+        except NotTypeable as exc:
+            raise ValueError(f"kind {kind_name} of feed {feed_id}: its schema cannot be typed: {exc}") from None
+    return fk
 
 
 # --- one line -------------------------------------------------------------------------------------------
@@ -171,10 +175,10 @@ def _check(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bo
         result = _checked(fk, raw, line, ctx, all_errors)
         if result is not None:
             return result
-    obj, values = _decoded(fk, raw)
+    obj = _decoded(fk, raw)
     if obj is None:
         return _slow(fk, raw, line, ctx, all_errors)
-    return _ruled(fk, lambda: _read(fk, obj), values, line, ctx, all_errors)
+    return _ruled(fk, lambda: _read(fk, obj), None, line, ctx, all_errors)
 
 
 def _checked(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool) -> LineResult | None:
@@ -239,25 +243,20 @@ def _read(fk: FastKind, obj: Any) -> dict:
     return rec
 
 
-def _decoded(fk: FastKind, raw: bytes) -> tuple[Any, bytes | None]:
+def _decoded(fk: FastKind, raw: bytes) -> Any:
     """The line decoded into the kind's Structs, or None when it needs the schema's own findings (it
-    breaks the schema, or it may: a member given twice, which decoding would hide); and, from the raw
-    scanner, the text of the members the rules read (None: encode them to key the memo).
-    A line the raw scanner passes has no member twice and the forms it checks, so the `scanned`
-    Structs (which leave those out) decide it; any other line is decoded and then re-encoded to
-    count its members."""
+    breaks the schema, or it may: a member given twice, which decoding would hide, so a decoded line
+    is re-encoded to count its members)."""
+    decoders = fk.decoders
+    if decoders is None:
+        return None
+    strict, plain_decoder = decoders
     try:
-        if fk.scanned is not None and fk.rule_keys is not None:
-            values = raw_scan(fk.scan_table, raw, fk.rule_keys)
-            if values is not None:
-                return fk.scanned.decode(raw), values
-        elif fk.scanned is not None and raw_scan(fk.scan_table, raw):
-            return fk.scanned.decode(raw), None
-        plain = fk.plain(raw)
-        obj = (fk.plain_decoder if plain else fk.strict).decode(raw)
+        plain = plain_line(raw)
+        obj = (plain_decoder if plain else strict).decode(raw)
     except (msgspec.MsgspecError, UnicodeDecodeError, ValueError, RecursionError):
-        return None, None
-    return (obj if _same_members(fk, raw, obj, plain) else None), None
+        return None
+    return obj if _same_members(fk, raw, obj, plain) else None
 
 
 def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:

@@ -21,6 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+from payercert import usercache
+
+from . import patterndfa
 from .patterndfa import pattern_dfa
 from .typed import PLAIN_FORMS
 
@@ -48,21 +51,43 @@ class NotCompilable(Exception):
     """The schema says something the line checker does not read exactly."""
 
 
+CACHE_FORMAT = "1"  # bump when the node layout changes
+
+
 @lru_cache(maxsize=16)
 def line_program(schema_path: Path, readings: tuple[tuple[str, str], ...] = ()):
-    """The checker's program for a schema file with the chosen readings (None without the C checker)."""
+    """The checker's program for a schema file with the chosen readings (None without the C checker).
+    Compiling costs about 50 ms (the DFAs mostly), more than a small file takes to check, so the nodes
+    are kept in the user's cache, keyed by the schema folder's files and this compiler's own."""
     if _program is None:
         return None
-    return _program(compile_nodes(schema_path, readings))
+    sources = sorted(p for p in schema_path.parent.iterdir() if p.suffix in (".json", ".yaml", ".yml"))
+    key = usercache.key_of(*sources, Path(__file__), Path(patterndfa.__file__), CACHE_FORMAT, str(schema_path),
+                           repr(sorted(readings)))
+    nodes = usercache.load("linecheck", key)
+    if nodes is usercache.MISSING:
+        compiler = _Compiler(dict(readings))
+        nodes = compiler.compile(schema_path.resolve())
+        if all(file.parent == schema_path.resolve().parent for file in compiler.docs):  # the key covers them
+            usercache.store("linecheck", key, nodes, same=lambda a, b: _tuples(a) == b)
+    return program_of(_tuples(nodes))
 
 
 def compile_nodes(schema_path: Path, readings: tuple[tuple[str, str], ...] = ()) -> tuple:
-    """Node tuples in _linecheck.c's layout: node 0 is `true`, node 1 `false`, node 2 the schema."""
-    compiler = _Compiler(dict(readings))
-    root = compiler.doc(schema_path.resolve())
-    index = compiler.node([(root, schema_path.resolve())], force=True)
-    assert index == 2
-    return tuple(compiler.nodes)
+    """Node tuples in _linecheck.c's layout (patterns as strings): node 0 is `true`, node 1 `false`,
+    node 2 the schema."""
+    return _Compiler(dict(readings)).compile(schema_path.resolve())
+
+
+def program_of(nodes: tuple):
+    """The C program of compiled nodes: their Python patterns made callables."""
+    return _program(tuple(node[:2] + (_pattern_check(node[2]),) + node[3:19]
+                          + (tuple((_name_matcher(p), n) for p, n in node[19]),) + node[20:] for node in nodes))
+
+
+def _tuples(value: Any) -> Any:
+    """msgpack gives lists back: the nodes are tuples all the way down."""
+    return tuple(_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
 class _Node:
@@ -95,6 +120,11 @@ class _Compiler:
         self.docs: dict[Path, Any] = {}
         self.nodes: list[tuple | None] = [_true_node(), _false_node()]
         self.index: dict[tuple, int] = {}
+
+    def compile(self, root: Path) -> tuple:
+        index = self.node([(self.doc(root), root)], force=True)
+        assert index == 2
+        return tuple(self.nodes)
 
     def doc(self, file: Path) -> Any:
         if file not in self.docs:
@@ -272,7 +302,7 @@ class _Compiler:
             return _false_node()
         names = set(m.properties) | m.required | {name for pair in m.pairs for name in pair}
         props = tuple((name.encode(), self.node(self._member_refs(m, name))) for name in sorted(names))
-        pattern_props = tuple((_name_matcher(p), self.node(refs)) for p, refs in m.pattern_properties.items())
+        pattern_props = tuple((p, self.node(refs)) for p, refs in m.pattern_properties.items())
         additional = self.node(m.additional) if m.additional else 0
         if_then = None
         if m.if_then is not None:
@@ -280,7 +310,8 @@ class _Compiler:
             if_then = (self.node([cond]), self.node([then]) if then else None,
                        self.node([otherwise]) if otherwise else None)
         dfas = {p: pattern_dfa(p) for p in m.patterns}
-        return (m.types, m.flags, _pattern_check([p for p, d in dfas.items() if d is None]), _consts(m.consts),
+        python_patterns = tuple(p for p, d in dfas.items() if d is None)
+        return (m.types, m.flags, python_patterns or None, _consts(m.consts),
                 m.minimum, m.maximum,
                 m.min_items, m.max_items, m.min_props, m.max_props, self.node(m.items),
                 tuple(self.node([ref]) for ref in m.contains), tuple(self.node([ref]) for ref in m.conjuncts),
@@ -321,7 +352,7 @@ def _consts(values: set[str] | None) -> tuple[bytes, ...] | None:
     return None if values is None else tuple(sorted(v.encode() for v in values))
 
 
-def _pattern_check(patterns: list[str]) -> Callable[[bytes], bool] | None:
+def _pattern_check(patterns: tuple[str, ...] | None) -> Callable[[bytes], bool] | None:
     """A string's bytes (ASCII: the checker asks only then) against every pattern, searched as
     JSON Schema says (not anchored unless the pattern is)."""
     if not patterns:

@@ -36,11 +36,10 @@ import keyword
 import re
 import sys
 import types
-import typing
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterator, Literal, Union
+from typing import Annotated, Any, Callable, Literal, Union
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -85,100 +84,13 @@ def plain_line(raw: bytes) -> bool:
 class TypedKind:
     strict: type
     plain: type
-    scanned: type  # for lines validators/_rawscan.c passed with `scan_table`
-    scan_table: dict  # member name (bytes) -> (flags, max members or -1, check or None, memo or None, pairs)
 
 
 @lru_cache(maxsize=16)
 def typed_kind(schema_path: Path, readings: tuple[tuple[str, str], ...] = ()) -> TypedKind:
     """The Struct types of the schema at `schema_path` (with its `x-reading` options applied)."""
-    plain = _Builder(schema_path, dict(readings), "plain")
-    plain_root = plain.root()
-    plan = ScanPlan.of(plain)
-    return TypedKind(_Builder(schema_path, dict(readings), "strict").root(), plain_root,
-                     _Builder(schema_path, dict(readings), "scanned", plan).root(), plan.table())
-
-
-# --- the scanned variant: checks the raw-line scanner makes, left out of the Structs -------------------
-#
-# validators/_rawscan.c checks, in one pass over a line's bytes, the strings and objects by the name of
-# the member that holds them (an array passes its member's name to its elements). So a check can move
-# out of the Structs into its table only where the name decides it: a member name gets a string form
-# (or pattern) when every string schema it reaches has that same form (pattern), and a member limit
-# when every object schema it reaches has a maxProperties (the smallest is taken), and an exclusive
-# pair (`not: {required: [a, b]}`, FHIR's choice types) when every object schema it reaches has it. A
-# field's string check is left out of the `scanned` Structs when its member name carries it; an object
-# schema's maxProperties or exclusive pair when every member name reaching it carries it (the root has
-# no name: its own checks always stay).
-
-FORM_FLAGS = {"text": 1, "token": 1 | 2, "code": 1 | 4}  # _rawscan.c: F_NONEMPTY, F_NOSPACE, F_CODE
-
-
-@dataclass(frozen=True)
-class StrLeaf:
-    """A string schema, as a marker inside its Annotated type: which schema (its cache key) and what
-    its pattern is (a PLAIN_FORMS form, or another pattern, or neither)."""
-    node: tuple
-    form: str | None
-    pattern: str | None
-
-
-@dataclass
-class ScanPlan:
-    forms: dict  # member name -> form
-    patterns: dict  # member name -> pattern
-    limits: dict  # member name -> max members
-    pairs: dict  # member name -> frozenset of exclusive (name, name) pairs
-    limits_left_out: set  # object schema keys whose maxProperties the table checks
-    pairs_left_out: set  # (object schema key, pair) the table checks
-
-    @classmethod
-    def of(cls, built: "_Builder") -> "ScanPlan":
-        forms, patterns, limits, pairs = {}, {}, {}, {}
-        for member, leaves in built.member_leaves.items():
-            strings = [leaf for leaf in leaves if isinstance(leaf, StrLeaf)]
-            if strings:  # a string without a pattern among them (form and pattern None) keeps it out
-                if len({leaf.form for leaf in strings}) == 1 and strings[0].form:
-                    forms[member] = strings[0].form
-                elif len({(leaf.form, leaf.pattern) for leaf in strings}) == 1 and strings[0].pattern:
-                    patterns[member] = strings[0].pattern
-            structs = [built.struct_key(leaf) for leaf in leaves if isinstance(leaf, str)]
-            maxima = [built.struct_max.get(key) for key in structs]
-            if structs and None not in maxima:
-                limits[member] = min(maxima)
-            common = frozenset.intersection(*(built.struct_pairs.get(key, frozenset()) for key in structs)) \
-                if structs else frozenset()
-            if common:
-                pairs[member] = common
-        objects = {node: members for node, members in built.node_members.items()
-                   if node in built.struct_max and node != built.root_key}
-        limits_left_out = {node for node, members in objects.items()
-                           if built.struct_max[node] is not None and members <= set(limits)}
-        pairs_left_out = {(node, pair) for node, members in objects.items()
-                          for pair in built.struct_pairs.get(node, ()) if all(pair in pairs.get(m, ()) for m in members)}
-        return cls(forms, patterns, limits, pairs, limits_left_out, pairs_left_out)
-
-    def carries(self, member: str, leaf: "StrLeaf | None") -> bool:
-        """The table checks this string schema's pattern wherever `member` holds it."""
-        if leaf is None:
-            return False
-        return self.forms.get(member) == leaf.form if leaf.form else (
-            leaf.pattern is not None and self.patterns.get(member) == leaf.pattern)
-
-    def table(self) -> dict:
-        out: dict[bytes, list] = {}
-        for member, form in self.forms.items():
-            out[member.encode()] = [FORM_FLAGS[form], -1, None, None, ()]
-        for member, pattern in self.patterns.items():
-            regex = re.compile(pattern)
-            out[member.encode()] = [0, -1, lambda raw, regex=regex: regex.search(raw.decode("ascii")) is not None,
-                                    set(), ()]
-        for member, limit in self.limits.items():
-            out.setdefault(member.encode(), [0, -1, None, None, ()])[1] = limit
-        for member, exclusive in self.pairs.items():
-            out.setdefault(member.encode(), [0, -1, None, None, ()])[4] = tuple(
-                (a.encode(), b.encode()) for a, b in sorted(exclusive))[:32]
-        return {name: tuple(entry) for name, entry in out.items()}
+    return TypedKind(_Builder(schema_path, dict(readings), "strict").root(),
+                     _Builder(schema_path, dict(readings), "plain").root())
 
 
 # --- schema reading ---------------------------------------------------------------------------------------
@@ -209,28 +121,19 @@ class Merged:
 class _Builder:
     _ids = itertools.count()
 
-    def __init__(self, path: Path, readings: dict[str, str], mode: str, plan: ScanPlan | None = None):
-        """mode: "strict" (exactly the schema), "plain" (for plain lines), "scanned" (for lines the raw
-        scanner passed with `plan`'s table)."""
-        self.folder, self.path, self.readings, self.mode, self.plan = path.parent, path, readings, mode, plan
+    def __init__(self, path: Path, readings: dict[str, str], mode: str):
+        """mode: "strict" (exactly the schema) or "plain" (for plain lines)."""
+        self.folder, self.path, self.readings, self.mode = path.parent, path, readings, mode
         self.plain = mode == "plain"
         self.docs: dict[Path, Any] = {}
         self.cache: dict[tuple, Any] = {}
         self.names: set[str] = set()
         self.struct_names: dict[tuple, str] = {}
-        # what each member name reaches (a StrLeaf, or a Struct's name), which member names reach each
-        # string and object schema, each object schema's maxProperties
-        self.member_leaves: dict[str, set] = {}
-        self.node_members: dict[tuple, set] = {}
-        self.struct_max: dict[tuple, int | None] = {}
-        self.struct_pairs: dict[tuple, frozenset] = {}  # object schema -> its `not: {required: [a, b]}` pairs
-        self.root_key: tuple | None = None
         self.module = types.ModuleType(f"{__name__}._generated{next(self._ids)}")
         sys.modules[self.module.__name__] = self.module  # forward references resolve in this namespace
 
     def root(self) -> type:
         root = self.doc(self.path)
-        self.root_key = self._key([(root, self.path)])
         annotation, checks = self.type_of([(root, self.path)], "Record")
         if checks or not (isinstance(annotation, type) and issubclass(annotation, Element)):
             raise NotTypeable("the record schema is not an object")
@@ -333,23 +236,12 @@ class _Builder:
     def _key(refs: list[Ref]) -> tuple:
         return tuple((file, json.dumps(node, sort_keys=True)) for node, file in refs)
 
-    def struct_key(self, name: str) -> tuple:
-        return next(key for key, known in self.struct_names.items() if known == name)
-
     def _type_of(self, m: Merged, hint: str, key) -> tuple[Any, list]:
         kw = m.keywords
         kinds = kw.get("type")
         on_struct = "object" in ({kinds} if isinstance(kinds, str) else set(kinds or ())) or not kinds and (
             "object" in self._implied(m))
-        limits = [p["maxProperties"] for p, _ in m.predicates if set(p) == {"maxProperties"}]
         predicates = m.predicates
-        if on_struct:
-            self.struct_max[key] = min(limits) if limits else None
-            self.struct_pairs[key] = frozenset(pair for pair in map(_exclusive_pair, (p for p, _ in predicates)) if pair)
-            if self.mode == "scanned" and key in self.plan.limits_left_out:  # the scanner counts them
-                predicates = [(p, f) for p, f in predicates if set(p) != {"maxProperties"}]
-            if self.mode == "scanned":  # and finds an exclusive pair together
-                predicates = [(p, f) for p, f in predicates if (key, _exclusive_pair(p)) not in self.plan.pairs_left_out]
         kinds = {kinds} if isinstance(kinds, str) else set(kinds) if kinds else self._implied(m)
         if kinds == {"array"} and "const" not in kw and "enum" not in kw:  # compiled knowing its items' type
             return self._array(m, hint, predicates)
@@ -375,7 +267,7 @@ class _Builder:
         if kind == "object":  # its own predicates run in its __post_init__ (so also where it recurs)
             return self._struct(m, hint, key, checks), []
         if kind == "string":
-            return self._string(kw, checks, key)
+            return self._string(kw, checks)
         if kind in ("integer", "number"):
             bounds = {name: kw[k] for k, name in (("minimum", "ge"), ("maximum", "le"), ("exclusiveMinimum", "gt"),
                                                    ("exclusiveMaximum", "lt")) if k in kw}
@@ -398,20 +290,15 @@ class _Builder:
             return {"string"}
         return set()
 
-    def _string(self, kw: dict, checks: list, key: tuple) -> tuple[Any, list]:
+    def _string(self, kw: dict, checks: list) -> tuple[Any, list]:
         meta = {"min_length" if k == "minLength" else "max_length": kw[k] for k in ("minLength", "maxLength")
                 if k in kw}
         pattern = kw.get("pattern")
         form = PLAIN_FORMS.get(pattern)
         if form and self.mode != "strict":
             meta["min_length"] = max(1, meta.get("min_length", 1))
-        leaf = StrLeaf(key, form, pattern)
         if pattern is None:
             pass
-        elif self.mode == "scanned":  # the regex itself (any line may come), unless the field's name carries it
-            check = _remembered_pattern(pattern)
-            check.leaf = leaf
-            checks.append(check)
         elif form and self.plain:
             if form == "token":
                 checks.append(_no_space)
@@ -421,7 +308,7 @@ class _Builder:
             checks.append(_remembered_pattern(pattern))
         else:
             meta["pattern"] = pattern
-        return (Annotated[str, Meta(**meta), leaf] if meta else Annotated[str, leaf]), checks
+        return (Annotated[str, Meta(**meta)] if meta else str), checks
 
     def _array(self, m: Merged, hint: str, predicates: list) -> tuple[Any, list]:
         refs = [r for r in m.items if r[0] is not True]
@@ -431,9 +318,6 @@ class _Builder:
         checks = [compile_predicate(self, p, items_on_struct=of_structs) for p in predicates]
         if item_checks:
             checks.append(_each(item_checks))
-            leaves = {getattr(check, "leaf", None) for check in item_checks}
-            if len(leaves) == 1:  # the items' only check is one string pattern: a field may leave it out
-                checks[-1].leaf = leaves.pop()
         if m.keywords.get("uniqueItems"):
             checks.append(compile_predicate(self, ({"uniqueItems": True}, m.file)))
         meta = {name: m.keywords[k] for k, name in (("minItems", "min_length"), ("maxItems", "max_length"))
@@ -457,9 +341,6 @@ class _Builder:
                 annotation, checks = self.type_of(refs, name + _title(member))
             else:
                 annotation, checks = Any, []
-            self._survey(member, annotation)
-            if self.mode == "scanned":
-                checks = [check for check in checks if not self.plan.carries(member, getattr(check, "leaf", None))]
             attr = member if member.isidentifier() and not keyword.iskeyword(member) else f"m{len(rename)}_"
             if attr != member:
                 rename[attr] = member
@@ -479,15 +360,6 @@ class _Builder:
         setattr(self.module, name, cls)
         return cls
 
-    def _survey(self, member: str, annotation: Any) -> None:
-        """Note which string and object schemas the member name `member` reaches (for ScanPlan)."""
-        for leaf in _leaves(annotation):
-            self.member_leaves.setdefault(member, set()).add(leaf)
-            if isinstance(leaf, StrLeaf):
-                self.node_members.setdefault(leaf.node, set()).add(member)
-            elif isinstance(leaf, str):
-                self.node_members.setdefault(self.struct_key(leaf), set()).add(member)
-
     def _unique(self, hint: str) -> str:
         name, n = hint, 1
         while name in self.names:
@@ -495,35 +367,6 @@ class _Builder:
             name = f"{hint}{n}"
         self.names.add(name)
         return name
-
-
-def _exclusive_pair(predicate: dict) -> tuple[str, str] | None:
-    """(a, b) of a predicate that is exactly `not: {required: [a, b]}`: never both members."""
-    inner = predicate.get("not") if set(predicate) == {"not"} else None
-    if isinstance(inner, dict) and set(inner) == {"required"} and len(set(inner["required"])) == 2:
-        a, b = sorted(inner["required"])
-        return a, b
-    return None
-
-
-def _leaves(annotation: Any) -> Iterator[Any]:
-    """The string schemas (StrLeaf) and Struct names a field's type holds."""
-    origin = typing.get_origin(annotation)
-    if origin is Annotated:
-        base, *extras = typing.get_args(annotation)
-        marks = [extra for extra in extras if isinstance(extra, StrLeaf)]
-        yield from marks or _leaves(base)
-    elif origin in (list, Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            yield from _leaves(arg)
-    elif isinstance(annotation, typing.ForwardRef):
-        yield annotation.__forward_arg__
-    elif isinstance(annotation, str):
-        yield annotation
-    elif isinstance(annotation, type) and issubclass(annotation, Element):
-        yield annotation.__name__
-    elif annotation is str:  # (the builder marks its strings; a bare one is a string without pattern)
-        yield StrLeaf((), None, None)
 
 
 def _title(member: str) -> str:
