@@ -6,6 +6,7 @@ and on AB2D's own EOB schemas."""
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -252,3 +253,43 @@ def test_ab2d_lines_pass_exactly_when_the_schema_holds(kind):
             elif ok and line.isascii() and b"\\u" not in line and b"\\t" not in line:  # these the checker leaves
                 refused_valid += 1
     assert passed > 50 and refused_valid == 0
+
+
+# --- the compiled program in the user's cache ---------------------------------------------------------------
+
+def test_the_program_is_cached_and_a_changed_schema_is_compiled_again(tmp_path, monkeypatch):
+    from payercert.validators import linecheck as compiler
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    path = folder / "record.json"
+    path.write_text(json.dumps({"type": "object", "required": ["a"], "properties": {"a": {"pattern": "^x+$"}}}))
+    compile_program = compiler.line_program.__wrapped__  # past the in-process memo
+    first = compile_program(path)
+    assert linecheck.check(first, b'{"a":"xx"}') and not linecheck.check(first, b'{"a":"y"}')
+    assert len(list((tmp_path / "cache").rglob("linecheck-*"))) == 1
+
+    def no_compiling(self, root):
+        raise AssertionError("compiled again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(compiler._Compiler, "compile", no_compiling)
+        cached = compile_program(path)  # from the cache
+    assert linecheck.check(cached, b'{"a":"xx"}') and not linecheck.check(cached, b'{"a":"y"}')
+    path.write_text(json.dumps({"type": "object", "required": ["b"]}))
+    os.utime(path, ns=(1, 1))
+    changed = compile_program(path)
+    assert linecheck.check(changed, b'{"b":1}') and not linecheck.check(changed, b'{"a":"xx"}')
+
+
+def test_an_unusable_cache_is_passed_by(tmp_path, monkeypatch):
+    from payercert.validators import linecheck as compiler
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps({"type": "object", "required": ["a"]}))
+    program = compiler.line_program.__wrapped__(path)
+    assert linecheck.check(program, b'{"a":1}') and not linecheck.check(program, b"{}")

@@ -237,6 +237,8 @@ class _Compiler:
             kinds = [value] if isinstance(value, str) else value
             mask = 0
             for kind in kinds:
+                if kind not in TYPES:
+                    raise NotCompilable(f"type {kind!r}")
                 mask |= TYPES[kind]
             out.types &= mask
         elif key in ("const", "enum"):
