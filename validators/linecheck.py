@@ -25,6 +25,7 @@ from payercert import usercache
 
 from . import patterndfa
 from .patterndfa import pattern_dfa
+from .schemadoc import SchemaDocs
 from .typed import PLAIN_FORMS
 
 try:
@@ -114,10 +115,9 @@ class _Node:
         self.never = False
 
 
-class _Compiler:
+class _Compiler(SchemaDocs):
     def __init__(self, readings: dict[str, str]) -> None:
-        self.readings = readings
-        self.docs: dict[Path, Any] = {}
+        super().__init__(readings, NotCompilable)
         self.nodes: list[tuple | None] = [_true_node(), _false_node()]
         self.index: dict[tuple, int] = {}
 
@@ -125,24 +125,6 @@ class _Compiler:
         index = self.node([(self.doc(root), root)], force=True)
         assert index == 2
         return tuple(self.nodes)
-
-    def doc(self, file: Path) -> Any:
-        if file not in self.docs:
-            from .schemadoc import _load, apply_readings
-
-            self.docs[file] = apply_readings(_load(file), self.readings)
-        return self.docs[file]
-
-    def resolve(self, ref: str, file: Path) -> Ref:
-        target, _, pointer = ref.partition("#")
-        file = (file.parent / target).resolve() if target else file
-        node = self.doc(file)
-        try:
-            for token in filter(None, pointer.split("/")):
-                node = node[token.replace("~1", "/").replace("~0", "~")]
-        except (KeyError, IndexError, TypeError):
-            raise NotCompilable(f"$ref {ref!r} does not resolve") from None
-        return node, file
 
     def node(self, refs: list[Ref], force: bool = False) -> int:
         """The index of the node for all of `refs` (a conjunction)."""

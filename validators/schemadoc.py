@@ -1,6 +1,7 @@
-"""Schema documents as files hold them, with the chosen readings applied: what both the jsonschema path
-(validators/schemas.py) and the generated Structs (validators/typed.py) start from. Kept apart so that
-the typed path does not import jsonschema, which only a line it refuses needs.
+"""Schema documents as files hold them, with the chosen readings applied: what the jsonschema path
+(validators/schemas.py), the generated Structs (validators/typed.py) and the line checker's compiler
+(validators/linecheck.py) start from. Kept apart so that the fast paths do not import jsonschema,
+which only a line they refuse needs.
 """
 from __future__ import annotations
 
@@ -44,3 +45,30 @@ def _load(path: Path, decimal: bool = False) -> Any:
     if isinstance(document, dict):
         document.pop("$schema", None)
     return document
+
+
+class SchemaDocs:
+    """The documents a schema reaches, each read once with the readings applied, and `$ref`s between
+    them (within a file, or to a sibling file) resolved to (node, file). `unresolved` is the exception
+    a `$ref` that points nowhere raises."""
+
+    def __init__(self, readings: dict[str, str], unresolved: type[Exception] = ValueError) -> None:
+        self.readings = readings
+        self.unresolved = unresolved
+        self.docs: dict[Path, Any] = {}
+
+    def doc(self, file: Path) -> Any:
+        if file not in self.docs:
+            self.docs[file] = apply_readings(_load(file), self.readings)
+        return self.docs[file]
+
+    def resolve(self, ref: str, file: Path) -> tuple[Any, Path]:
+        target, _, pointer = ref.partition("#")
+        file = (file.parent / target).resolve() if target else file
+        node = self.doc(file)
+        try:
+            for token in filter(None, pointer.split("/")):
+                node = node[token.replace("~1", "/").replace("~0", "~")]
+        except (KeyError, IndexError, TypeError):
+            raise self.unresolved(f"$ref {ref!r} does not resolve") from None
+        return node, file

@@ -44,6 +44,8 @@ from typing import Annotated, Any, Callable, Literal, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from .schemadoc import SchemaDocs
+
 
 class NotTypeable(Exception):
     """The schema uses something this module cannot turn into types soundly."""
@@ -118,14 +120,14 @@ class Merged:
     additional: Ref | None = None  # additionalProperties, with the file it came from
 
 
-class _Builder:
+class _Builder(SchemaDocs):
     _ids = itertools.count()
 
     def __init__(self, path: Path, readings: dict[str, str], mode: str):
         """mode: "strict" (exactly the schema) or "plain" (for plain lines)."""
-        self.folder, self.path, self.readings, self.mode = path.parent, path, readings, mode
+        super().__init__(readings, NotTypeable)
+        self.folder, self.path, self.mode = path.parent, path, mode
         self.plain = mode == "plain"
-        self.docs: dict[Path, Any] = {}
         self.cache: dict[tuple, Any] = {}
         self.names: set[str] = set()
         self.struct_names: dict[tuple, str] = {}
@@ -138,22 +140,6 @@ class _Builder:
         if checks or not (isinstance(annotation, type) and issubclass(annotation, Element)):
             raise NotTypeable("the record schema is not an object")
         return annotation
-
-    # documents and references
-    def doc(self, file: Path) -> Any:
-        if file not in self.docs:
-            from .schemadoc import _load, apply_readings
-
-            self.docs[file] = apply_readings(_load(file), self.readings)
-        return self.docs[file]
-
-    def resolve(self, ref: str, file: Path) -> Ref:
-        target, _, pointer = ref.partition("#")
-        file = (file.parent / target).resolve() if target else file
-        node = self.doc(file)
-        for token in filter(None, pointer.split("/")):
-            node = node[token.replace("~1", "/").replace("~0", "~")]
-        return node, file
 
     def merge(self, refs: list[Ref]) -> Merged:
         out = Merged({}, {}, [], {}, [], refs[0][1])
