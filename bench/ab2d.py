@@ -10,7 +10,8 @@ model (on a subset). Each rate is the best of three runs: other work on the mach
 It also prints the line checker's own rate in this process (validators/_linecheck.c: the first tier),
 the share of lines it passes, and the start-up time (the whole process on a one-line file).
 
-Lines are the seed's and the samples' EOBs, ids, dates and items varied deterministically, and every
+Lines are the seed's and the samples' EOBs, ids, diagnosis codes, dates and items varied
+deterministically (so that the rules' memo meets what a real export gives it), and every
 other diagnosis display quoted as AB2D writes its ICD displays (`"\"OBESITY, UNSPECIFIED\""` in
 CMSgov/ab2d-website's sample-data-r4.ndjson), so that lines hold escapes as real exports do.
 
@@ -44,6 +45,10 @@ def generate(path: Path, lines: int) -> None:
                 for coding in diagnosis.get("diagnosisCodeableConcept", {}).get("coding", ()):
                     if "display" in coding:
                         coding["display"] = f'"{coding["display"]}"'
+            for k, diagnosis in enumerate(eob.get("diagnosis", ())):  # claims differ in their diagnoses
+                for concept in ("diagnosisCodeableConcept", "packageCode"):
+                    for coding in diagnosis.get(concept, {}).get("coding", ()):
+                        coding["code"] = f"{coding['code'][:3]}{(n * 7 + k) % 9973}"
             items = eob["item"]
             while len(json.dumps(eob)) < 4800:  # about 5 KB, as real AB2D lines
                 item = copy.deepcopy(items[0])

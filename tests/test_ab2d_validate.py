@@ -6,6 +6,7 @@ import dataclasses
 import gzip
 import json
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -222,6 +223,39 @@ def test_findings_of_a_big_file_are_counted_past_the_listing_cap(tmp_path: Path,
     assert code == 0 and len(report["findings"]) == 5
     assert report["omitted_findings"] == [{"requirement": "AB2D-DEV-1", "severity": "warning", "count": 35}]
     assert out["summary"]["warnings"] == 40
+
+
+def test_rules_are_remembered_per_rule_and_counts_stay_exact_when_lines_differ(tmp_path: Path, monkeypatch):
+    """Real exports vary their diagnoses from line to line: each rule is remembered on the members it
+    reads alone, and past the listing cap the counts stay exact while what counts them is flushed."""
+    import payercert.validators.fastpath as fastpath
+
+    monkeypatch.setattr(fastpath, "MAX_LISTED", 3)
+    monkeypatch.setattr(fastpath, "COUNTED_LIMIT", 3)
+    drg = json.loads((VALID / "eob-stu3-drg-diagnosis.ndjson").read_text(encoding="utf-8"))
+    lines = []
+    for n in range(30):  # a DRG diagnosis (no sequence: AB2D-DEV-2) whose code differs on every line,
+        drg["diagnosis"][-1]["packageCode"]["coding"][0]["code"] = f"{n:03d}"
+        lines.append(json.dumps(drg, separators=(",", ":")).encode())
+        lines.append(SEED_LINE)  # between the same line again and again
+    path = tmp_path / "export.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    code, out = run(path, "--jobs", "1")
+    report = out["files"][0]
+    counts = {(o["requirement"], o["severity"]): o["count"] for o in report["omitted_findings"]}
+    fk = fast_kind("ab2d", "eob-stu3", _readings())
+    expected = Counter(f.requirement for line in lines for f in check_line(fk, line, 1, CTX).findings)
+    assert code == 0 and expected["AB2D-DEV-2"] >= 30 and set(expected) == {r for r, _ in counts}
+    for requirement, total in expected.items():  # 3 listed, the rest counted
+        assert sum(f["requirement"] == requirement for f in report["findings"]) == 3
+        assert counts[requirement, "warning"] == total - 3
+    assert out["summary"]["warnings"] == sum(expected.values())
+
+
+def _readings():
+    from payercert.feeds import load_feed
+
+    return tuple(sorted(load_feed("ab2d").default_readings().items()))
 
 
 def test_v3_record_without_v3_only_members_is_detected_by_its_id(tmp_path: Path):

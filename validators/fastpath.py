@@ -63,10 +63,17 @@ class FastKind:
     def __post_init__(self) -> None:
         rules_path = self.kind.rules_path
         self.ruleset = load_ruleset(rules_path, dict(self.readings)) if rules_path else None
-        self.rule_names = sorted(_rule_names(self.ruleset)) if self.ruleset else []
+        self.rule_names = sorted(_rule_names(self.ruleset.rules)) if self.ruleset else []
         self.default_req = self.kind.spec.get("requirement", self.syntax_req)
         self.dup_req = self.kind.spec.get("duplicate_key_requirement", self.syntax_req)
         self.rule_memo: dict | None = {} if self.ruleset and _pure(self.ruleset) else None
+        # each pure rule with the members it reads: its findings are remembered per distinct raw text of
+        # those members alone (a rule over `precedence` is not worked out again because `diagnosis`
+        # differs from line to line)
+        self.rule_parts = [(rule, tuple(sorted(_rule_names([rule])))) for rule in self.ruleset.rules] \
+            if self.rule_memo is not None else []
+        self.part_memo: dict = {}
+        self.shared_results: dict = {}  # ids of the parts' tuples -> the line's LineResult
         # the members the line checker hands back for the memo key (it takes at most 64 names)
         self.rule_keys = tuple(name.encode() for name in self.rule_names) if len(self.rule_names) <= 64 else None
 
@@ -89,10 +96,10 @@ class FastKind:
         return msgspec.json.Decoder(types.strict), msgspec.json.Decoder(types.plain)
 
 
-def _rule_names(ruleset) -> set[str]:
+def _rule_names(rules) -> set[str]:
     """The record members the rules' expressions read: only these are handed to them."""
     names: set[str] = set()
-    for rule in ruleset.rules:
+    for rule in rules:
         check = rule.check
         for code in (getattr(check, "expr", None), getattr(check, "when", None)):
             if code is not None:
@@ -205,6 +212,8 @@ def _ruled(fk: FastKind, record, values: bytes | None, line: int, ctx: RuleConte
     memo = fk.rule_memo
     if memo is None:
         return LineResult(_rule_findings(fk, record(), line, ctx, all_errors), True)
+    if values is not None:
+        return _ruled_by_parts(fk, values, ctx, all_errors)
     # the text of the values the rules read is as good as the values: equal bytes, equal findings
     key = (all_errors, ctx.today, values if values is not None else fk.encoder.encode(record()))
     result = memo.get(key)
@@ -216,17 +225,46 @@ def _ruled(fk: FastKind, record, values: bytes | None, line: int, ctx: RuleConte
     return result  # shared between lines: callers read it, never change it
 
 
-def _unpacked(fk: FastKind, values: bytes) -> dict:
-    """The members the rules read, decoded from the raw text the checker handed back (each its length,
-    8 bytes little-endian, -1 for an absent member, then its text)."""
-    rec, at = {}, 0
+def _ruled_by_parts(fk: FastKind, values: bytes, ctx: RuleContext, all_errors: bool) -> LineResult:
+    """The rules' findings, each rule's remembered per distinct raw text of the members it reads; the
+    line's result is shared by every line whose rules came out the same (the same remembered tuples)."""
+    raws = _raw_members(fk, values)
+    parts, memo = [], fk.part_memo
+    for index, (rule, names) in enumerate(fk.rule_parts):
+        key = (index, all_errors, ctx.today, *[raws.get(name) for name in names])
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= MEMO_SIZE:  # the shared results hold ids of these tuples: forget both
+                memo.clear()
+                fk.shared_results.clear()
+            rec = {name: msgspec.json.decode(raws[name]) for name in names if name in raws}
+            found = memo[key] = tuple(_rule_findings(fk, rec, 0, ctx, all_errors, [rule]))
+        parts.append(found)
+    key = tuple(map(id, parts))
+    result = fk.shared_results.get(key)
+    if result is None:
+        if len(fk.shared_results) >= MEMO_SIZE:
+            fk.shared_results.clear()
+        result = fk.shared_results[key] = LineResult(NO_FINDINGS, True, tuple(f for part in parts for f in part))
+    return result  # shared between lines: callers read it, never change it
+
+
+def _raw_members(fk: FastKind, values: bytes) -> dict[str, bytes]:
+    """The raw text of each member the rules read that the line has, from the checker's answer (each
+    member as its length, 8 bytes little-endian, -1 when absent, then its text)."""
+    raws, at = {}, 0
     for name in fk.rule_names:
         size = int.from_bytes(values[at:at + 8], "little", signed=True)
         at += 8
         if size >= 0:
-            rec[name] = msgspec.json.decode(values[at:at + size])
+            raws[name] = values[at:at + size]
             at += size
-    return rec
+    return raws
+
+
+def _unpacked(fk: FastKind, values: bytes) -> dict:
+    """The members the rules read, decoded from the checker's answer."""
+    return {name: msgspec.json.decode(raw) for name, raw in _raw_members(fk, values).items()}
 
 
 def _read_dict(fk: FastKind, data: dict) -> dict:
@@ -274,10 +312,11 @@ def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:
     return raw.count(b'":') == fk.encoder.encode(obj).count(b'":')
 
 
-def _rule_findings(fk: FastKind, rec: dict, line: int, ctx: RuleContext, all_errors: bool) -> list[Finding]:
+def _rule_findings(fk: FastKind, rec: dict, line: int, ctx: RuleContext, all_errors: bool,
+                   rules: list | None = None) -> list[Finding]:
     from .engine import _findings, _Placer  # the engine's own wording and placing of a rule violation
 
-    result = fk.ruleset.evaluate(rec, ctx)
+    result = fk.ruleset.evaluate(rec, ctx, rules=rules)
     if not result.violations:
         return []
     return list(_findings(result.violations, _Placer(Record(line, None, None), "ndjson"), all_errors))
@@ -409,11 +448,22 @@ def validate_range(path: str, feed_id: str, kind_name: str, readings: tuple[tupl
                     spilled[1] += 1
                 elif not _place(result.placed, number, out, listed):
                     counted[id(result)] = [result, 0]  # holding the result keeps its id unique
+                    if len(counted) >= COUNTED_LIMIT:  # lines whose rules differ every time: keep memory flat
+                        _count(counted, out)
         out.lines = number
+    _count(counted, out)
+    return out
+
+
+COUNTED_LIMIT = 8192  # distinct memoised results counted past the listing cap before they are added up
+
+
+def _count(counted: dict[int, list], out: RangeResult) -> None:
+    """Add the lines counted past the listing cap to `out.omitted`, and forget them."""
     for result, times in counted.values():
         for finding in result.placed:
             out.omitted[finding.requirement, finding.severity] += times
-    return out
+    counted.clear()
 
 
 def _place(placed: tuple[Finding, ...], line: int, out: RangeResult, listed: Counter) -> bool:

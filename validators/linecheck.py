@@ -43,7 +43,6 @@ FORM_FLAGS = {"text": 1, "token": 1 | 2, "code": 1 | 4}  # F_NONEMPTY, F_NOSPACE
 ANNOTATIONS = {"title", "description", "$comment", "examples", "default", "$schema", "$id", "$anchor",
                "deprecated", "readOnly", "writeOnly", "x-requirement", "x-reading", "x-source", "x-undocumented",
                "x-checks", "$defs", "definitions"}
-OBJECT_SCOPE = ("properties", "patternProperties", "additionalProperties")
 
 Ref = tuple[Any, Path]
 

@@ -646,19 +646,21 @@ class Invariant(Check):
         if not isinstance(rec, dict):
             if not hasattr(rec, "get"):
                 return None
-            rec = {name: rec.get(name) for name in self.names}  # a typed record (validators/fastpath.py)
-            # the outcome depends only on these values: a known deviation repeated on every line of a
-            # big file is worded once (scalars only; type too, since 1 == True)
-            try:
-                key = tuple((type(v), v) for v in rec.values())
-                return self._outcomes[key]
-            except TypeError:
-                pass
-            except KeyError:
-                if len(self._outcomes) < 4096:
-                    self._outcomes[key] = self._evaluate(rec)
-                    return self._outcomes[key]
-        return self._evaluate(rec)
+            # a typed record (validators/fastpath.py): the names it reads, functions left to _Fields
+            rec = {name: rec.get(name) for name in self.names if name not in _FUNCTIONS}
+        # the outcome depends only on the values of the names the expressions read: a known deviation
+        # repeated on every line (or every element) of a big file is worked out and worded once
+        # (scalars only; type too, since 1 == True)
+        try:
+            key = tuple((type(v), v) for v in (rec.get(name) for name in self.names))
+            return self._outcomes[key]
+        except TypeError:  # a value that is not hashable (a dict, a list): no memo
+            return self._evaluate(rec)
+        except KeyError:
+            outcome = self._evaluate(rec)
+            if len(self._outcomes) < 4096:
+                self._outcomes[key] = outcome
+            return outcome
 
     def _evaluate(self, rec):
         fields = _Fields(rec)
