@@ -70,8 +70,8 @@ class FastKind:
         # each pure rule with the members it reads: its findings are remembered per distinct raw text of
         # those members alone (a rule over `precedence` is not worked out again because `diagnosis`
         # differs from line to line)
-        self.rule_parts = [(rule, tuple(sorted(_rule_names([rule])))) for rule in self.ruleset.rules] \
-            if self.rule_memo is not None else []
+        self.rule_parts = [(rule, tuple(sorted(_rule_names([rule]))), _element_reads(rule))
+                           for rule in self.ruleset.rules] if self.rule_memo is not None else []
         self.part_memo: dict = {}
         self.shared_results: dict = {}  # ids of the parts' tuples -> the line's LineResult
         # the members the line checker hands back for the memo key (it takes at most 64 names)
@@ -230,14 +230,21 @@ def _ruled_by_parts(fk: FastKind, values: bytes, ctx: RuleContext, all_errors: b
     line's result is shared by every line whose rules came out the same (the same remembered tuples)."""
     raws = _raw_members(fk, values)
     parts, memo = [], fk.part_memo
-    for index, (rule, names) in enumerate(fk.rule_parts):
-        key = (index, all_errors, ctx.today, *[raws.get(name) for name in names])
+    for index, (rule, names, elements) in enumerate(fk.rule_parts):
+        rec = None
+        if elements is not None and elements[0] in raws:  # a rule over each element: key on what it reads
+            member, reads = elements
+            rec = {member: msgspec.json.decode(raws[member])}
+            key = (index, all_errors, ctx.today, _projection(rec[member], reads))
+        else:
+            key = (index, all_errors, ctx.today, *[raws.get(name) for name in names])
         found = memo.get(key)
         if found is None:
             if len(memo) >= MEMO_SIZE:  # the shared results hold ids of these tuples: forget both
                 memo.clear()
                 fk.shared_results.clear()
-            rec = {name: msgspec.json.decode(raws[name]) for name in names if name in raws}
+            if rec is None:
+                rec = {name: msgspec.json.decode(raws[name]) for name in names if name in raws}
             found = memo[key] = tuple(_rule_findings(fk, rec, 0, ctx, all_errors, [rule]))
         parts.append(found)
     key = tuple(map(id, parts))
@@ -247,6 +254,38 @@ def _ruled_by_parts(fk: FastKind, values: bytes, ctx: RuleContext, all_errors: b
             fk.shared_results.clear()
         result = fk.shared_results[key] = LineResult(NO_FINDINGS, True, tuple(f for part in parts for f in part))
     return result  # shared between lines: callers read it, never change it
+
+
+def _element_reads(rule) -> tuple[str, tuple[str, ...]] | None:
+    """(member, names) for an invariant over each element of a top-level array (`each: member[]`):
+    its outcome depends only on the values those names have in each element, and on their order.
+    None for any other rule (keyed on the raw text of what it reads)."""
+    from .rules import Invariant
+
+    check = rule.check
+    if type(check) is not Invariant or not check.each.endswith("[]") or "." in check.each or check.at:
+        return None
+    return check.each[:-2], tuple(check.names)
+
+
+def _projection(value: Any, reads: tuple[str, ...]) -> Any:
+    """What an each-element rule reads of `value`, hashable (an AB2D line's diagnoses differ from claim
+    to claim, their `sequence`s hardly ever): per element, the type and value of each name read (the
+    type too, since 1 == True), or the element itself where it is not an object."""
+    if isinstance(value, list):
+        if len(reads) == 1:
+            name = reads[0]
+            key = tuple((type(x), x) if type(e) is dict else ("element", type(e), e)
+                        for e in value for x in (e.get(name) if type(e) is dict else None,))
+        else:
+            key = tuple(tuple((type(x), x) for x in map(e.get, reads)) if type(e) is dict else ("element", type(e), e)
+                        for e in value)
+        try:
+            hash(key)
+            return key
+        except TypeError:  # a value read is an object or an array
+            pass
+    return ("value", msgspec.json.encode(value))
 
 
 def _raw_members(fk: FastKind, values: bytes) -> dict[str, bytes]:
