@@ -684,7 +684,7 @@ static int unnamed_member(Reader *r, const Node *nd, Name name, Py_ssize_t *pos,
     return check(r, nd->additional, pos, depth, hops);
 }
 
-static int object(Reader *r, const Node *nd, Py_ssize_t *pos, int depth, int hops) {
+static int object(Reader *r, const Node *nd, Py_ssize_t *pos, int depth) {
     const unsigned char *s = r->s;
     Py_ssize_t i = *pos + 1, members = 0, first_name = r->names_len;
     uint64_t seen[MAX_PROPS / 64] = {0};
@@ -828,7 +828,7 @@ static int check(Reader *r, int node, Py_ssize_t *pos, int depth, int hops) {
         return UNKNOWN;
     unsigned char c = s[start];
     if (c == '{') {
-        v = object(r, nd, pos, depth, hops);
+        v = object(r, nd, pos, depth);
         if (v == VALID && !(nd->types & T_OBJ))
             v = INVALID;
     } else if (c == '[') {

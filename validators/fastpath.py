@@ -34,11 +34,11 @@ import msgspec
 
 from payercert.feeds import Feed, Kind, load_feed
 
-from .findings import FileReport, Finding, Location, Severity, UnusableInput
+from .findings import FileReport, Finding, Location, Severity
+from .linecheck import NotCompilable, check_line as program_check, line_program
 from .readers import STRICT, Record, _DuplicateKeys
 from .rules import RuleContext
 from .ruleset import load_ruleset
-from .linecheck import NotCompilable, check_line as program_check, line_program
 from .typed import NotTypeable, plain_line, typed_kind
 
 BOM = b"\xef\xbb\xbf"
@@ -206,7 +206,7 @@ def _checked(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: 
 
 def _ruled(fk: FastKind, record, values: bytes | None, line: int, ctx: RuleContext, all_errors: bool) -> LineResult:
     """A schema-valid line's rule findings; `record()` gives the members the rules read, `values` their
-    raw text (None: encode them to key the memo)."""
+    raw text from the line checker (None: the Structs decided the line; their encoding keys the memo)."""
     if fk.ruleset is None:
         return LineResult([], True)
     memo = fk.rule_memo
@@ -214,8 +214,8 @@ def _ruled(fk: FastKind, record, values: bytes | None, line: int, ctx: RuleConte
         return LineResult(_rule_findings(fk, record(), line, ctx, all_errors), True)
     if values is not None:
         return _ruled_by_parts(fk, values, ctx, all_errors)
-    # the text of the values the rules read is as good as the values: equal bytes, equal findings
-    key = (all_errors, ctx.today, values if values is not None else fk.encoder.encode(record()))
+    # the encoding of the values the rules read is as good as the values: equal bytes, equal findings
+    key = (all_errors, ctx.today, fk.encoder.encode(record()))
     result = memo.get(key)
     if result is None:
         if len(memo) >= MEMO_SIZE:
