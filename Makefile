@@ -1,14 +1,22 @@
-# The two commands of the README. Both set up .venv from the project's own files first.
+# The README's two commands (`make certify`, `make test`) and the CI gate (`make check`).
+# Every target installs from requirements.lock (the whole dependency tree, pinned and hashed)
+# into .venv first; `make upgrade` re-resolves the lock to the newest versions pyproject allows.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+LOCK := requirements.lock
+# uv resolves and installs; it is pinned by the lock like everything else.
+UV := $(BIN)/uv
+export UV_PYTHON_DOWNLOADS := never
+LOCK_ARGS := pyproject.toml --extra test --extra bench --group dev --universal --python-version 3.11 --generate-hashes
 
-.PHONY: certify test setup bench clean
+.PHONY: certify test check setup upgrade test-unlocked bench clean
 
-$(BIN)/payercert: pyproject.toml setup.py validators/_linecheck.c
+$(BIN)/payercert: pyproject.toml setup.py $(LOCK) validators/_linecheck.c
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$$(sed -n 's/^uv==\([^ ]*\).*/\1/p' $(LOCK))"
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $(BIN)/payercert
 
 setup: $(BIN)/payercert
@@ -17,15 +25,33 @@ setup: $(BIN)/payercert
 certify: setup
 	$(BIN)/payercert certify --target local --reports reports
 
-# The harness's own tests (what CI runs).
+# The harness's own tests (what CI runs after `make check`): two workers, progress per file.
 test: setup
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -n 2 --dist loadfile
+
+# The CI gate's static checks: lint, format, types, import contracts.
+check: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Re-resolve the lock to the newest versions pyproject.toml allows (then run `make test`).
+upgrade: setup
+	$(UV) pip compile --quiet --upgrade $(LOCK_ARGS) -o $(LOCK)
+
+# The tests on a fresh, unlocked resolve (the newest allowed versions of everything).
+test-unlocked: setup
+	rm -rf .venv-unlocked
+	$(PYTHON) -m venv .venv-unlocked
+	$(UV) pip install --quiet --python .venv-unlocked/bin/python --upgrade --no-cache setuptools wheel
+	$(UV) pip install --quiet --python .venv-unlocked/bin/python --upgrade --no-build-isolation -e '.[test]'
+	.venv-unlocked/bin/python -m pytest tests -n 2 --dist loadfile
 
 # Validator throughput: LTSS NDJSON, and AB2D EOB NDJSON against orjson, jsonschema and fhir.resources.
 bench: setup
-	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/ab2d.py
 
 clean:
-	rm -rf $(VENV) reports/allure-results reports/allure-report reports/certificate.* reports/history
+	rm -rf $(VENV) .venv-unlocked reports/allure-results reports/allure-report reports/certificate.* reports/history

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import sys
+import warnings
+
+# A user's terminal shows payercert's own words only. A warning raised inside a dependency (a
+# deprecation between two libraries) is nothing the user can act on; ours still show.
+warnings.filterwarnings("ignore", module=r"(?!payercert(\.|$))")
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -173,10 +178,8 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the unexpected: still one line
-        from typer._click.exceptions import ClickException  # typer vendors its own click
-
-        if isinstance(exc, ClickException):
+    except Exception as exc:  # usage errors and the unexpected: still one line
+        if isinstance(exc, typer.TyperException):
             err.print(f"[bold red]error:[/bold red] {exc.format_message()}", highlight=False, soft_wrap=True)
             sys.exit(EXIT_USAGE)
         err.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {REDACTOR.text(str(exc))}", highlight=False, soft_wrap=True)

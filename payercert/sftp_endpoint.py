@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncssh
-
 from .errors import ConfigError
 from .secrets import Secret, resolve
 
@@ -31,6 +29,8 @@ class SftpEndpoint:
 
     def trusted_keys(self) -> Any:
         """The `known_hosts` argument of asyncssh.connect (never None, which would trust any key)."""
+        from .sshlib import asyncssh  # only a run that uses SFTP imports it
+
         if self.known_hosts:
             return asyncssh.import_known_hosts(self.known_hosts)
         if self.known_hosts_path:
@@ -68,6 +68,8 @@ def sftp_endpoint(feed_spec: dict[str, Any], raw: dict[str, Any] | None, credent
         password = Secret(str(password), "password")
     known_hosts, known_hosts_path = None, None
     if "host_key" in raw:
+        from .sshlib import asyncssh
+
         try:
             asyncssh.import_public_key(raw["host_key"])
         except (asyncssh.KeyImportError, TypeError, ValueError):

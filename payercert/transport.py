@@ -13,6 +13,8 @@ import shlex
 import ssl
 import threading
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -56,8 +58,10 @@ class RateLimiter:
 
 
 class _Deadline(threading.local):
-    """When the exchange running on this thread must be over; None between exchanges."""
+    """When the exchange running on this thread must be over (None between exchanges), and what
+    its response declared so far (for the one-line reason when the body fails)."""
     at: float | None = None
+    encoding: str = ""
 
     def cap(self, timeout: float | None, expired: type[Exception]) -> float | None:
         if self.at is None:
@@ -109,11 +113,89 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
-def _cap_socket_waits(transport: Any, deadline: _Deadline) -> None:
-    """httpx has no public hook for the socket layer; its httpcore pool takes a network backend."""
-    pool = getattr(transport, "_pool", None)
-    if pool is not None and hasattr(pool, "_network_backend"):
-        pool._network_backend = _DeadlineBackend(pool._network_backend, deadline)
+# httpcore's errors as the httpx errors a client of httpx expects (most specific first).
+_HTTPX_ERRORS: list[tuple[type[Exception], type[httpx.TransportError]]] = [
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout), (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout), (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException), (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError), (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError), (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError), (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+]
+
+
+@contextmanager
+def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for core, public in _HTTPX_ERRORS:
+            if isinstance(exc, core):
+                raise public(str(exc), request=request) from exc
+        raise
+
+
+class _TooLarge(Exception):
+    """The response body passed the size cap (Content-Length says so, or the bytes did)."""
+
+
+class _Overdue(Exception):
+    """The response body was still arriving when the deadline passed."""
+
+
+class _Body(httpx.SyncByteStream):
+    """A response body read within the exchange's size cap and deadline."""
+
+    def __init__(self, stream: Iterable[bytes], request: httpx.Request, deadline: _Deadline, max_body: int):
+        self._stream, self._request, self._deadline, self._max = stream, request, deadline, max_body
+
+    def __iter__(self) -> Iterator[bytes]:
+        size = 0
+        with _as_httpx_errors(self._request):
+            for chunk in self._stream:  # every socket wait is capped by the deadline
+                size += len(chunk)
+                if size > self._max:
+                    raise _TooLarge("")
+                if self._deadline.at is not None and time.monotonic() > self._deadline.at:
+                    raise _Overdue()
+                yield chunk
+
+    def close(self) -> None:
+        closer = getattr(self._stream, "close", None)
+        if closer is not None:
+            closer()
+
+
+class _DeadlineTransport(httpx.BaseTransport):
+    """httpx's transport, on an httpcore pool whose network backend caps every socket wait by the
+    exchange's deadline (httpcore's public `network_backend` parameter; httpx offers no such hook)."""
+
+    def __init__(self, verify: Any, deadline: _Deadline, max_body: int, local_address: str | None = None):
+        self.deadline, self.max_body = deadline, max_body
+        context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify)
+        self.pool = httpcore.ConnectionPool(ssl_context=context, local_address=local_address,
+                                            network_backend=_DeadlineBackend(httpcore.SyncBackend(), deadline))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        core = httpcore.Request(method=request.method, headers=request.headers.raw, extensions=request.extensions,
+                                url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
+                                                 target=url.raw_path),
+                                content=request.stream)  # type: ignore[arg-type]
+        with _as_httpx_errors(request):
+            response = self.pool.handle_request(core)
+        headers = httpx.Headers(response.headers)
+        self.deadline.encoding = headers.get("content-encoding", "?")
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            response.close()
+            raise _TooLarge(f" (Content-Length {declared})")
+        body = _Body(response.stream, request, self.deadline, self.max_body)  # type: ignore[arg-type]
+        return httpx.Response(status_code=response.status, headers=headers, extensions=response.extensions, stream=body)
+
+    def close(self) -> None:
+        self.pool.close()
 
 
 Recorder = Callable[["httpx.Request", "httpx.Response | None", str | None], None]
@@ -127,11 +209,9 @@ class Transport:
         self.recorder = recorder
         self.local_address = local_address  # the source address to send from (e.g. 127.0.0.2), or any
         timeout = httpx.Timeout(self.limits.read, connect=self.limits.connect)
-        bound = {"transport": httpx.HTTPTransport(verify=verify, local_address=local_address)} if local_address else {}
-        self.client = httpx.Client(verify=verify, timeout=timeout, follow_redirects=False, **bound)
         self._deadline = _Deadline()
-        for transport in (self.client._transport, *self.client._mounts.values()):
-            _cap_socket_waits(transport, self._deadline)
+        self.transport = _DeadlineTransport(verify, self._deadline, self.limits.max_body, local_address)
+        self.client = httpx.Client(transport=self.transport, timeout=timeout, follow_redirects=False)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send one request; the response is read whole (within the deadline and size cap)."""
@@ -151,38 +231,23 @@ class Transport:
         return response
 
     def _exchange(self, request: httpx.Request, started: float) -> httpx.Response:
+        """The whole response (read and decoded within the limits), or a one-line TransportError."""
         where, limits = _where(request), self.limits
-        too_big = f"{where}: response body exceeds {limits.max_body} bytes"
         too_late = f"{where}: response not complete within {limits.deadline:g}s"
         try:
-            response = self.client.send(request, stream=True)
-            try:
-                declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > limits.max_body:
-                    raise TransportError(f"{too_big} (Content-Length {declared})")
-                chunks, size = [], 0
-                for chunk in response.iter_raw():  # every socket wait is capped by the deadline
-                    size += len(chunk)
-                    if size > limits.max_body:
-                        raise TransportError(too_big)
-                    if time.monotonic() - started > limits.deadline:
-                        raise TransportError(too_late)
-                    chunks.append(chunk)
-            finally:
-                response.close()
-            try:  # building the whole response decodes it (gzip, br...): a bad encoding fails here
-                whole = httpx.Response(response.status_code, headers=response.headers, content=b"".join(chunks),
-                                       request=request, extensions=response.extensions)
-            except httpx.DecodingError as exc:
-                encoding = response.headers.get("content-encoding", "?")
-                raise TransportError(f"{where}: response body cannot be decoded ({encoding}: {_first_line(exc)})") from None
+            return self.client.send(request)
+        except _TooLarge as exc:
+            raise TransportError(f"{where}: response body exceeds {limits.max_body} bytes{exc}") from None
+        except _Overdue:
+            raise TransportError(too_late) from None
+        except httpx.DecodingError as exc:
+            raise TransportError(f"{where}: response body cannot be decoded "
+                                 f"({self._deadline.encoding}: {_first_line(exc)})") from None
         except httpx.TimeoutException as exc:
             overdue = time.monotonic() - started >= limits.deadline  # the deadline cut a socket wait short
             raise TransportError(too_late if overdue else describe(exc, request)) from None
         except httpx.HTTPError as exc:
             raise TransportError(describe(exc, request)) from None
-        whole._elapsed = response.elapsed  # httpx offers no setter; checks (schemathesis) read it
-        return whole
 
     def _record(self, request: httpx.Request, response: httpx.Response | None, error: str | None) -> None:
         if self.recorder is not None:

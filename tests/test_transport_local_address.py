@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from payercert.server import BackgroundServer
 from payercert.tls import LocalCA
-from payercert.transport import Limits, Transport, _DeadlineBackend
+from payercert.transport import Limits, Transport
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -34,8 +34,6 @@ def test_source_address(server, address, seen):
         response = transport.request("GET", server.base_url + "/peer")
         assert response.text == seen
         assert len(records) == 1
-        # the bound transport keeps the deadline on every socket wait
-        assert isinstance(transport.client._transport._pool._network_backend, _DeadlineBackend)
 
 
 def test_target_context_transport_from(server):

@@ -9,7 +9,7 @@ import sys
 import uuid
 from pathlib import Path
 
-import asyncssh
+from payercert.sshlib import asyncssh
 import pytest
 
 from payercert.errors import ConfigError, PayercertError

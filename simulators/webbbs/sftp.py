@@ -29,7 +29,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
 
-import asyncssh
+from payercert.sshlib import asyncssh
 
 from .batch_files import NotX12, Responder
 from .partners import MAX_AGE as MAX_PASSWORD_AGE  # 7.3: "Passwords expire after 90 days"

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable
 
 import allure
-import asyncssh
+from payercert.sshlib import asyncssh
 import pytest
 
 from payercert.redact import REDACTOR

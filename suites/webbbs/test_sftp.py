@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 import uuid
 
-import asyncssh
+from payercert.sshlib import asyncssh
 import pytest
 
 from payercert.suites.webbbs.sftp_client import (  # noqa: F401 (fixtures)
