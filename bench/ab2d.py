@@ -17,6 +17,7 @@ CMSgov/ab2d-website's sample-data-r4.ndjson), so that lines hold escapes as real
 
 The last measurement, and where the time goes, are in README.md ("Validator speed").
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,10 @@ SAMPLES = ROOT / "specs" / "ab2d" / "samples" / "valid"
 
 
 def generate(path: Path, lines: int) -> None:
-    bases = [json.loads((SAMPLES / f"{n}.ndjson").read_text(encoding="utf-8"))
-             for n in ("eob-stu3-seed", "eob-stu3-drg-diagnosis")]
+    bases = [
+        json.loads((SAMPLES / f"{n}.ndjson").read_text(encoding="utf-8"))
+        for n in ("eob-stu3-seed", "eob-stu3-drg-diagnosis")
+    ]
     with path.open("w", encoding="utf-8") as out:
         for n in range(lines):
             eob = copy.deepcopy(bases[n % 2])
@@ -87,8 +90,11 @@ def start_up(folder: Path, line: bytes) -> float:
     best = float("inf")
     for _ in range(REPEAT):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "payercert", "validate", "--format", "json", str(one)], check=False,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "payercert", "validate", "--format", "json", str(one)],
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
         best = min(best, time.perf_counter() - t)
     return best
 
@@ -118,8 +124,11 @@ def main(lines: int) -> None:
             best["orjson"] = min(best["orjson"], time.perf_counter() - t)
             for jobs in runs:
                 t = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "payercert", "validate", "--format", "json", "--jobs", jobs,
-                                str(path)], check=False, stdout=subprocess.DEVNULL)
+                subprocess.run(
+                    [sys.executable, "-m", "payercert", "validate", "--format", "json", "--jobs", jobs, str(path)],
+                    check=False,
+                    stdout=subprocess.DEVNULL,
+                )
                 best[jobs] = min(best[jobs], time.perf_counter() - t)
         base = rate("orjson parse-only", lines, size, best["orjson"], None)
         for jobs, label in runs.items():

@@ -3,6 +3,7 @@
 Prints entries/s and MB/s against a parse-only baseline (json.loads on every line), so the
 ratio is what matters, not the machine. Run: `make bench` (or python bench/run.py --entries N).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,10 +22,14 @@ def write_file(path: Path, entries: int) -> None:
     today = date(2026, 11, 20)
     with path.open("w") as fh:
         for i in range(entries):
-            entry = {"TransactionId": f"{rnd.getrandbits(32):08x}-0000-4000-8000-{i:012d}",
-                     "ServiceIdentifier": "PERSUP15", "ClientLtssId": "A1234567890", "ProviderMa": "A12345678",
-                     "ServiceDate": (today - timedelta(days=rnd.randint(0, 300))).strftime("%m-%d-%Y"),
-                     "Units": rnd.randint(1, 8)}
+            entry = {
+                "TransactionId": f"{rnd.getrandbits(32):08x}-0000-4000-8000-{i:012d}",
+                "ServiceIdentifier": "PERSUP15",
+                "ClientLtssId": "A1234567890",
+                "ProviderMa": "A12345678",
+                "ServiceDate": (today - timedelta(days=rnd.randint(0, 300))).strftime("%m-%d-%Y"),
+                "Units": rnd.randint(1, 8),
+            }
             fh.write(json.dumps(entry) + "\n")
 
 
@@ -42,8 +47,11 @@ def main() -> None:
                 json.loads(line)
         parse = time.perf_counter() - started
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "payercert", "validate", str(path), "--as-of", "2026-11-20",
-                        "--format", "json"], stdout=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "payercert", "validate", str(path), "--as-of", "2026-11-20", "--format", "json"],
+            stdout=subprocess.DEVNULL,
+            check=False,
+        )
         whole = time.perf_counter() - started
     print(f"{args.entries} entries, {size_mb:.1f} MB")
     print(f"parse only (json.loads):  {args.entries / parse:>10.0f} entries/s  {size_mb / parse:6.1f} MB/s")

@@ -1,4 +1,5 @@
 """`payercert certify`: resolve targets, guard production, run the suites, show the verdict."""
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,7 @@ class CertifyRequest:
     html: bool = True
     verbose: bool = False
     examples: int | None = None
-    webhook_url: str | None = None   # a client suite (webhook-handler): the user's handler
+    webhook_url: str | None = None  # a client suite (webhook-handler): the user's handler
     webhook_auth: str | None = None
     strict_ig: bool = False  # option `ig` for every reading that has one (explicit readings still win)
     requirements: tuple[str, ...] = ()  # only these requirements' tests (a check, not a certification)
@@ -64,8 +65,10 @@ def run_certify(request: CertifyRequest, console: Console) -> int:
     code = _run_pytest(request, feeds, prepared, console)
     certificate_path = request.reports / "certificate.json"
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or not certificate_path.is_file():
-        console.print(f"[bold red]error:[/bold red] the suites could not run (pytest exit code {int(code)}); "
-                      "rerun with -v for details")
+        console.print(
+            f"[bold red]error:[/bold red] the suites could not run (pytest exit code {int(code)}); "
+            "rerun with -v for details"
+        )
         return EXIT_USAGE
     certificate = json.loads(certificate_path.read_text(encoding="utf-8"))
     _summary(certificate, request.reports, console)
@@ -86,11 +89,14 @@ def _feeds(request: CertifyRequest) -> list[str]:
     if request.suite not in ("full", "smoke"):
         lacking = [f for f in feeds if request.suite not in load_feed(f).extra_suites()]
         if lacking:
-            raise ConfigError(f"feed {lacking[0]} has no suite {request.suite!r} "
-                              f"(known: {', '.join(['full', 'smoke', *load_feed(lacking[0]).extra_suites()])})")
+            raise ConfigError(
+                f"feed {lacking[0]} has no suite {request.suite!r} "
+                f"(known: {', '.join(['full', 'smoke', *load_feed(lacking[0]).extra_suites()])})"
+            )
     elif request.webhook_url or request.webhook_auth:
-        raise ConfigError("--webhook-url and --webhook-auth belong to a suite that tests your handler "
-                          "(e.g. --suite webhook-handler)")
+        raise ConfigError(
+            "--webhook-url and --webhook-auth belong to a suite that tests your handler (e.g. --suite webhook-handler)"
+        )
     unknown = [r for r in request.requirements if not any(r in load_feed(f).requirements for f in feeds)]
     if unknown:
         raise ConfigError(f"--requirement {unknown[0]}: no such requirement in {', '.join(feeds)}")
@@ -105,8 +111,12 @@ def _feeds(request: CertifyRequest) -> list[str]:
 
 def ig_readings(feeds: list[str]) -> dict[str, str]:
     """`--strict-ig`: the Bulk Data IG's reading of every deviation a feed documents with an `ig` option."""
-    return {rid: "ig" for feed_id in feeds for rid, reading in load_feed(feed_id).readings.items()
-            if "ig" in reading.get("options", {})}
+    return {
+        rid: "ig"
+        for feed_id in feeds
+        for rid, reading in load_feed(feed_id).readings.items()
+        if "ig" in reading.get("options", {})
+    }
 
 
 def _prepare(request: CertifyRequest, feeds: list[str], console: Console) -> Prepared:
@@ -133,12 +143,15 @@ def _confirm_production(hosts: list[str], console: Console) -> str:
     given = os.environ.get("PAYERCERT_CONFIRM_PRODUCTION")
     if given:
         if given not in hosts:
-            raise ProductionRefused(f"PAYERCERT_CONFIRM_PRODUCTION={given} does not name the production host "
-                                    f"({', '.join(hosts)})")
+            raise ProductionRefused(
+                f"PAYERCERT_CONFIRM_PRODUCTION={given} does not name the production host ({', '.join(hosts)})"
+            )
         return given
     if not sys.stdin.isatty():
-        raise ProductionRefused("--allow-mutations on production needs confirmation: set "
-                                f"PAYERCERT_CONFIRM_PRODUCTION={hosts[0]} when not running interactively")
+        raise ProductionRefused(
+            "--allow-mutations on production needs confirmation: set "
+            f"PAYERCERT_CONFIRM_PRODUCTION={hosts[0]} when not running interactively"
+        )
     console.print(f"[bold red]This run will CREATE DATA in production[/bold red] ({', '.join(hosts)}).")
     typed = Prompt.ask("Type the production host name to confirm", console=console)
     if typed.strip() not in hosts:
@@ -155,9 +168,19 @@ def _fresh_results(reports: Path) -> None:
 
 def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, console: Console) -> int:
     args = [str(_suite_path(f, request.suite)) for f in feeds]
-    args += ["--payercert-target", request.target, "--payercert-suite", request.suite,
-             "--payercert-reports", str(request.reports), "-p", "no:cacheprovider",
-             "--import-mode=importlib", "--rootdir", str(load_feed(feeds[0]).suites_dir.parent)]
+    args += [
+        "--payercert-target",
+        request.target,
+        "--payercert-suite",
+        request.suite,
+        "--payercert-reports",
+        str(request.reports),
+        "-p",
+        "no:cacheprovider",
+        "--import-mode=importlib",
+        "--rootdir",
+        str(load_feed(feeds[0]).suites_dir.parent),
+    ]
     if request.config:
         args += ["--payercert-config", str(request.config)]
     if request.fault:
@@ -181,8 +204,14 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
         args.append("-v")
         return pytest.main(args, plugins=plugins)
     args += ["-p", "no:terminal", "-p", "no:warnings"]
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         plugins.append(_ProgressPlugin(progress, " ".join(feeds), request.target))
         return pytest.main(args, plugins=plugins)
 
@@ -221,10 +250,15 @@ def _summary(certificate: dict, reports: Path, console: Console) -> None:
         rows = feed["requirements"]
         must = feed["coverage"]["levels"]["MUST"]
         colour = "green" if feed["verdict"] in ("CERTIFIED", "SMOKE PASSED") else "red"
-        table.add_row(feed["feed"], feed["target"], feed["suite"], f"[{colour}]{feed['verdict']}[/{colour}]",
-                      f"{must['verified']}/{must['total']}",
-                      str(sum(1 for r in rows if r["status"] in ("failed", "error"))),
-                      str(sum(1 for r in rows if r["status"] == "skipped")))
+        table.add_row(
+            feed["feed"],
+            feed["target"],
+            feed["suite"],
+            f"[{colour}]{feed['verdict']}[/{colour}]",
+            f"{must['verified']}/{must['total']}",
+            str(sum(1 for r in rows if r["status"] in ("failed", "error"))),
+            str(sum(1 for r in rows if r["status"] == "skipped")),
+        )
     console.print(table)
     for feed in certificate["feeds"]:
         for reason in feed.get("reasons", [])[:20]:

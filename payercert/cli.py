@@ -1,4 +1,5 @@
 """The `payercert` command: validate files, certify targets, run simulators, render reports."""
+
 from __future__ import annotations
 
 import sys
@@ -10,7 +11,6 @@ warnings.filterwarnings("ignore", module=r"(?!payercert(\.|$))")
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.console import Console
@@ -48,72 +48,158 @@ def _root(ctx: typer.Context) -> None:
 
 @app.command()
 def validate(
-    paths: List[Path] = typer.Argument(None, help="Files to validate (JSON, NDJSON, CSV).", show_default=False),
-    feed: Optional[str] = typer.Option(None, help="Feed id (detected when omitted)."),
-    kind: Optional[str] = typer.Option(None, help="Kind of file within the feed (detected when omitted)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Fix the payer's 'today' (YYYY-MM-DD) for a reproducible verdict."),
-    all_errors: bool = typer.Option(False, "--all-errors", help="Every failing rule, not only the first one the payer would return."),
+    paths: list[Path] = typer.Argument(None, help="Files to validate (JSON, NDJSON, CSV).", show_default=False),
+    feed: str | None = typer.Option(None, help="Feed id (detected when omitted)."),
+    kind: str | None = typer.Option(None, help="Kind of file within the feed (detected when omitted)."),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="Fix the payer's 'today' (YYYY-MM-DD) for a reproducible verdict."
+    ),
+    all_errors: bool = typer.Option(
+        False, "--all-errors", help="Every failing rule, not only the first one the payer would return."
+    ),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
-    data: Optional[Path] = typer.Option(None, help="Target reference data (YAML/JSON): enables the checks that need it."),
-    reading: List[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
-    signature: Optional[str] = typer.Option(None, help="The signature header sent with a webhook body: the token, @FILE, or the header line."),
-    public_key: Optional[Path] = typer.Option(None, "--public-key", help="The sender's public key (PEM or OpenSSH) to verify --signature."),
-    request: Optional[Path] = typer.Option(None, "--request", help="The request a response or error payload answers (default: its sibling <name>.request.json)."),
-    kind_option: List[str] = typer.Option([], "--kind-option", help="A kind's option: KEY=VALUE (repeatable), e.g. payload_type=X12_270_Request_005010X279A1 for an X12 file."),
-    password: bool = typer.Option(False, "--password", help="Check a candidate password against the feed's password rules (read without echo)."),
-    username: Optional[str] = typer.Option(None, help="With --password: the username (Trading Partner ID) it must not resemble."),
-    history: Optional[Path] = typer.Option(None, help="With --password: file of previous password hashes (one per line), newest first."),
-    last_change: Optional[str] = typer.Option(None, "--last-change", help="With --password: date (YYYY-MM-DD) the current password was set, for the aging rule."),
-    jobs: int = typer.Option(0, "--jobs", min=0, help="Processes for a large NDJSON file of a kind with a fast validator (uncompressed files); 0: one per CPU for a file of 64 MB or more."),
+    data: Path | None = typer.Option(None, help="Target reference data (YAML/JSON): enables the checks that need it."),
+    reading: list[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
+    signature: str | None = typer.Option(
+        None, help="The signature header sent with a webhook body: the token, @FILE, or the header line."
+    ),
+    public_key: Path | None = typer.Option(
+        None, "--public-key", help="The sender's public key (PEM or OpenSSH) to verify --signature."
+    ),
+    request: Path | None = typer.Option(
+        None,
+        "--request",
+        help="The request a response or error payload answers (default: its sibling <name>.request.json).",
+    ),
+    kind_option: list[str] = typer.Option(
+        [],
+        "--kind-option",
+        help="A kind's option: KEY=VALUE (repeatable), e.g. payload_type=X12_270_Request_005010X279A1 for an X12 file.",
+    ),
+    password: bool = typer.Option(
+        False, "--password", help="Check a candidate password against the feed's password rules (read without echo)."
+    ),
+    username: str | None = typer.Option(
+        None, help="With --password: the username (Trading Partner ID) it must not resemble."
+    ),
+    history: Path | None = typer.Option(
+        None, help="With --password: file of previous password hashes (one per line), newest first."
+    ),
+    last_change: str | None = typer.Option(
+        None,
+        "--last-change",
+        help="With --password: date (YYYY-MM-DD) the current password was set, for the aging rule.",
+    ),
+    jobs: int = typer.Option(
+        0,
+        "--jobs",
+        min=0,
+        help="Processes for a large NDJSON file of a kind with a fast validator (uncompressed files); 0: one per CPU for a file of 64 MB or more.",
+    ),
 ) -> None:
     """Validate sample files against the payer's published rules (or, with --password, a password)."""
     if password:
         from .password_cmd import run_password_check
 
-        raise typer.Exit(run_password_check(feed=feed or "webbbs", username=username, history=history,
-                                            last_change=_as_of(last_change), as_of=_as_of(as_of), fmt=fmt.value, console=out))
+        raise typer.Exit(
+            run_password_check(
+                feed=feed or "webbbs",
+                username=username,
+                history=history,
+                last_change=_as_of(last_change),
+                as_of=_as_of(as_of),
+                fmt=fmt.value,
+                console=out,
+            )
+        )
     from .validate_cmd import run_validate
 
     if not paths:
         raise PayercertError("give at least one file to validate")
-    code = run_validate(paths, feed=feed, kind=kind, as_of=_as_of(as_of), all_errors=all_errors,
-                        fmt=fmt.value, data=data, readings=_readings(reading), console=out,
-                        signature=signature, public_key=public_key, request=request,
-                        kind_options=_readings(kind_option, "--kind-option"), jobs=jobs)
+    code = run_validate(
+        paths,
+        feed=feed,
+        kind=kind,
+        as_of=_as_of(as_of),
+        all_errors=all_errors,
+        fmt=fmt.value,
+        data=data,
+        readings=_readings(reading),
+        console=out,
+        signature=signature,
+        public_key=public_key,
+        request=request,
+        kind_options=_readings(kind_option, "--kind-option"),
+        jobs=jobs,
+    )
     raise typer.Exit(code)
 
 
 @app.command()
 def certify(
-    feed: List[str] = typer.Option([], "--feed", help="Feed id (repeatable); default: every implemented feed."),
+    feed: list[str] = typer.Option([], "--feed", help="Feed id (repeatable); default: every implemented feed."),
     target: str = typer.Option("local", help="Target name from payercert.toml, or 'local' for the bundled simulators."),
-    suite: str = typer.Option("full", help="smoke (fast, creates nothing), full, or a feed's own suite "
-                                           "(lanternpay: webhook-handler, which tests your webhook handler)."),
-    config: Optional[Path] = typer.Option(None, help="Path to payercert.toml (default: ./payercert.toml)."),
-    reports: Path = typer.Option(Path("reports"), help="Folder for Allure results, the HTML report and the certificate."),
-    allow_mutations: bool = typer.Option(False, "--allow-mutations", help="Allow tests that create data on a production target (asks for confirmation)."),
-    fault: Optional[str] = typer.Option(None, help="With --target local: run the simulator with this fault profile."),
-    history: Optional[Path] = typer.Option(None, help="History location that successive runs append to (default: REPORTS/history)."),
-    strict: List[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
-    strict_ig: bool = typer.Option(False, "--strict-ig", help="Check the Bulk Data IG's reading (option 'ig') of every reading that has one."),
+    suite: str = typer.Option(
+        "full",
+        help="smoke (fast, creates nothing), full, or a feed's own suite "
+        "(lanternpay: webhook-handler, which tests your webhook handler).",
+    ),
+    config: Path | None = typer.Option(None, help="Path to payercert.toml (default: ./payercert.toml)."),
+    reports: Path = typer.Option(
+        Path("reports"), help="Folder for Allure results, the HTML report and the certificate."
+    ),
+    allow_mutations: bool = typer.Option(
+        False, "--allow-mutations", help="Allow tests that create data on a production target (asks for confirmation)."
+    ),
+    fault: str | None = typer.Option(None, help="With --target local: run the simulator with this fault profile."),
+    history: Path | None = typer.Option(
+        None, help="History location that successive runs append to (default: REPORTS/history)."
+    ),
+    strict: list[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
+    strict_ig: bool = typer.Option(
+        False, "--strict-ig", help="Check the Bulk Data IG's reading (option 'ig') of every reading that has one."
+    ),
     html: bool = typer.Option(True, "--html/--no-html", help="Render the Allure HTML report after the run."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show pytest's own output."),
-    examples: Optional[int] = typer.Option(None, help="Hypothesis examples per property (default 25)."),
-    webhook_url: Optional[str] = typer.Option(None, "--webhook-url", help="--suite webhook-handler: your handler's URL "
-                                              "(default with --target local: the bundled reference handler)."),
-    webhook_auth: Optional[str] = typer.Option(None, "--webhook-auth", help="Your handler's auth: header:NAME=env:VAR, "
-                                               "basic:USER=env:VAR or oauth:CLIENT_ID=env:VAR@TOKEN_URL."),
-    requirement: List[str] = typer.Option([], "--requirement", help="Run only the tests of this requirement (repeatable): "
-                                          "a check after a fix, not a certification."),
+    examples: int | None = typer.Option(None, help="Hypothesis examples per property (default 25)."),
+    webhook_url: str | None = typer.Option(
+        None,
+        "--webhook-url",
+        help="--suite webhook-handler: your handler's URL "
+        "(default with --target local: the bundled reference handler).",
+    ),
+    webhook_auth: str | None = typer.Option(
+        None,
+        "--webhook-auth",
+        help="Your handler's auth: header:NAME=env:VAR, basic:USER=env:VAR or oauth:CLIENT_ID=env:VAR@TOKEN_URL.",
+    ),
+    requirement: list[str] = typer.Option(
+        [],
+        "--requirement",
+        help="Run only the tests of this requirement (repeatable): a check after a fix, not a certification.",
+    ),
 ) -> None:
     """Run the conformance suites of each feed against a target; write results and the certificate."""
     from .certify import CertifyRequest, run_certify
 
-    request = CertifyRequest(feeds=feed, target=target, suite=suite, config=config, reports=reports,
-                             allow_mutations=allow_mutations, fault=fault, history=history,
-                             readings=_readings(strict), html=html, verbose=verbose,
-                             examples=examples, webhook_url=webhook_url, webhook_auth=webhook_auth,
-                             strict_ig=strict_ig, requirements=tuple(requirement))
+    request = CertifyRequest(
+        feeds=feed,
+        target=target,
+        suite=suite,
+        config=config,
+        reports=reports,
+        allow_mutations=allow_mutations,
+        fault=fault,
+        history=history,
+        readings=_readings(strict),
+        html=html,
+        verbose=verbose,
+        examples=examples,
+        webhook_url=webhook_url,
+        webhook_auth=webhook_auth,
+        strict_ig=strict_ig,
+        requirements=tuple(requirement),
+    )
     raise typer.Exit(run_certify(request, out))
 
 
@@ -121,22 +207,34 @@ def certify(
 def simulate(
     feed: str = typer.Argument(..., help="Feed id."),
     port: int = typer.Option(0, help="Port on 127.0.0.1 (0: any free port)."),
-    fault: Optional[str] = typer.Option(None, help="Fault profile to run with."),
+    fault: str | None = typer.Option(None, help="Fault profile to run with."),
     list_faults: bool = typer.Option(False, "--list-faults", help="List the fault profiles, one per line, and exit."),
-    handler: bool = typer.Option(False, "--handler", help="Run the feed's reference webhook handler (what --suite "
-                                 "webhook-handler certifies) instead of the payer's simulator."),
+    handler: bool = typer.Option(
+        False,
+        "--handler",
+        help="Run the feed's reference webhook handler (what --suite "
+        "webhook-handler certifies) instead of the payer's simulator.",
+    ),
 ) -> None:
     """Run a feed's simulator over HTTPS on 127.0.0.1 until interrupted."""
     from .simulate_cmd import run_simulate
 
-    raise typer.Exit(run_simulate(feed, port=port, fault=fault, list_faults=list_faults, console=out,
-                                  suite="webhook-handler" if handler else None))
+    raise typer.Exit(
+        run_simulate(
+            feed,
+            port=port,
+            fault=fault,
+            list_faults=list_faults,
+            console=out,
+            suite="webhook-handler" if handler else None,
+        )
+    )
 
 
 @app.command()
 def report(
     reports: Path = typer.Option(Path("reports"), help="The folder a certify run wrote."),
-    history: Optional[Path] = typer.Option(None, help="History location (default: REPORTS/history)."),
+    history: Path | None = typer.Option(None, help="History location (default: REPORTS/history)."),
 ) -> None:
     """Render the Allure HTML report and the certificate from a certify run's results."""
     from .reporting.render import render_reports
@@ -157,7 +255,9 @@ def _readings(items: list[str], option: str = "--reading") -> dict[str, str]:
     readings = {}
     for item in items:
         if "=" not in item:
-            raise PayercertError(f"{option} {item!r}: write it as " + ("ID=OPTION" if option == "--reading" else "KEY=VALUE"))
+            raise PayercertError(
+                f"{option} {item!r}: write it as " + ("ID=OPTION" if option == "--reading" else "KEY=VALUE")
+            )
         key, value = item.split("=", 1)
         readings[key.strip()] = value.strip()
     return readings
@@ -182,7 +282,11 @@ def main() -> None:
         if isinstance(exc, typer.TyperException):
             err.print(f"[bold red]error:[/bold red] {exc.format_message()}", highlight=False, soft_wrap=True)
             sys.exit(EXIT_USAGE)
-        err.print(f"[bold red]internal error:[/bold red] {type(exc).__name__}: {REDACTOR.text(str(exc))}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[bold red]internal error:[/bold red] {type(exc).__name__}: {REDACTOR.text(str(exc))}",
+            highlight=False,
+            soft_wrap=True,
+        )
         sys.exit(EXIT_USAGE)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 

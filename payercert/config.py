@@ -1,4 +1,5 @@
 """Targets: where a feed's suites run. `local` needs no file; others come from payercert.toml."""
+
 from __future__ import annotations
 
 import tomllib
@@ -14,8 +15,22 @@ from .sftp_endpoint import sftp_endpoint
 from .validators.ruleset import load_reference_data
 
 DEFAULT_CONFIG = Path("payercert.toml")
-TARGET_KEYS = {"feed", "environment", "production", "urls", "ca_bundle", "credentials", "accounts", "data",
-               "rate_limit", "timeout", "readings", "waivers", "options", "sftp"}
+TARGET_KEYS = {
+    "feed",
+    "environment",
+    "production",
+    "urls",
+    "ca_bundle",
+    "credentials",
+    "accounts",
+    "data",
+    "rate_limit",
+    "timeout",
+    "readings",
+    "waivers",
+    "options",
+    "sftp",
+}
 
 
 @dataclass
@@ -86,22 +101,32 @@ def build_target(feed_id: str, name: str, config: dict[str, Any], config_dir: Pa
     env_name = raw.get("environment")
     env = feed.environments.get(env_name or "", {})
     if env_name and not env:
-        raise ConfigError(f"target {name}: feed {feed_id} has no environment {env_name!r} "
-                          f"(known: {', '.join(feed.environments)})")
+        raise ConfigError(
+            f"target {name}: feed {feed_id} has no environment {env_name!r} (known: {', '.join(feed.environments)})"
+        )
     urls = {**env.get("urls", {}), **raw.get("urls", {})}
     if not urls:
         raise ConfigError(f"target {name}: give an environment or urls")
     production = bool(raw.get("production", env.get("production", False)))
     where = f"target {name}"
     credentials = _credentials(feed, raw.get("credentials", {}), where)
-    accounts = {acct: _credentials(feed, values, f"{where} account {acct}")
-                for acct, values in raw.get("accounts", {}).items()}
+    accounts = {
+        acct: _credentials(feed, values, f"{where} account {acct}") for acct, values in raw.get("accounts", {}).items()
+    }
     return Target(
-        name=name, feed=feed_id, environment=env_name or "custom", production=production, urls=urls,
-        credentials=credentials, accounts=accounts, data=_data(raw.get("data"), config_dir, where),
+        name=name,
+        feed=feed_id,
+        environment=env_name or "custom",
+        production=production,
+        urls=urls,
+        credentials=credentials,
+        accounts=accounts,
+        data=_data(raw.get("data"), config_dir, where),
         ca_bundle=str(config_dir / raw["ca_bundle"]) if raw.get("ca_bundle") else None,
-        rate_limit=raw.get("rate_limit"), timeout=float(raw.get("timeout", 30)),
-        readings=dict(raw.get("readings", {})), waivers=_waivers(raw.get("waivers", {}), feed, where),
+        rate_limit=raw.get("rate_limit"),
+        timeout=float(raw.get("timeout", 30)),
+        readings=dict(raw.get("readings", {})),
+        waivers=_waivers(raw.get("waivers", {}), feed, where),
         options=dict(raw.get("options", {})),
         sftp=sftp_endpoint(feed.spec, raw.get("sftp"), credentials, config_dir, where, production=production),
     )

@@ -4,6 +4,7 @@ A feed is *implemented* (certifiable) when it also has `suites/<id>/` and `simul
 a spec bundle alone still serves `payercert validate`. No registry to edit: adding the folders
 adds the feed.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -59,6 +60,7 @@ class ExtraSuite:
     """A feed's own suite beyond full and smoke: the folder `suites/<feed>/<name with _>/`, run only
     when chosen (`--suite <name>`). `client_areas`: it certifies the user's side, i.e. the
     requirements applies_to client of these areas (its package's CLIENT_AREAS), and nothing else."""
+
     name: str
     path: Path
     client_areas: tuple[str, ...] = ()
@@ -132,9 +134,14 @@ def _requirement(raw: dict, doc: str) -> Requirement:
     if raw.get("level") not in LEVELS:
         raise ConfigError(f"requirement {raw.get('id')}: level must be one of {', '.join(LEVELS)}")
     return Requirement(
-        id=raw["id"], level=raw["level"], applies_to=raw.get("applies_to", "server"),
-        area=raw.get("area", "general"), text=raw["text"], section=raw["source"]["section"],
-        doc=raw["source"].get("doc", doc), reading=raw.get("reading"),
+        id=raw["id"],
+        level=raw["level"],
+        applies_to=raw.get("applies_to", "server"),
+        area=raw.get("area", "general"),
+        text=raw["text"],
+        section=raw["source"]["section"],
+        doc=raw["source"].get("doc", doc),
+        reading=raw.get("reading"),
         code=str(raw["code"]) if raw.get("code") is not None else None,
         needs_data=tuple(raw.get("needs_data", ())),
     )

@@ -4,6 +4,7 @@ The candidate is read from a hidden prompt on a terminal, else from the first li
 (for scripts and tests). It is held in a `Secret` (registered with the redactor), never echoed, logged
 or written; findings describe the rule, never the password.
 """
+
 from __future__ import annotations
 
 import sys
@@ -39,21 +40,38 @@ def read_history(path: Path) -> list[str]:
         raise PayercertError(f"--history {path}: cannot be read ({type(exc).__name__})") from None
     bad = next((i for i, line in enumerate(lines, 1) if not valid_hash_line(line)), None)
     if bad:
-        raise PayercertError(f"--history {path}: line {bad} is not a pbkdf2_sha256$<iterations>$<salt>$<hash> line "
-                             "(plain passwords are never read)")
+        raise PayercertError(
+            f"--history {path}: line {bad} is not a pbkdf2_sha256$<iterations>$<salt>$<hash> line "
+            "(plain passwords are never read)"
+        )
     return lines
 
 
-def run_password_check(*, feed: str, username: str | None, history: Path | None, last_change: date | None,
-                       as_of: date | None, fmt: str, console: Console) -> int:
+def run_password_check(
+    *,
+    feed: str,
+    username: str | None,
+    history: Path | None,
+    last_change: date | None,
+    as_of: date | None,
+    fmt: str,
+    console: Console,
+) -> int:
     spec = load_feed(feed).spec
     rules = spec.get("password_rules")
     if not rules or "requirements" not in rules:
         raise ConfigError(f"feed {feed} has no password rules")
     lines = read_history(history) if history else []
     candidate = read_candidate()
-    findings, skipped = check_password(candidate.reveal(), rules, rules["requirements"], username=username,
-                                       history=lines, last_change=last_change, today=as_of)
+    findings, skipped = check_password(
+        candidate.reveal(),
+        rules,
+        rules["requirements"],
+        username=username,
+        history=lines,
+        last_change=last_change,
+        today=as_of,
+    )
     report = FileReport("password (not shown)", feed, "password", 1, findings, skipped)
     if fmt == "json":
         print(render.as_json([report]))

@@ -3,11 +3,12 @@
 It stays inert unless the session runs suites (a path under the installed `suites/`, or
 `--payercert-target`), so the harness's own tests and anyone else's pytest are untouched.
 """
+
 from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -37,20 +38,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("payercert", "payercert conformance run")
     group.addoption("--payercert-target", default=None, help="target name ('local': bundled simulators)")
     group.addoption("--payercert-config", default=None, help="path to payercert.toml")
-    group.addoption("--payercert-suite", default="full",
-                    help="smoke, full, or a feed's own suite (its folder under suites/<feed>/, e.g. webhook-handler)")
+    group.addoption(
+        "--payercert-suite",
+        default="full",
+        help="smoke, full, or a feed's own suite (its folder under suites/<feed>/, e.g. webhook-handler)",
+    )
     group.addoption("--payercert-fault", default=None, help="local simulator fault profile")
     group.addoption("--payercert-reports", default="reports", help="folder for results and the certificate")
     group.addoption("--payercert-history", default=None, help="history location (default: REPORTS/history)")
     group.addoption("--payercert-allow-mutations", action="store_true", default=False)
     group.addoption("--payercert-reading", action="append", default=[], help="ID=OPTION")
-    group.addoption("--payercert-examples", type=int, default=int(os.environ.get("PAYERCERT_EXAMPLES", 25)),
-                    help="hypothesis examples per property (env PAYERCERT_EXAMPLES)")
-    group.addoption("--payercert-requirement", action="append", default=[],
-                    help="run only the tests of this requirement (repeatable)")
+    group.addoption(
+        "--payercert-examples",
+        type=int,
+        default=int(os.environ.get("PAYERCERT_EXAMPLES", 25)),
+        help="hypothesis examples per property (env PAYERCERT_EXAMPLES)",
+    )
+    group.addoption(
+        "--payercert-requirement",
+        action="append",
+        default=[],
+        help="run only the tests of this requirement (repeatable)",
+    )
     group.addoption("--payercert-webhook-url", default=None, help="the user's webhook handler (webhook-handler suite)")
-    group.addoption("--payercert-webhook-auth", default=None, help="its auth: header:NAME=env:VAR, basic:USER=env:VAR, "
-                    "oauth:CLIENT_ID=env:VAR@TOKEN_URL")
+    group.addoption(
+        "--payercert-webhook-auth",
+        default=None,
+        help="its auth: header:NAME=env:VAR, basic:USER=env:VAR, oauth:CLIENT_ID=env:VAR@TOKEN_URL",
+    )
 
 
 def _runs_suites(config: pytest.Config) -> bool:
@@ -74,16 +89,22 @@ def pytest_configure(config: pytest.Config) -> None:
     options = RunOptions(
         target=config.getoption("payercert_target") or "local",
         config=Path(config.getoption("payercert_config")) if config.getoption("payercert_config") else None,
-        suite=config.getoption("payercert_suite"), fault=config.getoption("payercert_fault"),
-        reports=reports, history=Path(h) if (h := config.getoption("payercert_history")) else None,
+        suite=config.getoption("payercert_suite"),
+        fault=config.getoption("payercert_fault"),
+        reports=reports,
+        history=Path(h) if (h := config.getoption("payercert_history")) else None,
         allow_mutations=config.getoption("payercert_allow_mutations"),
         production_confirmed=os.environ.get("PAYERCERT_CONFIRM_PRODUCTION"),
-        readings=readings, examples=config.getoption("payercert_examples"),
-        webhook_url=config.getoption("payercert_webhook_url"), webhook_auth=config.getoption("payercert_webhook_auth"),
+        readings=readings,
+        examples=config.getoption("payercert_examples"),
+        webhook_url=config.getoption("payercert_webhook_url"),
+        webhook_auth=config.getoption("payercert_webhook_auth"),
         requirements=tuple(config.getoption("payercert_requirement")),
     )
     run = Run(options)
-    prepared = next((p for p in config.pluginmanager.get_plugins() if getattr(p, "name", None) == "payercert-prepared"), None)
+    prepared = next(
+        (p for p in config.pluginmanager.get_plugins() if getattr(p, "name", None) == "payercert-prepared"), None
+    )
     if prepared is not None:  # `payercert certify` resolved the targets (and any prompts) already
         run.targets.update(prepared.targets)
         options.production_confirmed = prepared.production_confirmed or options.production_confirmed
@@ -93,11 +114,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.clean_alluredir = True
     # No shrinking: against a live target every shrink step is a request, and the first
     # counterexample (attached with its exchange) is what a QA engineer acts on.
-    settings.register_profile("payercert", max_examples=options.examples, deadline=None,
-                              phases=[Phase.explicit, Phase.reuse, Phase.generate], print_blob=False,
-                              derandomize=options.target == "local", database=None,
-                              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                                     HealthCheck.filter_too_much])
+    settings.register_profile(
+        "payercert",
+        max_examples=options.examples,
+        deadline=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        print_blob=False,
+        derandomize=options.target == "local",
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     settings.load_profile("payercert")
 
 
@@ -139,7 +165,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if run.options.requirements and not set(ids) & set(run.options.requirements):
             deselected.append(item)
             continue
-        for mark in allure_results.label_marks(feed, [feed.requirements[r] for r in ids], feed.spec["source"].get("url")):
+        for mark in allure_results.label_marks(
+            feed, [feed.requirements[r] for r in ids], feed.spec["source"].get("url")
+        ):
             item.add_marker(mark)
         selected.append(item)
     if deselected:
@@ -173,8 +201,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     target = run.target(feed_id)
     if not run.mutations_allowed(target):
         run.guarded.append(item.nodeid)
-        pytest.skip(f"production guard: {target.name} is production and this test creates data "
-                    "(allow with --allow-mutations and confirm)")
+        pytest.skip(
+            f"production guard: {target.name} is production and this test creates data "
+            "(allow with --allow-mutations and confirm)"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -214,10 +244,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.outcome, report.wasxfail = "skipped", f"WAIVED {reason}"
         status, message = "waived", f"WAIVED ({reason}) — {message}"
     if report.when == "call" or (report.when == "setup" and status != "passed"):
-        run.outcomes.append(TestOutcome(
-            nodeid=item.nodeid, title=_title(item), feed=_feed_of(item), requirements=requirements,
-            status=status, message=message, duration=report.duration,
-        ))
+        run.outcomes.append(
+            TestOutcome(
+                nodeid=item.nodeid,
+                title=_title(item),
+                feed=_feed_of(item),
+                requirements=requirements,
+                status=status,
+                message=message,
+                duration=report.duration,
+            )
+        )
 
 
 def _status(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[str, str]:
@@ -230,7 +267,9 @@ def _status(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[str, str]
     if excinfo is not None and isinstance(excinfo.value, TransportError):
         return "broken", f"TransportError: {excinfo.value}"
     if excinfo is not None and not isinstance(excinfo.value, AssertionError):
-        return "broken", REDACTOR.text(f"{excinfo.typename}: {str(excinfo.value).splitlines()[0] if str(excinfo.value) else ''}")
+        return "broken", REDACTOR.text(
+            f"{excinfo.typename}: {str(excinfo.value).splitlines()[0] if str(excinfo.value) else ''}"
+        )
     text = REDACTOR.text(str(excinfo.value) if excinfo else str(report.longrepr))
     return "failed", text.strip().splitlines()[0] if text.strip() else "assertion failed"
 
@@ -244,7 +283,7 @@ def _redact_report(report: pytest.TestReport) -> None:
 
 def _title(item: pytest.Item) -> str:
     doc = getattr(item.function, "__doc__", None) if hasattr(item, "function") else None
-    return (doc.strip().splitlines()[0] if doc else item.name)
+    return doc.strip().splitlines()[0] if doc else item.name
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -259,18 +298,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 def _write_outputs(run: Run) -> None:
     reports = run.options.reports
-    finished = datetime.now(timezone.utc)
+    finished = datetime.now(UTC)
     feed_runs = []
     for feed_id, target in run.targets.items():
         own = load_feed(feed_id).extra_suites().get(run.options.suite)
-        feed_runs.append(FeedRun(
-            feed=load_feed(feed_id), target=target.name, environment=target.environment,
-            suite=run.options.suite, started=run.started, finished=finished,
-            outcomes=[o for o in run.outcomes if o.feed == feed_id], waivers=target.waivers,
-            fault=run.options.fault if target.local else None,
-            client_areas=own.client_areas if own else (),
-            only=tuple(r for r in run.options.requirements if r in load_feed(feed_id).requirements),
-        ))
+        feed_runs.append(
+            FeedRun(
+                feed=load_feed(feed_id),
+                target=target.name,
+                environment=target.environment,
+                suite=run.options.suite,
+                started=run.started,
+                finished=finished,
+                outcomes=[o for o in run.outcomes if o.feed == feed_id],
+                waivers=target.waivers,
+                fault=run.options.fault if target.local else None,
+                client_areas=own.client_areas if own else (),
+                only=tuple(r for r in run.options.requirements if r in load_feed(feed_id).requirements),
+            )
+        )
     history = run.options.history or reports / "history"
     history.mkdir(parents=True, exist_ok=True)
     last_green_path = history / "last-green.json"
@@ -278,15 +324,27 @@ def _write_outputs(run: Run) -> None:
     certificate, last_green = build_certificate(feed_runs, last_green)
     write_certificate(certificate, reports)
     last_green_path.write_text(json.dumps(last_green, indent=2), encoding="utf-8")
-    allure_results.write_environment(reports / "allure-results", {
-        "payercert.target": run.options.target,
-        "payercert.suite": run.options.suite,
-        "payercert.fault": run.options.fault or "none",
-        **{f"feed.{t.feed}.environment": t.environment for t in run.targets.values()},
-        **{f"feed.{t.feed}.production": str(t.production).lower() for t in run.targets.values()},
-        "payercert.production_guard.skipped": str(len(run.guarded)),
-    })
-    (reports / "run.json").write_text(json.dumps({
-        "target": run.options.target, "suite": run.options.suite, "fault": run.options.fault,
-        "guarded": run.guarded, "history": str(history),
-    }, indent=2), encoding="utf-8")
+    allure_results.write_environment(
+        reports / "allure-results",
+        {
+            "payercert.target": run.options.target,
+            "payercert.suite": run.options.suite,
+            "payercert.fault": run.options.fault or "none",
+            **{f"feed.{t.feed}.environment": t.environment for t in run.targets.values()},
+            **{f"feed.{t.feed}.production": str(t.production).lower() for t in run.targets.values()},
+            "payercert.production_guard.skipped": str(len(run.guarded)),
+        },
+    )
+    (reports / "run.json").write_text(
+        json.dumps(
+            {
+                "target": run.options.target,
+                "suite": run.options.suite,
+                "fault": run.options.fault,
+                "guarded": run.guarded,
+                "history": str(history),
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )

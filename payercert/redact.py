@@ -3,19 +3,24 @@
 Two nets: by name (headers, form fields and JSON keys that carry credentials) and by value
 (every secret the run resolved, and the forms derived from it such as a Basic header).
 """
+
 from __future__ import annotations
 
 import base64
 import json
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 MASK = "[REDACTED]"
 SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 SECRET_KEYS = re.compile(r"(pass(word)?|secret|token|api[_-]?key|authorization|credential)", re.I)
 # an XML element named for a secret (WS-Security's wsse:Password): its text, whatever the prefix
-SECRET_ELEMENT = re.compile(r"(?P<open><(?P<name>(?:[\w.-]+:)?[\w.-]*(?:password|secret)[\w.-]*)(?:\s[^>]*)?>)"
-                            r"(?:<!\[CDATA\[.*?\]\]>|[^<]+)*?(?P<close></(?P=name)\s*>)", re.I | re.S)
+SECRET_ELEMENT = re.compile(
+    r"(?P<open><(?P<name>(?:[\w.-]+:)?[\w.-]*(?:password|secret)[\w.-]*)(?:\s[^>]*)?>)"
+    r"(?:<!\[CDATA\[.*?\]\]>|[^<]+)*?(?P<close></(?P=name)\s*>)",
+    re.I | re.S,
+)
 MIN_LENGTH = 4  # shorter values would mask half the report
 
 
@@ -65,8 +70,10 @@ class Redactor:
     def data(self, value: Any) -> Any:
         """JSON-like data: secret-named keys masked, every string value-redacted."""
         if isinstance(value, dict):
-            return {k: MASK if isinstance(k, str) and SECRET_KEYS.search(k) and v not in (None, "")
-                    else self.data(v) for k, v in value.items()}
+            return {
+                k: MASK if isinstance(k, str) and SECRET_KEYS.search(k) and v not in (None, "") else self.data(v)
+                for k, v in value.items()
+            }
         if isinstance(value, list):
             return [self.data(v) for v in value]
         if isinstance(value, str):

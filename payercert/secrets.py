@@ -1,4 +1,5 @@
 """Credentials: referenced as `env:NAME` or `prompt` in payercert.toml, held only in memory."""
+
 from __future__ import annotations
 
 import getpass

@@ -1,4 +1,5 @@
 """Serve an ASGI app over HTTPS on 127.0.0.1 in a background thread (simulators, receivers)."""
+
 from __future__ import annotations
 
 import socket
@@ -12,17 +13,29 @@ from .tls import LocalCA
 
 
 class BackgroundServer:
-    def __init__(self, app, ca: LocalCA, *, port: int = 0, host: str = "127.0.0.1",
-                 minimum_tls: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2):
+    def __init__(
+        self,
+        app,
+        ca: LocalCA,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        minimum_tls: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+    ):
         self.host = host
         self.ca = ca
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # accepted sockets inherit it: no 40 ms Nagle stalls
+        self._sock.setsockopt(
+            socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
+        )  # accepted sockets inherit it: no 40 ms Nagle stalls
         self._sock.bind((host, port))
         self.port = self._sock.getsockname()[1]
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off",
+            app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
             ssl_context_factory=lambda _config, _default: ca.server_context(minimum_tls),
             timeout_keep_alive=5,
         )
@@ -33,7 +46,7 @@ class BackgroundServer:
     def base_url(self) -> str:
         return f"https://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 10.0) -> "BackgroundServer":
+    def start(self, timeout: float = 10.0) -> BackgroundServer:
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -47,7 +60,7 @@ class BackgroundServer:
         self._thread.join(timeout=5)
         self._sock.close()
 
-    def __enter__(self) -> "BackgroundServer":
+    def __enter__(self) -> BackgroundServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -4,11 +4,12 @@ Suites see a target only through `TargetContext`: URLs, credentials, reference d
 readings the target chose, and one HTTP transport. They never reach into a simulator: the
 local target is tested exactly like a payer's sandbox.
 """
+
 from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ class RunOptions:
     production_confirmed: str | None = None
     readings: dict[str, str] = field(default_factory=dict)
     examples: int = 25
-    webhook_url: str | None = None   # the user's webhook handler (a client suite such as webhook-handler)
+    webhook_url: str | None = None  # the user's webhook handler (a client suite such as webhook-handler)
     webhook_auth: str | None = None  # its authentication, see webhook_target.py
     requirements: tuple[str, ...] = ()  # run only the tests of these requirements (a check, not a certification)
 
@@ -112,8 +113,9 @@ class TargetContext:
         leave from `local_address`, e.g. to be outside an IP allow-list (127.0.0.2 on loopback)."""
         if local_address not in self._bound:
             t = self.transport
-            self._bound[local_address] = Transport(verify=self.verify, limits=t.limits, rate=None,
-                                                   recorder=self._record, local_address=local_address)
+            self._bound[local_address] = Transport(
+                verify=self.verify, limits=t.limits, rate=None, recorder=self._record, local_address=local_address
+            )
             self._bound[local_address].rate = t.rate  # one rate limit for the target, whatever the source
         return self._bound[local_address]
 
@@ -121,10 +123,12 @@ class TargetContext:
         status = f"{response.status_code}" if response is not None else "no response"
         title = f"{request.method} {request.url.path} → {status}"
         try:
-            allure.attach(exchange_text(request, response, error), name=title,
-                          attachment_type=allure.attachment_type.TEXT)
-            allure.attach(curl_line(request, self.ca_hint), name=f"curl: {title}",
-                          attachment_type=allure.attachment_type.TEXT)
+            allure.attach(
+                exchange_text(request, response, error), name=title, attachment_type=allure.attachment_type.TEXT
+            )
+            allure.attach(
+                curl_line(request, self.ca_hint), name=f"curl: {title}", attachment_type=allure.attachment_type.TEXT
+            )
         except Exception:  # outside a test (fixtures at session scope) there is nowhere to attach
             pass
 
@@ -159,10 +163,19 @@ class LocalTargets:
             REDACTOR.add(value)
         creds = {k: Secret(v, k) if v in local.get("secrets", ()) else v for k, v in local["credentials"].items()}
         return Target(
-            name="local", feed=feed.id, environment="simulator", production=False, urls=local["urls"],
-            credentials=creds, accounts=local.get("accounts", {}), data=local.get("data"),
-            ca_bundle=self.ca.client_context(), readings=readings, local=True,
-            options={"fault": self.fault, **local.get("options", {})}, sftp=local_sftp_endpoint(local.get("sftp")),
+            name="local",
+            feed=feed.id,
+            environment="simulator",
+            production=False,
+            urls=local["urls"],
+            credentials=creds,
+            accounts=local.get("accounts", {}),
+            data=local.get("data"),
+            ca_bundle=self.ca.client_context(),
+            readings=readings,
+            local=True,
+            options={"fault": self.fault, **local.get("options", {})},
+            sftp=local_sftp_endpoint(local.get("sftp")),
         )
 
     def close(self) -> None:
@@ -184,7 +197,7 @@ class Run:
         self.targets: dict[str, Target] = {}
         self.outcomes: list[TestOutcome] = []
         self.guarded: list[str] = []  # tests the production guard skipped
-        self.started = datetime.now(timezone.utc)
+        self.started = datetime.now(UTC)
 
     def target(self, feed_id: str) -> Target:
         if feed_id not in self.targets:
@@ -193,9 +206,14 @@ class Run:
             if self.local is not None and not handler:
                 target = self.local.target(feed, {**self.options.readings})
             else:
-                target = None if self.local is not None else \
-                    build_target(feed_id, self.options.target, self.config, self.config_dir)
-                if handler or (target and self.options.suite not in ("full", "smoke") and "webhook_auth" in target.credentials):
+                target = (
+                    None
+                    if self.local is not None
+                    else build_target(feed_id, self.options.target, self.config, self.config_dir)
+                )
+                if handler or (
+                    target and self.options.suite not in ("full", "smoke") and "webhook_auth" in target.credentials
+                ):
                     target = webhook_target(feed_id, target, self.options.webhook_url, self.options.webhook_auth)
                 target.readings.update(self.options.readings)
             for rid, option in target.readings.items():

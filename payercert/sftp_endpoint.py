@@ -6,6 +6,7 @@ given here is `env:NAME` or `prompt` like every secret), and the server's host k
 `host_key = "ssh-ed25519 AAAA..."` or `known_hosts = "path"` (default: ~/.ssh/known_hosts).
 A host key is always checked: nothing here can turn the check off.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ class SftpEndpoint:
     port: int
     username: str
     password: Secret
-    known_hosts: str | None = None       # known_hosts lines, held in memory
+    known_hosts: str | None = None  # known_hosts lines, held in memory
     known_hosts_path: str | None = None  # or a known_hosts file
 
     def trusted_keys(self) -> Any:
@@ -45,8 +46,15 @@ def host_pattern(host: str, port: int) -> str:
     return host if port == 22 else f"[{host}]:{port}"
 
 
-def sftp_endpoint(feed_spec: dict[str, Any], raw: dict[str, Any] | None, credentials: dict[str, Any],
-                  config_dir: Path, where: str, *, production: bool = False) -> SftpEndpoint | None:
+def sftp_endpoint(
+    feed_spec: dict[str, Any],
+    raw: dict[str, Any] | None,
+    credentials: dict[str, Any],
+    config_dir: Path,
+    where: str,
+    *,
+    production: bool = False,
+) -> SftpEndpoint | None:
     """The endpoint of `[targets.NAME.sftp]`, or None when the target has none."""
     if raw is None:
         return None
@@ -87,5 +95,10 @@ def local_sftp_endpoint(raw: dict[str, Any] | None) -> SftpEndpoint | None:
     """The endpoint a local simulator reports: its host key as known_hosts text, in memory."""
     if raw is None:
         return None
-    return SftpEndpoint(raw["host"], int(raw["port"]), raw["username"], Secret(raw["password"], "password"),
-                        known_hosts=raw["known_hosts"])
+    return SftpEndpoint(
+        raw["host"],
+        int(raw["port"]),
+        raw["username"],
+        Secret(raw["password"], "password"),
+        known_hosts=raw["known_hosts"],
+    )

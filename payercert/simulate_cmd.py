@@ -1,4 +1,5 @@
 """`payercert simulate FEED`: a local sandbox for client developers, and the fault catalogue."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,9 @@ from .simulation import load_simulator, merge_local_target
 from .tls import LocalCA
 
 
-def run_simulate(feed: str, *, port: int, fault: str | None, list_faults: bool, console: Console,
-                 suite: str | None = None) -> int:
+def run_simulate(
+    feed: str, *, port: int, fault: str | None, list_faults: bool, console: Console, suite: str | None = None
+) -> int:
     load_feed(feed)
     module = load_simulator(feed, suite)
     if list_faults:
@@ -23,7 +25,10 @@ def run_simulate(feed: str, *, port: int, fault: str | None, list_faults: bool, 
         return 0
     module.fault(fault)
     simulator = module.create(fault)
-    say = lambda text: console.print(text, soft_wrap=True, highlight=False)  # URLs must stay copyable
+
+    def say(text):
+        return console.print(text, soft_wrap=True, highlight=False)  # URLs must stay copyable
+
     ca = LocalCA()
     server = BackgroundServer(simulator.app, ca, port=port).start()
     extras = ExitStack()

@@ -3,6 +3,7 @@
 A fault profile is a named deviation tied to the requirement it breaks: the suites must fail on
 every fault, naming that requirement, and pass on the conforming simulator.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -31,6 +32,7 @@ class Simulator(Protocol):
 class SuiteSimulator:
     """The other side of a feed's own suite (e.g. the biller's webhook handler a payer calls),
     exported by a simulator package as `SUITES = {suite name: SuiteSimulator(...)}`."""
+
     faults: tuple[Fault, ...]
     create: Any
     certify_options: dict[str, Any] = field(default_factory=dict)
@@ -42,8 +44,8 @@ class SimulatorModule:
     faults: tuple[Fault, ...]
     create: Any = field(repr=False)
     certify_options: dict[str, Any] = field(default_factory=dict)  # how `certify --target local` runs it
-    suites: tuple[str, ...] = ()   # the feed's own suites that have a local simulator of their own
-    suite: str | None = None       # which of them this is (None: the payer's simulator)
+    suites: tuple[str, ...] = ()  # the feed's own suites that have a local simulator of their own
+    suite: str | None = None  # which of them this is (None: the payer's simulator)
     # optional `start_extra(fault, readings=..., simulator=...)`: a context manager running servers
     # beside the ASGI app `simulator` (e.g. SFTP) and yielding more of the local target (see
     # `merge_local_target`)
@@ -69,13 +71,20 @@ def load_simulator(feed: str, suite: str | None = None) -> SimulatorModule:
         raise ConfigError(f"feed {feed!r} has no simulator") from None
     extra: dict[str, SuiteSimulator] = dict(getattr(module, "SUITES", {}))
     if suite in (None, "full", "smoke"):
-        return SimulatorModule(feed, tuple(module.FAULTS), module.create, dict(getattr(module, "CERTIFY_OPTIONS", {})),
-                               suites=tuple(extra), start_extra=getattr(module, "start_extra", None))
+        return SimulatorModule(
+            feed,
+            tuple(module.FAULTS),
+            module.create,
+            dict(getattr(module, "CERTIFY_OPTIONS", {})),
+            suites=tuple(extra),
+            start_extra=getattr(module, "start_extra", None),
+        )
     if suite not in extra:
         raise ConfigError(f"feed {feed} has no local simulator for the {suite} suite")
     own = extra[suite]
-    return SimulatorModule(feed, tuple(own.faults), own.create, dict(own.certify_options), suites=tuple(extra),
-                           suite=suite)
+    return SimulatorModule(
+        feed, tuple(own.faults), own.create, dict(own.certify_options), suites=tuple(extra), suite=suite
+    )
 
 
 def merge_local_target(local: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 The server key never touches disk (the SSL context is built in memory); only the CA
 certificate, which is public, is written so that curl, browsers and other clients can trust it.
 """
+
 from __future__ import annotations
 
 import ssl
@@ -36,7 +37,7 @@ class LocalCA:
         self._ca.configure_trust(ctx)
         return ctx
 
-    def issue(self, *hosts: str, not_after=None) -> "trustme.LeafCert":
+    def issue(self, *hosts: str, not_after=None) -> trustme.LeafCert:
         """Another leaf certificate (e.g. an expired one, for the transport tests)."""
         kwargs = {"not_after": not_after} if not_after else {}
         return self._ca.issue_cert(*hosts, **kwargs)

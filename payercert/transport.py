@@ -7,16 +7,17 @@ that is not trusted or has expired, bytes that are not HTTP) ends the exchange w
 `TransportError`: one line, never a hang. The deadline holds however the bytes trickle in: every
 socket wait (connect, TLS handshake, read, write) is capped by the time the exchange has left.
 """
+
 from __future__ import annotations
 
 import shlex
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import httpcore
 import httpx
@@ -60,6 +61,7 @@ class RateLimiter:
 class _Deadline(threading.local):
     """When the exchange running on this thread must be over (None between exchanges), and what
     its response declared so far (for the one-line reason when the body fails)."""
+
     at: float | None = None
     encoding: str = ""
 
@@ -88,8 +90,9 @@ class _DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._stream.close()
 
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
         timeout = self._deadline.cap(timeout, httpcore.ConnectTimeout)
         return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout), self._deadline)
 
@@ -115,12 +118,18 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 # httpcore's errors as the httpx errors a client of httpx expects (most specific first).
 _HTTPX_ERRORS: list[tuple[type[Exception], type[httpx.TransportError]]] = [
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout), (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout), (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.TimeoutException, httpx.TimeoutException), (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError), (httpcore.WriteError, httpx.WriteError),
-    (httpcore.NetworkError, httpx.NetworkError), (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError), (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
     (httpcore.ProtocolError, httpx.ProtocolError),
 ]
 
@@ -174,15 +183,21 @@ class _DeadlineTransport(httpx.BaseTransport):
     def __init__(self, verify: Any, deadline: _Deadline, max_body: int, local_address: str | None = None):
         self.deadline, self.max_body = deadline, max_body
         context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify)
-        self.pool = httpcore.ConnectionPool(ssl_context=context, local_address=local_address,
-                                            network_backend=_DeadlineBackend(httpcore.SyncBackend(), deadline))
+        self.pool = httpcore.ConnectionPool(
+            ssl_context=context,
+            local_address=local_address,
+            network_backend=_DeadlineBackend(httpcore.SyncBackend(), deadline),
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        core = httpcore.Request(method=request.method, headers=request.headers.raw, extensions=request.extensions,
-                                url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
-                                                 target=url.raw_path),
-                                content=request.stream)  # type: ignore[arg-type]
+        core = httpcore.Request(
+            method=request.method,
+            headers=request.headers.raw,
+            extensions=request.extensions,
+            url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+            content=request.stream,
+        )  # type: ignore[arg-type]
         with _as_httpx_errors(request):
             response = self.pool.handle_request(core)
         headers = httpx.Headers(response.headers)
@@ -202,8 +217,15 @@ Recorder = Callable[["httpx.Request", "httpx.Response | None", str | None], None
 
 
 class Transport:
-    def __init__(self, *, verify: Any = True, limits: Limits | None = None, rate: float | None = None,
-                 recorder: Recorder | None = None, local_address: str | None = None):
+    def __init__(
+        self,
+        *,
+        verify: Any = True,
+        limits: Limits | None = None,
+        rate: float | None = None,
+        recorder: Recorder | None = None,
+        local_address: str | None = None,
+    ):
         self.limits = limits or Limits()
         self.rate = RateLimiter(rate)
         self.recorder = recorder
@@ -241,8 +263,9 @@ class Transport:
         except _Overdue:
             raise TransportError(too_late) from None
         except httpx.DecodingError as exc:
-            raise TransportError(f"{where}: response body cannot be decoded "
-                                 f"({self._deadline.encoding}: {_first_line(exc)})") from None
+            raise TransportError(
+                f"{where}: response body cannot be decoded ({self._deadline.encoding}: {_first_line(exc)})"
+            ) from None
         except httpx.TimeoutException as exc:
             overdue = time.monotonic() - started >= limits.deadline  # the deadline cut a socket wait short
             raise TransportError(too_late if overdue else describe(exc, request)) from None
@@ -256,7 +279,7 @@ class Transport:
     def close(self) -> None:
         self.client.close()
 
-    def __enter__(self) -> "Transport":
+    def __enter__(self) -> Transport:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -314,7 +337,7 @@ def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | Non
 
 
 def _clip(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _where(request: httpx.Request) -> str:

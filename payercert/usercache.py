@@ -3,6 +3,7 @@ msgpack: parsed feed documents, compiled line-checker programs. Every `payercert
 redo them before its first line. An entry is keyed by what it was derived from (paths, sizes and
 modification times), so a changed source is simply a new key. A value msgpack cannot hold as it is
 is never stored; a cache that cannot be read or written is passed by: it only ever saves time."""
+
 from __future__ import annotations
 
 import hashlib

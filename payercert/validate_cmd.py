@@ -1,4 +1,5 @@
 """`payercert validate`: files in, findings out, exit code by the worst outcome."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,16 +14,39 @@ from payercert.validators.ruleset import load_reference_data
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PayercertError
 
 
-def run_validate(paths: list[Path], *, feed: str | None, kind: str | None, as_of: date | None, all_errors: bool,
-                 fmt: str, data: Path | None, readings: dict[str, str], console: Console,
-                 signature: str | None = None, public_key: Path | None = None, request: Path | None = None,
-                 kind_options: dict[str, str] | None = None, jobs: int = 0) -> int:
+def run_validate(
+    paths: list[Path],
+    *,
+    feed: str | None,
+    kind: str | None,
+    as_of: date | None,
+    all_errors: bool,
+    fmt: str,
+    data: Path | None,
+    readings: dict[str, str],
+    console: Console,
+    signature: str | None = None,
+    public_key: Path | None = None,
+    request: Path | None = None,
+    kind_options: dict[str, str] | None = None,
+    jobs: int = 0,
+) -> int:
     reference = _reference_data(data) if data else None
     if request is not None and not request.is_file():
         raise PayercertError(f"--request {request}: no such file")
-    opts = Options(feed=feed, kind=kind, as_of=as_of, all_errors=all_errors, data=reference, readings=readings,
-                   signature=signature, public_key=public_key, companion=request, kind_options=kind_options or {},
-                   jobs=jobs)
+    opts = Options(
+        feed=feed,
+        kind=kind,
+        as_of=as_of,
+        all_errors=all_errors,
+        data=reference,
+        readings=readings,
+        signature=signature,
+        public_key=public_key,
+        companion=request,
+        kind_options=kind_options or {},
+        jobs=jobs,
+    )
     reports = [validate_file(path, opts) for path in paths]
     if fmt == "json":
         console.print_json(render.as_json(reports)) if console.is_terminal else print(render.as_json(reports))

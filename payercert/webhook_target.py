@@ -13,6 +13,7 @@ the subscription's one authentication mode with its secret as a reference, never
 webhook_header_value, webhook_username and webhook_password, webhook_client_id,
 webhook_client_secret and webhook_token_url).
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -38,13 +39,23 @@ def parse_webhook_auth(spec: str, *, where: str = "--webhook-auth") -> dict[str,
         if not at or urlparse(token_url).scheme not in ("https", "http") or not urlparse(token_url).netloc:
             raise ConfigError(f"{where}: oauth needs the token URL after '@' ({FORMS})")
         secret = resolve(ref, "webhook_client_secret", where=where)
-        return {"webhook_auth": "oauth", "webhook_client_id": name, "webhook_client_secret": secret,
-                "webhook_token_url": token_url}
+        return {
+            "webhook_auth": "oauth",
+            "webhook_client_id": name,
+            "webhook_client_secret": secret,
+            "webhook_token_url": token_url,
+        }
     if mode == "header":
-        return {"webhook_auth": "header", "webhook_header_name": name,
-                "webhook_header_value": resolve(ref, "webhook_header_value", where=where)}
-    return {"webhook_auth": "basic", "webhook_username": name,
-            "webhook_password": resolve(ref, "webhook_password", where=where)}
+        return {
+            "webhook_auth": "header",
+            "webhook_header_name": name,
+            "webhook_header_value": resolve(ref, "webhook_header_value", where=where),
+        }
+    return {
+        "webhook_auth": "basic",
+        "webhook_username": name,
+        "webhook_password": resolve(ref, "webhook_password", where=where),
+    }
 
 
 def webhook_target(feed: str, base: Target | None, url: str | None, auth: str | None) -> Target:
@@ -52,7 +63,9 @@ def webhook_target(feed: str, base: Target | None, url: str | None, auth: str | 
     authentication of the command line, which win over payercert.toml's."""
     if base is None:
         if not url:
-            raise ConfigError("--webhook-auth needs --webhook-url (the local reference handler has its own credentials)")
+            raise ConfigError(
+                "--webhook-auth needs --webhook-url (the local reference handler has its own credentials)"
+            )
         base = Target(name="webhook-url", feed=feed, environment="custom", production=False, urls={}, credentials={})
     urls = dict(base.urls)
     if url:
@@ -65,7 +78,9 @@ def webhook_target(feed: str, base: Target | None, url: str | None, auth: str | 
     spec = auth or credentials.get("webhook_auth")
     if isinstance(spec, str) and ":" in spec:
         credentials = {k: v for k, v in credentials.items() if not k.startswith("webhook_")}
-        credentials.update(parse_webhook_auth(spec, where="--webhook-auth" if auth else f"target {base.name} webhook_auth"))
+        credentials.update(
+            parse_webhook_auth(spec, where="--webhook-auth" if auth else f"target {base.name} webhook_auth")
+        )
     if "webhook" not in urls and not any(k.startswith("on") for k in urls):
         raise ConfigError(f"target {base.name} has no webhook URL: give --webhook-url or urls.webhook")
     return replace(base, urls=urls, credentials=credentials)
@@ -75,4 +90,3 @@ def _shown(spec: str) -> str:
     """A spec as it may be echoed: a literal secret typed where a reference belongs stays hidden."""
     head, eq, ref = spec.partition("=")
     return spec if not eq or ref.startswith("env:") or ref.startswith("prompt") else f"{head}=***"
-

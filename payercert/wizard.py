@@ -1,4 +1,5 @@
 """`payercert` with no arguments on a terminal: ask what to certify, then run it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,13 @@ def run_wizard(console: Console) -> int:
     for i, feed in enumerate(feeds, 1):
         console.print(f"  {i}. {feed:<12} {load_feed(feed).title}")
     choice = Prompt.ask("Feed (number, or 'all')", default="all", console=console)
-    chosen = feeds if choice == "all" else [feeds[int(choice) - 1]] if choice.isdigit() and 0 < int(choice) <= len(feeds) else None
+    chosen = (
+        feeds
+        if choice == "all"
+        else [feeds[int(choice) - 1]]
+        if choice.isdigit() and 0 < int(choice) <= len(feeds)
+        else None
+    )
     if not chosen:
         raise PayercertError(f"no feed {choice!r}")
     config_path = Path("payercert.toml")
@@ -29,6 +36,11 @@ def run_wizard(console: Console) -> int:
     allow = False
     if target != "local" and config["targets"][target].get("production"):
         allow = Confirm.ask("This target is production. Allow tests that create data?", default=False, console=console)
-    request = CertifyRequest(feeds=chosen, target=target, suite=suite, allow_mutations=allow,
-                             config=config_path if target != "local" else None)
+    request = CertifyRequest(
+        feeds=chosen,
+        target=target,
+        suite=suite,
+        allow_mutations=allow,
+        config=config_path if target != "local" else None,
+    )
     return run_certify(request, console)

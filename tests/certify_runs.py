@@ -1,4 +1,5 @@
 """Run `payercert certify` in a subprocess and read what it wrote: shared by the harness's tests."""
+
 from __future__ import annotations
 
 import json
@@ -27,12 +28,20 @@ class CertifyResult:
         return {r["id"] for r in self.feed(feed_id)["requirements"] if r["status"] in ("failed", "error")}
 
 
-def certify(reports: Path, *args: str, env: dict | None = None, cwd: Path | None = None,
-            timeout: float = 300) -> CertifyResult:
+def certify(
+    reports: Path, *args: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 300
+) -> CertifyResult:
     command = [sys.executable, "-m", "payercert", "certify", "--reports", str(reports), "--no-html", *args]
     full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
     # let the suites' rewritten modules be cached between the many runs of the matrix
     full_env.pop("PYTHONDONTWRITEBYTECODE", None)
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=full_env,
-                          cwd=cwd or reports.parent, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=cwd or reports.parent,
+        stdin=subprocess.DEVNULL,
+    )
     return CertifyResult(done.returncode, done.stdout, done.stderr, reports)

@@ -4,20 +4,22 @@ Every server listens on 127.0.0.1 (port 0), optionally wraps each connection in 
 request head, then misbehaves. Each is a context manager: on exit it stops accepting, closes
 every socket it opened and joins its (daemon) threads, so a test run never leaks or hangs.
 """
+
 from __future__ import annotations
 
 import socket
 import ssl
 import struct
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 Handler = Callable[["HostileServer", socket.socket], None]
 
 
 class HostileServer:
-    def __init__(self, handler: Handler, tls: ssl.SSLContext | None = None, read_request: bool = True,
-                 scheme: str | None = None):
+    def __init__(
+        self, handler: Handler, tls: ssl.SSLContext | None = None, read_request: bool = True, scheme: str | None = None
+    ):
         self.handler = handler
         self.scheme = scheme or ("https" if tls else "http")
         self.tls = tls
@@ -34,7 +36,7 @@ class HostileServer:
     def url(self) -> str:
         return f"{self.scheme}://127.0.0.1:{self.port}/"
 
-    def __enter__(self) -> "HostileServer":
+    def __enter__(self) -> HostileServer:
         self._spawn(self._accept_loop)
         return self
 
@@ -58,7 +60,7 @@ class HostileServer:
         while not self.stopped.is_set():
             try:
                 conn, _ = self._listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -100,6 +102,7 @@ def _close(conn: socket.socket) -> None:
 
 # -- the misbehaviours ------------------------------------------------------------------------
 
+
 def _silent(server: HostileServer, conn: socket.socket) -> None:
     server.wait(60)
 
@@ -122,8 +125,7 @@ def _reset(server: HostileServer, conn: socket.socket) -> None:
 
 
 def _huge_declared(server: HostileServer, conn: socket.socket) -> None:
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                 b"Content-Length: 2000000000\r\n\r\n")
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 2000000000\r\n\r\n")
     _stream(server, conn, 2_000_000_000)
 
 
@@ -160,8 +162,10 @@ def _garbage(server: HostileServer, conn: socket.socket) -> None:
 
 def _bad_gzip(server: HostileServer, conn: socket.socket) -> None:
     body = b"this is not gzip at all"
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n"
-                 b"Connection: close\r\n\r\n%s" % (len(body), body))
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n"
+        b"Connection: close\r\n\r\n%s" % (len(body), body)
+    )
 
 
 def never_answers(tls: ssl.SSLContext | None = None) -> HostileServer:

@@ -3,6 +3,7 @@
 The harness then treats it exactly like a payer's sandbox: credentials from env vars, its own
 CA bundle, production flag, waivers. Shared by the guard, redaction and waiver tests.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -24,26 +25,49 @@ def ltss_payer(fault: str | None = None, **options):
     ca.cleanup()
 
 
-def write_target(folder: Path, local: dict, ca: LocalCA, *, name: str = "sandbox", production: bool = False,
-                 waivers: dict[str, str] | None = None) -> tuple[Path, dict[str, str]]:
+def write_target(
+    folder: Path,
+    local: dict,
+    ca: LocalCA,
+    *,
+    name: str = "sandbox",
+    production: bool = False,
+    waivers: dict[str, str] | None = None,
+) -> tuple[Path, dict[str, str]]:
     """payercert.toml and data file for the simulator; returns the config path and the env vars."""
     import yaml
 
     (folder / "data.yaml").write_text(yaml.safe_dump(local["data"]))
     creds, accounts = local["credentials"], local["accounts"]
-    env = {"T_APP_ID": creds["app_id"], "T_APP_SECRET": creds["app_secret"], "T_USER": creds["username"],
-           "T_PASSWORD": creds["password"], "T_NS_USER": accounts["no_staff_user"]["username"],
-           "T_NS_PASSWORD": accounts["no_staff_user"]["password"],
-           "T_NOSCOPE_ID": accounts["no_scope_client"]["app_id"],
-           "T_NOSCOPE_SECRET": accounts["no_scope_client"]["app_secret"]}
+    env = {
+        "T_APP_ID": creds["app_id"],
+        "T_APP_SECRET": creds["app_secret"],
+        "T_USER": creds["username"],
+        "T_PASSWORD": creds["password"],
+        "T_NS_USER": accounts["no_staff_user"]["username"],
+        "T_NS_PASSWORD": accounts["no_staff_user"]["password"],
+        "T_NOSCOPE_ID": accounts["no_scope_client"]["app_id"],
+        "T_NOSCOPE_SECRET": accounts["no_scope_client"]["app_secret"],
+    }
     lines = [
-        f"[targets.{name}]", 'feed = "ltss"', f"production = {str(production).lower()}",
-        f'ca_bundle = "{ca.ca_path}"', 'data = "data.yaml"',
-        f"[targets.{name}.urls]", *[f'{k} = "{v}"' for k, v in local["urls"].items()],
-        f"[targets.{name}.credentials]", 'app_id = "env:T_APP_ID"', 'app_secret = "env:T_APP_SECRET"',
-        'username = "env:T_USER"', 'password = "env:T_PASSWORD"',
-        f"[targets.{name}.accounts.no_staff_user]", 'username = "env:T_NS_USER"', 'password = "env:T_NS_PASSWORD"',
-        f"[targets.{name}.accounts.no_scope_client]", 'app_id = "env:T_NOSCOPE_ID"', 'app_secret = "env:T_NOSCOPE_SECRET"',
+        f"[targets.{name}]",
+        'feed = "ltss"',
+        f"production = {str(production).lower()}",
+        f'ca_bundle = "{ca.ca_path}"',
+        'data = "data.yaml"',
+        f"[targets.{name}.urls]",
+        *[f'{k} = "{v}"' for k, v in local["urls"].items()],
+        f"[targets.{name}.credentials]",
+        'app_id = "env:T_APP_ID"',
+        'app_secret = "env:T_APP_SECRET"',
+        'username = "env:T_USER"',
+        'password = "env:T_PASSWORD"',
+        f"[targets.{name}.accounts.no_staff_user]",
+        'username = "env:T_NS_USER"',
+        'password = "env:T_NS_PASSWORD"',
+        f"[targets.{name}.accounts.no_scope_client]",
+        'app_id = "env:T_NOSCOPE_ID"',
+        'app_secret = "env:T_NOSCOPE_SECRET"',
     ]
     if waivers:
         lines += [f"[targets.{name}.waivers]", *[f'{k} = "{v}"' for k, v in waivers.items()]]

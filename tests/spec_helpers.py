@@ -1,4 +1,5 @@
 """Helpers the spec-bundle tests share."""
+
 from __future__ import annotations
 
 

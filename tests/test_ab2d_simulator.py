@@ -1,5 +1,6 @@
 """The AB2D simulator on its own: its exports validate against the spec bundle, and its tokens, job
 engine, limits, expiry and isolation behave as AB2D's code does (NOTES.md 1.1-1.6)."""
+
 from __future__ import annotations
 
 import base64
@@ -30,15 +31,17 @@ class Clock:
 
 def setup(fault=None, **options):
     clock = Clock()
-    sim = load_simulator("ab2d").create(fault, clock=clock, job_seconds=10, retry_after=5,
-                                        beneficiary_scale=0.2, **options)
+    sim = load_simulator("ab2d").create(
+        fault, clock=clock, job_seconds=10, retry_after=5, beneficiary_scale=0.2, **options
+    )
     return sim, clock, TestClient(sim.app, base_url="https://testserver")
 
 
 def token(client, sponsor, scope="clientCreds", secret=None):
     basic = base64.b64encode(f"{sponsor.client_id}:{secret or sponsor.client_secret}".encode()).decode()
-    return client.post(TOKEN, data={"grant_type": "client_credentials", "scope": scope},
-                       headers={"Authorization": f"Basic {basic}"})
+    return client.post(
+        TOKEN, data={"grant_type": "client_credentials", "scope": scope}, headers={"Authorization": f"Basic {basic}"}
+    )
 
 
 def bearer(client, sponsor):
@@ -86,7 +89,11 @@ def test_progress_polling_rate_and_completion():
     headers = bearer(client, sim.sponsors[0])
     location = client.get("/api/v1/fhir/Patient/$export", headers=headers).headers["content-location"]
     first = client.get(location, headers=headers)
-    assert first.status_code == 202 and first.headers["retry-after"] == "5" and first.headers["x-progress"] == "0% complete"
+    assert (
+        first.status_code == 202
+        and first.headers["retry-after"] == "5"
+        and first.headers["x-progress"] == "0% complete"
+    )
     clock.now += 1
     assert client.get(location, headers=headers).status_code == 429  # polled before Retry-After
     clock.now += 5
@@ -139,10 +146,12 @@ def test_tokens():
 def test_kickoff_parameters():
     sim, clock, client = setup()
     headers = bearer(client, sim.sponsors[0])
-    cases = {"_type=Patient": "_type must be ExplanationOfBenefit",
-             "_outputFormat=BadParam": "An _outputFormat of BadParam is not valid",
-             "_since=2020-02-12T23:59:00-05:00": "_since must be after 2020-02-13T00:00-05:00",
-             "_until=2021-01-01T00:00:00-05:00": "The _until parameter is only available"}
+    cases = {
+        "_type=Patient": "_type must be ExplanationOfBenefit",
+        "_outputFormat=BadParam": "An _outputFormat of BadParam is not valid",
+        "_since=2020-02-12T23:59:00-05:00": "_since must be after 2020-02-13T00:00-05:00",
+        "_until=2021-01-01T00:00:00-05:00": "The _until parameter is only available",
+    }
     for query, text in cases.items():
         response = client.get(f"/api/v1/fhir/Patient/$export?{query}", headers=headers)
         assert response.status_code == 400 and text in response.json()["issue"][0]["details"]["text"], query

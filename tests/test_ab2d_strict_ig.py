@@ -1,18 +1,26 @@
 """`payercert certify --strict-ig`: every reading with an `ig` option is checked the Bulk Data IG's way.
 The AB2D simulator behaves as AB2D is built, so it must fail exactly the IG-only readings."""
+
 from __future__ import annotations
 
 import pytest
+from certify_runs import certify
 
 from payercert.certify import ig_readings
 from payercert.feeds import load_feed
 
-from certify_runs import certify
-
 pytestmark = pytest.mark.timeout(300)
 # AB2D's documented deviations from the IG (NOTES.md 0.5), each checked by a requirement under its reading
-DEVIATIONS = {"AB2D-MANIFEST-1", "AB2D-AUTH-5", "AB2D-AUTH-6", "AB2D-ERR-4", "AB2D-DOWNLOAD-5", "AB2D-CANCEL-2",
-              "AB2D-CANCEL-3", "AB2D-ERR-3"}
+DEVIATIONS = {
+    "AB2D-MANIFEST-1",
+    "AB2D-AUTH-5",
+    "AB2D-AUTH-6",
+    "AB2D-ERR-4",
+    "AB2D-DOWNLOAD-5",
+    "AB2D-CANCEL-2",
+    "AB2D-CANCEL-3",
+    "AB2D-ERR-3",
+}
 
 
 def test_ig_readings_are_every_reading_with_an_ig_option():
@@ -23,8 +31,9 @@ def test_ig_readings_are_every_reading_with_an_ig_option():
 
 
 def test_conforming_simulator_fails_the_ig_only_readings(tmp_path):
-    result = certify(tmp_path / "reports", "--feed", "ab2d", "--target", "local", "--strict-ig",
-                     env={"PAYERCERT_EXAMPLES": "4"})
+    result = certify(
+        tmp_path / "reports", "--feed", "ab2d", "--target", "local", "--strict-ig", env={"PAYERCERT_EXAMPLES": "4"}
+    )
     assert result.code == 1, result.stdout[-2000:] + result.stderr[-2000:]
     feed = load_feed("ab2d")
     failed = result.failed_requirements("ab2d")

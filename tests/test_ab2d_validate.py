@@ -1,5 +1,6 @@
 """The AB2D EOB fast path (validators/fastpath.py, validators/ab2d_eob.py): same findings as the
 schema + rules path, hostile NDJSON never crashes it, --jobs numbers lines like one process."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,6 +8,7 @@ import gzip
 import json
 import random
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,6 @@ from typer.testing import CliRunner
 from payercert.cli import app
 from payercert.validators.fastpath import _slow, check_line, fast_kind, validate_ndjson_lines
 from payercert.validators.rules import RuleContext
-from datetime import date
 
 ROOT = Path(__file__).resolve().parents[1]
 VALID = ROOT / "specs" / "ab2d" / "samples" / "valid"
@@ -34,6 +35,7 @@ def triples(report: dict) -> list[tuple]:
 
 
 # --- same findings as the schema path ----------------------------------------------------------------
+
 
 def _mutations(data, rnd: random.Random, n: int):
     """Small random edits anywhere in a record: drop a member, change a value's type or content,
@@ -57,8 +59,23 @@ def _mutations(data, rnd: random.Random, n: int):
         parent = copy
         for step in parent_path:
             parent = parent[step]
-        action = rnd.choice(["drop", "string", "number", "zero", "empty", "spaces", "unknown", "object", "date",
-                             "tab", "nbsp", "quoted", "duplicate"])
+        action = rnd.choice(
+            [
+                "drop",
+                "string",
+                "number",
+                "zero",
+                "empty",
+                "spaces",
+                "unknown",
+                "object",
+                "date",
+                "tab",
+                "nbsp",
+                "quoted",
+                "duplicate",
+            ]
+        )
         if action == "drop":
             del parent[key]
         elif action == "string":
@@ -89,9 +106,16 @@ def _mutations(data, rnd: random.Random, n: int):
 
 
 @pytest.mark.parametrize("tiers", ["checker first", "Structs only"])
-@pytest.mark.parametrize("kind,sample", [("eob-stu3", "eob-stu3-drg-diagnosis"), ("eob-stu3", "eob-stu3-seed"),
-                                         ("eob-r4", "eob-r4"), ("eob-r4", "eob-r4-2022-sample-shape"),
-                                         ("eob-r4-v3", "eob-r4-v3")])
+@pytest.mark.parametrize(
+    "kind,sample",
+    [
+        ("eob-stu3", "eob-stu3-drg-diagnosis"),
+        ("eob-stu3", "eob-stu3-seed"),
+        ("eob-r4", "eob-r4"),
+        ("eob-r4", "eob-r4-2022-sample-shape"),
+        ("eob-r4-v3", "eob-r4-v3"),
+    ],
+)
 def test_fast_path_gives_the_schema_paths_findings_on_mutated_lines(kind: str, sample: str, tiers: str):
     fk = fast_kind("ab2d", kind, tuple(sorted({"AB2D-R-TRANSACTION-TIME": "ab2d"}.items())))
     if tiers == "Structs only":  # as where the C line checker was not built
@@ -114,27 +138,44 @@ def test_duplicate_members_are_found_on_the_fast_path():
 def test_validate_ndjson_lines_for_callers_holding_the_lines():
     found = list(validate_ndjson_lines("ab2d", "eob-stu3", [SEED_LINE + b"\n", b"{\n", SEED_LINE]))
     assert [(f.location.line, f.requirement, f.severity.value) for f in found] == [
-        (1, "AB2D-DEV-1", "warning"), (2, "AB2D-NDJSON-1", "error"), (3, "AB2D-DEV-1", "warning")]
+        (1, "AB2D-DEV-1", "warning"),
+        (2, "AB2D-NDJSON-1", "error"),
+        (3, "AB2D-DEV-1", "warning"),
+    ]
 
 
 # --- hostile NDJSON ----------------------------------------------------------------------------------
 
+
 def test_hostile_lines_become_findings_at_their_lines(tmp_path: Path):
     path = tmp_path / "hostile.ndjson"
-    path.write_bytes(b"\xef\xbb\xbf" + SEED_LINE + b"\n"          # 1 BOM (still validated)
-                     + b"\n"                                        # 2 blank
-                     + (SEED_LINE + b"\n") * 4                      # 3-6 fine (detection reads the head as text)
-                     + SEED_LINE.replace(b"SUPPURAT", b"SUPP\xffRAT") + b"\n"  # 7 invalid UTF-8
-                     + b"<html>502 Bad Gateway</html>\n"           # 8 not JSON
-                     + b"   \t\n"                                   # 9 blank
-                     + SEED_LINE[:1000])                            # 10 truncated, no line feed
+    path.write_bytes(
+        b"\xef\xbb\xbf"
+        + SEED_LINE
+        + b"\n"  # 1 BOM (still validated)
+        + b"\n"  # 2 blank
+        + (SEED_LINE + b"\n") * 4  # 3-6 fine (detection reads the head as text)
+        + SEED_LINE.replace(b"SUPPURAT", b"SUPP\xffRAT")
+        + b"\n"  # 7 invalid UTF-8
+        + b"<html>502 Bad Gateway</html>\n"  # 8 not JSON
+        + b"   \t\n"  # 9 blank
+        + SEED_LINE[:1000]
+    )  # 10 truncated, no line feed
     code, out = run(path)
     report = out["files"][0]
     assert code == 1 and report["kind"] == "eob-stu3"
-    assert triples(report) == sorted([(1, "AB2D-DEV-1", "warning"), (1, "AB2D-NDJSON-2", "error"),
-                                      (2, "AB2D-NDJSON-3", "warning"), *[(n, "AB2D-DEV-1", "warning") for n in range(3, 7)],
-                                      (7, "AB2D-NDJSON-2", "error"), (8, "AB2D-NDJSON-1", "error"),
-                                      (9, "AB2D-NDJSON-3", "warning"), (10, "AB2D-NDJSON-1", "error")])
+    assert triples(report) == sorted(
+        [
+            (1, "AB2D-DEV-1", "warning"),
+            (1, "AB2D-NDJSON-2", "error"),
+            (2, "AB2D-NDJSON-3", "warning"),
+            *[(n, "AB2D-DEV-1", "warning") for n in range(3, 7)],
+            (7, "AB2D-NDJSON-2", "error"),
+            (8, "AB2D-NDJSON-1", "error"),
+            (9, "AB2D-NDJSON-3", "warning"),
+            (10, "AB2D-NDJSON-1", "error"),
+        ]
+    )
 
 
 def test_invalid_utf8_at_the_head_is_unusable_in_one_line(tmp_path: Path):
@@ -157,8 +198,11 @@ def test_a_10_mb_line_is_validated_without_trouble(tmp_path: Path):
     path = tmp_path / "big.ndjson"
     path.write_bytes(SEED_LINE + b"\n" + json.dumps(data, separators=(",", ":")).encode() + b"\n" + b"[1,\n")
     code, out = run(path, "--kind", "eob-stu3")
-    assert code == 1 and triples(out["files"][0]) == [(1, "AB2D-DEV-1", "warning"), (2, "AB2D-DEV-1", "warning"),
-                                                      (3, "AB2D-NDJSON-1", "error")]
+    assert code == 1 and triples(out["files"][0]) == [
+        (1, "AB2D-DEV-1", "warning"),
+        (2, "AB2D-DEV-1", "warning"),
+        (3, "AB2D-NDJSON-1", "error"),
+    ]
 
 
 def test_non_json_first_line_and_binary_give_a_clear_outcome(tmp_path: Path):
@@ -179,6 +223,7 @@ def test_gzip_is_read_and_jobs_fall_back_to_one_process(tmp_path: Path):
 
 
 # --- --jobs and large files -----------------------------------------------------------------------------
+
 
 def test_jobs_number_lines_like_one_process(tmp_path: Path):
     bad = SEED_LINE.replace(b"ExplanationOfBenefit", b"Claim")

@@ -1,9 +1,10 @@
 """The conformance certificate: per-requirement status, coverage, verdicts, history, JSON and HTML."""
+
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,19 @@ from payercert.reporting.certificate import (
     write_certificate,
 )
 
-T0 = datetime(2025, 3, 4, 14, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 4, 14, 0, tzinfo=UTC)
 
 
 def _req(rid, level="MUST", applies_to="server", area="upload", text=None, section="Sec 1"):
-    return Requirement(id=rid, level=level, applies_to=applies_to, area=area,
-                       text=text or f"text of {rid}", section=section, doc="doc.txt")
+    return Requirement(
+        id=rid,
+        level=level,
+        applies_to=applies_to,
+        area=area,
+        text=text or f"text of {rid}",
+        section=section,
+        doc="doc.txt",
+    )
 
 
 def make_feed() -> Feed:
@@ -46,8 +54,14 @@ SERVER_IDS = ["F-AUTH-1", "F-AUTH-2", "F-UP-1", "F-UP-2", "F-UP-3", "F-BOTH-1"]
 
 def out(rid, status="passed", message="", *, rids=None, name=None):
     name = name or f"test_{rid.lower().replace('-', '_')}_{status}"
-    return TestOutcome(nodeid=f"suites/fake/test_x.py::{name}", title=f"Checks {rid}", feed="fake",
-                       requirements=tuple(rids if rids is not None else (rid,)), status=status, message=message)
+    return TestOutcome(
+        nodeid=f"suites/fake/test_x.py::{name}",
+        title=f"Checks {rid}",
+        feed="fake",
+        requirements=tuple(rids if rids is not None else (rid,)),
+        status=status,
+        message=message,
+    )
 
 
 def all_passed() -> list[TestOutcome]:
@@ -55,8 +69,16 @@ def all_passed() -> list[TestOutcome]:
 
 
 def run(outcomes, *, suite="full", waivers=None, feed=None, target="fake-test", finished=None):
-    return FeedRun(feed=feed or make_feed(), target=target, environment="test", suite=suite, started=T0,
-                   finished=finished or T0 + timedelta(minutes=2), outcomes=outcomes, waivers=waivers or {})
+    return FeedRun(
+        feed=feed or make_feed(),
+        target=target,
+        environment="test",
+        suite=suite,
+        started=T0,
+        finished=finished or T0 + timedelta(minutes=2),
+        outcomes=outcomes,
+        waivers=waivers or {},
+    )
 
 
 def replace(outcomes, rid, new):
@@ -83,7 +105,10 @@ def test_all_passed_is_certified():
     assert cert["overall"] == {"verdict": "CERTIFIED", "ok": True}
     assert verdict_ok(cert) is True
     assert {rid: r["status"] for rid, r in rows(cert).items()} == {
-        **{rid: "passed" for rid in SERVER_IDS}, "F-CLI-1": "client-side", "F-CLI-2": "client-side"}
+        **{rid: "passed" for rid in SERVER_IDS},
+        "F-CLI-1": "client-side",
+        "F-CLI-2": "client-side",
+    }
 
 
 def test_one_failure_is_not_certified_and_names_requirement():
@@ -142,15 +167,15 @@ def test_waived_outcome_status_counts_as_verified():
 
 
 def test_must_only_skipped_is_not_certified_and_named():
-    outcomes = replace(all_passed(), "F-AUTH-1",
-                       out("F-AUTH-1", "skipped", "target has no client without scopes"))
+    outcomes = replace(all_passed(), "F-AUTH-1", out("F-AUTH-1", "skipped", "target has no client without scopes"))
     cert, _ = cert_of(run(outcomes))
     feed = cert["feeds"][0]
     assert rows(cert)["F-AUTH-1"]["status"] == "skipped"
     assert rows(cert)["F-AUTH-1"]["message"] == "target has no client without scopes"
     assert feed["verdict"] == "NOT CERTIFIED"
     assert feed["reasons"] == [
-        "1 MUST requirement not verified: F-AUTH-1 (skipped: target has no client without scopes)"]
+        "1 MUST requirement not verified: F-AUTH-1 (skipped: target has no client without scopes)"
+    ]
 
 
 def test_must_not_covered_and_skipped_listed_together():
@@ -158,8 +183,10 @@ def test_must_not_covered_and_skipped_listed_together():
     outcomes = replace(outcomes, "F-AUTH-1", out("F-AUTH-1", "skipped", "no scopes client"))
     cert, _ = cert_of(run(outcomes))
     reasons = cert["feeds"][0]["reasons"]
-    assert reasons == ["3 MUST requirements not verified: F-AUTH-1 (skipped: no scopes client), "
-                       "F-AUTH-2 (not covered), F-BOTH-1 (not covered)"]
+    assert reasons == [
+        "3 MUST requirements not verified: F-AUTH-1 (skipped: no scopes client), "
+        "F-AUTH-2 (not covered), F-BOTH-1 (not covered)"
+    ]
     assert rows(cert)["F-AUTH-2"]["status"] == "not covered"
     assert rows(cert)["F-AUTH-2"]["tests"] == []
 
@@ -230,8 +257,17 @@ def test_smoke_broken_is_smoke_failed():
 
 
 def _only(outcomes, only):
-    return FeedRun(feed=make_feed(), target="fake-test", environment="test", suite="full", started=T0,
-                   finished=T0 + timedelta(minutes=1), outcomes=outcomes, waivers={}, only=only)
+    return FeedRun(
+        feed=make_feed(),
+        target="fake-test",
+        environment="test",
+        suite="full",
+        started=T0,
+        finished=T0 + timedelta(minutes=1),
+        outcomes=outcomes,
+        waivers={},
+        only=only,
+    )
 
 
 def test_a_run_of_some_requirements_is_a_check_not_a_certification():
@@ -317,8 +353,12 @@ def test_last_green_updated_only_on_green():
 
     good = run(all_passed(), finished=T0 + timedelta(hours=1))
     cert, lg = cert_of(good, last_green=previous)
-    assert lg["fake"] == {"finished": "2025-03-04T15:00:00Z", "target": "fake-test", "suite": "full",
-                          "verdict": "CERTIFIED"}
+    assert lg["fake"] == {
+        "finished": "2025-03-04T15:00:00Z",
+        "target": "fake-test",
+        "suite": "full",
+        "verdict": "CERTIFIED",
+    }
     assert cert["feeds"][0]["last_green"] == lg["fake"]
     assert previous == before  # the caller's dict is not mutated
 
@@ -342,8 +382,22 @@ def test_json_shape_and_files(tmp_path):
     assert set(data) == {"payercert_version", "generated", "overall", "feeds"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", data["generated"])
     feed = data["feeds"][0]
-    for key in ("feed", "title", "document", "target", "environment", "suite", "fault", "started",
-                "finished", "verdict", "reasons", "coverage", "last_green", "requirements"):
+    for key in (
+        "feed",
+        "title",
+        "document",
+        "target",
+        "environment",
+        "suite",
+        "fault",
+        "started",
+        "finished",
+        "verdict",
+        "reasons",
+        "coverage",
+        "last_green",
+        "requirements",
+    ):
         assert key in feed
     assert feed["document"] == {"doc": "doc.txt", "title": "Fake Payer API", "version": "2.0"}
     assert feed["started"] == "2025-03-04T14:00:00Z"

@@ -1,17 +1,23 @@
 """The CLI's promises: exit codes, one-line errors, never a traceback."""
+
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SAMPLES = Path(__file__).resolve().parents[1] / "specs" / "ltss" / "samples"
 
 
 def run(*args, env=None, cwd=None):
-    return subprocess.run([sys.executable, "-m", "payercert", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "COLUMNS": "200", **(env or {})}, cwd=cwd, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "payercert", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def one_line_error(done, *fragments):
@@ -51,16 +57,19 @@ def test_unknown_requirement_is_one_line(tmp_path):
 def test_missing_env_var_is_one_line(tmp_path):
     (tmp_path / "payercert.toml").write_text(
         '[targets.t]\nfeed = "ltss"\nenvironment = "test"\n[targets.t.credentials]\n'
-        'app_id = "x"\napp_secret = "env:PAYERCERT_TEST_UNSET_SECRET"\nusername = "u"\npassword = "env:PAYERCERT_TEST_UNSET_SECRET"\n')
-    done = run("certify", "--feed", "ltss", "--target", "t", "--no-html", cwd=tmp_path,
-               env={"PAYERCERT_TEST_UNSET_SECRET": ""})
+        'app_id = "x"\napp_secret = "env:PAYERCERT_TEST_UNSET_SECRET"\nusername = "u"\npassword = "env:PAYERCERT_TEST_UNSET_SECRET"\n'
+    )
+    done = run(
+        "certify", "--feed", "ltss", "--target", "t", "--no-html", cwd=tmp_path, env={"PAYERCERT_TEST_UNSET_SECRET": ""}
+    )
     assert done.returncode == 2
     one_line_error(done, "PAYERCERT_TEST_UNSET_SECRET", "not set")
 
 
 def test_literal_secret_in_config_is_refused(tmp_path):
     (tmp_path / "payercert.toml").write_text(
-        '[targets.t]\nfeed = "ltss"\nenvironment = "test"\n[targets.t.credentials]\napp_secret = "plain-text-secret"\n')
+        '[targets.t]\nfeed = "ltss"\nenvironment = "test"\n[targets.t.credentials]\napp_secret = "plain-text-secret"\n'
+    )
     done = run("certify", "--feed", "ltss", "--target", "t", "--no-html", cwd=tmp_path)
     assert done.returncode == 2
     one_line_error(done, "never the value itself")
@@ -79,7 +88,8 @@ def test_bad_toml_and_unknown_target(tmp_path):
 
 def test_waiver_needs_a_reason(tmp_path):
     (tmp_path / "payercert.toml").write_text(
-        '[targets.t]\nfeed = "ltss"\nenvironment = "test"\n[targets.t.waivers]\nLTSS-UP-4 = "ok"\n')
+        '[targets.t]\nfeed = "ltss"\nenvironment = "test"\n[targets.t.waivers]\nLTSS-UP-4 = "ok"\n'
+    )
     done = run("certify", "--feed", "ltss", "--target", "t", "--no-html", cwd=tmp_path)
     one_line_error(done, "needs a written reason")
 
@@ -116,8 +126,17 @@ def test_usage_error_is_one_line():
 def test_certify_without_node_still_writes_everything(tmp_path):
     """No Node.js: the HTML report is not rendered, said in one line; results and certificate stay."""
     python_dir = os.path.dirname(sys.executable)
-    done = run("certify", "--feed", "ltss", "--suite", "smoke", "--reports", str(tmp_path / "reports"),
-               cwd=tmp_path, env={"PATH": python_dir})
+    done = run(
+        "certify",
+        "--feed",
+        "ltss",
+        "--suite",
+        "smoke",
+        "--reports",
+        str(tmp_path / "reports"),
+        cwd=tmp_path,
+        env={"PATH": python_dir},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "HTML report not rendered" in done.stdout and "Node.js" in done.stdout
     assert (tmp_path / "reports" / "certificate.json").is_file()

@@ -1,6 +1,7 @@
 """The CORE message codec: build -> parse gives back the same fields, credentials and payload octets,
 in the three forms (SOAP 1.2, MTOM/XOP, MIME form-data); the feed's samples parse; malformed and
 hostile input is a CoreSyntaxError, never a traceback or an expanded entity."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +11,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from payercert.validators.core_envelope import (CoreMessage, CoreSyntaxError, as_http, build, build_mime, build_mtom,
-                                                build_soap, ordered_fields, parse_message)
+from payercert.validators.core_envelope import (
+    CoreMessage,
+    CoreSyntaxError,
+    as_http,
+    build,
+    build_mime,
+    build_mtom,
+    build_soap,
+    ordered_fields,
+    parse_message,
+)
 from payercert.validators.xmlsafe import XMLForbidden, XMLMalformed, parse_xml
 
 SAMPLES = Path(__file__).resolve().parents[1] / "specs" / "webbbs" / "samples"
@@ -20,32 +30,72 @@ BATCH = (SAMPLES / "valid" / "x12-batch-two-270.x12").read_bytes()
 
 
 def rt_request(**over) -> CoreMessage:
-    fields = {"PayloadType": "X12_270_Request_005010X279A1", "ProcessingMode": "RealTime",
-              "PayloadID": "f81d4fae-7dec-11d0-a765-00a0c91e6bf6", "TimeStamp": "2024-01-15T12:30:00Z",
-              "SenderID": "TP000001", "ReceiverID": "716007869", "CORERuleVersion": "2.2.0"}
-    base = dict(form="soap", element="COREEnvelopeRealTimeRequest", fields=fields, payload=X12, username="TP000001",
-                password="Kp7#vRt2!qZ", action="RealTimeTransaction")
+    fields = {
+        "PayloadType": "X12_270_Request_005010X279A1",
+        "ProcessingMode": "RealTime",
+        "PayloadID": "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+        "TimeStamp": "2024-01-15T12:30:00Z",
+        "SenderID": "TP000001",
+        "ReceiverID": "716007869",
+        "CORERuleVersion": "2.2.0",
+    }
+    base = dict(
+        form="soap",
+        element="COREEnvelopeRealTimeRequest",
+        fields=fields,
+        payload=X12,
+        username="TP000001",
+        password="Kp7#vRt2!qZ",
+        action="RealTimeTransaction",
+    )
     return CoreMessage(**{**base, **over})
 
 
 def batch_submission(form="mtom", payload=BATCH) -> CoreMessage:
-    fields = ordered_fields("COREEnvelopeBatchSubmission", {
-        "PayloadType": "X12_270_Request_005010X279A1", "ProcessingMode": "Batch",
-        "PayloadID": "3c7d1ea9-41d1-3bfe-b746-f7924c7940ac", "PayloadLength": str(len(payload)),
-        "TimeStamp": "2024-01-15T12:30:00Z", "SenderID": "TP000001", "ReceiverID": "716007869",
-        "CORERuleVersion": "2.2.0", "CheckSum": hashlib.sha1(payload).hexdigest()})
-    return CoreMessage(form=form, element="COREEnvelopeBatchSubmission", fields=fields, payload=payload,
-                       username="TP000001", password="Kp7#vRt2!qZ", action="BatchSubmitTransaction")
+    fields = ordered_fields(
+        "COREEnvelopeBatchSubmission",
+        {
+            "PayloadType": "X12_270_Request_005010X279A1",
+            "ProcessingMode": "Batch",
+            "PayloadID": "3c7d1ea9-41d1-3bfe-b746-f7924c7940ac",
+            "PayloadLength": str(len(payload)),
+            "TimeStamp": "2024-01-15T12:30:00Z",
+            "SenderID": "TP000001",
+            "ReceiverID": "716007869",
+            "CORERuleVersion": "2.2.0",
+            "CheckSum": hashlib.sha1(payload).hexdigest(),
+        },
+    )
+    return CoreMessage(
+        form=form,
+        element="COREEnvelopeBatchSubmission",
+        fields=fields,
+        payload=payload,
+        username="TP000001",
+        password="Kp7#vRt2!qZ",
+        action="BatchSubmitTransaction",
+    )
 
 
 def rt_response() -> CoreMessage:
-    fields = {"PayloadType": "X12_271_Response_005010X279A1", "ProcessingMode": "RealTime",
-              "PayloadID": "f81d4fae-7dec-11d0-a765-00a0c91e6bf6", "TimeStamp": "2024-01-15T12:30:01Z",
-              "SenderID": "716007869", "ReceiverID": "TP000001", "CORERuleVersion": "2.2.0",
-              "ErrorCode": "Success", "ErrorMessage": ""}
-    return CoreMessage(form="soap", element="COREEnvelopeRealTimeResponse", fields=fields,
-                       payload=(SAMPLES / "valid" / "x12-271.x12").read_bytes(),
-                       ws_timestamp={"created": "2024-01-15T12:30:01Z", "expires": "2024-01-15T12:35:01Z"})
+    fields = {
+        "PayloadType": "X12_271_Response_005010X279A1",
+        "ProcessingMode": "RealTime",
+        "PayloadID": "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+        "TimeStamp": "2024-01-15T12:30:01Z",
+        "SenderID": "716007869",
+        "ReceiverID": "TP000001",
+        "CORERuleVersion": "2.2.0",
+        "ErrorCode": "Success",
+        "ErrorMessage": "",
+    }
+    return CoreMessage(
+        form="soap",
+        element="COREEnvelopeRealTimeResponse",
+        fields=fields,
+        payload=(SAMPLES / "valid" / "x12-271.x12").read_bytes(),
+        ws_timestamp={"created": "2024-01-15T12:30:01Z", "expires": "2024-01-15T12:35:01Z"},
+    )
 
 
 def same(a: CoreMessage, b: CoreMessage):
@@ -87,7 +137,7 @@ def test_batch_submission_round_trips_with_fs_separated_interchanges(form):
 
 
 def test_mtom_payload_is_a_binary_attachment_referenced_by_xop_include():
-    payload = bytes(range(256)) + b"\r\n\r\n--not-a-boundary\r\n" + BATCH   # any octets survive
+    payload = bytes(range(256)) + b"\r\n\r\n--not-a-boundary\r\n" + BATCH  # any octets survive
     body, ctype = build_mtom(batch_submission(payload=payload))
     assert ctype.startswith('multipart/related; type="application/xop+xml"') and "start-info=" in ctype
     back = parse_message(body, ctype)
@@ -95,6 +145,7 @@ def test_mtom_payload_is_a_binary_attachment_referenced_by_xop_include():
     assert back.action == "BatchSubmitTransaction"
     # the schema view: the Payload element holds the base64 of the octets
     import base64
+
     assert base64.b64decode(back.core_xml.find("Payload").text) == payload
 
 
@@ -136,22 +187,28 @@ def test_password_never_in_repr():
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
-@given(form=st.sampled_from(["soap", "mtom", "mime"]),
-       payload=st.binary(min_size=1, max_size=300).filter(lambda b: b.strip() == b),
-       sender=st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters='"\\'),
-                      min_size=1, max_size=12))
+@given(
+    form=st.sampled_from(["soap", "mtom", "mime"]),
+    payload=st.binary(min_size=1, max_size=300).filter(lambda b: b.strip() == b),
+    sender=st.text(
+        alphabet=st.characters(min_codepoint=33, max_codepoint=126, blacklist_characters='"\\'), min_size=1, max_size=12
+    ),
+)
 def test_any_batch_payload_and_sender_round_trip(form, payload, sender):
     msg = batch_submission(form, payload)
     msg.fields["SenderID"] = msg.username = sender
     if form == "soap":
-        msg.fields.pop("PayloadLength")   # base64 in-line: no length needed to round-trip
+        msg.fields.pop("PayloadLength")  # base64 in-line: no length needed to round-trip
     back = parse_message(*build(msg))
     same(msg, back)
 
 
 @settings(max_examples=30, deadline=None)
-@given(text=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=200)
-       .filter(lambda t: t.strip() == t))
+@given(
+    text=st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=200).filter(
+        lambda t: t.strip() == t
+    )
+)
 def test_realtime_text_round_trips_even_with_cdata_end(text):
     msg = rt_request(payload=(text + "]]>" + text).encode("utf-8"))
     back = parse_message(*build_soap(msg))
@@ -161,8 +218,9 @@ def test_realtime_text_round_trips_even_with_cdata_end(text):
 # --------------------------------------------------------------------------------------------------
 # The feed's samples, malformed and hostile input
 # --------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", sorted(p for p in (SAMPLES / "valid").iterdir() if p.suffix in (".http", ".xml")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(p for p in (SAMPLES / "valid").iterdir() if p.suffix in (".http", ".xml")), ids=lambda p: p.name
+)
 def test_valid_samples_parse(path):
     msg = parse_message(path.read_bytes())
     assert msg.element and msg.fields["CORERuleVersion"] == "2.2.0"
@@ -188,16 +246,19 @@ def test_feed_maps_syntax_problems_to_requirements():
     assert err.value.for_feed(load_feed("webbbs").spec).requirement == "WEBBBS-SOAP-10"
 
 
-@pytest.mark.parametrize("raw,ctype,problem", [
-    (b"<a><b></a>", None, "soap"),
-    (b'<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body/></e:Envelope>', None, "soap"),
-    (b'<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>', None, "soap-body"),
-    (b"--X\r\nContent-Disposition: form-data\r\n\r\nv\r\n--X--", "multipart/form-data; boundary=X", "mime"),
-    (b"no parts here", "multipart/form-data; boundary=X", "mime"),
-    (b"no parts here", 'multipart/related; type="application/xop+xml"; boundary=Y', "mtom"),
-    (b"ISA*00*", "text/plain", "media-type"),
-    (b"POST / HTTP/1.1\r\nbroken header\r\n\r\n", None, "http"),
-])
+@pytest.mark.parametrize(
+    "raw,ctype,problem",
+    [
+        (b"<a><b></a>", None, "soap"),
+        (b'<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body/></e:Envelope>', None, "soap"),
+        (b'<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>', None, "soap-body"),
+        (b"--X\r\nContent-Disposition: form-data\r\n\r\nv\r\n--X--", "multipart/form-data; boundary=X", "mime"),
+        (b"no parts here", "multipart/form-data; boundary=X", "mime"),
+        (b"no parts here", 'multipart/related; type="application/xop+xml"; boundary=Y', "mtom"),
+        (b"ISA*00*", "text/plain", "media-type"),
+        (b"POST / HTTP/1.1\r\nbroken header\r\n\r\n", None, "http"),
+    ],
+)
 def test_malformed_messages_raise_one_line_errors(raw, ctype, problem):
     with pytest.raises(CoreSyntaxError) as err:
         parse_message(raw, ctype)

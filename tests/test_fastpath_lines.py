@@ -1,8 +1,10 @@
 """The block reader of validators/fastpath.py gives the lines a readline loop gives, for any block size,
 long lines and byte ranges included."""
+
 import io
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from payercert.validators import fastpath
 

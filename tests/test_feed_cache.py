@@ -1,5 +1,6 @@
 """feed.yaml is read through a msgpack copy in the user's cache (payercert/feeds.py read_spec): the copy
 says what the YAML says, a changed file is read again, and a cache that cannot be used is passed by."""
+
 from __future__ import annotations
 
 import os

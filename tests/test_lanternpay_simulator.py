@@ -1,4 +1,5 @@
 """The LanternPay simulator on its own: root, auth, invoice validation, adjudication and webhooks."""
+
 from __future__ import annotations
 
 import base64
@@ -7,7 +8,6 @@ import threading
 import time
 
 import pytest
-from payercert.validators.schemas import compiled_schema
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +18,7 @@ from payercert.feeds import load_feed
 from payercert.server import BackgroundServer
 from payercert.simulation import load_simulator
 from payercert.tls import LocalCA
+from payercert.validators.schemas import compiled_schema
 
 SCHEMAS = load_feed("lanternpay").root / "schemas"
 SAMPLE = json.loads((SCHEMAS.parent / "samples/valid/doc-invoice-request-medibank.corrected.json").read_text())
@@ -57,7 +58,9 @@ def test_token_and_bearer_and_basic():
         assert response.status_code == 202, response.text
         assert list(compiled_schema(SCHEMAS / "invoice-response.json").errors(response.json())) == []
     assert client.post(url, json=_invoice("LP-HOLD-01")).status_code == 401
-    code = client.post("/oauth/connect/token", data={"grant_type": "authorization_code", "code": "x"}, headers=_basic(local))
+    code = client.post(
+        "/oauth/connect/token", data={"grant_type": "authorization_code", "code": "x"}, headers=_basic(local)
+    )
     assert code.json()["error"] == "invalid_grant"
 
 
@@ -102,10 +105,21 @@ def receiver():
 
 
 def _subscribe(client, local, rec, auth=None):
-    events = ["onInvoiceStatusUpdated", "onPredeterminationStatusUpdated", "onMemberEligibilityStatus", "onContractStatusUpdated"]
-    response = client.put("/_payercert/subscription", headers=_basic(local), json={
-        "urls": {e: f"{rec.base}/hooks/{e}" for e in events}, "ca_pem": rec.ca,
-        "auth": auth or {"mode": "header", "name": "X-API-Key", "value": "k-123"}})
+    events = [
+        "onInvoiceStatusUpdated",
+        "onPredeterminationStatusUpdated",
+        "onMemberEligibilityStatus",
+        "onContractStatusUpdated",
+    ]
+    response = client.put(
+        "/_payercert/subscription",
+        headers=_basic(local),
+        json={
+            "urls": {e: f"{rec.base}/hooks/{e}" for e in events},
+            "ca_pem": rec.ca,
+            "auth": auth or {"mode": "header", "name": "X-API-Key", "value": "k-123"},
+        },
+    )
     assert response.status_code == 204
 
 
@@ -121,7 +135,9 @@ def _wait(predicate, timeout=5.0):
 def test_adjudication_webhooks_follow_the_state_machine(receiver):
     _, client, local = _sim()
     _subscribe(client, local, receiver)
-    response = client.post(f"/billers/{local['credentials']['biller_id']}/invoice", json=_invoice("LP-PROV-01"), headers=_basic(local))
+    response = client.post(
+        f"/billers/{local['credentials']['biller_id']}/invoice", json=_invoice("LP-PROV-01"), headers=_basic(local)
+    )
     assert _wait(lambda: len(receiver.calls) == 3)
     states = [c[2]["data"]["claimStatuses"][0]["state"] for c in receiver.calls]
     assert states == ["provisionallyApproved", "approved", "paid"]
@@ -134,13 +150,23 @@ def test_adjudication_webhooks_follow_the_state_machine(receiver):
 def test_cancellation_of_a_held_claim(receiver):
     _, client, local = _sim()
     _subscribe(client, local, receiver)
-    invoice = client.post(f"/billers/{local['credentials']['biller_id']}/invoice", json=_invoice("LP-MANUAL-01"), headers=_basic(local)).json()
+    invoice = client.post(
+        f"/billers/{local['credentials']['biller_id']}/invoice", json=_invoice("LP-MANUAL-01"), headers=_basic(local)
+    ).json()
     assert _wait(lambda: len(receiver.calls) == 1)
-    cancel = client.post(f"/invoices/{invoice['invoiceId']}/cancel", json={"invoiceId": invoice["invoiceId"]}, headers=_basic(local))
+    cancel = client.post(
+        f"/invoices/{invoice['invoiceId']}/cancel", json={"invoiceId": invoice["invoiceId"]}, headers=_basic(local)
+    )
     assert cancel.status_code == 202
     assert _wait(lambda: len(receiver.calls) == 3)
-    assert [c[2]["data"]["claimStatuses"][0]["state"] for c in receiver.calls] == ["pending", "cancelPending", "cancelled"]
-    again = client.post(f"/invoices/{invoice['invoiceId']}/cancel", json={"invoiceId": invoice["invoiceId"]}, headers=_basic(local))
+    assert [c[2]["data"]["claimStatuses"][0]["state"] for c in receiver.calls] == [
+        "pending",
+        "cancelPending",
+        "cancelled",
+    ]
+    again = client.post(
+        f"/invoices/{invoice['invoiceId']}/cancel", json={"invoiceId": invoice["invoiceId"]}, headers=_basic(local)
+    )
     assert again.status_code == 409
 
 
@@ -148,7 +174,9 @@ def test_retry_policy_24_deliveries_same_id(receiver):
     receiver.status = 500
     _, client, local = _sim()
     _subscribe(client, local, receiver)
-    client.post(f"/billers/{local['credentials']['biller_id']}/invoice", json=_invoice("LP-HOLD-01"), headers=_basic(local))
+    client.post(
+        f"/billers/{local['credentials']['biller_id']}/invoice", json=_invoice("LP-HOLD-01"), headers=_basic(local)
+    )
     assert _wait(lambda: len(receiver.calls) >= 24, timeout=10)
     time.sleep(0.3)
     assert len(receiver.calls) == 24
@@ -160,7 +188,9 @@ def test_readings_change_the_simulator_and_the_schemas(receiver):
     sim, client, local = _sim(readings={"LP-R-INVOICE-STATUS-ARRAY": "claims", "LP-R-RETRY-COUNT": "20"})
     assert (sim.outbox.first_round, sim.outbox.per_round) == (5, 5)
     _subscribe(client, local, receiver)
-    client.post(f"/billers/{local['credentials']['biller_id']}/invoice", json=_invoice("LP-HOLD-01"), headers=_basic(local))
+    client.post(
+        f"/billers/{local['credentials']['biller_id']}/invoice", json=_invoice("LP-HOLD-01"), headers=_basic(local)
+    )
     assert _wait(lambda: len(receiver.calls) == 1)
     body = receiver.calls[0][2]
     assert "claims" in body["data"] and "claimStatuses" not in body["data"]

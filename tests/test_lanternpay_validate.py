@@ -2,6 +2,7 @@
 findings its `<stem>.expected.json` names (line, requirement, severity, code, column) and its
 exit code; the document's errata are named in their findings; error payloads against their
 request (--request); webhook sequences against the claim state machine."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,11 @@ def validate(*args: str) -> tuple[int, dict]:
 
 
 def _samples(folder: str) -> list[Path]:
-    return sorted(p for p in (SAMPLES / folder).iterdir() if p.suffix in (".json", ".ndjson")
-                  and not p.name.endswith((".expected.json", ".request.json")))
+    return sorted(
+        p
+        for p in (SAMPLES / folder).iterdir()
+        if p.suffix in (".json", ".ndjson") and not p.name.endswith((".expected.json", ".request.json"))
+    )
 
 
 def _expected(sample: Path) -> dict:
@@ -50,14 +54,18 @@ def _findings(report: dict, role: str = "") -> list[dict]:
 
 # --- every sample -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("sample", _samples("invalid"), ids=lambda p: p.name)
 def test_invalid_sample_gives_its_expected_findings_and_exit_code(sample: Path):
     exp = _expected(sample)
-    code, report = validate(sample, "--feed", "lanternpay", "--kind", exp["options"]["kind"],
-                            *_readings(exp["options"].get("readings", {})))
+    code, report = validate(
+        sample, "--feed", "lanternpay", "--kind", exp["options"]["kind"], *_readings(exp["options"].get("readings", {}))
+    )
     assert report.get("unusable") is None and report["kind"] == exp["options"]["kind"]
-    got = sorted((f["location"]["line"], f["requirement"], f["severity"], f["code"], f["location"].get("column"))
-                 for f in report["findings"])
+    got = sorted(
+        (f["location"]["line"], f["requirement"], f["severity"], f["code"], f["location"].get("column"))
+        for f in report["findings"]
+    )
     want = sorted((f["line"], f["requirement"], f["severity"], f["code"], f.get("column")) for f in exp["findings"])
     assert got == want
     assert code == exp["exit"]
@@ -119,19 +127,27 @@ def test_leading_zero_is_reported_with_line_column_and_a_plain_reason(tmp_path: 
 
 # --- decimals are exact -----------------------------------------------------------------------------
 
+
 def test_decimal_places_are_counted_exactly(tmp_path: Path):
     invoice = json.loads((SAMPLES / "valid" / "doc-invoice-request-medibank.corrected.json").read_text())
     claim = invoice["claims"][0]
     text = json.dumps(invoice)
-    for quantity, price, want in (("1.1034", "42.7853", set()), ("0.0003", "0.0007", set()),
-                                  ("1.10345", "42.7853", {"LP-FMT-3"}), ("1.1034", "0.00001", {"LP-FMT-3"})):
-        body = text.replace(json.dumps(claim["quantity"]), quantity, 1).replace(json.dumps(claim["unitPrice"]), price, 1)
+    for quantity, price, want in (
+        ("1.1034", "42.7853", set()),
+        ("0.0003", "0.0007", set()),
+        ("1.10345", "42.7853", {"LP-FMT-3"}),
+        ("1.1034", "0.00001", {"LP-FMT-3"}),
+    ):
+        body = text.replace(json.dumps(claim["quantity"]), quantity, 1).replace(
+            json.dumps(claim["unitPrice"]), price, 1
+        )
         (tmp_path / "invoice.json").write_text(body, encoding="utf-8")
         _, report = validate(tmp_path / "invoice.json", "--feed", "lanternpay")
         assert {f["requirement"] for f in report["findings"]} == want, (quantity, price)
 
 
 # --- error payload against its request ------------------------------------------------------------
+
 
 def test_error_payload_names_resolve_against_the_request_given_with_request(tmp_path: Path):
     error = tmp_path / "error.json"
@@ -156,8 +172,12 @@ def test_without_a_request_the_check_is_listed_as_skipped(tmp_path: Path):
 
 def test_an_unusable_request_is_one_line_and_exit_2(tmp_path: Path):
     error = SAMPLES / "invalid" / "error-name-unresolved.json"
-    result = subprocess.run([sys.executable, "-m", "payercert", "validate", str(error), "--request",
-                             str(tmp_path / "absent.json")], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "payercert", "validate", str(error), "--request", str(tmp_path / "absent.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2 and "--request" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     broken = tmp_path / "request.json"
@@ -182,13 +202,19 @@ def test_invalid_params_path_form():
 def test_invoice_response_against_its_request(tmp_path: Path):
     response = tmp_path / "response.json"
     shutil.copy(SAMPLES / "invalid" / "invoice-response-claim-missing.json", response)
-    code, report = validate(response, "--feed", "lanternpay", "--request",
-                            SAMPLES / "invalid" / "invoice-response-claim-missing.request.json")
+    code, report = validate(
+        response,
+        "--feed",
+        "lanternpay",
+        "--request",
+        SAMPLES / "invalid" / "invoice-response-claim-missing.request.json",
+    )
     (finding,) = report["findings"]
     assert finding["requirement"] == "LP-INV-11" and "missing billerClaimId" in finding["message"] and code == 1
 
 
 # --- webhook sequences ------------------------------------------------------------------------------
+
 
 def _lines(name: str) -> list[dict]:
     folder = "valid" if (SAMPLES / "valid" / name).exists() else "invalid"
@@ -223,13 +249,17 @@ def test_a_redelivery_is_a_note_and_a_changed_retry_is_an_error(tmp_path: Path):
     path = tmp_path / "retries.ndjson"
     path.write_text("".join(json.dumps(e) + "\n" for e in [events[0], events[0], *events[1:]]), encoding="utf-8")
     code, report = validate(path)
-    assert [(f["location"]["line"], f["requirement"], f["severity"]) for f in report["findings"]] == [(2, "LP-WH-3", "info")]
+    assert [(f["location"]["line"], f["requirement"], f["severity"]) for f in report["findings"]] == [
+        (2, "LP-WH-3", "info")
+    ]
     assert "retry" in report["findings"][0]["message"] and code == 0
     changed = json.loads(json.dumps(events[0]))
     changed["created"] += 60
     path.write_text("".join(json.dumps(e) + "\n" for e in [events[0], changed, *events[1:]]), encoding="utf-8")
     code, report = validate(path)
-    assert [(f["location"]["line"], f["requirement"], f["severity"]) for f in report["findings"]] == [(2, "LP-WH-2", "error")]
+    assert [(f["location"]["line"], f["requirement"], f["severity"]) for f in report["findings"]] == [
+        (2, "LP-WH-2", "error")
+    ]
     assert code == 1
 
 
@@ -250,6 +280,7 @@ def test_a_claim_is_first_seen_in_a_state_the_initial_one_leads_to(tmp_path: Pat
 
 
 # --- exit codes ---------------------------------------------------------------------------------------
+
 
 def test_exit_codes(tmp_path: Path):
     assert validate(SAMPLES / "valid" / "doc-invoice-response-medibank.json")[0] == 0

@@ -3,6 +3,7 @@ passes is one JSON value as Python's strict reader takes it, with no member twic
 schema as jsonschema judges it. And it passes the plainly written valid lines, so the fast tier is
 really taken. The oracle is jsonschema itself, on a schema that uses every keyword the compiler reads,
 and on AB2D's own EOB schemas."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,8 @@ import random
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from payercert.validators.linecheck import NotCompilable, compile_nodes, program_of
@@ -35,11 +37,25 @@ SCHEMA = {
         "x": {"type": "number"},
         "flag": {"type": "boolean"},
         "nothing": {"type": "null"},
-        "items": {"type": "array", "minItems": 1, "maxItems": 4, "items": {"$ref": "#/$defs/item"},
-                  "contains": {"properties": {"kind": {"const": "a"}}, "required": ["kind"]}},
-        "ext": {"type": "array", "items": {"allOf": [
-            {"$ref": "#/$defs/ext"},
-            {"if": {"properties": {"url": {"const": "m"}}, "required": ["url"]}, "then": {"required": ["valueCode"]}}]}},
+        "items": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 4,
+            "items": {"$ref": "#/$defs/item"},
+            "contains": {"properties": {"kind": {"const": "a"}}, "required": ["kind"]},
+        },
+        "ext": {
+            "type": "array",
+            "items": {
+                "allOf": [
+                    {"$ref": "#/$defs/ext"},
+                    {
+                        "if": {"properties": {"url": {"const": "m"}}, "required": ["url"]},
+                        "then": {"required": ["valueCode"]},
+                    },
+                ]
+            },
+        },
         # two pieces whose additionalProperties judge each other's members: never folded into one node
         "scoped": {"allOf": [{"properties": {"a": True}, "additionalProperties": False}, {"properties": {"b": True}}]},
         "any": True,
@@ -47,14 +63,25 @@ SCHEMA = {
     "additionalProperties": {"$ref": "#/$defs/outside"},
     "$defs": {
         "outside": {"x-requirement": "R-1", "not": {"title": "a member outside the subset"}},
-        "item": {"type": "object",
-                 "properties": {"kind": {"type": "string"}, "date": {"$ref": "#/properties/date"},
-                                "period": {"type": "object"}, "n": {"$ref": "#/properties/n"}},
-                 "not": {"required": ["date", "period"]},
-                 "additionalProperties": {"$ref": "#/$defs/outside"}},
-        "ext": {"type": "object", "required": ["url"],
-                "properties": {"url": {"type": "string"}, "valueCode": {"$ref": "#/properties/code"}},
-                "patternProperties": {"^value[A-Z]": True}, "additionalProperties": False, "maxProperties": 2},
+        "item": {
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string"},
+                "date": {"$ref": "#/properties/date"},
+                "period": {"type": "object"},
+                "n": {"$ref": "#/properties/n"},
+            },
+            "not": {"required": ["date", "period"]},
+            "additionalProperties": {"$ref": "#/$defs/outside"},
+        },
+        "ext": {
+            "type": "object",
+            "required": ["url"],
+            "properties": {"url": {"type": "string"}, "valueCode": {"$ref": "#/properties/code"}},
+            "patternProperties": {"^value[A-Z]": True},
+            "additionalProperties": False,
+            "maxProperties": 2,
+        },
     },
 }
 ORACLE = Draft202012Validator(SCHEMA)
@@ -88,12 +115,54 @@ class Pairs(list):
     pass
 
 
-strings = st.sampled_from(["a", "b", "m", "", " ", "a b", "a  b", " a", "a ", "2021-03-01", "2021-3-1", 'say "x"',
-                           "back\\slash", "tab\there", "caf\u00e9", "\u00a0", "x/y", "\ud800"])
+strings = st.sampled_from(
+    [
+        "a",
+        "b",
+        "m",
+        "",
+        " ",
+        "a b",
+        "a  b",
+        " a",
+        "a ",
+        "2021-03-01",
+        "2021-3-1",
+        'say "x"',
+        "back\\slash",
+        "tab\there",
+        "caf\u00e9",
+        "\u00a0",
+        "x/y",
+        "\ud800",
+    ]
+)
 numbers = st.sampled_from([0, 1, 9, 10, -1, 1.0, 1.5, 2.5e3, 10**20, 3])
 scalars = strings | numbers | st.booleans() | st.none()
-member_names = st.sampled_from(["kind", "code", "uri", "text", "date", "n", "x", "flag", "nothing", "items", "ext",
-                                "scoped", "any", "url", "valueCode", "valueX", "period", "a", "b", "other"])
+member_names = st.sampled_from(
+    [
+        "kind",
+        "code",
+        "uri",
+        "text",
+        "date",
+        "n",
+        "x",
+        "flag",
+        "nothing",
+        "items",
+        "ext",
+        "scoped",
+        "any",
+        "url",
+        "valueCode",
+        "valueX",
+        "period",
+        "a",
+        "b",
+        "other",
+    ]
+)
 
 
 def _objects(inner):
@@ -103,22 +172,47 @@ def _objects(inner):
 values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | _objects(inner), max_leaves=20)
 
 # records near the schema's shape, so that valid ones are common
-items = st.lists(st.builds(lambda kind, date, n: Pairs([("kind", kind)] + date + n), st.sampled_from(["a", "b"]),
-                           st.sampled_from([[], [("date", "2021-03-01")], [("period", Pairs())],
-                                            [("date", "2021-03-01"), ("period", Pairs())]]),
-                           st.sampled_from([[], [("n", 1)], [("n", 10)]])), min_size=0, max_size=5)
-exts = st.lists(st.sampled_from([Pairs([("url", "m"), ("valueCode", "c")]), Pairs([("url", "m")]),
-                                 Pairs([("url", "u"), ("valueX", 1)]), Pairs([("url", "u"), ("other", 1)])]), max_size=3)
+items = st.lists(
+    st.builds(
+        lambda kind, date, n: Pairs([("kind", kind)] + date + n),
+        st.sampled_from(["a", "b"]),
+        st.sampled_from(
+            [[], [("date", "2021-03-01")], [("period", Pairs())], [("date", "2021-03-01"), ("period", Pairs())]]
+        ),
+        st.sampled_from([[], [("n", 1)], [("n", 10)]]),
+    ),
+    min_size=0,
+    max_size=5,
+)
+exts = st.lists(
+    st.sampled_from(
+        [
+            Pairs([("url", "m"), ("valueCode", "c")]),
+            Pairs([("url", "m")]),
+            Pairs([("url", "u"), ("valueX", 1)]),
+            Pairs([("url", "u"), ("other", 1)]),
+        ]
+    ),
+    max_size=3,
+)
 optional = st.lists(st.tuples(member_names, scalars | values), max_size=3)
-records = st.builds(lambda kind, its, ext, extra, scoped: Pairs(
-    [("kind", kind), ("items", its)] + ([("ext", ext)] if ext else []) + extra + scoped),
-    st.sampled_from(["a", "b", "c"]), items, exts, optional,
-    st.sampled_from([[], [("scoped", Pairs([("a", 1)]))], [("scoped", Pairs([("b", 1)]))]]))
+records = st.builds(
+    lambda kind, its, ext, extra, scoped: Pairs(
+        [("kind", kind), ("items", its)] + ([("ext", ext)] if ext else []) + extra + scoped
+    ),
+    st.sampled_from(["a", "b", "c"]),
+    items,
+    exts,
+    optional,
+    st.sampled_from([[], [("scoped", Pairs([("a", 1)]))], [("scoped", Pairs([("b", 1)]))]]),
+)
 
 
 def dump(value, ascii_only: bool, gap: str) -> str:
     if isinstance(value, Pairs):
-        return "{" + gap + f",{gap}".join(f"{json.dumps(k)}{gap}:{gap}{dump(v, ascii_only, gap)}" for k, v in value) + "}"
+        return (
+            "{" + gap + f",{gap}".join(f"{json.dumps(k)}{gap}:{gap}{dump(v, ascii_only, gap)}" for k, v in value) + "}"
+        )
     if isinstance(value, list):
         return "[" + f",{gap}".join(dump(v, ascii_only, gap) for v in value) + "]"
     return json.dumps(value, ensure_ascii=ascii_only)
@@ -150,39 +244,47 @@ def test_on_plain_records_the_checker_agrees_with_jsonschema_both_ways(program):
 
 
 def _record(rnd: random.Random) -> bytes:
-    its = [{"kind": rnd.choice("ab"), **rnd.choice([{}, {"date": "2021-03-01"}, {"date": "2021-3-1"}])}
-           for _ in range(rnd.randint(1, 5))]
+    its = [
+        {"kind": rnd.choice("ab"), **rnd.choice([{}, {"date": "2021-03-01"}, {"date": "2021-3-1"}])}
+        for _ in range(rnd.randint(1, 5))
+    ]
     return json.dumps({"kind": rnd.choice("ab"), "items": its, "n": rnd.choice([1, 5, 0])}).encode()
 
 
-@pytest.mark.parametrize("line", [
-    b'{"kind":"a","items":[{"kind":"a"}]}',
-    b' {"kind" : "b" , "items" : [ {"kind":"a","n":9} , {"kind":"x"} ] , "x" : -0.5 } ',
-    b'{"kind":"a","items":[{"kind":"a"}],"code":"a b","uri":"x/y","text":"say \\"x\\"","any":{"k":[1,{"k":2}]}}',
-    b'{"kind":"a","items":[{"kind":"a"}],"ext":[{"url":"m","valueCode":"c"},{"url":"u","valueAny":[]}]}',
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"kind":"a","items":[{"kind":"a"}]}',
+        b' {"kind" : "b" , "items" : [ {"kind":"a","n":9} , {"kind":"x"} ] , "x" : -0.5 } ',
+        b'{"kind":"a","items":[{"kind":"a"}],"code":"a b","uri":"x/y","text":"say \\"x\\"","any":{"k":[1,{"k":2}]}}',
+        b'{"kind":"a","items":[{"kind":"a"}],"ext":[{"url":"m","valueCode":"c"},{"url":"u","valueAny":[]}]}',
+    ],
+)
 def test_valid_lines_pass(program, line):
     assert valid(line) and linecheck.check(program, line)
 
 
-@pytest.mark.parametrize("line", [
-    b'{"kind":"a","items":[{"kind":"a"}],"kind":"b"}',  # a member twice
-    b'{"kind":"a","items":[{"kind":"a"}],"any":{"k":1,"k":2}}',  # twice, where the schema says nothing
-    b'{"kind":"a","items":[{"kind":"b"}]}',  # contains
-    b'{"kind":"a","items":[{"kind":"a","date":"2021-03-01","period":{}}]}',  # not: required
-    b'{"kind":"a","items":[{"kind":"a"}],"ext":[{"url":"m"}]}',  # if/then
-    b'{"kind":"a","items":[{"kind":"a"}],"ext":[{"url":"u","other":1}]}',  # additionalProperties false
-    b'{"kind":"a","items":[{"kind":"a"}],"scoped":{"b":1}}',  # the unfolded allOf
-    b'{"kind":"a","items":[{"kind":"a"}],"n":1.0}',  # an integer to JSON Schema: the checker cannot tell
-    b'{"kind":"a","items":[{"kind":"a"}],"x":1e400}',  # infinity: refused by the strict reader
-    b'{"kind":"a","items":[{"kind":"a"}],"code":"caf\xc3"}',  # not UTF-8
-    b'{"kind":"a","items":[{"kind":"a"}],"any":"a\x01b"}',  # a raw control character
-    b'{"kind":"a","items":[{"kind":"a"}],"any":01}',
-    b'{"kind":"a","items":[{"kind":"a"}]} x',
-    b'{"kind":"a","items":[{"kind":"a"}],"k\\u0069nd":"a"}',  # an escaped name
-    b'{"kind":"a","items":[{"kind":"a"}]',
-    b"[" * 100000 + b"]" * 100000,
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"kind":"a","items":[{"kind":"a"}],"kind":"b"}',  # a member twice
+        b'{"kind":"a","items":[{"kind":"a"}],"any":{"k":1,"k":2}}',  # twice, where the schema says nothing
+        b'{"kind":"a","items":[{"kind":"b"}]}',  # contains
+        b'{"kind":"a","items":[{"kind":"a","date":"2021-03-01","period":{}}]}',  # not: required
+        b'{"kind":"a","items":[{"kind":"a"}],"ext":[{"url":"m"}]}',  # if/then
+        b'{"kind":"a","items":[{"kind":"a"}],"ext":[{"url":"u","other":1}]}',  # additionalProperties false
+        b'{"kind":"a","items":[{"kind":"a"}],"scoped":{"b":1}}',  # the unfolded allOf
+        b'{"kind":"a","items":[{"kind":"a"}],"n":1.0}',  # an integer to JSON Schema: the checker cannot tell
+        b'{"kind":"a","items":[{"kind":"a"}],"x":1e400}',  # infinity: refused by the strict reader
+        b'{"kind":"a","items":[{"kind":"a"}],"code":"caf\xc3"}',  # not UTF-8
+        b'{"kind":"a","items":[{"kind":"a"}],"any":"a\x01b"}',  # a raw control character
+        b'{"kind":"a","items":[{"kind":"a"}],"any":01}',
+        b'{"kind":"a","items":[{"kind":"a"}]} x',
+        b'{"kind":"a","items":[{"kind":"a"}],"k\\u0069nd":"a"}',  # an escaped name
+        b'{"kind":"a","items":[{"kind":"a"}]',
+        b"[" * 100000 + b"]" * 100000,
+    ],
+)
 def test_lines_the_checker_refuses(program, line):
     assert not linecheck.check(program, line)
 
@@ -197,21 +299,24 @@ def test_captured_members_are_their_raw_text(program):
     out = linecheck.check(program, line, (b"x", b"kind", b"missing"))
     parts, at = [], 0
     for _ in range(3):
-        size = int.from_bytes(out[at:at + 8], "little", signed=True)
-        parts.append(None if size < 0 else out[at + 8:at + 8 + size])
+        size = int.from_bytes(out[at : at + 8], "little", signed=True)
+        parts.append(None if size < 0 else out[at + 8 : at + 8 + size])
         at += 8 + max(size, 0)
     assert parts == [b"1.5", b'"a"', None]
     assert linecheck.check(program, b'{"kind":"c"}', (b"kind",)) is None
 
 
-@pytest.mark.parametrize("schema,why", [
-    ({"type": "string", "format": "date"}, "format"),
-    ({"const": 1}, "non-strings"),
-    ({"minimum": 0.5}, "integer bounds"),
-    ({"not": {"type": "string"}}, "not"),
-    ({"x-max-decimals": 2}, "x-max-decimals"),
-    ({"uniqueItems": True}, "uniqueItems"),
-])
+@pytest.mark.parametrize(
+    "schema,why",
+    [
+        ({"type": "string", "format": "date"}, "format"),
+        ({"const": 1}, "non-strings"),
+        ({"minimum": 0.5}, "integer bounds"),
+        ({"not": {"type": "string"}}, "not"),
+        ({"x-max-decimals": 2}, "x-max-decimals"),
+        ({"uniqueItems": True}, "uniqueItems"),
+    ],
+)
 def test_what_the_checker_cannot_read_is_refused_at_compile_time(tmp_path, schema, why):
     path = tmp_path / "s.json"
     path.write_text(json.dumps(schema))
@@ -229,14 +334,18 @@ def test_a_malformed_program_is_a_python_error_not_a_crash():
 # --- AB2D's own schemas ------------------------------------------------------------------------------------
 
 SAMPLES = ROOT / "specs" / "ab2d" / "samples"
-KINDS = {"eob-stu3": ["eob-stu3-seed", "eob-stu3-drg-diagnosis"], "eob-r4": ["eob-r4", "eob-r4-2022-sample-shape"],
-         "eob-r4-v3": ["eob-r4-v3"]}
+KINDS = {
+    "eob-stu3": ["eob-stu3-seed", "eob-stu3-drg-diagnosis"],
+    "eob-r4": ["eob-r4", "eob-r4-2022-sample-shape"],
+    "eob-r4-v3": ["eob-r4-v3"],
+}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_ab2d_lines_pass_exactly_when_the_schema_holds(kind):
-    from payercert.validators.schemas import compiled_schema
     from test_ab2d_validate import _mutations
+
+    from payercert.validators.schemas import compiled_schema
 
     schema_path = ROOT / "specs" / "ab2d" / "schemas" / f"{kind}.json"
     program = program_of(compile_nodes(schema_path.resolve()))
@@ -256,6 +365,7 @@ def test_ab2d_lines_pass_exactly_when_the_schema_holds(kind):
 
 
 # --- the compiled program in the user's cache ---------------------------------------------------------------
+
 
 def test_the_program_is_cached_and_a_changed_schema_is_compiled_again(tmp_path, monkeypatch):
     from payercert.validators import linecheck as compiler

@@ -8,6 +8,7 @@ Each sample is kept below as text copied from the document (000_ee5496ec5d6e37b0
 PDF text-extraction layout included. Only the named steps in LAYOUT, SUBSTITUTIONS and MENDS are
 applied to it, programmatically, before the line is joined and run with `subprocess.run(shlex.split())`.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,10 +18,11 @@ import re
 import shlex
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,7 +35,9 @@ from payercert.tls import LocalCA
 ROOT = Path(__file__).resolve().parents[1]
 FEED = load_feed("ltss")
 CURL = shutil.which("curl")
-needs_curl = pytest.mark.skipif(CURL is None, reason="the document's samples are curl command lines: curl is not on PATH")
+needs_curl = pytest.mark.skipif(
+    CURL is None, reason="the document's samples are curl command lines: curl is not on PATH"
+)
 
 DOC_TID = "80a4889c-6f1b-453d-a306-eccfb9382355"  # the samples' TransactionId, never substituted
 
@@ -110,15 +114,24 @@ LAYOUT = [
 ]
 
 # feed.yaml erratum "Sample Billing Entry Request (Linux)": the four mends it records.
-MEND_AUTHORIZATION = ("erratum: -H 'Authorization': 'Bearer ...' is two shell words",
-                      "-H 'Authorization': 'Bearer {{ api_token }}'", "-H 'Authorization: Bearer {{ api_token }}'")
-MEND_CONTENT_TYPE = ("erratum: -H 'Content-Type': 'application/json' is two shell words",
-                     "-H 'Content-Type': 'application/json'", "-H 'Content-Type: application/json'")
+MEND_AUTHORIZATION = (
+    "erratum: -H 'Authorization': 'Bearer ...' is two shell words",
+    "-H 'Authorization': 'Bearer {{ api_token }}'",
+    "-H 'Authorization: Bearer {{ api_token }}'",
+)
+MEND_CONTENT_TYPE = (
+    "erratum: -H 'Content-Type': 'application/json' is two shell words",
+    "-H 'Content-Type': 'application/json'",
+    "-H 'Content-Type: application/json'",
+)
 MEND_DATA_RAW = ("erratum: -data-raw for --data-raw", "\n-data-raw '", "\n--data-raw '")
 # `-H 'cache-control': 'no-cache'` makes curl drop a header and fetch a second URL, http://no-cache/
 # (test_cache_control_split_makes_a_second_transfer).
-MEND_CACHE_CONTROL = ("erratum: -H 'cache-control': 'no-cache' is two shell words",
-                      "-H 'cache-control': 'no-cache'", "-H 'cache-control: no-cache'")
+MEND_CACHE_CONTROL = (
+    "erratum: -H 'cache-control': 'no-cache' is two shell words",
+    "-H 'cache-control': 'no-cache'",
+    "-H 'cache-control: no-cache'",
+)
 MENDS = [MEND_AUTHORIZATION, MEND_CONTENT_TYPE, MEND_DATA_RAW, MEND_CACHE_CONTROL]
 WITHOUT_CACHE_CONTROL = MENDS[:3]
 
@@ -141,8 +154,11 @@ def substitutions(target: dict[str, Any], token: str | None = None) -> list[tupl
     basic = base64.b64encode(f"{creds['app_id']}:{creds['app_secret']}".encode()).decode()
     today = datetime.now(ZoneInfo(FEED.timezone)).date()
     subs = [
-        ("host: SSO host, with the document's stray space before /connect/token",
-         "https://provtestssoltss.health.maryland.gov /connect/token", base + "/connect/token"),
+        (
+            "host: SSO host, with the document's stray space before /connect/token",
+            "https://provtestssoltss.health.maryland.gov /connect/token",
+            base + "/connect/token",
+        ),
         ("host: SSO host", "https://provtestssoltss.health.maryland.gov", base),
         ("host: upload host", "https://provtestltss.health.maryland.gov", base),
         ("credentials: Basic base64(appId:appSecret)", DOC_BASIC, basic),
@@ -153,8 +169,10 @@ def substitutions(target: dict[str, Any], token: str | None = None) -> list[tupl
         ("date: 09-12-2020 -> inside the 365-day window", "09-12-2020", service_date(today)),
     ]
     if token is not None:
-        subs += [("token: {{ api_token }}", "{{ api_token }}", token),
-                 ("token: {{access_token}} (PowerShell sample)", "{{access_token}}", token)]
+        subs += [
+            ("token: {{ api_token }}", "{{ api_token }}", token),
+            ("token: {{access_token}} (PowerShell sample)", "{{access_token}}", token),
+        ]
     return subs
 
 
@@ -172,8 +190,9 @@ def join_lines(text: str) -> str:
     return text.replace("\\\n", " ")
 
 
-def prepare(sample: str, target: dict[str, Any], *, token: str | None = None,
-            mends: list[tuple[str, str, str]] = ()) -> str:
+def prepare(
+    sample: str, target: dict[str, Any], *, token: str | None = None, mends: list[tuple[str, str, str]] = ()
+) -> str:
     text = apply(sample, LAYOUT)
     text = apply(text, list(mends), required=True)
     text = apply(text, substitutions(target, token))
@@ -184,13 +203,14 @@ def prepare(sample: str, target: dict[str, Any], *, token: str | None = None,
 
 # --- running curl ---------------------------------------------------------------------------------
 
+
 @dataclass
 class CurlRun:
     argv: list[str]
     returncode: int
-    statuses: list[str]       # one %{http_code} per transfer curl made
-    headers: dict[str, str]   # the first response's headers, lower-cased names
-    body: bytes               # the first response's body
+    statuses: list[str]  # one %{http_code} per transfer curl made
+    headers: dict[str, str]  # the first response's headers, lower-cased names
+    body: bytes  # the first response's body
 
     @property
     def status(self) -> str:
@@ -211,8 +231,22 @@ def run_curl(line: str, ca: LocalCA, workdir: Path) -> CurlRun:
         f.unlink(missing_ok=True)
     # Harness options only, none changing the request: -q (ignore any ~/.curlrc), --cacert (trust the
     # local CA), --max-time (keep the suite fast), and -s -o -D -w to capture body, headers, status.
-    argv = [CURL, "-q", "--cacert", str(ca.ca_path), "--max-time", "5",
-            "-s", "-o", str(body), "-D", str(headers), "-w", "%{http_code}\n", *words[1:]]
+    argv = [
+        CURL,
+        "-q",
+        "--cacert",
+        str(ca.ca_path),
+        "--max-time",
+        "5",
+        "-s",
+        "-o",
+        str(body),
+        "-D",
+        str(headers),
+        "-w",
+        "%{http_code}\n",
+        *words[1:],
+    ]
     env = {k: v for k, v in os.environ.items() if k.lower() not in _PROXY_VARS}
     done = subprocess.run(argv, capture_output=True, env=env, timeout=30)
     statuses = re.findall(rb"^(\d{3})$", done.stdout, re.M)
@@ -223,11 +257,13 @@ def run_curl(line: str, ca: LocalCA, workdir: Path) -> CurlRun:
             name, sep, value = raw.partition(":")
             if sep:
                 head[name.strip().lower()] = value.strip()
-    return CurlRun(argv, done.returncode, [s.decode() for s in statuses], head,
-                   body.read_bytes() if body.exists() else b"")
+    return CurlRun(
+        argv, done.returncode, [s.decode() for s in statuses], head, body.read_bytes() if body.exists() else b""
+    )
 
 
 # --- fixtures -------------------------------------------------------------------------------------
+
 
 @dataclass
 class Sim:
@@ -273,6 +309,7 @@ def doc_token(s: Sim, ca: LocalCA, workdir: Path) -> str:
 
 # --- the document's text and errata ----------------------------------------------------------------
 
+
 def test_samples_are_the_documents_text():
     doc = ROOT.parent / "shared" / "seeds" / FEED.spec["source"]["doc"]
     if not doc.exists():
@@ -316,6 +353,7 @@ def test_cost_translation_matches_powershell():
 
 # --- the samples, run ------------------------------------------------------------------------------
 
+
 @needs_curl
 @pytest.mark.parametrize("sample", [TOKEN_CURL_D, TOKEN_CURL_F], ids=["token-d-urlencoded", "token-F-multipart"])
 def test_token_sample(sample, shared, ca, tmp_path):
@@ -339,7 +377,9 @@ def test_unit_based_upload_sample(start_simulator, ca, tmp_path):
     assert run.headers["tid"] == DOC_TID
     entry = s.sim.entries[DOC_TID]
     assert entry["Units"] == 2 and "Cost" not in entry
-    assert entry["ServiceIdentifier"] in {x["id"] for x in s.target["data"]["service_identifiers"] if x["basis"] == "unit"}
+    assert entry["ServiceIdentifier"] in {
+        x["id"] for x in s.target["data"]["service_identifiers"] if x["basis"] == "unit"
+    }
 
 
 @needs_curl
@@ -351,7 +391,9 @@ def test_cost_based_upload_sample(start_simulator, ca, tmp_path):
     assert run.headers["tid"] == DOC_TID
     entry = s.sim.entries[DOC_TID]
     assert entry["Cost"] == 5.4 and "Units" not in entry
-    assert entry["ServiceIdentifier"] in {x["id"] for x in s.target["data"]["service_identifiers"] if x["basis"] == "cost"}
+    assert entry["ServiceIdentifier"] in {
+        x["id"] for x in s.target["data"]["service_identifiers"] if x["basis"] == "cost"
+    }
 
 
 @needs_curl
@@ -370,13 +412,18 @@ def test_second_upload_sample_against_one_store_is_1400(start_simulator, ca, tmp
 
 # --- the errata, evidenced -------------------------------------------------------------------------
 
+
 @needs_curl
-@pytest.mark.parametrize("left_out, status", [
-    (None, "500"),                  # as printed: no Content-Type at all, body "ata-raw" (LTSS-UP-5)
-    (MEND_AUTHORIZATION, "401"),    # no Authorization header (LTSS-UP-1)
-    (MEND_CONTENT_TYPE, "500"),     # -H 'Content-Type:' removes the header (LTSS-UP-5)
-    (MEND_DATA_RAW, "400"),         # -d 'ata-raw': not a JSON object
-], ids=["as-printed", "authorization-unmended", "content-type-unmended", "data-raw-unmended"])
+@pytest.mark.parametrize(
+    "left_out, status",
+    [
+        (None, "500"),  # as printed: no Content-Type at all, body "ata-raw" (LTSS-UP-5)
+        (MEND_AUTHORIZATION, "401"),  # no Authorization header (LTSS-UP-1)
+        (MEND_CONTENT_TYPE, "500"),  # -H 'Content-Type:' removes the header (LTSS-UP-5)
+        (MEND_DATA_RAW, "400"),  # -d 'ata-raw': not a JSON object
+    ],
+    ids=["as-printed", "authorization-unmended", "content-type-unmended", "data-raw-unmended"],
+)
 def test_linux_upload_without_the_recorded_mends_fails(left_out, status, start_simulator, ca, tmp_path):
     """As printed (all mends left out), or with just one recorded mend left out, the Linux upload line
     gets no 200 and creates nothing. Everything else is substituted, so only the mends differ."""
@@ -390,8 +437,8 @@ def test_linux_upload_without_the_recorded_mends_fails(left_out, status, start_s
 
 def test_linux_upload_as_printed_splits_into_stray_words():
     words = shlex.split(join_lines(apply(UNIT_UPLOAD_CURL, LAYOUT)))
-    assert words[words.index("-H") + 1] == "Authorization:"   # an empty header: curl removes it
-    assert "Bearer {{ api_token }}" in words                  # ... and the value becomes a URL
+    assert words[words.index("-H") + 1] == "Authorization:"  # an empty header: curl removes it
+    assert "Bearer {{ api_token }}" in words  # ... and the value becomes a URL
     assert "-data-raw" in words and "--data-raw" not in words  # -d with the body "ata-raw"
 
 

@@ -10,6 +10,7 @@ expected file) is picked up without editing this module. An expected file reads:
 
 `code` is null for advisory findings (warnings); `column` is optional and checked when given.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -36,8 +37,11 @@ SAMPLE_SUFFIXES = (".json", ".ndjson", ".jsonl", ".csv", ".gz")
 
 
 def _samples(folder: str) -> list[Path]:
-    return sorted(p for p in (SAMPLES / folder).iterdir()
-                  if p.is_file() and p.name.endswith(SAMPLE_SUFFIXES) and not p.name.endswith(".expected.json"))
+    return sorted(
+        p
+        for p in (SAMPLES / folder).iterdir()
+        if p.is_file() and p.name.endswith(SAMPLE_SUFFIXES) and not p.name.endswith(".expected.json")
+    )
 
 
 def _expected_path(sample: Path) -> Path:
@@ -56,8 +60,15 @@ def _id(path: Path) -> str:
 runner = CliRunner()
 
 
-def validate(*files: Path | str, fmt: str = "json", data: bool = False, all_errors: bool = False,
-             as_of: str | None = AS_OF, feed: str | None = None, extra: tuple[str, ...] = ()):
+def validate(
+    *files: Path | str,
+    fmt: str = "json",
+    data: bool = False,
+    all_errors: bool = False,
+    as_of: str | None = AS_OF,
+    feed: str | None = None,
+    extra: tuple[str, ...] = (),
+):
     """Run `payercert validate` in-process; return (exit code, stdout, stderr)."""
     args = ["validate", "--format", fmt]
     if as_of:
@@ -71,8 +82,9 @@ def validate(*files: Path | str, fmt: str = "json", data: bool = False, all_erro
     args += [*extra, *map(str, files)]
     result = runner.invoke(app, args)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"payercert {' '.join(args)} raised {type(result.exception).__name__}: "
-                             f"{result.exception}") from result.exception
+        raise AssertionError(
+            f"payercert {' '.join(args)} raised {type(result.exception).__name__}: {result.exception}"
+        ) from result.exception
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -110,6 +122,7 @@ def needs_data_ids() -> set[str]:
 
 # --- valid samples ---------------------------------------------------------------------------
 
+
 def test_there_are_samples():
     assert {p.name for p in VALID} >= {"unit-based.json", "cost-based.json", "batch.ndjson", "batch.csv"}
     assert len(INVALID) >= 20
@@ -137,6 +150,7 @@ def test_valid_batches_have_distinct_transaction_ids():
 
 # --- invalid samples ---------------------------------------------------------------------------
 
+
 def _expected(sample: Path) -> dict:
     path = _expected_path(sample)
     assert path.is_file(), f"{sample.name} has no {path.name}"
@@ -148,16 +162,24 @@ def test_invalid_sample_gives_its_expected_findings(sample: Path):
     expected = _expected(sample)
     opts = expected.get("options", {})
     # --feed: a file that does not parse has no keys to detect its feed by
-    code, report = validate_json(sample, feed="ltss", as_of=opts.get("as_of", AS_OF),
-                                 data=bool(opts.get("data")), all_errors=bool(opts.get("all_errors")))
+    code, report = validate_json(
+        sample,
+        feed="ltss",
+        as_of=opts.get("as_of", AS_OF),
+        data=bool(opts.get("data")),
+        all_errors=bool(opts.get("all_errors")),
+    )
     file = report["files"][0]
     assert "unusable" not in file, file.get("unusable")
     want = {(f["line"], f["code"], f["requirement"]) for f in expected["findings"]}
     assert triples(report) == want, json.dumps(findings(report), indent=1)
     for f in expected["findings"]:
         if "column" in f:
-            got = [g["location"]["column"] for g in findings(report)
-                   if (g["location"]["line"], g["code"], g["requirement"]) == (f["line"], f["code"], f["requirement"])]
+            got = [
+                g["location"]["column"]
+                for g in findings(report)
+                if (g["location"]["line"], g["code"], g["requirement"]) == (f["line"], f["code"], f["requirement"])
+            ]
             assert got == [f["column"]], (f, got)
     assert code == expected.get("exit", 1)
 
@@ -181,7 +203,9 @@ def test_expected_files_name_catalogued_requirements_and_rule_codes():
 def test_every_record_rule_with_a_code_has_an_invalid_sample():
     """Each rule a file can show (not the session rule 1000) is the first finding of some sample."""
     shown = {f["requirement"] for s in INVALID for f in _expected(s)["findings"]}
-    record_rules = {r["id"] for r in rules_spec()["rules"] if r.get("code") is not None and r["check"] != "session_flag"}
+    record_rules = {
+        r["id"] for r in rules_spec()["rules"] if r.get("code") is not None and r["check"] != "session_flag"
+    }
     assert record_rules - shown == set()
 
 
@@ -216,6 +240,7 @@ def test_malformed_guid_is_a_warning_only():
 
 # --- reference data ----------------------------------------------------------------------------
 
+
 def test_without_data_the_data_checks_are_listed_as_skipped():
     code, report = validate_json(SAMPLES / "valid" / "batch.ndjson")
     assert code == 0
@@ -244,9 +269,13 @@ def test_data_checks_never_fail_without_data(sample: Path):
 
 # --- output formats ----------------------------------------------------------------------------
 
+
 def test_sarif_has_one_result_per_finding():
-    files = [SAMPLES / "invalid" / "several-defects-all-errors.json", SAMPLES / "invalid" / "doc-malformed-guid.json",
-             SAMPLES / "valid" / "batch.csv"]
+    files = [
+        SAMPLES / "invalid" / "several-defects-all-errors.json",
+        SAMPLES / "invalid" / "doc-malformed-guid.json",
+        SAMPLES / "valid" / "batch.csv",
+    ]
     _, report = validate_json(*files, feed="ltss", data=True, all_errors=True)
     code, out, _ = validate(*files, fmt="sarif", feed="ltss", data=True, all_errors=True)
     sarif = json.loads(out)
@@ -282,6 +311,7 @@ def test_table_format_runs():
 
 # --- unusable input: exit 2, one line, no traceback -----------------------------------------
 
+
 def _assert_unusable(path: Path, reason: str):
     code, report = validate_json(path, feed="ltss")
     assert code == 2
@@ -313,7 +343,9 @@ def test_unusable_input_through_the_console_script(tmp_path):
             pytest.skip("payercert console script not installed")
     path = tmp_path / "entry.csv"
     path.write_bytes(b"\x00\x01\x02binary\x00" * 100)
-    proc = subprocess.run([str(exe), "validate", "--as-of", AS_OF, str(path)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [str(exe), "validate", "--as-of", AS_OF, str(path)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "unusable" in proc.stdout and "binary" in proc.stdout
@@ -324,13 +356,15 @@ def test_unusable_reason_is_one_line_in_the_table(tmp_path):
     path.write_bytes(bytes(range(256)) * 8)
     code, out, _ = validate(path, fmt="table", feed="ltss")
     assert code == 2
-    assert any(ln.startswith("unusable ") and str(path) in ln and "binary content, not a text file" in ln
-               for ln in out.splitlines()), out
+    assert any(
+        ln.startswith("unusable ") and str(path) in ln and "binary content, not a text file" in ln
+        for ln in out.splitlines()
+    ), out
 
 
 def test_non_utf8_late_in_the_file_claims_no_wrong_offset(tmp_path):
     """The decoder's offset is relative to its chunk, not the file: the message gives none."""
-    line = '{"TransactionId": "5d2f8a10-4b6c-4e7d-9a8b-1c2d3e4f0001", "ServiceDate": "11-02-2026"}\n'.encode()
+    line = b'{"TransactionId": "5d2f8a10-4b6c-4e7d-9a8b-1c2d3e4f0001", "ServiceDate": "11-02-2026"}\n'
     body = line * 200  # well past the first decode chunk (8 KiB)
     path = tmp_path / "late.ndjson"
     path.write_bytes(body + b'{"TransactionId": "\xff"}\n')
@@ -346,6 +380,7 @@ def test_truncated_gzip_is_unusable(tmp_path):
 
 
 # --- compressed input -----------------------------------------------------------------------------
+
 
 def test_gzipped_ndjson_is_read(tmp_path):
     plain = SAMPLES / "valid" / "batch.ndjson"
@@ -368,9 +403,16 @@ def test_gzipped_invalid_ndjson_keeps_its_line_numbers(tmp_path):
 
 # --- defects found while writing the samples (validators/; see the xfail reasons) ---------------
 
+
 def _entry(**changes) -> dict:
-    rec = {"TransactionId": "5d2f8a10-4b6c-4e7d-9a8b-1c2d3e4f0001", "ServiceIdentifier": "PERSUP15",
-           "ServiceDate": "11-02-2026", "ClientLtssId": "A1234567890", "ProviderMa": "A12345678", "Units": 2}
+    rec = {
+        "TransactionId": "5d2f8a10-4b6c-4e7d-9a8b-1c2d3e4f0001",
+        "ServiceIdentifier": "PERSUP15",
+        "ServiceDate": "11-02-2026",
+        "ClientLtssId": "A1234567890",
+        "ProviderMa": "A12345678",
+        "Units": 2,
+    }
     rec.update(changes)
     return {k: v for k, v in rec.items() if v is not ...}
 
@@ -402,8 +444,10 @@ def test_nan_literal_is_a_syntax_error(tmp_path):
 
 def test_csv_nan_units_is_a_finding_not_a_crash(tmp_path):
     path = tmp_path / "entries.csv"
-    path.write_text("TransactionId,ServiceIdentifier,ServiceDate,ClientLtssId,ProviderMa,Units,Cost\n"
-                    "5d2f8a10-4b6c-4e7d-9a8b-1c2d3e4f0001,PERSUP15,11-02-2026,A1234567890,A12345678,nan,\n")
+    path.write_text(
+        "TransactionId,ServiceIdentifier,ServiceDate,ClientLtssId,ProviderMa,Units,Cost\n"
+        "5d2f8a10-4b6c-4e7d-9a8b-1c2d3e4f0001,PERSUP15,11-02-2026,A1234567890,A12345678,nan,\n"
+    )
     report = _no_crash(path)
     assert ("1300", "LTSS-1300-1") in {(f["code"], f["requirement"]) for f in errors(report)}
 
@@ -435,6 +479,7 @@ def test_json_pointer_in_an_array():
 
 
 # --- the OpenAPI description -------------------------------------------------------------------
+
 
 def test_openapi_is_valid_and_loads_in_schemathesis():
     doc = yaml.safe_load((SPEC / "openapi.yaml").read_text(encoding="utf-8"))

@@ -7,24 +7,22 @@ conforming runs are whole certifications.
 
 A feed's own suites with a simulator of their own (lanternpay's webhook-handler suite and its
 reference handler) are cases too: `certify --suite S --fault F` per fault, and the conforming one."""
+
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 
-import os
-
 import pytest
+from certify_runs import certify
 
 from payercert.feeds import implemented_feeds
 from payercert.simulation import load_simulator
 
-from certify_runs import certify
-
 pytestmark = pytest.mark.timeout(1500)  # one fixture runs the whole matrix
 EXAMPLES = "6"  # fewer hypothesis examples than a real run: every fault must still be caught
 # PAYERCERT_MATRIX_FEEDS=ab2d,webbbs narrows the matrix to some feeds while working on them
-FEEDS = [f for f in implemented_feeds()
-         if f in os.environ.get("PAYERCERT_MATRIX_FEEDS", f).split(",")]
+FEEDS = [f for f in implemented_feeds() if f in os.environ.get("PAYERCERT_MATRIX_FEEDS", f).split(",")]
 SUITES = [(feed, suite) for feed in FEEDS for suite in ("full", *load_simulator(feed).suites)]
 CASES = [(feed, suite, fault.name) for feed, suite in SUITES for fault in load_simulator(feed, suite).faults]
 
@@ -55,17 +53,22 @@ def runs(tmp_path_factory):
 @pytest.mark.parametrize("feed,suite", SUITES, ids=[f if s == "full" else f"{f}:{s}" for f, s in SUITES])
 def test_conforming_simulator_passes_every_suite(runs, feed, suite):
     result = runs[(feed, suite, None)]
-    assert result.code == 0, f"{feed} ({suite}): conforming simulator not certified:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+    assert result.code == 0, (
+        f"{feed} ({suite}): conforming simulator not certified:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+    )
     assert result.feed(feed)["verdict"] == "CERTIFIED"
     assert not result.failed_requirements(feed)
 
 
-@pytest.mark.parametrize("feed,suite,fault", CASES,
-                         ids=[f"{f}:{n}" if s == "full" else f"{f}:{s}:{n}" for f, s, n in CASES])
+@pytest.mark.parametrize(
+    "feed,suite,fault", CASES, ids=[f"{f}:{n}" if s == "full" else f"{f}:{s}:{n}" for f, s, n in CASES]
+)
 def test_fault_is_caught_naming_its_requirement(runs, feed, suite, fault):
     result = runs[(feed, suite, fault)]
     breaks = load_simulator(feed, suite).fault(fault).breaks
-    assert result.code == 1, f"{feed} --suite {suite} --fault {fault}: exit {result.code}, expected 1\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+    assert result.code == 1, (
+        f"{feed} --suite {suite} --fault {fault}: exit {result.code}, expected 1\n{result.stdout[-2000:]}{result.stderr[-2000:]}"
+    )
     assert result.feed(feed)["verdict"] == "CHECKS FAILED"
     failed = result.failed_requirements(feed)
     assert breaks in failed, f"{fault} breaks {breaks}, but the failed requirements are {sorted(failed)}"

@@ -1,4 +1,5 @@
 """Section 7 password rules (WebBBS): one finding per broken rule, and the CLI never echoes the password."""
+
 import os
 import subprocess
 import sys
@@ -21,22 +22,27 @@ def broken(candidate, **kw):
 
 def test_a_strong_password_passes_every_rule():
     history = [hash_password("Old#Pass1x", iterations=1000)]
-    assert broken(GOOD, username="TP000001", history=history, last_change=date(2024, 1, 1),
-                  today=date(2024, 2, 1)) == set()
+    assert (
+        broken(GOOD, username="TP000001", history=history, last_change=date(2024, 1, 1), today=date(2024, 2, 1))
+        == set()
+    )
 
 
-@pytest.mark.parametrize("candidate,rule", [
-    ("Kp7#vR1", "length"),           # 7 characters
-    ("Kp7#vRt2 qZ", "length"),       # a space is no letter, digit or special character
-    ("kp7#vrt2!qz", "case"),
-    ("KP7#VRT2!QZ", "case"),
-    ("Kp#vRtx!qZ", "digit"),
-    ("Kp7xvRt2kqZ", "special"),
-    ("Tp000001#Kq", "username"),     # holds the Trading Partner ID
-    ("100000pT#Kq9", "username"),    # TP000001 reversed
-    ("Autumn12!", "dictionary"),     # the document's own sample (Figures 9, 11, 13)
-    ("Pa55w0rd!9", "dictionary"),    # l33t does not hide a word
-])
+@pytest.mark.parametrize(
+    "candidate,rule",
+    [
+        ("Kp7#vR1", "length"),  # 7 characters
+        ("Kp7#vRt2 qZ", "length"),  # a space is no letter, digit or special character
+        ("kp7#vrt2!qz", "case"),
+        ("KP7#VRT2!QZ", "case"),
+        ("Kp#vRtx!qZ", "digit"),
+        ("Kp7xvRt2kqZ", "special"),
+        ("Tp000001#Kq", "username"),  # holds the Trading Partner ID
+        ("100000pT#Kq9", "username"),  # TP000001 reversed
+        ("Autumn12!", "dictionary"),  # the document's own sample (Figures 9, 11, 13)
+        ("Pa55w0rd!9", "dictionary"),  # l33t does not hide a word
+    ],
+)
 def test_each_rule_is_caught(candidate, rule):
     assert REQ[rule] in broken(candidate, username="TP000001")
 
@@ -44,22 +50,24 @@ def test_each_rule_is_caught(candidate, rule):
 def test_findings_never_contain_the_password():
     findings, _ = check_password("Autumn12!", RULES, REQ, username="TP000001")
     assert findings and all("Autumn" not in f.message and "autumn" not in f.message for f in findings)
-    assert all(f.code == "Sender" for f in findings)   # 4.1.1: a weak password is refused with Sender
+    assert all(f.code == "Sender" for f in findings)  # 4.1.1: a weak password is refused with Sender
 
 
 def test_history_of_six_hashes():
-    old = ["Older#Pass%d" % i for i in range(8)]
-    history = [hash_password(p, iterations=1000) for p in old]     # newest first
+    old = [f"Older#Pass{i}" for i in range(8)]
+    history = [hash_password(p, iterations=1000) for p in old]  # newest first
     assert matches_hash(old[0], history[0]) and not matches_hash(old[1], history[0])
-    assert REQ["history"] in broken(old[5], history=history)         # the sixth most recent
-    assert REQ["history"] not in broken(old[6], history=history)     # the seventh may come back
+    assert REQ["history"] in broken(old[5], history=history)  # the sixth most recent
+    assert REQ["history"] not in broken(old[6], history=history)  # the seventh may come back
 
 
 def test_aging_expires_after_ninety_days_and_warns_ten_days_ahead():
     def aging(days):
-        findings, _ = check_password(GOOD, RULES, REQ, last_change=date(2024, 1, 1),
-                                     today=date.fromordinal(date(2024, 1, 1).toordinal() + days))
+        findings, _ = check_password(
+            GOOD, RULES, REQ, last_change=date(2024, 1, 1), today=date.fromordinal(date(2024, 1, 1).toordinal() + days)
+        )
         return [f.severity.value for f in findings if f.requirement == REQ["aging"]]
+
     assert aging(79) == [] and aging(80) == ["warning"] and aging(89) == ["warning"]
     assert aging(90) == ["error"] and aging(120) == ["error"]
 
@@ -70,8 +78,14 @@ def test_checks_that_need_data_are_listed_as_skipped():
 
 
 def run(*args, stdin):
-    return subprocess.run([sys.executable, "-m", "payercert", "validate", "--password", *args], input=stdin,
-                          capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+    return subprocess.run(
+        [sys.executable, "-m", "payercert", "validate", "--password", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
 
 
 def test_cli_reads_stdin_and_never_echoes(tmp_path):

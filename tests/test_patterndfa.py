@@ -1,6 +1,7 @@
 """Schema patterns as DFAs (validators/patterndfa.py): over printable ASCII a DFA says what `re.search`
 says, for every pattern in the spec bundles and for generated text near each; patterns it cannot
 express are left to Python."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from payercert.validators.patterndfa import pattern_dfa
 
@@ -46,7 +48,7 @@ def run(dfa: tuple[bytes, bytes], text: str) -> bool:
     table, accepting = dfa
     state = 1
     for byte in text.encode("ascii"):
-        state = int.from_bytes(table[(state * 128 + byte) * 2:(state * 128 + byte) * 2 + 2], "little")
+        state = int.from_bytes(table[(state * 128 + byte) * 2 : (state * 128 + byte) * 2 + 2], "little")
     return accepting[state] == 1
 
 
@@ -57,8 +59,10 @@ def test_every_bundle_pattern_has_a_dfa():
 
 printable = st.characters(min_codepoint=32, max_codepoint=127)
 # text near the patterns: their own characters, dates, ids, references, spaces
-near = st.sampled_from(list("0123456789-:T.Z+ /aAPtei$?{}x") + ["2021-", "02-29", "Patient/", "carrier-", "https://",
-                                                                   "/api/v2/fhir/", "sha256:", "T10:00:00"])
+near = st.sampled_from(
+    list("0123456789-:T.Z+ /aAPtei$?{}x")
+    + ["2021-", "02-29", "Patient/", "carrier-", "https://", "/api/v2/fhir/", "sha256:", "T10:00:00"]
+)
 texts = st.lists(near | printable, max_size=24).map("".join)
 
 
@@ -69,7 +73,9 @@ def test_the_dfa_says_what_re_search_says(pattern, text):
     assert run(DFAS[pattern], text) == (re.search(pattern, text) is not None)
 
 
-@pytest.mark.parametrize("pattern", [r"(a)\1", r"a(?=b)", r"a(?!b)", r"(?<=a)b", r"a^b", r"a$b", r"a|b$", r"(?i)abc",
-                                     r"a{1000}", r"\bword\b", "é"])
+@pytest.mark.parametrize(
+    "pattern",
+    [r"(a)\1", r"a(?=b)", r"a(?!b)", r"(?<=a)b", r"a^b", r"a$b", r"a|b$", r"(?i)abc", r"a{1000}", r"\bword\b", "é"],
+)
 def test_what_a_dfa_cannot_say_is_left_to_python(pattern):
     assert pattern_dfa(pattern) is None

@@ -1,22 +1,38 @@
 """Production is never written to unless the user allowed it for that run, and confirmed it."""
+
 import json
 import os
 import subprocess
 import sys
 
 import pytest
-
 from certify_runs import certify
 from local_payer import SUITES, ltss_payer, write_target
 
 
 def _pytest(config, env, reports, *extra):
     """The same run through plain pytest with the plugin's options."""
-    command = [sys.executable, "-m", "pytest", str(SUITES / "test_upload.py"), str(SUITES / "test_idempotency.py"),
-               "--payercert-target", "prod", "--payercert-config", str(config), "--payercert-reports", str(reports),
-               "-p", "no:cacheprovider", "-q", "-rs", *extra]
-    return subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, timeout=300,
-                          cwd=config.parent)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(SUITES / "test_upload.py"),
+        str(SUITES / "test_idempotency.py"),
+        "--payercert-target",
+        "prod",
+        "--payercert-config",
+        str(config),
+        "--payercert-reports",
+        str(reports),
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rs",
+        *extra,
+    ]
+    return subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, **env}, timeout=300, cwd=config.parent
+    )
 
 
 @pytest.fixture
@@ -39,8 +55,9 @@ def test_mutating_tests_are_skipped_on_production(prod):
 
 def test_allow_mutations_without_confirmation_is_refused(prod):
     simulator, config, env, folder = prod
-    result = certify(folder / "reports", "--feed", "ltss", "--target", "prod", "--config", str(config),
-                     "--allow-mutations", env=env)
+    result = certify(
+        folder / "reports", "--feed", "ltss", "--target", "prod", "--config", str(config), "--allow-mutations", env=env
+    )
     assert result.code == 2, result.stdout + result.stderr
     assert "PAYERCERT_CONFIRM_PRODUCTION" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -49,16 +66,26 @@ def test_allow_mutations_without_confirmation_is_refused(prod):
 
 def test_wrong_host_confirmation_is_refused(prod):
     simulator, config, env, folder = prod
-    result = certify(folder / "reports", "--feed", "ltss", "--target", "prod", "--config", str(config),
-                     "--allow-mutations", env={**env, "PAYERCERT_CONFIRM_PRODUCTION": "ltss.health.maryland.gov"})
+    result = certify(
+        folder / "reports",
+        "--feed",
+        "ltss",
+        "--target",
+        "prod",
+        "--config",
+        str(config),
+        "--allow-mutations",
+        env={**env, "PAYERCERT_CONFIRM_PRODUCTION": "ltss.health.maryland.gov"},
+    )
     assert result.code == 2 and "does not name the production host" in result.stderr
     assert simulator.entries == {}
 
 
 def test_confirmed_mutations_run(prod):
     simulator, config, env, folder = prod
-    done = _pytest(config, {**env, "PAYERCERT_CONFIRM_PRODUCTION": "127.0.0.1"}, folder / "reports",
-                   "--payercert-allow-mutations")
+    done = _pytest(
+        config, {**env, "PAYERCERT_CONFIRM_PRODUCTION": "127.0.0.1"}, folder / "reports", "--payercert-allow-mutations"
+    )
     assert done.returncode == 0, done.stdout[-2000:]
     assert json.loads((folder / "reports" / "run.json").read_text())["guarded"] == []
     assert simulator.entries, "the allowed, confirmed run created no entry"

@@ -1,12 +1,13 @@
 """A canary secret used for a full run appears nowhere under reports/ nor in the output."""
+
 import base64
 import json
 import re
 
 import pytest
-
 from certify_runs import certify
 from local_payer import ltss_payer, write_target
+
 from payercert.redact import MASK, Redactor
 
 JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{10,}\.eyJ")  # any JWT (header.payload) left in clear
@@ -25,8 +26,16 @@ def canary_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("canary")
     with ltss_payer("accept-wrong-password") as (simulator, ca, local):
         config, env = write_target(folder, local, ca)
-        result = certify(folder / "reports", "--feed", "ltss", "--target", "sandbox", "--config", str(config),
-                         env={**env, "PAYERCERT_EXAMPLES": "4"})
+        result = certify(
+            folder / "reports",
+            "--feed",
+            "ltss",
+            "--target",
+            "sandbox",
+            "--config",
+            str(config),
+            env={**env, "PAYERCERT_EXAMPLES": "4"},
+        )
         yield result, env, local
 
 
@@ -61,8 +70,14 @@ def test_redactor_masks_values_headers_and_keys():
     r.add("s3cr3t-value")
     r.add_basic("app", "s3cr3t-value")
     assert r.text("x s3cr3t-value y") == f"x {MASK} y"
-    assert r.headers([("Authorization", "Bearer abc.def"), ("TID", "1")]) == [("Authorization", f"Bearer {MASK}"), ("TID", "1")]
-    assert json.loads(r.body(b'{"access_token": "t0k3n", "n": 1}', "application/json")) == {"access_token": MASK, "n": 1}
+    assert r.headers([("Authorization", "Bearer abc.def"), ("TID", "1")]) == [
+        ("Authorization", f"Bearer {MASK}"),
+        ("TID", "1"),
+    ]
+    assert json.loads(r.body(b'{"access_token": "t0k3n", "n": 1}', "application/json")) == {
+        "access_token": MASK,
+        "n": 1,
+    }
     assert "hunter2" not in r.body(b"grant_type=password&password=hunter2", "application/x-www-form-urlencoded")
     r.add("ab")  # too short to be a secret worth masking everywhere
     assert r.text("ab") == "ab"

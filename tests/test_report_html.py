@@ -32,21 +32,20 @@ from payercert.reporting.allure_html import (
 
 HAS_NODE = bool(shutil.which("node") and shutil.which("npm"))
 needs_node = pytest.mark.skipif(
-    not HAS_NODE, reason="node and npm are not on PATH: Allure 3 (npm 'allure') cannot render")
+    not HAS_NODE, reason="node and npm are not on PATH: Allure 3 (npm 'allure') cannot render"
+)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium binary on PATH (apt-get install chromium)")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary on PATH (apt-get install chromium)")
 
 CATEGORIES = [
     {"name": "Payer non-conformance", "statuses": ["failed"], "message_regex": None},
     # allure-pytest writes a custom exception's qualified name ("pkg.mod.TransportError: ..."),
     # so a bare "^TransportError" would never match one defined in a module.
-    {"name": "Transport failures", "statuses": ["broken"],
-     "message_regex": r"^(?:[\w.]+\.)?TransportError\b"},
+    {"name": "Transport failures", "statuses": ["broken"], "message_regex": r"^(?:[\w.]+\.)?TransportError\b"},
     {"name": "Harness errors", "statuses": ["broken"], "message_regex": None},
 ]
 
-SAMPLE_TESTS = textwrap.dedent('''
+SAMPLE_TESTS = textwrap.dedent("""
     import allure
 
     class TransportError(Exception):
@@ -69,10 +68,11 @@ SAMPLE_TESTS = textwrap.dedent('''
     @allure.story("Endpoint down")
     def test_eligibility_endpoint():
         raise TransportError("payer endpoint unreachable")
-''')
+""")
 
 
 # --- fixtures ------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def allure_results(tmp_path_factory) -> Path:
@@ -84,9 +84,26 @@ def allure_results(tmp_path_factory) -> Path:
     # Autoload off so only allure-pytest is loaded, whatever else the venv registers.
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "allure_pytest.plugin", "-p", "no:cacheprovider",
-         "-c", str(work / "pytest.ini"), f"--alluredir={results}", "test_sample.py"],
-        cwd=work, env=env, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "allure_pytest.plugin",
+            "-p",
+            "no:cacheprovider",
+            "-c",
+            str(work / "pytest.ini"),
+            f"--alluredir={results}",
+            "test_sample.py",
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr  # one failure, one error: exit 1
     assert len(list(results.glob("*-result.json"))) == 3, proc.stdout
     return results
@@ -96,8 +113,13 @@ def allure_results(tmp_path_factory) -> Path:
 def report(allure_results, tmp_path_factory):
     ensure_allure()  # first use installs into the cache; later runs reuse it
     out = tmp_path_factory.mktemp("report")
-    return render([allure_results], out / "html", name="Payer X certification",
-                  history_path=out / "history.jsonl", categories=CATEGORIES)
+    return render(
+        [allure_results],
+        out / "html",
+        name="Payer X certification",
+        history_path=out / "history.jsonl",
+        categories=CATEGORIES,
+    )
 
 
 class RecordingProxy:
@@ -124,8 +146,7 @@ class RecordingProxy:
                 head = conn.recv(65536)
                 if head:
                     self.requests.append(head.split(b"\r\n", 1)[0].decode("latin-1"))
-                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n"
-                             b"Connection: close\r\n\r\n")
+                conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             except OSError:
                 pass
 
@@ -150,15 +171,26 @@ BROWSER_OWN_HOSTS = ["accounts.google.com", "update.googleapis.com", "clients2.g
 
 def chromium(page: Path, proxy_port: int, profile: Path, *extra: str) -> str:
     cmd = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,Translate,MediaRouter",
-        "--no-pings", "--disable-domain-reliability", "--disable-client-side-phishing-detection",
+        "--no-pings",
+        "--disable-domain-reliability",
+        "--disable-client-side-phishing-detection",
         f"--user-data-dir={profile}",
         f"--proxy-server=http://127.0.0.1:{proxy_port}",
         "--proxy-bypass-list=<-loopback>;" + ";".join(BROWSER_OWN_HOSTS),
         "--host-resolver-rules=" + ", ".join(f"MAP {h} ~NOTFOUND" for h in BROWSER_OWN_HOSTS),
-        "--virtual-time-budget=5000", *extra, page.as_uri(),
+        "--virtual-time-budget=5000",
+        *extra,
+        page.as_uri(),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -178,11 +210,14 @@ def report_data(index: Path, name: str):
 
 # --- no npm needed -----------------------------------------------------------------------------
 
+
 def test_categories_translate_to_allure3_matchers():
     assert _allure_categories(CATEGORIES) == [
         {"name": "Payer non-conformance", "matchers": {"statuses": ["failed"]}},
-        {"name": "Transport failures",
-         "matchers": {"statuses": ["broken"], "message": r"^(?:[\w.]+\.)?TransportError\b"}},
+        {
+            "name": "Transport failures",
+            "matchers": {"statuses": ["broken"], "message": r"^(?:[\w.]+\.)?TransportError\b"},
+        },
         {"name": "Harness errors", "matchers": {"statuses": ["broken"]}},
     ]
     with pytest.raises(ValueError, match="unknown status"):
@@ -190,7 +225,7 @@ def test_categories_translate_to_allure3_matchers():
 
 
 def test_cleaning_removes_analytics_and_remote_loads():
-    page = textwrap.dedent('''
+    page = textwrap.dedent("""
         <html><head>
         <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E">
         <link rel="stylesheet" href="https://cdn.example.org/a.css">
@@ -207,7 +242,7 @@ def test_cleaning_removes_analytics_and_remote_loads():
         <iframe src='https://example.org/frame'></iframe>
         <a href="https://allurereport.org">a link is not a load</a>
         </body></html>
-    ''')
+    """)
     assert len(find_external_loads(page)) >= 6
     cleaned = strip_external_loads(page)
     assert find_external_loads(cleaned) == []
@@ -219,10 +254,13 @@ def test_cleaning_removes_analytics_and_remote_loads():
 
 def test_check_sees_remote_loads_inside_embedded_payloads():
     bundle = base64.b64encode(b'navigator.sendBeacon("https://t.example.org/c", x)').decode()
-    desc = base64.b64encode(json.dumps(
-        {"descriptionHtml": '<img src="https://t.example.org/logo.png">'}).encode()).decode()
-    page = (f'<script src="data:text/javascript;base64,{bundle}"></script>'
-            f'<script defer>Promise.allSettled([d("data/test-results/1.json","{desc}")])</script>')
+    desc = base64.b64encode(
+        json.dumps({"descriptionHtml": '<img src="https://t.example.org/logo.png">'}).encode()
+    ).decode()
+    page = (
+        f'<script src="data:text/javascript;base64,{bundle}"></script>'
+        f'<script defer>Promise.allSettled([d("data/test-results/1.json","{desc}")])</script>'
+    )
     found = find_external_loads(page)
     assert any("sendBeacon" in f for f in found), found
     assert any("logo.png" in f for f in found), found
@@ -236,6 +274,7 @@ def test_missing_node_is_a_one_line_message(tmp_path, monkeypatch):
 
 
 # --- rendering with the real tool --------------------------------------------------------------
+
 
 @needs_node
 def test_report_is_a_single_offline_allure_page(report):
@@ -265,12 +304,16 @@ def test_categories_come_from_our_rules(report, allure_results):
         return set().union(*(tests_under(c) for c in node.get("childrenIds", [])))
 
     shown = {nodes[r]["name"]: tests_under(r) for r in tree["roots"]}
-    assert shown == {"Payer non-conformance": {"test_claim_rejected"},
-                     "Transport failures": {"test_eligibility_endpoint"}}
+    assert shown == {
+        "Payer non-conformance": {"test_claim_rejected"},
+        "Transport failures": {"test_eligibility_endpoint"},
+    }
     # the surprise the regex above allows for:
-    message = next(json.loads(p.read_text())["statusDetails"]["message"]
-                   for p in allure_results.glob("*-result.json")
-                   if "TransportError" in p.read_text())
+    message = next(
+        json.loads(p.read_text())["statusDetails"]["message"]
+        for p in allure_results.glob("*-result.json")
+        if "TransportError" in p.read_text()
+    )
     assert message.startswith("test_sample.TransportError: ")
 
 
@@ -278,8 +321,7 @@ def test_categories_come_from_our_rules(report, allure_results):
 def test_history_gains_one_line_per_render(allure_results, tmp_path):
     history = tmp_path / "history.jsonl"
     for _ in range(2):
-        render([allure_results], tmp_path / "html", name="trend", history_path=history,
-               categories=CATEGORIES)
+        render([allure_results], tmp_path / "html", name="trend", history_path=history, categories=CATEGORIES)
     assert len(history.read_text().splitlines()) == 2
 
 
@@ -288,12 +330,12 @@ def test_output_dir_is_emptied_first(allure_results, tmp_path):
     out = tmp_path / "html"
     out.mkdir()
     (out / "stale.html").write_text("<script src='https://example.org/old.js'></script>")
-    render([allure_results], out, name="fresh", history_path=tmp_path / "h.jsonl",
-           categories=CATEGORIES)
+    render([allure_results], out, name="fresh", history_path=tmp_path / "h.jsonl", categories=CATEGORIES)
     assert not (out / "stale.html").exists()
 
 
 # --- the decisive check: a real browser, a recording proxy --------------------------------------
+
 
 @needs_node
 @needs_chromium
@@ -309,7 +351,8 @@ def test_browser_loads_nothing_from_outside(report, proxy, tmp_path):
 def test_browser_check_catches_a_remote_script(report, proxy, tmp_path):
     tainted = tmp_path / "index.html"
     html = report.index.read_text(encoding="utf-8")
-    tainted.write_text(html.replace("</body>", '<script src="https://example.org/x.js"></script>'
-                                    "</body>"), encoding="utf-8")
+    tainted.write_text(
+        html.replace("</body>", '<script src="https://example.org/x.js"></script></body>'), encoding="utf-8"
+    )
     chromium(tainted, proxy.port, tmp_path / "profile", "--dump-dom")
     assert any("example.org" in line for line in proxy.requests), proxy.requests

@@ -1,9 +1,11 @@
 """Rule compilation: the primitives' three faces agree with each other, rule by rule."""
+
 import random
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from payercert.feeds import load_feed
 from payercert.validators.rules import RuleContext, build_check
@@ -14,7 +16,10 @@ RULES = load_ruleset(FEED.kinds["billing-entry"].rules_path, FEED.default_readin
 TODAY = date(2026, 11, 20)
 DATA = {
     "go_live": TODAY - timedelta(days=400),
-    "service_identifiers": [{"id": "U1", "basis": "unit", "max_units": 8}, {"id": "C1", "basis": "cost", "max_rate": 90.0}],
+    "service_identifiers": [
+        {"id": "U1", "basis": "unit", "max_units": 8},
+        {"id": "C1", "basis": "cost", "max_rate": 90.0},
+    ],
     "clients": ["A1", {"id": "P1", "pilot_date": TODAY - timedelta(days=30)}],
     "provider_mas": ["M1"],
 }
@@ -82,15 +87,18 @@ def test_readings_change_codes():
 
 
 def test_fault_changes_drop_recode_and_move():
-    changed = RULES.with_changes([("drop", "LTSS-1200-4"), ("recode", "LTSS-1500-2", "1600"),
-                                  ("move_before", "LTSS-1700-1", "LTSS-1100-1")])
+    changed = RULES.with_changes(
+        [("drop", "LTSS-1200-4"), ("recode", "LTSS-1500-2", "1600"), ("move_before", "LTSS-1700-1", "LTSS-1100-1")]
+    )
     ids = [r.id for r in changed.rules]
     assert "LTSS-1200-4" not in ids and ids.index("LTSS-1700-1") < ids.index("LTSS-1100-1")
     assert changed.rule("LTSS-1500-2").code == "1600" and RULES.rule("LTSS-1500-2").code == "1500"
 
 
-@pytest.mark.parametrize("value,ok", [("09-12-2026", True), ("9-12-2026", False), ("2026-09-12", False),
-                                      ("02-30-2026", False), (20260912, False)])
+@pytest.mark.parametrize(
+    "value,ok",
+    [("09-12-2026", True), ("9-12-2026", False), ("2026-09-12", False), ("02-30-2026", False), (20260912, False)],
+)
 def test_date_format_is_strict(value, ok):
     check = build_check({"check": "date_format", "field": "D", "format": "%m-%d-%Y"})
     assert (check.failure({"D": value}, ctx()) is None) == ok
@@ -107,11 +115,14 @@ def test_unknown_primitive_is_refused():
         build_check({"check": "nope"})
 
 
-@pytest.mark.parametrize("page,ok", [
-    ({"page": 1, "pages": 3, "has_next": True, "total": 25, "per_page": 10}, True),
-    ({"page": 3, "pages": 3, "has_next": True, "total": 25, "per_page": 10}, False),
-    ({"page": 1, "pages": 0, "has_next": False, "total": 0, "per_page": 10}, True),
-])
+@pytest.mark.parametrize(
+    "page,ok",
+    [
+        ({"page": 1, "pages": 3, "has_next": True, "total": 25, "per_page": 10}, True),
+        ({"page": 3, "pages": 3, "has_next": True, "total": 25, "per_page": 10}, False),
+        ({"page": 1, "pages": 0, "has_next": False, "total": 0, "per_page": 10}, True),
+    ],
+)
 def test_invariant_primitive(page, ok):
     check = build_check({"check": "invariant", "expr": "has_next == (page < pages)"})
     assert (check.failure(page, ctx()) is None) == ok

@@ -1,4 +1,5 @@
 """Generic validator pieces the REST feeds build on: JSON Schema kinds and duplicate keys."""
+
 import json
 from pathlib import Path
 
@@ -10,15 +11,27 @@ from payercert.validators.schemas import compiled_schema
 
 
 def _schemas(folder: Path) -> Path:
-    (folder / "money.json").write_text(json.dumps(
-        {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": ["number", "null"], "x-max-decimals": 2}))
+    (folder / "money.json").write_text(
+        json.dumps(
+            {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": ["number", "null"], "x-max-decimals": 2}
+        )
+    )
     item = folder / "item.json"
-    item.write_text(json.dumps({
-        "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "x-requirement": "X-SHAPE",
-        "required": ["name"],
-        "properties": {"name": {"type": "string"},
-                       "amount": {"$ref": "money.json", "x-requirement": "X-MONEY"},
-                       "when": {"type": "string", "format": "date", "x-requirement": "X-DATE"}}}))
+    item.write_text(
+        json.dumps(
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "type": "object",
+                "x-requirement": "X-SHAPE",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "amount": {"$ref": "money.json", "x-requirement": "X-MONEY"},
+                    "when": {"type": "string", "format": "date", "x-requirement": "X-DATE"},
+                },
+            }
+        )
+    )
     return item
 
 
@@ -41,9 +54,11 @@ def test_duplicate_keys_are_found_with_their_line(tmp_path):
 
 def test_validate_reports_a_duplicate_key_as_an_error(tmp_path):
     entry = tmp_path / "entry.json"
-    entry.write_text('{"TransactionId": "80a4889c-6f1b-453d-a306-eccfb9382355", "ServiceIdentifier": "S",\n'
-                     ' "ServiceDate": "11-02-2026", "ClientLtssId": "A1", "ProviderMa": "M1",\n'
-                     ' "Units": 2,\n "Units": 3}\n')
+    entry.write_text(
+        '{"TransactionId": "80a4889c-6f1b-453d-a306-eccfb9382355", "ServiceIdentifier": "S",\n'
+        ' "ServiceDate": "11-02-2026", "ClientLtssId": "A1", "ProviderMa": "M1",\n'
+        ' "Units": 2,\n "Units": 3}\n'
+    )
     result = CliRunner().invoke(app, ["validate", str(entry), "--as-of", "2026-11-20", "--format", "json"])
     findings = json.loads(result.stdout)["files"][0]["findings"]
     assert {(f["code"], f["location"]["line"]) for f in findings} == {("DUPLICATE-KEY", 4)}
@@ -51,11 +66,24 @@ def test_validate_reports_a_duplicate_key_as_an_error(tmp_path):
 
 
 def test_requirement_found_inside_a_referenced_schema(tmp_path):
-    (tmp_path / "line.json").write_text(json.dumps({
-        "type": "object", "x-requirement": "X-LINE",
-        "properties": {"paid": {"type": "number", "x-max-decimals": 2, "x-requirement": "X-PAID"}}}))
+    (tmp_path / "line.json").write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "x-requirement": "X-LINE",
+                "properties": {"paid": {"type": "number", "x-max-decimals": 2, "x-requirement": "X-PAID"}},
+            }
+        )
+    )
     page = tmp_path / "page.json"
-    page.write_text(json.dumps({"type": "object", "x-requirement": "X-PAGE",
-                                "properties": {"data": {"type": "array", "items": {"$ref": "line.json"}}}}))
+    page.write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "x-requirement": "X-PAGE",
+                "properties": {"data": {"type": "array", "items": {"$ref": "line.json"}}},
+            }
+        )
+    )
     errors = list(compiled_schema(page).errors({"data": [{"paid": 1.234}, {"paid": "x"}]}))
     assert {(e.pointer, e.requirement) for e in errors} == {("/data/0/paid", "X-PAID"), ("/data/1/paid", "X-PAID")}

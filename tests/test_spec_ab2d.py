@@ -5,6 +5,7 @@ Every sample that gives findings has a `<name>.expected.json`: {"options": {"rea
 AB2D-DEV-*), never an error. Where the core cannot yet produce what an expected file says, the case is a
 strict xfail naming exactly what the core lacks.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -16,9 +17,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from spec_helpers import x_requirements
 from typer.testing import CliRunner
 
-from spec_helpers import x_requirements
 from payercert.cli import app
 from payercert.feeds import LEVELS, discover, load_feed
 from payercert.validators.engine import Options, detect
@@ -32,7 +33,9 @@ SPEC = ROOT / "specs" / "ab2d"
 SCHEMAS = SPEC / "schemas"
 SAMPLES = SPEC / "samples"
 SEED = Path("/work/shared/seeds/002_a374150bf2682c73.txt")
-REQ_ID = re.compile(r"^AB2D-(AUTH|KICKOFF|JOB|STATUS|MANIFEST|DOWNLOAD|CANCEL|ISOLATION|META|ERR|V3|EOB|DEV|NDJSON)-[0-9]+$")
+REQ_ID = re.compile(
+    r"^AB2D-(AUTH|KICKOFF|JOB|STATUS|MANIFEST|DOWNLOAD|CANCEL|ISOLATION|META|ERR|V3|EOB|DEV|NDJSON)-[0-9]+$"
+)
 
 # What the core lacks, per expected finding the core cannot produce yet.
 XFAIL: dict[str, str] = {}  # sample name -> what the core lacks to produce its expected findings
@@ -46,11 +49,12 @@ def catalogue() -> set[str]:
     return set(feed().requirements)
 
 
-
-
 def samples(folder: str) -> list[Path]:
-    return sorted(p for p in (SAMPLES / folder).iterdir()
-                  if p.suffix in (".json", ".ndjson") and not p.name.endswith(".expected.json"))
+    return sorted(
+        p
+        for p in (SAMPLES / folder).iterdir()
+        if p.suffix in (".json", ".ndjson") and not p.name.endswith(".expected.json")
+    )
 
 
 def all_samples() -> list[Path]:
@@ -66,8 +70,13 @@ def expected(path: Path) -> dict:
 
 
 def kind_of(name: str) -> str:
-    for prefix, kind in (("eob-stu3", "eob-stu3"), ("eob-r4-v3", "eob-r4-v3"), ("eob-r4", "eob-r4"),
-                         ("manifest", "manifest"), ("operation-outcome", "operation-outcome")):
+    for prefix, kind in (
+        ("eob-stu3", "eob-stu3"),
+        ("eob-r4-v3", "eob-r4-v3"),
+        ("eob-r4", "eob-r4"),
+        ("manifest", "manifest"),
+        ("operation-outcome", "operation-outcome"),
+    ):
         if name.startswith(prefix):
             return kind
     raise AssertionError(name)
@@ -84,6 +93,7 @@ def triples(findings) -> list[tuple]:
 
 # --- the catalogue ------------------------------------------------------------------------------
 
+
 def test_feed_loads_with_a_sound_catalogue():
     f = feed()
     assert f.id == "ab2d" and f.doc == SEED.name
@@ -93,8 +103,23 @@ def test_feed_loads_with_a_sound_catalogue():
         assert REQ_ID.match(req.id), req.id
         assert req.level in LEVELS, req.id
     areas = {i.rsplit("-", 1)[0] for i in f.requirements}
-    assert areas >= {f"AB2D-{a}" for a in ("AUTH", "KICKOFF", "STATUS", "MANIFEST", "DOWNLOAD", "CANCEL", "JOB",
-                                           "ISOLATION", "META", "EOB", "DEV", "NDJSON")}
+    assert areas >= {
+        f"AB2D-{a}"
+        for a in (
+            "AUTH",
+            "KICKOFF",
+            "STATUS",
+            "MANIFEST",
+            "DOWNLOAD",
+            "CANCEL",
+            "JOB",
+            "ISOLATION",
+            "META",
+            "EOB",
+            "DEV",
+            "NDJSON",
+        )
+    }
 
 
 def test_known_deviations_are_never_must_and_say_so():
@@ -129,8 +154,10 @@ def test_environments_auth_and_test_data_keep_secrets_out():
     assert auth["client_authentication"] == "basic" and auth["secrets"] == ["client_secret"]
     sponsors = f.spec["test_data"]["sandbox"]["sponsors"]
     assert {"sponsor": "PDP-100", "client_id": "0oa2t0lsrdZw5uWRx297"}.items() <= sponsors[0].items()
-    assert all(set(s) <= {"sponsor", "contract", "seed_contract", "client_id", "beneficiaries", "v3_allowed", "synthea"}
-               for s in sponsors)
+    assert all(
+        set(s) <= {"sponsor", "contract", "seed_contract", "client_id", "beneficiaries", "v3_allowed", "synthea"}
+        for s in sponsors
+    )
     # the seed's sandbox password and its Basic value appear nowhere in the bundle
     seed = SEED.read_text(encoding="utf-8")
     password = re.search(r"Client Password</b></td>\s*<td>([^<]+)</td>", seed).group(1)
@@ -143,6 +170,7 @@ def test_environments_auth_and_test_data_keep_secrets_out():
 
 # --- the OpenAPI description ----------------------------------------------------------------------
 
+
 def test_openapi_is_valid_and_loads_in_schemathesis():
     path = SPEC / "openapi.yaml"
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -154,9 +182,14 @@ def test_openapi_is_valid_and_loads_in_schemathesis():
     ops = {(op.method.upper(), op.path) for op in (r.ok() for r in schema.get_all_operations())}
     for v in ("v1", "v2"):
         base = f"/api/{v}/fhir"
-        assert {("GET", f"{base}/Patient/$export"), ("GET", f"{base}/Group/{{contractNumber}}/$export"),
-                ("GET", f"{base}/Job/{{jobUuid}}/$status"), ("DELETE", f"{base}/Job/{{jobUuid}}/$status"),
-                ("GET", f"{base}/Job/{{jobUuid}}/file/{{filename}}"), ("GET", f"{base}/metadata")} <= ops
+        assert {
+            ("GET", f"{base}/Patient/$export"),
+            ("GET", f"{base}/Group/{{contractNumber}}/$export"),
+            ("GET", f"{base}/Job/{{jobUuid}}/$status"),
+            ("DELETE", f"{base}/Job/{{jobUuid}}/$status"),
+            ("GET", f"{base}/Job/{{jobUuid}}/file/{{filename}}"),
+            ("GET", f"{base}/metadata"),
+        } <= ops
     assert ("GET", "/api/v3/fhir/Group/{contractNumber}/$export") not in ops
     assert ("POST", "/oauth2/{authServerId}/v1/token") in ops
     named = set(x_requirements(doc))
@@ -172,6 +205,7 @@ def test_openapi_is_valid_and_loads_in_schemathesis():
 
 
 # --- the JSON Schemas and rules -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", sorted(SCHEMAS.glob("*.json")), ids=lambda p: p.name)
 def test_schema_is_valid_2020_12_without_id(path: Path):
@@ -215,19 +249,27 @@ def test_compiled_schema_on_samples(path: Path):
     requirement (parser findings, rules and reading-dependent findings excluded)."""
     exp = expected(path)
     schema = compiled_schema(SPEC / feed().kinds[kind_of(path.name)].spec["schema"])
-    got = sorted((Locator(r.text, r.line).line(e.pointer) or r.line, e.requirement)  # the offending key's line
-                 for r in _records(path) for e in schema.errors(r.data))
+    got = sorted(
+        (Locator(r.text, r.line).line(e.pointer) or r.line, e.requirement)  # the offending key's line
+        for r in _records(path)
+        for e in schema.errors(r.data)
+    )
     if exp["options"]:
         want = []  # a reading-dependent finding comes from the rules, not the schema
     else:
         rules_ids = {"AB2D-EOB-15"}
-        want = sorted((f["line"], f["requirement"]) for f in exp["findings"]
-                      if f["severity"] == "error" and not f["requirement"].startswith("AB2D-NDJSON")
-                      and f["requirement"] not in rules_ids)
+        want = sorted(
+            (f["line"], f["requirement"])
+            for f in exp["findings"]
+            if f["severity"] == "error"
+            and not f["requirement"].startswith("AB2D-NDJSON")
+            and f["requirement"] not in rules_ids
+        )
     assert got == want
 
 
 # --- detection and the CLI ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", [pytest.param(p, id=f"{p.parent.name}/{p.name}") for p in all_samples()])
 def test_detection_picks_the_kind_by_shape(path: Path):
@@ -263,8 +305,10 @@ def test_cli_validate_gives_the_expected_findings(path: Path):
     code, out = run_cli(path, exp["options"].get("readings"))
     report = out["files"][0]
     assert report.get("unusable") is None and (report["feed"], report["kind"]) == ("ab2d", kind_of(path.name))
-    got = triples({"line": f["location"]["line"], "requirement": f["requirement"], "severity": f["severity"]}
-                  for f in report["findings"])
+    got = triples(
+        {"line": f["location"]["line"], "requirement": f["requirement"], "severity": f["severity"]}
+        for f in report["findings"]
+    )
     assert got == triples(exp["findings"])
     if path.parent.name == "valid":
         assert code == 0 and all(f["severity"] == "warning" for f in report["findings"])
@@ -286,8 +330,10 @@ def test_gzip_export_file_reads_like_the_plain_one(tmp_path: Path):
         shutil.copyfileobj(src, dst)
     code, out = run_cli(target)
     assert code == 0 and out["files"][0]["kind"] == "eob-stu3"
-    assert triples({"line": f["location"]["line"], "requirement": f["requirement"], "severity": f["severity"]}
-                   for f in out["files"][0]["findings"]) == [(1, "AB2D-DEV-1", "warning")]
+    assert triples(
+        {"line": f["location"]["line"], "requirement": f["requirement"], "severity": f["severity"]}
+        for f in out["files"][0]["findings"]
+    ) == [(1, "AB2D-DEV-1", "warning")]
 
 
 def test_strict_ig_reading_refuses_ab2d_transaction_time():

@@ -1,12 +1,13 @@
 """What every feed's spec bundle must hold, whatever the feed."""
+
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from spec_helpers import x_requirements
 
 from payercert.feeds import discover, load_feed
-from spec_helpers import x_requirements
 
 FEEDS = discover()
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
@@ -31,7 +32,9 @@ def test_catalogue_is_well_formed(feed_id):
             assert req.reading in feed.readings, f"{req.id} names unknown reading {req.reading}"
     for rid, reading in feed.readings.items():
         assert reading["default"] in reading["options"], f"{rid}: default is not one of its options"
-    assert re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", feed.doc), f"{feed_id}: source.doc {feed.doc!r} is no seed file name"
+    assert re.fullmatch(r"\d{3}_[0-9a-f]{16}\.txt", feed.doc), (
+        f"{feed_id}: source.doc {feed.doc!r} is no seed file name"
+    )
     if SEEDS.is_dir():  # shared/ beside the checkout, as on the developers' machines and in CI
         assert (SEEDS / feed.doc).is_file(), f"{feed_id}: {feed.doc} is not among the payer documents"
 

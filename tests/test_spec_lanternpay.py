@@ -14,6 +14,7 @@ samples tests/test_lanternpay_validate.py checks):
 
 Numbers are parsed as Decimal, in the instances and in the schemas, so multipleOf is exact.
 """
+
 from __future__ import annotations
 
 import copy
@@ -31,7 +32,7 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 from payercert.feeds import LEVELS, load_feed
-from payercert.validators.readers import ParseProblem, Record, read_records
+from payercert.validators.readers import ParseProblem, read_records
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "specs" / "lanternpay"
@@ -53,19 +54,49 @@ VERBATIM = {
     "invalid/doc-invoice-updated-ndis.json": (753, 811),
     "invalid/doc-predetermination-updated-ndis.json": (857, 915),
 }
-OPERATIONS = {("GET", "/"), ("POST", "/billers/{billerId}/invoice"), ("POST", "/invoices/{invoiceId}/cancel"),
-              ("POST", "/billers/{billerId}/predetermination"), ("POST", "/members/eligibility"),
-              ("POST", "/billers/{billerId}/contract"), ("GET", "/contracts/{contractId}"),
-              ("GET", "/member/{memberNumber}/contracts")}
-WEBHOOKS = {"onInvoiceStatusUpdated", "onPredeterminationStatusUpdated", "onMemberEligibilityStatus",
-            "onContractStatusUpdated"}
-ASSERTIONS = {"type", "enum", "const", "pattern", "format", "required", "minLength", "maxLength", "minItems",
-              "maxItems", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "oneOf",
-              "anyOf", "not", "uniqueItems", "dependentRequired"}
+OPERATIONS = {
+    ("GET", "/"),
+    ("POST", "/billers/{billerId}/invoice"),
+    ("POST", "/invoices/{invoiceId}/cancel"),
+    ("POST", "/billers/{billerId}/predetermination"),
+    ("POST", "/members/eligibility"),
+    ("POST", "/billers/{billerId}/contract"),
+    ("GET", "/contracts/{contractId}"),
+    ("GET", "/member/{memberNumber}/contracts"),
+}
+WEBHOOKS = {
+    "onInvoiceStatusUpdated",
+    "onPredeterminationStatusUpdated",
+    "onMemberEligibilityStatus",
+    "onContractStatusUpdated",
+}
+ASSERTIONS = {
+    "type",
+    "enum",
+    "const",
+    "pattern",
+    "format",
+    "required",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "oneOf",
+    "anyOf",
+    "not",
+    "uniqueItems",
+    "dependentRequired",
+}
 SCHEMA_KEYWORDS = {"items", "not", "if", "then", "else", "additionalProperties", "propertyNames", "contains"}
 
 
 # --- the oracle -------------------------------------------------------------------------------------
+
 
 def load_decimal(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
@@ -95,14 +126,19 @@ from payercert.validators.schemas import apply_readings  # noqa: E402
 
 def registry(readings: dict[str, str] | None = None) -> Registry:
     chosen = {**FEED.default_readings(), **(readings or {})}
-    resources = [(p.as_uri(), DRAFT202012.create_resource(apply_readings(load_decimal(p), chosen)))
-                 for p in sorted(SCHEMAS.glob("*.json"))]
+    resources = [
+        (p.as_uri(), DRAFT202012.create_resource(apply_readings(load_decimal(p), chosen)))
+        for p in sorted(SCHEMAS.glob("*.json"))
+    ]
     return Registry().with_resources(resources)
 
 
 def validator(schema: str, readings: dict[str, str] | None = None) -> Draft202012Validator:
-    return Draft202012Validator({"$ref": (SPEC / schema).as_uri()}, registry=registry(readings),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        {"$ref": (SPEC / schema).as_uri()},
+        registry=registry(readings),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
 
 
 class Lines:
@@ -163,8 +199,11 @@ def records(path: Path) -> list[tuple[Any, Lines]]:
     """(data, line map) per record: a JSON file is one record, an NDJSON file one per line."""
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".ndjson":
-        return [(json.loads(line, parse_float=Decimal), Lines(line, n))
-                for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        return [
+            (json.loads(line, parse_float=Decimal), Lines(line, n))
+            for n, line in enumerate(text.splitlines(), start=1)
+            if line.strip()
+        ]
     return [(json.loads(text, parse_float=Decimal), Lines(text))]
 
 
@@ -265,6 +304,7 @@ def sequence_findings(path: Path, readings: dict[str, str] | None = None) -> set
 
 # --- the oracle: checks a schema cannot state -------------------------------------------------------
 
+
 def _duplicates(items: list, field: str, path: tuple, lines: Lines, req: str, severity: str, found: set):
     seen = set()
     for i, item in enumerate(items or []):
@@ -316,8 +356,15 @@ def check_findings(path: Path, kind: str) -> set[tuple[int, str, str]]:
         if kind in ("invoice-request", "predetermination-request"):
             _duplicates(data.get("claims"), "billerClaimId", ("claims",), lines, "LP-INV-8", "warning", found)
         if kind == "contract-request":
-            _duplicates(data.get("contractLineItems"), "billerContractLineItemId", ("contractLineItems",), lines,
-                        "LP-CON-6", "warning", found)
+            _duplicates(
+                data.get("contractLineItems"),
+                "billerContractLineItemId",
+                ("contractLineItems",),
+                lines,
+                "LP-CON-6",
+                "warning",
+                found,
+            )
         if kind.startswith("webhook") and isinstance(data.get("data"), dict):
             for array in ("claimStatuses", "claims"):
                 _duplicates(data["data"].get(array), "claimId", ("data", array), lines, "LP-WH-10", "error", found)
@@ -344,9 +391,13 @@ def syntax_findings(path: Path) -> set[tuple[int, int | None]]:
 
 # --- samples --------------------------------------------------------------------------------------
 
+
 def _samples(folder: str) -> list[Path]:
-    return sorted(p for p in (SAMPLES / folder).iterdir() if p.suffix in (".json", ".ndjson")
-                  and not p.name.endswith((".expected.json", ".request.json")))
+    return sorted(
+        p
+        for p in (SAMPLES / folder).iterdir()
+        if p.suffix in (".json", ".ndjson") and not p.name.endswith((".expected.json", ".request.json"))
+    )
 
 
 VALID, INVALID = _samples("valid"), _samples("invalid")
@@ -360,6 +411,7 @@ def expected(sample: Path) -> dict:
 
 
 # --- feed.yaml ----------------------------------------------------------------------------------------
+
 
 def test_feed_loads_and_every_requirement_is_well_formed():
     assert FEED.id == "lanternpay" and FEED.doc == "004_91b263f2a90f6f83.txt"
@@ -421,9 +473,19 @@ def test_program_codes_per_version():
 
 def test_kinds_name_schemas_and_do_not_collide_with_ltss():
     ltss_keys = set().union(*(k.detect_keys for k in load_feed("ltss").kinds.values()))
-    want = {"invoice-request", "predetermination-request", "contract-request", "invoice-response", "error-payload",
-            "webhook", "webhook-invoice-updated", "webhook-predetermination-updated", "webhook-member-eligibility",
-            "webhook-contract-status", "webhook-sequence"}
+    want = {
+        "invoice-request",
+        "predetermination-request",
+        "contract-request",
+        "invoice-response",
+        "error-payload",
+        "webhook",
+        "webhook-invoice-updated",
+        "webhook-predetermination-updated",
+        "webhook-member-eligibility",
+        "webhook-contract-status",
+        "webhook-sequence",
+    }
     assert want <= set(FEED.kinds)
     for name, kind in FEED.kinds.items():
         assert "rules" not in kind.spec and (SPEC / kind.spec["schema"]).is_file(), name
@@ -444,6 +506,7 @@ def test_ltss_files_are_still_detected_as_ltss():
 
 
 # --- x-requirement ----------------------------------------------------------------------------------
+
 
 def _x_requirements(node: Any):
     if isinstance(node, dict):
@@ -467,6 +530,7 @@ def test_every_x_requirement_names_a_catalogue_id():
 
 
 # --- OpenAPI -------------------------------------------------------------------------------------------
+
 
 def test_openapi_is_valid_and_loads_in_schemathesis():
     path = SPEC / "openapi.yaml"
@@ -527,6 +591,7 @@ def test_x_reading_overrides(path: Path):
 
 # --- samples -------------------------------------------------------------------------------------------
 
+
 def test_samples_are_there():
     assert len(VALID) >= 15 and len(INVALID) >= 30
     assert {p.relative_to(SAMPLES).as_posix() for p in VALID + INVALID} >= set(VERBATIM)
@@ -534,8 +599,11 @@ def test_samples_are_there():
     for sample in VALID + INVALID:  # companions
         request = sample.with_name(sample.name.removesuffix(".json") + ".request.json")
         assert not request.exists() or FEED.kinds[_kind(sample)].spec.get("companion"), sample.name
-    orphans = [p.name for p in (SAMPLES / "invalid").glob("*.expected.json")
-               if not any(p.name == s.name.rsplit(".", 1)[0] + ".expected.json" for s in INVALID)]
+    orphans = [
+        p.name
+        for p in (SAMPLES / "invalid").glob("*.expected.json")
+        if not any(p.name == s.name.rsplit(".", 1)[0] + ".expected.json" for s in INVALID)
+    ]
     assert orphans == []
 
 
@@ -547,7 +615,7 @@ def _kind(sample: Path) -> str:
 @pytest.mark.parametrize("name", sorted(VERBATIM))
 def test_document_examples_are_verbatim(name: str):
     first, last = VERBATIM[name]
-    printed = SEED.read_text(encoding="utf-8").splitlines()[first - 1:last]
+    printed = SEED.read_text(encoding="utf-8").splitlines()[first - 1 : last]
     assert (SAMPLES / name).read_text(encoding="utf-8").splitlines() == printed
 
 
@@ -603,13 +671,18 @@ def test_invalid_sample_gives_its_expected_findings(sample: Path):
 
 def test_document_invoice_example_is_clean_under_the_readings_it_was_printed_with():
     sample = SAMPLES / "invalid" / "doc-invoice-request-medibank.json"
-    printed = {"LP-R-PROVIDER-KIND": "at-least-one", "LP-R-CONTACTPOINT": "fhir", "LP-R-PRESCRIBER": "either",
-               "LP-R-DISCIPLINE": "listed-or-lowercase"}
+    printed = {
+        "LP-R-PROVIDER-KIND": "at-least-one",
+        "LP-R-CONTACTPOINT": "fhir",
+        "LP-R-PRESCRIBER": "either",
+        "LP-R-DISCIPLINE": "listed-or-lowercase",
+    }
     assert schema_findings(sample, "invoice-request", printed) == set()
     assert schema_findings(sample, "invoice-request") != set()
 
 
 # --- shape rules, one at a time ----------------------------------------------------------------------
+
 
 def _errors(schema: str, instance: Any, readings: dict[str, str] | None = None) -> set[str]:
     return {e.schema["x-requirement"] for e in validator(schema, readings).iter_errors(instance)}
@@ -639,7 +712,10 @@ def test_shape_rules():
     assert _errors("schemas/webhook.json", w, {"LP-R-INVOICE-STATUS-ARRAY": "either"}) == set()
     w["data"]["created"] = "2019-06-12T12:41:12:222"
     assert _errors("schemas/webhook.json", w, {"LP-R-INVOICE-STATUS-ARRAY": "either"}) == {"LP-FMT-1"}
-    assert _errors("schemas/webhook.json", w, {"LP-R-INVOICE-STATUS-ARRAY": "either", "LP-R-DATETIME": "as-printed"}) == set()
+    assert (
+        _errors("schemas/webhook.json", w, {"LP-R-INVOICE-STATUS-ARRAY": "either", "LP-R-DATETIME": "as-printed"})
+        == set()
+    )
 
     invoice = _load("invoice-service-date-and-datetime.json")
     assert _errors("schemas/invoice.json", invoice) == set()
@@ -676,6 +752,7 @@ def test_shape_rules():
 
 # --- the claim state machine ---------------------------------------------------------------------------
 
+
 def test_claim_state_machine():
     states = STATES["states"]
     assert list(states) == json.loads((SCHEMAS / "claim-state.json").read_text())["enum"]
@@ -691,14 +768,22 @@ def test_claim_state_machine():
     assert all(not outgoing[s] for s in terminal)
     assert all(outgoing[s] for s in states if s not in terminal)
     assert {t["from"] for t in STATES["transitions"] if t["driver"] == "biller"} == {
-        "awaitingResponse", "pending", "provisionallyApproved", "approved", "paid"}
+        "awaitingResponse",
+        "pending",
+        "provisionallyApproved",
+        "approved",
+        "paid",
+    }
     assert {t["to"] for t in STATES["transitions"] if t["driver"] == "biller"} == {"awaitingCancelResponse"}
     assert STATES["initial"]["driver"] == "biller"
     reading = FEED.readings[STATES["initial"]["reading"]]
     assert set(STATES["initial"]["options"]) == set(reading["options"])
     assert set(STATES["unobserved"]) <= set(states)
     # every state is reachable from the initial state
-    seen, frontier = set(STATES["initial"]["options"][reading["default"]]), list(STATES["initial"]["options"][reading["default"]])
+    seen, frontier = (
+        set(STATES["initial"]["options"][reading["default"]]),
+        list(STATES["initial"]["options"][reading["default"]]),
+    )
     while frontier:
         state = frontier.pop()
         for to in outgoing[state] - {"$previous"}:

@@ -16,6 +16,7 @@ here by a small reference oracle:
 An expected file is a list of {"line", "requirement", "pointer"?, "by"}; `by` is parser, schema or
 check. The validator's authors can take this oracle as the reference of what they MUST report.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,12 +31,12 @@ import pytest
 import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-
 from spec_helpers import x_requirements
-from payercert.validators.locate import Locator
-from payercert.validators.ruleset import load_kind_rules
+
 from payercert.feeds import LEVELS, load_feed
 from payercert.validators.engine import Options, detect
+from payercert.validators.locate import Locator
+from payercert.validators.ruleset import load_kind_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "specs" / "tpastream"
@@ -43,8 +44,15 @@ SCHEMAS = SPEC / "schemas"
 SAMPLES = SPEC / "samples"
 INDEX = yaml.safe_load((SAMPLES / "index.yaml").read_text(encoding="utf-8"))
 REQ_ID = re.compile(r"^TPA-[A-Z]+-[0-9]+$")
-ENDPOINTS = {"/claims", "/employer", "/member", "/policy_holder", "/employer/{id}/claims",
-             "/policy_holder/{id}/claims", "/member/{id}/claims"}
+ENDPOINTS = {
+    "/claims",
+    "/employer",
+    "/member",
+    "/policy_holder",
+    "/employer/{id}/claims",
+    "/policy_holder/{id}/claims",
+    "/member/{id}/claims",
+}
 
 
 def feed():
@@ -94,9 +102,8 @@ def _max_decimals(validator, places, instance, schema):
 Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"x-max-decimals": _max_decimals})
 
 
-
-
 # --- the catalogue ------------------------------------------------------------------------------
+
 
 def test_feed_loads_with_a_sound_catalogue():
     f = feed()
@@ -121,8 +128,24 @@ def test_readings_have_their_default_among_their_options():
 def test_catalogue_covers_the_issue():
     ids = catalogue()
     areas = {i.rsplit("-", 1)[0] for i in ids}
-    assert areas >= {"TPA-AUTH", "TPA-IP", "TPA-JWT", "TPA-EP", "TPA-QUERY", "TPA-FILTER", "TPA-PAGE", "TPA-NEST",
-                     "TPA-ERR", "TPA-FMT", "TPA-RANGE", "TPA-DATA", "TPA-MONEY", "TPA-TIME", "TPA-ENUM", "TPA-HOOK"}
+    assert areas >= {
+        "TPA-AUTH",
+        "TPA-IP",
+        "TPA-JWT",
+        "TPA-EP",
+        "TPA-QUERY",
+        "TPA-FILTER",
+        "TPA-PAGE",
+        "TPA-NEST",
+        "TPA-ERR",
+        "TPA-FMT",
+        "TPA-RANGE",
+        "TPA-DATA",
+        "TPA-MONEY",
+        "TPA-TIME",
+        "TPA-ENUM",
+        "TPA-HOOK",
+    }
     assert {f"TPA-EP-{n}" for n in range(1, 8)} <= ids
     levels = {r.id: r.level for r in feed().requirements.values()}
     # what is beyond the document is never a MUST
@@ -148,6 +171,7 @@ def test_errata_are_recorded():
 
 
 # --- the OpenAPI description ----------------------------------------------------------------------
+
 
 def test_openapi_is_valid_and_loads_in_schemathesis():
     path = SPEC / "openapi.yaml"
@@ -175,6 +199,7 @@ def test_openapi_query_parameters():
 
 
 # --- the JSON Schemas ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", schema_files(), ids=lambda p: p.name)
 def test_schema_is_valid_2020_12_and_its_refs_resolve(path: Path):
@@ -232,11 +257,12 @@ def test_money_has_at_most_two_decimals_by_value():
 
 # --- the reference oracle ---------------------------------------------------------------------------
 
+
 def Located(text: str, first_line: int = 1) -> Locator:
     """The record's lines by pointer and its duplicate names (the validator's own locator: these
     tests check the expected files, tests/test_tpastream_validate.py checks the validator)."""
     located = Locator(text, first_line)
-    located.lines  # scan now: duplicates are found while scanning
+    located.lines  # scan now: duplicates are found while scanning  # noqa: B018
     return located
 
 
@@ -285,8 +311,9 @@ def requirement_at(schema_uri: str, schema_path) -> str:
 
 
 def schema_findings(kind_schema: str, record, prefix: str):
-    validator = Validator({"$ref": uri(kind_schema)}, registry=REGISTRY,
-                          format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    validator = Validator(
+        {"$ref": uri(kind_schema)}, registry=REGISTRY, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
     for error in validator.iter_errors(record):
         pointer = prefix + "".join(f"/{p}" for p in error.absolute_path)
         requirement = requirement_at(kind_schema, list(error.absolute_schema_path))
@@ -405,9 +432,13 @@ def oracle(path: Path, kind_name: str, readings: dict[str, str] | None = None) -
 
 # --- the samples ----------------------------------------------------------------------------------
 
+
 def sample_files(folder: str) -> list[Path]:
-    return sorted(p for p in (SAMPLES / folder).iterdir()
-                  if p.suffix in (".json", ".ndjson") and not p.name.endswith(".expected.json"))
+    return sorted(
+        p
+        for p in (SAMPLES / folder).iterdir()
+        if p.suffix in (".json", ".ndjson") and not p.name.endswith(".expected.json")
+    )
 
 
 VALID = sample_files("valid")
@@ -454,10 +485,28 @@ def test_every_expected_file_has_its_sample():
 
 def test_shape_samples_cover_the_schema_requirements():
     shown = {f["requirement"] for s in INVALID for f in json.loads(expected_path(s).read_text()) if f["by"] == "schema"}
-    assert shown >= {"TPA-RANGE-2", "TPA-MONEY-1", "TPA-MONEY-2", "TPA-TIME-1", "TPA-TIME-2", "TPA-ENUM-1", "TPA-ENUM-3"}
-    checked = {f["requirement"] for s in INVALID for f in json.loads(expected_path(s).read_text()) if f["by"] != "schema"}
-    assert checked >= {"TPA-FMT-2", "TPA-PAGE-2", "TPA-PAGE-5", "TPA-PAGE-6", "TPA-PAGE-8", "TPA-RANGE-4",
-                       "TPA-RANGE-5", "TPA-NEST-6"}
+    assert shown >= {
+        "TPA-RANGE-2",
+        "TPA-MONEY-1",
+        "TPA-MONEY-2",
+        "TPA-TIME-1",
+        "TPA-TIME-2",
+        "TPA-ENUM-1",
+        "TPA-ENUM-3",
+    }
+    checked = {
+        f["requirement"] for s in INVALID for f in json.loads(expected_path(s).read_text()) if f["by"] != "schema"
+    }
+    assert checked >= {
+        "TPA-FMT-2",
+        "TPA-PAGE-2",
+        "TPA-PAGE-5",
+        "TPA-PAGE-6",
+        "TPA-PAGE-8",
+        "TPA-RANGE-4",
+        "TPA-RANGE-5",
+        "TPA-NEST-6",
+    }
 
 
 def test_document_sample_claim_is_verbatim_with_status_twice():
@@ -481,6 +530,7 @@ def test_prev_num_zero_reading_accepts_the_document_samples():
 
 
 # --- auto-detection: the new kinds must not capture other feeds' files ----------------------------
+
 
 @pytest.mark.parametrize("sample", VALID, ids=lambda p: p.name)
 def test_valid_samples_are_detected_as_their_kind(sample: Path):

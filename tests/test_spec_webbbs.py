@@ -9,6 +9,7 @@ refused by defusedxml and never expanded; and every sample gives exactly the fin
 (validators/core_envelope.py, core_checks.py, x12.py, through `payercert validate`) must agree with
 it exactly, sample by sample (samples/README.md).
 """
+
 from __future__ import annotations
 
 import base64
@@ -37,8 +38,24 @@ WSDL = SPEC / "core.wsdl"
 MIME_FIELDS = yaml.safe_load((SPEC / "mime-fields.yaml").read_text(encoding="utf-8"))
 
 REQ_ID = re.compile(r"^WEBBBS-[A-Z0-9]+-[0-9]+$")
-AREAS = {"TRANSPORT", "SOAP", "WSS", "MTOM", "MIME", "ENVELOPE", "PAYLOAD", "X12", "BATCH", "REALTIME", "ERROR",
-         "SIZE", "TIME", "SFTP", "WEB", "PASSWORD"}
+AREAS = {
+    "TRANSPORT",
+    "SOAP",
+    "WSS",
+    "MTOM",
+    "MIME",
+    "ENVELOPE",
+    "PAYLOAD",
+    "X12",
+    "BATCH",
+    "REALTIME",
+    "ERROR",
+    "SIZE",
+    "TIME",
+    "SFTP",
+    "WEB",
+    "PASSWORD",
+}
 FORMATS = {"soap", "mtom", "mime", "x12", "sftp-file"}
 SOAP_NS = "http://www.w3.org/2003/05/soap-envelope"
 CORE_NS = "http://www.caqh.org/SOAP/WSDL/CORERule2.2.0.xsd"
@@ -88,7 +105,8 @@ def params(content_type: str) -> email.message.Message:
 
 def multipart(content_type: str, body: bytes):
     msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
-        b"Content-Type: " + content_type.encode("utf-8") + b"\r\n\r\n" + body)
+        b"Content-Type: " + content_type.encode("utf-8") + b"\r\n\r\n" + body
+    )
     return msg.get_payload() if msg.is_multipart() and not msg.defects else None
 
 
@@ -142,18 +160,23 @@ def x12_findings(text: str, payload_type: str | None, realtime: bool) -> list[tu
             where = at("ISA")
             if realtime and n_isa == 2:
                 rt_extra.append(where)
-            head = chunk[pos:pos + 106]
+            head = chunk[pos : pos + 106]
             sep = head[3:4]
             fields = head[:105].split(sep) if sep else []
-            if (len(head) < 106 or not head.startswith("ISA") or [len(f) for f in fields] != ISA_WIDTHS
-                    or head[105] in (sep, fields[16] if len(fields) == 17 else "") or head[105].isalnum()):
+            if (
+                len(head) < 106
+                or not head.startswith("ISA")
+                or [len(f) for f in fields] != ISA_WIDTHS
+                or head[105] in (sep, fields[16] if len(fields) == 17 else "")
+                or head[105].isalnum()
+            ):
                 out.append(("WEBBBS-X12-1", None, where))
                 break
             term = head[105]
             if fields[12] != "00501":
                 out.append(("WEBBBS-X12-4", None, where))
             pos += 106
-            groups, gs_ctrl, sts, st, count, gs_where = 0, None, 0, None, 0, None
+            groups, gs_ctrl, sts, st, count, _gs_where = 0, None, 0, None, 0, None
             while pos < len(chunk):
                 end = chunk.find(term, pos)
                 end = len(chunk) if end < 0 else end
@@ -162,7 +185,7 @@ def x12_findings(text: str, payload_type: str | None, realtime: bool) -> list[tu
                 name = seg[0]
                 where = at(name)
                 if name == "GS":
-                    groups, sts, gs_ctrl, gs_where = groups + 1, 0, seg[6], where
+                    groups, sts, gs_ctrl, _gs_where = groups + 1, 0, seg[6], where
                     n_gs += 1
                     if realtime and n_gs == 2:
                         rt_extra.append(where)
@@ -193,17 +216,19 @@ def x12_findings(text: str, payload_type: str | None, realtime: bool) -> list[tu
                     count += 1
             while pos < len(chunk) and chunk[pos] in "\r\n":
                 pos += 1
-    if rt_extra:   # one finding: at the first extra interchange, else group, else transaction set
+    if rt_extra:  # one finding: at the first extra interchange, else group, else transaction set
         out.append(("WEBBBS-REALTIME-2", None, rt_extra[0]))
     return out
 
 
-def value_findings(values: dict[str, str], loc, request: bool, username: str | None, mode: str | None,
-                   payload: bytes | None) -> list[tuple]:
+def value_findings(
+    values: dict[str, str], loc, request: bool, username: str | None, mode: str | None, payload: bytes | None
+) -> list[tuple]:
     """The value rules shared by SOAP and MIME: modes, ids, versions, length, checksum, X12."""
     out: list[tuple] = []
-    if "ProcessingMode" in values and (values["ProcessingMode"] != mode if mode else
-                                       values["ProcessingMode"] not in ("RealTime", "Batch")):
+    if "ProcessingMode" in values and (
+        values["ProcessingMode"] != mode if mode else values["ProcessingMode"] not in ("RealTime", "Batch")
+    ):
         out.append(("WEBBBS-ENVELOPE-2", "ProcessingModeIllegal", loc("ProcessingMode")))
     if "PayloadID" in values and not UUID.match(values["PayloadID"]):
         out.append(("WEBBBS-ENVELOPE-4", "PayloadIDIllegal", loc("PayloadID")))
@@ -227,7 +252,9 @@ def value_findings(values: dict[str, str], loc, request: bool, username: str | N
         if values.get("CheckSum") and values["CheckSum"].lower() != hashlib.sha1(payload).hexdigest():
             out.append(("WEBBBS-PAYLOAD-2", "ChecksumMismatched", loc("CheckSum")))
         if values.get("PayloadType") in spec()["x12_payloads"]:
-            out += x12_findings(payload.decode("utf-8"), values["PayloadType"], values.get("ProcessingMode") == "RealTime")
+            out += x12_findings(
+                payload.decode("utf-8"), values["PayloadType"], values.get("ProcessingMode") == "RealTime"
+            )
     return out
 
 
@@ -256,7 +283,7 @@ def xml_findings(xml: bytes, attachments: dict[str, bytes], request: bool | None
     if qualified:
         missing = next((r for r in required if r not in plain), None)
         return [("WEBBBS-ENVELOPE-1", f"{missing}Required" if missing else None, f"{path}/{local(qualified[0].tag)}")]
-    i = 0   # walk the sequence as a schema validator does: the first child that cannot come next is the finding
+    i = 0  # walk the sequence as a schema validator does: the first child that cannot come next is the finding
     for child in plain:
         while i < len(order) and order[i] != child and order[i] not in required:
             i += 1
@@ -279,8 +306,14 @@ def xml_findings(xml: bytes, attachments: dict[str, bytes], request: bool | None
         elif pel.text and pel.text.strip():
             payload = base64.b64decode(pel.text)
     user = root.find(f"{{{SOAP_NS}}}Header/{{{WSSE_NS}}}Security/{{{WSSE_NS}}}UsernameToken/{{{WSSE_NS}}}Username")
-    out += value_findings(values, lambda f: f"{path}/{f}", request, user.text if user is not None else None,
-                          "RealTime" if realtime else "Batch", payload)
+    out += value_findings(
+        values,
+        lambda f: f"{path}/{f}",
+        request,
+        user.text if user is not None else None,
+        "RealTime" if realtime else "Batch",
+        payload,
+    )
     return out
 
 
@@ -291,9 +324,16 @@ def mime_findings(content_type: str, body: bytes, request: bool) -> list[tuple]:
     fields = {p.get_param("name", header="content-disposition"): p.get_payload(decode=True) for p in parts}
     text = {k: v.decode("utf-8") for k, v in fields.items()}
     direction = "request" if request else "response"
-    message = next((m for m in MIME_FIELDS["messages"].values()
-                    if m["direction"] == direction and m["processing_mode"] == text.get("ProcessingMode")
-                    and text.get("PayloadType") in m["payload_types"]), None)
+    message = next(
+        (
+            m
+            for m in MIME_FIELDS["messages"].values()
+            if m["direction"] == direction
+            and m["processing_mode"] == text.get("ProcessingMode")
+            and text.get("PayloadType") in m["payload_types"]
+        ),
+        None,
+    )
     out: list[tuple] = []
     for f in message["fields"] if message else []:
         if f["use"] != "required" or f["name"] in fields:
@@ -309,7 +349,9 @@ def mime_findings(content_type: str, body: bytes, request: bool) -> list[tuple]:
     payload = fields.get("Payload")
     if payload is not None and payload.lstrip().startswith(b"<![CDATA["):
         out.append(("WEBBBS-MIME-6", None, "field:Payload"))
-    out += value_findings(text, lambda f: f"field:{f}", request, text.get("UserName") if request else None, None, payload)
+    out += value_findings(
+        text, lambda f: f"field:{f}", request, text.get("UserName") if request else None, None, payload
+    )
     return out
 
 
@@ -368,7 +410,7 @@ def test_feed_loads_with_a_valid_catalogue():
         assert REQ_ID.match(req.id), req.id
         assert req.level in LEVELS, req.id
         assert req.area in AREAS and req.id.split("-")[1] == req.area, req.id
-    # texts, sections and applies_to: tests/test_spec_bundles.py, for every feed
+        # texts, sections and applies_to: tests/test_spec_bundles.py, for every feed
         if req.reading:
             assert req.reading in f.readings, req.id
     areas = {r.area for r in f.requirements.values()}
@@ -386,8 +428,14 @@ def test_readings_have_defaults_among_their_options():
 
 def test_errata_cover_the_known_document_errors():
     text = json.dumps(spec()["errata"])
-    for token in ("CheckSum", "CORERulesVersion", "ErrorDescription", "secure.mediciad.state.ar.us",
-                  "00501X231A1", "hh:mm:22Z"):
+    for token in (
+        "CheckSum",
+        "CORERulesVersion",
+        "ErrorDescription",
+        "secure.mediciad.state.ar.us",
+        "00501X231A1",
+        "hh:mm:22Z",
+    ):
         assert token in text, token
 
 
@@ -397,10 +445,17 @@ def test_structured_facts():
     assert core["receiver_id"] == "716007869" and core["rule_versions"] == ["2.2.0"]
     assert core["tls_min"] == "1.1" and core["size_limits"]["realtime_megabytes"] == 1
     assert core["size_limits"]["batch_megabytes"] == 4 and core["size_limits"]["scope"] == "whole-http-message"
-    assert core["time_limits"]["realtime_response_seconds"] == 20 and core["time_limits"]["batch_response_seconds"] == 60
+    assert (
+        core["time_limits"]["realtime_response_seconds"] == 20 and core["time_limits"]["batch_response_seconds"] == 60
+    )
     supported = {m for m, d in core["web_methods"].items() if d["supported"]}
-    assert supported == {"BatchSubmitTransaction", "BatchSubmitAckRetrievalTransaction", "BatchResultsRetrievalTransaction",
-                         "BatchResultsAckSubmitTransaction", "RealTimeTransaction"}
+    assert supported == {
+        "BatchSubmitTransaction",
+        "BatchSubmitAckRetrievalTransaction",
+        "BatchResultsRetrievalTransaction",
+        "BatchResultsAckSubmitTransaction",
+        "RealTimeTransaction",
+    }
     assert len(core["web_methods"]) == 8
     for env in ("production", "test"):
         urls = s["environments"][env]["urls"]
@@ -412,16 +467,30 @@ def test_structured_facts():
     assert (pw["min_length"], pw["history"], pw["max_age_days"]) == (8, 6, 90)
     # every pair names known payload types and methods
     pt = s["payload_types"]
-    responses = set(pt["RealTime"]["response"]) | set(pt["Batch"]["upload_response"]) | set(pt["Batch"]["download_response"])
+    responses = (
+        set(pt["RealTime"]["response"]) | set(pt["Batch"]["upload_response"]) | set(pt["Batch"]["download_response"])
+    )
     for pair in s["payload_pairs"]:
         assert pair["request"] in request_payload_types()
         assert set(pair["responses"]) <= responses
         methods = pair["method"] if isinstance(pair["method"], list) else [pair["method"]]
-        assert all(core["web_methods"][m]["supported"] and core["web_methods"][m]["mode"] == pair["mode"] for m in methods)
+        assert all(
+            core["web_methods"][m]["supported"] and core["web_methods"][m]["mode"] == pair["mode"] for m in methods
+        )
     assert {p["request"] for p in s["payload_pairs"]} == request_payload_types()
     codes = {e["code"] for e in s["error_codes"]}
-    assert {"Success", "FilesPending", "VersionMismatch", "UnAuthorized", "ChecksumMismatched", "Sender", "Receiver",
-            "<Field>Illegal", "<Field>Required", "<Field>NotUnderstood"} <= codes
+    assert {
+        "Success",
+        "FilesPending",
+        "VersionMismatch",
+        "UnAuthorized",
+        "ChecksumMismatched",
+        "Sender",
+        "Receiver",
+        "<Field>Illegal",
+        "<Field>Required",
+        "<Field>NotUnderstood",
+    } <= codes
     assert {h["status"] for h in s["http_statuses"]} == {200, 202, 400, 403, 500, 503}
 
 
@@ -444,17 +513,36 @@ def test_kinds_name_one_xml_family_format_and_no_json_formats():
 
 def test_json_feeds_still_detect_without_naming_the_feed():
     from payercert.validators.engine import Options, detect
+
     sample = next(p for p in sorted((ROOT / "specs" / "ltss" / "samples" / "valid").glob("*.json")))
     found, _, _ = detect(sample, Options())
     assert found.id == "ltss"
 
 
 def test_mime_fields_match_the_feed():
-    allowed = {"PayloadType", "ProcessingMode", "PayloadID", "PayloadLength", "TimeStamp", "UserName", "Password",
-               "SenderID", "ReceiverID", "CORERuleVersion", "CheckSum", "Payload", "ErrorCode", "ErrorMessage"}
+    allowed = {
+        "PayloadType",
+        "ProcessingMode",
+        "PayloadID",
+        "PayloadLength",
+        "TimeStamp",
+        "UserName",
+        "Password",
+        "SenderID",
+        "ReceiverID",
+        "CORERuleVersion",
+        "CheckSum",
+        "Payload",
+        "ErrorCode",
+        "ErrorMessage",
+    }
     pt = spec()["payload_types"]
-    every = request_payload_types() | set(pt["RealTime"]["response"]) | set(pt["Batch"]["upload_response"]) \
+    every = (
+        request_payload_types()
+        | set(pt["RealTime"]["response"])
+        | set(pt["Batch"]["upload_response"])
         | set(pt["Batch"]["download_response"])
+    )
     envelopes = set(SCHEMA.elements)
     seen = set()
     for name, message in MIME_FIELDS["messages"].items():
@@ -466,7 +554,7 @@ def test_mime_fields_match_the_feed():
         decl = SCHEMA.elements[message["envelope"]]
         xsd_required = {e.local_name for e in decl.type.content.iter_elements() if e.min_occurs}
         required = {f["name"] for f in message["fields"] if f["use"] == "required"}
-        assert xsd_required <= required, name      # a MIME message requires at least what the schema does
+        assert xsd_required <= required, name  # a MIME message requires at least what the schema does
         if message["direction"] == "request":
             assert {"UserName", "Password"} <= required, name
     assert seen == envelopes
@@ -499,7 +587,10 @@ def test_schema_matches_the_published_structure():
     assert set(published.elements) == set(SCHEMA.elements)
     for name, decl in published.elements.items():
         ours = SCHEMA.elements[name]
-        shape = lambda d: [(e.local_name, e.min_occurs, e.max_occurs) for e in d.type.content.iter_elements()]
+
+        def shape(d):
+            return [(e.local_name, e.min_occurs, e.max_occurs) for e in d.type.content.iter_elements()]
+
         assert shape(ours) == shape(decl), name
 
 
@@ -539,8 +630,13 @@ def test_valid_envelopes_validate(name, element):
 
 def test_every_valid_soap_sample_was_schema_checked():
     names = {n for n, _ in VALID_ENVELOPES}
-    assert {"rt-270-soap-request.http", "rt-271-soap-response.http", "batch-270-mtom-submission.http",
-            "results-271-mtom-response.http", "acks-mtom-response.http"} <= names
+    assert {
+        "rt-270-soap-request.http",
+        "rt-271-soap-response.http",
+        "batch-270-mtom-submission.http",
+        "results-271-mtom-response.http",
+        "acks-mtom-response.http",
+    } <= names
     elements = {local(e.tag) for _, e in VALID_ENVELOPES}
     assert len(elements) >= 7
 
@@ -575,8 +671,10 @@ def test_wsdl_names_one_soap12_action_per_web_method():
     methods = spec()["core"]["web_methods"]
     assert actions == {m: m for m in methods}
     # each method's input/output messages carry the envelope elements feed.yaml names
-    messages = {m.get("name"): m.find(f"{{{WSDL_NS}}}part").get("element").split(":")[1]
-                for m in root.findall(f"{{{WSDL_NS}}}message")}
+    messages = {
+        m.get("name"): m.find(f"{{{WSDL_NS}}}part").get("element").split(":")[1]
+        for m in root.findall(f"{{{WSDL_NS}}}message")
+    }
     for pt in root.findall(f"{{{WSDL_NS}}}portType"):
         for op in pt.findall(f"{{{WSDL_NS}}}operation"):
             m = methods[op.get("name")]
@@ -584,7 +682,9 @@ def test_wsdl_names_one_soap12_action_per_web_method():
             assert messages[op.find(f"{{{WSDL_NS}}}output").get("message").split(":")[1]] == m["response"]
             assert (op.find(f"{{{WSDL_NS}}}documentation") is None) == m["supported"], op.get("name")
     assert set(messages.values()) == set(SCHEMA.elements)
-    imp = root.find(f"{{{WSDL_NS}}}types/{{http://www.w3.org/2001/XMLSchema}}schema/{{http://www.w3.org/2001/XMLSchema}}import")
+    imp = root.find(
+        f"{{{WSDL_NS}}}types/{{http://www.w3.org/2001/XMLSchema}}schema/{{http://www.w3.org/2001/XMLSchema}}import"
+    )
     assert (SPEC / imp.get("schemaLocation")).is_file()
 
 
@@ -605,7 +705,7 @@ def test_hostile_xml_is_refused_and_never_expanded(path):
     raw = path.read_bytes()
     with pytest.raises(DTDForbidden):
         SafeET.fromstring(raw, forbid_dtd=True)
-    if b"<!ENTITY" in raw:   # even with DTDs allowed, entity declarations are refused before any expansion
+    if b"<!ENTITY" in raw:  # even with DTDs allowed, entity declarations are refused before any expansion
         with pytest.raises(EntitiesForbidden):
             SafeET.fromstring(raw, forbid_dtd=False, forbid_entities=True)
     assert oracle(path, {}) == [("WEBBBS-SOAP-10", None, "xml:DOCTYPE")]
@@ -680,10 +780,19 @@ def test_every_expected_file_has_its_sample():
 
 def test_the_briefs_invalid_cases_are_present():
     names = {p.name for p in INVALID}
-    for needed in ("rt-wrong-processing-mode.xml", "rt-qualified-children.xml", "batch-bad-checksum.http",
-                   "batch-payloadlength-mismatch.http", "rt-non-uuid-payloadid.xml", "rt-wrong-receiverid.xml",
-                   "rt-wrong-version.xml", "x12-isa-wrong-width.x12", "x12-se-count-mismatch.x12",
-                   "x12-gs08-mismatch.x12", "doc-fig01-rt-soap-request.http"):
+    for needed in (
+        "rt-wrong-processing-mode.xml",
+        "rt-qualified-children.xml",
+        "batch-bad-checksum.http",
+        "batch-payloadlength-mismatch.http",
+        "rt-non-uuid-payloadid.xml",
+        "rt-wrong-receiverid.xml",
+        "rt-wrong-version.xml",
+        "x12-isa-wrong-width.x12",
+        "x12-se-count-mismatch.x12",
+        "x12-gs08-mismatch.x12",
+        "doc-fig01-rt-soap-request.http",
+    ):
         assert needed in names, needed
 
 

@@ -1,5 +1,6 @@
 """`payercert validate` checks a claim webhook's TPAStream-Signature (RS256 JWT, exp) against the
 public key TPA Stream publishes, in PEM or OpenSSH form (NOTES.md 2.9; TPA-HOOK-2)."""
+
 from __future__ import annotations
 
 import base64
@@ -34,7 +35,9 @@ def keys(tmp_path):
     pem = tmp_path / "tpa.pem"
     pem.write_bytes(pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     ssh = tmp_path / "tpa.pub"
-    ssh.write_bytes(pub.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH) + b" tpastream\n")
+    ssh.write_bytes(
+        pub.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH) + b" tpastream\n"
+    )
     return {"pem": pem, "ssh": ssh}
 
 
@@ -68,8 +71,10 @@ def test_signature_from_a_file_or_a_captured_header_line(keys, tmp_path):
 
 def _hs256_with_public_key_as_secret(public_pem: bytes) -> str:
     """The algorithm-confusion attack: HMAC-signed with the public key's bytes as the secret."""
+
     def b64(data: bytes) -> str:
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
     head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     body = b64(json.dumps({"exp": int(time.time()) + 300}).encode())
     mac = hmac.new(public_pem, f"{head}.{body}".encode(), hashlib.sha256).digest()
@@ -97,12 +102,15 @@ def test_expired_signature_is_a_warning_not_an_error(keys):
     assert [f["severity"] for f in signature_findings(result)] == ["warning"]
 
 
-@pytest.mark.parametrize("args,path,message", [
-    (("--signature", "x"), WEBHOOK, "needs both --signature and --public-key"),
-    (("--signature", "x", "--public-key", "/nonexistent.pem"), WEBHOOK, "--public-key /nonexistent.pem"),
-    (("--signature", "x", "--public-key", __file__), WEBHOOK, "not a PEM or OpenSSH public key"),
-    (("--signature", "x", "--public-key", __file__), PAGE, "carries no signature"),
-])
+@pytest.mark.parametrize(
+    "args,path,message",
+    [
+        (("--signature", "x"), WEBHOOK, "needs both --signature and --public-key"),
+        (("--signature", "x", "--public-key", "/nonexistent.pem"), WEBHOOK, "--public-key /nonexistent.pem"),
+        (("--signature", "x", "--public-key", __file__), WEBHOOK, "not a PEM or OpenSSH public key"),
+        (("--signature", "x", "--public-key", __file__), PAGE, "carries no signature"),
+    ],
+)
 def test_unusable_signature_options_are_one_line_exit_2(args, path, message):
     result = CliRunner().invoke(app, ["validate", str(path), *args])
     assert result.exit_code == 2, result.stdout

@@ -1,5 +1,6 @@
 """The TPA Stream simulator: its synthetic data is deterministic and valid against the spec bundle's
 schemas, and its pagination, filters, auth and allow-list behave as the suite expects."""
+
 from __future__ import annotations
 
 import base64
@@ -32,14 +33,18 @@ def auth(sim, key=None):
     return {"Authorization": f"Basic {token}"}
 
 
-@pytest.mark.parametrize("size", [{}, {"employers": 7, "claims": 900, "members_per_employer": 6, "seed": 3}],
-                         ids=["default", "larger"])
+@pytest.mark.parametrize(
+    "size", [{}, {"employers": 7, "claims": 900, "members_per_employer": 6, "seed": 3}], ids=["default", "larger"]
+)
 def test_every_item_is_valid_against_the_schemas(size):
     sim = simulator(**size)
     data = sim.data
-    checks = [("employer.json", data.employers.values()), ("member.json", data.members.values()),
-              ("policy-holder.json", data.policy_holders.values()),
-              ("claim.json", (data.claim(c.id) for c in data.claims))]
+    checks = [
+        ("employer.json", data.employers.values()),
+        ("member.json", data.members.values()),
+        ("policy-holder.json", data.policy_holders.values()),
+        ("claim.json", (data.claim(c.id) for c in data.claims)),
+    ]
     for name, items in checks:
         validator = compiled_schema(SCHEMAS / name)
         for item in items:
@@ -100,11 +105,18 @@ def test_filters_and_nested_paths():
     sim = simulator()
     c = client(sim)
     read = set(sim.data.read_claim_ids())
-    ids = [x["id"] for x in c.get("/api/claims", params={"per_page": 100, "hide_read": "on"}, headers=auth(sim)).json()["data"]]
+    ids = [
+        x["id"]
+        for x in c.get("/api/claims", params={"per_page": 100, "hide_read": "on"}, headers=auth(sim)).json()["data"]
+    ]
     assert ids and not read & set(ids)
     before = set(sim.data.before_effective_ids())
-    ids = [x["id"] for x in c.get("/api/claims", params={"per_page": 100, "hide_before_effective_date": "on"},
-                                  headers=auth(sim)).json()["data"]]
+    ids = [
+        x["id"]
+        for x in c.get(
+            "/api/claims", params={"per_page": 100, "hide_before_effective_date": "on"}, headers=auth(sim)
+        ).json()["data"]
+    ]
     assert ids and not before & set(ids)
     employer = next(iter(sim.data.employers))
     claims = c.get(f"/api/employer/{employer}/claims", params={"per_page": 100}, headers=auth(sim)).json()["data"]

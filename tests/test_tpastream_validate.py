@@ -1,5 +1,6 @@
 """`payercert validate` on TPA Stream files gives exactly the findings each sample's expected file
 lists: requirement, the line of the offending member's key, and the JSON pointer."""
+
 import json
 from pathlib import Path
 
@@ -17,15 +18,19 @@ INDEX = yaml.safe_load((SAMPLES / "index.yaml").read_text())
 
 def _validate(path: Path, *extra: str) -> dict:
     kind = INDEX[path.parent.name][path.name]["kind"]  # a file that does not parse cannot be detected
-    result = CliRunner().invoke(app, ["validate", str(path), "--feed", "tpastream", "--kind", kind,
-                                      "--format", "json", *extra])
+    result = CliRunner().invoke(
+        app, ["validate", str(path), "--feed", "tpastream", "--kind", kind, "--format", "json", *extra]
+    )
     return json.loads(result.stdout)["files"][0]
 
 
 def _cases():
     for expected in sorted((SAMPLES / "invalid").glob("*.expected.json")):
-        sample = next(p for p in expected.parent.glob(expected.name.replace(".expected.json", ".*"))
-                      if not p.name.endswith(".expected.json"))
+        sample = next(
+            p
+            for p in expected.parent.glob(expected.name.replace(".expected.json", ".*"))
+            if not p.name.endswith(".expected.json")
+        )
         yield pytest.param(sample, json.loads(expected.read_text()), id=sample.name)
 
 
@@ -36,8 +41,9 @@ def test_invalid_sample_gives_exactly_its_expected_findings(sample, wanted):
     assert got == {(w["line"], w["requirement"], w.get("pointer")) for w in wanted}
 
 
-@pytest.mark.parametrize("sample", sorted(p for p in (SAMPLES / "valid").iterdir() if p.suffix in (".json", ".ndjson")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "sample", sorted(p for p in (SAMPLES / "valid").iterdir() if p.suffix in (".json", ".ndjson")), ids=lambda p: p.name
+)
 def test_valid_sample_is_clean(sample):
     assert _validate(sample)["findings"] == []
 

@@ -1,4 +1,5 @@
 """A misbehaving target ends the exchange within its limits with a one-line TransportError."""
+
 from __future__ import annotations
 
 import datetime
@@ -36,8 +37,9 @@ def records():
 
 @pytest.fixture()
 def transport(ca, records):
-    with Transport(verify=ca.client_context(), limits=LIMITS,
-                   recorder=lambda req, resp, err: records.append((req, resp, err))) as t:
+    with Transport(
+        verify=ca.client_context(), limits=LIMITS, recorder=lambda req, resp, err: records.append((req, resp, err))
+    ) as t:
         yield t
 
 
@@ -56,7 +58,7 @@ def fail(transport: Transport, url: str, records: list) -> tuple[str, float]:
     assert len(records) == 1
     request, response, error = records[0]
     assert (str(request.url), response, error) == (url, None, message)
-    return message[len(f"GET {url}: "):], elapsed
+    return message[len(f"GET {url}: ") :], elapsed
 
 
 def server_context_for(leaf) -> ssl.SSLContext:
@@ -67,6 +69,7 @@ def server_context_for(leaf) -> ssl.SSLContext:
 
 # -- the control: a well-behaved TLS server passes, so the failures below are the target's ---
 
+
 def test_trusted_server_answers(ca, transport, records):
     with hostile.answers_ok(ca.server_context()) as server:
         response = transport.request("GET", server.url)
@@ -75,6 +78,7 @@ def test_trusted_server_answers(ca, transport, records):
 
 
 # -- one test per misbehaviour -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 def test_never_answers(ca, transport, records, tls):
@@ -113,8 +117,11 @@ def test_connection_reset(transport, records):
     assert "reset" in reason.lower(), reason
 
 
-@pytest.mark.parametrize("server_factory", [hostile.huge_declared_body, hostile.huge_undeclared_body],
-                         ids=["content-length-2GB", "50MB-until-close"])
+@pytest.mark.parametrize(
+    "server_factory",
+    [hostile.huge_declared_body, hostile.huge_undeclared_body],
+    ids=["content-length-2GB", "50MB-until-close"],
+)
 def test_huge_body(transport, records, server_factory):
     with server_factory() as server:
         reason, elapsed = fail(transport, server.url, records)
@@ -189,6 +196,7 @@ def test_unreachable_port(transport, records):
 
 # -- the rate limit --------------------------------------------------------------------------
 
+
 def test_rate_limiter_spaces_calls():
     limiter = RateLimiter(rate=5)
     started = time.monotonic()
@@ -208,7 +216,7 @@ def test_no_rate_limit_means_no_wait():
 
 # -- in a pytest run: each failure is a one-liner and the run goes on ------------------------
 
-SUITE = textwrap.dedent('''
+SUITE = textwrap.dedent("""
     import os
     from payercert.transport import Limits, Transport
 
@@ -224,7 +232,7 @@ SUITE = textwrap.dedent('''
 
     def test_after_them():
         assert True
-''')
+""")
 
 
 def test_pytest_run_goes_on_after_transport_failures(tmp_path):
@@ -234,9 +242,26 @@ def test_pytest_run_goes_on_after_transport_failures(tmp_path):
         env = dict(os.environ, SILENT_URL=silent.url, RESET_URL=reset.url)
         started = time.monotonic()
         run = subprocess.run(
-            [sys.executable, "-m", "pytest", str(suite), "-p", "no:payercert", "-p", "no:cacheprovider",
-             "-q", "--tb=line", "--timeout", "30"],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                str(suite),
+                "-p",
+                "no:payercert",
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "--tb=line",
+                "--timeout",
+                "30",
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         elapsed = time.monotonic() - started
     out = run.stdout + run.stderr
     assert run.returncode == 1, out

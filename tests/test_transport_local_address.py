@@ -1,4 +1,5 @@
 """Transport(local_address=...): connections leave from a chosen source address (IP allow-list tests)."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,12 @@ def server():
 @pytest.mark.parametrize("address,seen", [(None, "127.0.0.1"), ("127.0.0.2", "127.0.0.2")])
 def test_source_address(server, address, seen):
     records = []
-    with Transport(verify=server.ca.client_context(), limits=Limits(deadline=5), local_address=address,
-                   recorder=lambda *exchange: records.append(exchange)) as transport:
+    with Transport(
+        verify=server.ca.client_context(),
+        limits=Limits(deadline=5),
+        local_address=address,
+        recorder=lambda *exchange: records.append(exchange),
+    ) as transport:
         response = transport.request("GET", server.base_url + "/peer")
         assert response.text == seen
         assert len(records) == 1
@@ -41,8 +46,15 @@ def test_target_context_transport_from(server):
     from payercert.feeds import load_feed
     from payercert.session import TargetContext
 
-    target = Target(name="t", feed="tpastream", environment="custom", production=False,
-                    urls={"api": server.base_url}, credentials={}, ca_bundle=server.ca.client_context())
+    target = Target(
+        name="t",
+        feed="tpastream",
+        environment="custom",
+        production=False,
+        urls={"api": server.base_url},
+        credentials={},
+        ca_bundle=server.ca.client_context(),
+    )
     ctx = TargetContext(load_feed("tpastream"), target)
     try:
         bound = ctx.transport_from("127.0.0.2")

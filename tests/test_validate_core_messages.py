@@ -1,4 +1,5 @@
 """`payercert validate` on CORE messages and X12: exit codes, hostile and broken input, pyx12 segment checks."""
+
 import hashlib
 import os
 import subprocess
@@ -15,33 +16,66 @@ from payercert.validators.engine import Options, validate_file
 SAMPLES = Path(__file__).resolve().parents[1] / "specs" / "webbbs" / "samples"
 FEED = load_feed("webbbs")
 ISA = "ISA*00*          *00*          *30*716007869      *ZZ*TP000001       *240115*1230*^*00501*000000045*0*P*:~"
-ACK_999 = ("GS*FA*716007869*TP000001*20240115*1230*7*X*005010X231A1~ST*999*0001*005010X231A1~"
-           "AK1*HS*1*005010X279A1~AK2*270*0001*005010X279A1~IK5*A~AK9*A*1*1*1~SE*6*0001~GE*1*7~IEA*1*000000045~")
+ACK_999 = (
+    "GS*FA*716007869*TP000001*20240115*1230*7*X*005010X231A1~ST*999*0001*005010X231A1~"
+    "AK1*HS*1*005010X279A1~AK2*270*0001*005010X279A1~IK5*A~AK9*A*1*1*1~SE*6*0001~GE*1*7~IEA*1*000000045~"
+)
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "payercert", "validate", *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "COLUMNS": "200"}, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "payercert", "validate", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_cli_exit_codes_for_each_form():
-    valid = [SAMPLES / "valid" / n for n in ("rt-270-soap-request.http", "batch-270-mtom-submission.http",
-                                             "rt-270-mime-request.http", "x12-270.x12")]
+    valid = [
+        SAMPLES / "valid" / n
+        for n in (
+            "rt-270-soap-request.http",
+            "batch-270-mtom-submission.http",
+            "rt-270-mime-request.http",
+            "x12-270.x12",
+        )
+    ]
     assert run(*map(str, valid)).returncode == 0
     done = run(str(SAMPLES / "invalid" / "hostile-entity-bomb.xml"))
     assert done.returncode == 1 and "WEBBBS-SOAP-10" in done.stdout and "lol" not in done.stdout
 
 
-@pytest.mark.parametrize("name,content,requirement", [
-    ("truncated.http", b"POST /mime/COREservice.aspx HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=B\r\n\r\n"
-                       b"--B\r\nContent-Disposition: form-data; name=\"PayloadType\"\r\n\r\nX12_", "WEBBBS-MIME-1"),
-    ("binary.http", b"POST /soap HTTP/1.1\r\nContent-Type: application/soap+xml\r\n\r\n\x00\x01\xff\xfe<", "WEBBBS-SOAP-1"),
-    ("notxml.xml", b"<soap:Envelope xmlns:soap='http://www.w3.org/2003/05/soap-envelope'><soap:Body>", "WEBBBS-SOAP-1"),
-    ("empty-body.xml", b"<soap:Envelope xmlns:soap='http://www.w3.org/2003/05/soap-envelope'><soap:Body/></soap:Envelope>",
-     "WEBBBS-SOAP-3"),
-    ("short.x12", b"ISA*00*", "WEBBBS-X12-1"),
-    ("text.http", b"POST /x HTTP/1.1\r\nContent-Type: text/plain\r\n\r\nhello", "WEBBBS-TRANSPORT-1"),
-])
+@pytest.mark.parametrize(
+    "name,content,requirement",
+    [
+        (
+            "truncated.http",
+            b"POST /mime/COREservice.aspx HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=B\r\n\r\n"
+            b'--B\r\nContent-Disposition: form-data; name="PayloadType"\r\n\r\nX12_',
+            "WEBBBS-MIME-1",
+        ),
+        (
+            "binary.http",
+            b"POST /soap HTTP/1.1\r\nContent-Type: application/soap+xml\r\n\r\n\x00\x01\xff\xfe<",
+            "WEBBBS-SOAP-1",
+        ),
+        (
+            "notxml.xml",
+            b"<soap:Envelope xmlns:soap='http://www.w3.org/2003/05/soap-envelope'><soap:Body>",
+            "WEBBBS-SOAP-1",
+        ),
+        (
+            "empty-body.xml",
+            b"<soap:Envelope xmlns:soap='http://www.w3.org/2003/05/soap-envelope'><soap:Body/></soap:Envelope>",
+            "WEBBBS-SOAP-3",
+        ),
+        ("short.x12", b"ISA*00*", "WEBBBS-X12-1"),
+        ("text.http", b"POST /x HTTP/1.1\r\nContent-Type: text/plain\r\n\r\nhello", "WEBBBS-TRANSPORT-1"),
+    ],
+)
 def test_broken_input_is_a_finding_never_a_traceback(tmp_path, name, content, requirement):
     path = tmp_path / name
     path.write_bytes(content)
@@ -53,9 +87,11 @@ def test_broken_input_is_a_finding_never_a_traceback(tmp_path, name, content, re
 def test_external_entity_is_never_read(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-CONTENT")
-    xml = (f'<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file://{secret}">]>'
-           '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>&x;</soap:Body>'
-           '</soap:Envelope>').encode()
+    xml = (
+        f'<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>&x;</soap:Body>'
+        "</soap:Envelope>"
+    ).encode()
     path = tmp_path / "xxe.xml"
     path.write_bytes(xml)
     report = validate_file(path, Options())
@@ -64,13 +100,30 @@ def test_external_entity_is_never_read(tmp_path):
 
 
 def submission(payload: bytes, **over) -> CoreMessage:
-    fields = ordered_fields("COREEnvelopeBatchSubmission", {
-        "PayloadType": "X12_270_Request_005010X279A1", "ProcessingMode": "Batch",
-        "PayloadID": "3c7d1ea9-41d1-3bfe-b746-f7924c7940ac", "PayloadLength": str(len(payload)),
-        "TimeStamp": "2024-01-15T12:30:00Z", "SenderID": "TP000001", "ReceiverID": "716007869",
-        "CORERuleVersion": "2.2.0", "CheckSum": hashlib.sha1(payload).hexdigest(), **over})
-    return CoreMessage(form="mtom", element="COREEnvelopeBatchSubmission", fields=fields, payload=payload,
-                       username="TP000001", password="Kp7#vRt2!qZ", action="BatchSubmitTransaction")
+    fields = ordered_fields(
+        "COREEnvelopeBatchSubmission",
+        {
+            "PayloadType": "X12_270_Request_005010X279A1",
+            "ProcessingMode": "Batch",
+            "PayloadID": "3c7d1ea9-41d1-3bfe-b746-f7924c7940ac",
+            "PayloadLength": str(len(payload)),
+            "TimeStamp": "2024-01-15T12:30:00Z",
+            "SenderID": "TP000001",
+            "ReceiverID": "716007869",
+            "CORERuleVersion": "2.2.0",
+            "CheckSum": hashlib.sha1(payload).hexdigest(),
+            **over,
+        },
+    )
+    return CoreMessage(
+        form="mtom",
+        element="COREEnvelopeBatchSubmission",
+        fields=fields,
+        payload=payload,
+        username="TP000001",
+        password="Kp7#vRt2!qZ",
+        action="BatchSubmitTransaction",
+    )
 
 
 def codes(msg: CoreMessage, builder=build_mtom):
@@ -86,12 +139,18 @@ def test_built_messages_are_clean_and_each_broken_field_gets_its_error_code():
     assert codes(submission(payload, PayloadID="not-a-uuid")) == {("WEBBBS-ENVELOPE-4", "PayloadIDIllegal")}
     assert codes(submission(payload, CheckSum="0" * 40)) == {("WEBBBS-PAYLOAD-2", "ChecksumMismatched")}
     assert codes(submission(payload, CORERuleVersion="2.0.0")) == {("WEBBBS-ENVELOPE-9", "VersionMismatch")}
-    assert codes(submission(payload, ReceiverID="secure.mediciad.state.ar.us")) == {("WEBBBS-ENVELOPE-8", "ReceiverIDIllegal")}
+    assert codes(submission(payload, ReceiverID="secure.mediciad.state.ar.us")) == {
+        ("WEBBBS-ENVELOPE-8", "ReceiverIDIllegal")
+    }
     assert codes(submission(payload, SenderID="TP000002")) == {("WEBBBS-ENVELOPE-7", "SenderIDIllegal")}
     assert codes(submission(payload, TimeStamp="2024-01-15T12:30:22")) == {("WEBBBS-ENVELOPE-6", "TimeStampIllegal")}
-    assert codes(submission(payload, PayloadType="X12_271_Response_005010X279A1")) == \
-        {("WEBBBS-ENVELOPE-3", "PayloadTypeIllegal"), ("WEBBBS-X12-5", None)}   # and the 270 inside is no 271
-    assert codes(submission(payload, PayloadType="X12_005010_Request_Acks")) == {("WEBBBS-BATCH-1", "PayloadTypeIllegal")}
+    assert codes(submission(payload, PayloadType="X12_271_Response_005010X279A1")) == {
+        ("WEBBBS-ENVELOPE-3", "PayloadTypeIllegal"),
+        ("WEBBBS-X12-5", None),
+    }  # and the 270 inside is no 271
+    assert codes(submission(payload, PayloadType="X12_005010_Request_Acks")) == {
+        ("WEBBBS-BATCH-1", "PayloadTypeIllegal")
+    }
     msg = submission(payload)
     del msg.fields["PayloadID"]
     assert codes(msg) == {("WEBBBS-ENVELOPE-1", "PayloadIDRequired")}
@@ -99,11 +158,21 @@ def test_built_messages_are_clean_and_each_broken_field_gets_its_error_code():
 
 def test_size_limit_of_a_realtime_message():
     big = b"x" * 1_000_001
-    msg = CoreMessage(form="mime", fields={"PayloadType": "X12_270_Request_005010X279A1", "ProcessingMode": "RealTime",
-                                           "PayloadID": "3c7d1ea9-41d1-3bfe-b746-f7924c7940ac",
-                                           "TimeStamp": "2024-01-15T12:30:00Z", "SenderID": "TP000001",
-                                           "ReceiverID": "716007869", "CORERuleVersion": "2.2.0"},
-                      payload=big, username="TP000001", password="x")
+    msg = CoreMessage(
+        form="mime",
+        fields={
+            "PayloadType": "X12_270_Request_005010X279A1",
+            "ProcessingMode": "RealTime",
+            "PayloadID": "3c7d1ea9-41d1-3bfe-b746-f7924c7940ac",
+            "TimeStamp": "2024-01-15T12:30:00Z",
+            "SenderID": "TP000001",
+            "ReceiverID": "716007869",
+            "CORERuleVersion": "2.2.0",
+        },
+        payload=big,
+        username="TP000001",
+        password="x",
+    )
     body, ctype = build_mime(msg)
     _, findings = check_bytes(as_http("POST /mime/COREservice.aspx HTTP/1.1", body, ctype), FEED)
     assert "WEBBBS-SIZE-1" in {f.requirement for f in findings}

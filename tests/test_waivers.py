@@ -1,4 +1,5 @@
 """A waived failure shows as WAIVED with its reason and does not fail the verdict."""
+
 import json
 import os
 import subprocess
@@ -11,9 +12,27 @@ REASON = "Sandbox drops the TID header; accepted by the payer in ticket 4711"
 
 def _run(folder, config, env):
     return subprocess.run(
-        [sys.executable, "-m", "pytest", str(SUITES / "test_upload.py"), "--payercert-target", "sandbox",
-         "--payercert-config", str(config), "--payercert-reports", str(folder / "reports"), "-p", "no:cacheprovider", "-q"],
-        capture_output=True, text=True, timeout=300, cwd=folder, env={**os.environ, **env})
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(SUITES / "test_upload.py"),
+            "--payercert-target",
+            "sandbox",
+            "--payercert-config",
+            str(config),
+            "--payercert-reports",
+            str(folder / "reports"),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=folder,
+        env={**os.environ, **env},
+    )
 
 
 def _requirement(folder, rid):
@@ -47,10 +66,28 @@ def test_tests_needing_reference_data_skip_with_a_reason(tmp_path):
         text = config.read_text().replace('data = "data.yaml"\n', "")
         config.write_text(text)
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", str(SUITES / "test_validation.py"), "--payercert-target", "sandbox",
-             "--payercert-config", str(config), "--payercert-reports", str(tmp_path / "reports"),
-             "-p", "no:cacheprovider", "-q", "-rs"],
-            capture_output=True, text=True, timeout=300, cwd=tmp_path, env={**os.environ, **env})
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                str(SUITES / "test_validation.py"),
+                "--payercert-target",
+                "sandbox",
+                "--payercert-config",
+                str(config),
+                "--payercert-reports",
+                str(tmp_path / "reports"),
+                "-p",
+                "no:cacheprovider",
+                "-q",
+                "-rs",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            env={**os.environ, **env},
+        )
     assert done.returncode == 0, done.stdout[-2000:]
     assert "has no reference data go_live, service_identifiers, clients, provider_mas" in done.stdout
     summary = done.stdout.strip().splitlines()[-1]

@@ -2,11 +2,12 @@
 specs/webbbs/core.wsdl with zeep's own WS-Security UsernameToken, calls RealTimeTransaction and the
 batch methods and parses every answer; every response the simulator sends validates against the
 CAQH CORERule2.2.0.xsd as published (tests/fixtures/caqh/)."""
+
 from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,11 @@ def service():
         session = requests.Session()
         session.verify, session.trust_env = str(ca.ca_path), False  # the local CA only, whatever the environment says
         transport = RecordingTransport(session)
-        client = zeep.Client(str(load_feed("webbbs").root / "core.wsdl"), transport=transport,
-                             wsse=UsernameToken(sim.partner.tp_id, sim.partner.password))
+        client = zeep.Client(
+            str(load_feed("webbbs").root / "core.wsdl"),
+            transport=transport,
+            wsse=UsernameToken(sim.partner.tp_id, sim.partner.password),
+        )
         urls = sim.local_target(server.base_url)["urls"]
         realtime = client.create_service(f"{{{WSDL_NS}}}CORERealTimeSoapBinding", urls["soap_realtime"])
         batch = client.create_service(f"{{{WSDL_NS}}}COREBatchSoapBinding", urls["soap_batch"])
@@ -67,9 +71,16 @@ def service():
 
 
 def _fields(sim, payload_type: str, mode: str = "Batch", **more) -> dict:
-    return {"PayloadType": payload_type, "ProcessingMode": mode, "PayloadID": str(uuid.uuid4()),
-            "TimeStamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "SenderID": sim.partner.tp_id,
-            "ReceiverID": "716007869", "CORERuleVersion": "2.2.0", **more}
+    return {
+        "PayloadType": payload_type,
+        "ProcessingMode": mode,
+        "PayloadID": str(uuid.uuid4()),
+        "TimeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "SenderID": sim.partner.tp_id,
+        "ReceiverID": "716007869",
+        "CORERuleVersion": "2.2.0",
+        **more,
+    }
 
 
 def test_zeep_realtime_270_gets_a_271(service):
@@ -78,34 +89,48 @@ def test_zeep_realtime_270_gets_a_271(service):
     answer = realtime.RealTimeTransaction(**request, Payload=x12_270(sim.partner.tp_id, 41).decode())
     assert answer.ErrorCode == "Success", answer.ErrorMessage
     assert answer.PayloadType == "X12_271_Response_005010X279A1"
-    assert (answer.PayloadID, answer.SenderID, answer.ReceiverID) == (request["PayloadID"], "716007869", sim.partner.tp_id)
+    assert (answer.PayloadID, answer.SenderID, answer.ReceiverID) == (
+        request["PayloadID"],
+        "716007869",
+        sim.partner.tp_id,
+    )
     assert answer.Payload.startswith("ISA") and "ST*271*" in answer.Payload and "000000041" in answer.Payload
 
 
 def test_zeep_batch_lifecycle(service):
     sim, _, batch, transport = service
     payload = x12_270(sim.partner.tp_id, 42)
-    submitted = batch.BatchSubmitTransaction(**_fields(sim, "X12_270_Request_005010X279A1", PayloadLength=len(payload),
-                                                       CheckSum=hashlib.sha1(payload).hexdigest()), Payload=payload)
+    submitted = batch.BatchSubmitTransaction(
+        **_fields(
+            sim, "X12_270_Request_005010X279A1", PayloadLength=len(payload), CheckSum=hashlib.sha1(payload).hexdigest()
+        ),
+        Payload=payload,
+    )
     assert transport.statuses[-1] == 202
     assert (submitted.ErrorCode, submitted.PayloadType) == ("Success", "X12_BatchReceiptConfirmation")
     acks = batch.BatchSubmitAckRetrievalTransaction(**_fields(sim, "X12_005010_Request_Acks"))
     assert acks.ErrorCode == "Success" and acks.PayloadType == "X12_005010_Response_NoBatchAckFile"
     results = batch.BatchResultsRetrievalTransaction(**_fields(sim, "X12_005010_Request_Batch_Results_271"))
     assert results.ErrorCode in ("Success", "FilesPending") and results.PayloadType == "X12_271_Response_005010X279A1"
-    files = [f for f in results.Payload.split(FS) if f]   # zeep resolved the MTOM attachment to bytes
+    files = [f for f in results.Payload.split(FS) if f]  # zeep resolved the MTOM attachment to bytes
     assert any(b"ST*271*" in f and b"000000042" in f for f in files)
     assert results.CheckSum.lower() == hashlib.sha1(results.Payload).hexdigest()
-    confirm = _fields(sim, "X12_999_SubmissionRequest_005010X231A1", PayloadLength=len(payload),
-                      CheckSum=hashlib.sha1(payload).hexdigest())
+    confirm = _fields(
+        sim,
+        "X12_999_SubmissionRequest_005010X231A1",
+        PayloadLength=len(payload),
+        CheckSum=hashlib.sha1(payload).hexdigest(),
+    )
     confirmed = batch.BatchResultsAckSubmitTransaction(**confirm, Payload=payload)
     assert (confirmed.ErrorCode, confirmed.PayloadType) == ("Success", "X12_Response_ConfirmReceiptReceived")
 
 
 def test_zeep_sees_an_envelope_error(service):
     sim, realtime, _, _ = service
-    answer = realtime.RealTimeTransaction(**_fields(sim, "X12_270_Request_005010X279A1", "RealTime", PayloadID="not-a-uuid"),
-                                          Payload=x12_270(sim.partner.tp_id, 43).decode())
+    answer = realtime.RealTimeTransaction(
+        **_fields(sim, "X12_270_Request_005010X279A1", "RealTime", PayloadID="not-a-uuid"),
+        Payload=x12_270(sim.partner.tp_id, 43).decode(),
+    )
     assert answer.ErrorCode == "PayloadIDIllegal" and answer.ErrorMessage
 
 

@@ -1,12 +1,13 @@
 """No WebBBS password reaches reports/: a full run against the simulator configured as a sandbox
 target (credentials from env vars, as a user writes them), where every request carries a
 wsse:Password in its SOAP header or a Password form field, and one test logs in with an aged one."""
+
 import contextlib
 
 import pytest
 import yaml
-
 from certify_runs import certify
+
 from payercert.redact import MASK
 from payercert.server import BackgroundServer
 from payercert.simulators.webbbs import create
@@ -25,13 +26,27 @@ def webbbs_payer(fault=None):
 def _write_target(folder, local, ca):
     (folder / "data.yaml").write_text(yaml.safe_dump(local["data"]))
     aged = local["accounts"]["aged_password"]
-    env = {"W_USER": local["credentials"]["username"], "W_PASSWORD": local["credentials"]["password"],
-           "W_AGED_USER": aged["username"], "W_AGED_PASSWORD": aged["password"]}
-    lines = ["[targets.sandbox]", 'feed = "webbbs"', "production = false", f'ca_bundle = "{ca.ca_path}"',
-             'data = "data.yaml"', "[targets.sandbox.urls]", *[f'{k} = "{v}"' for k, v in local["urls"].items()],
-             "[targets.sandbox.credentials]", 'username = "env:W_USER"', 'password = "env:W_PASSWORD"',
-             "[targets.sandbox.accounts.aged_password]", 'username = "env:W_AGED_USER"',
-             'password = "env:W_AGED_PASSWORD"']
+    env = {
+        "W_USER": local["credentials"]["username"],
+        "W_PASSWORD": local["credentials"]["password"],
+        "W_AGED_USER": aged["username"],
+        "W_AGED_PASSWORD": aged["password"],
+    }
+    lines = [
+        "[targets.sandbox]",
+        'feed = "webbbs"',
+        "production = false",
+        f'ca_bundle = "{ca.ca_path}"',
+        'data = "data.yaml"',
+        "[targets.sandbox.urls]",
+        *[f'{k} = "{v}"' for k, v in local["urls"].items()],
+        "[targets.sandbox.credentials]",
+        'username = "env:W_USER"',
+        'password = "env:W_PASSWORD"',
+        "[targets.sandbox.accounts.aged_password]",
+        'username = "env:W_AGED_USER"',
+        'password = "env:W_AGED_PASSWORD"',
+    ]
     config = folder / "payercert.toml"
     config.write_text("\n".join(lines) + "\n")
     return config, env
@@ -43,8 +58,16 @@ def canary_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("webbbs-canary")
     with webbbs_payer("expired-password-accepted") as (sim, ca, local):
         config, env = _write_target(folder, local, ca)
-        result = certify(folder / "reports", "--feed", "webbbs", "--target", "sandbox", "--config", str(config),
-                         env={**env, "PAYERCERT_EXAMPLES": "3"})
+        result = certify(
+            folder / "reports",
+            "--feed",
+            "webbbs",
+            "--target",
+            "sandbox",
+            "--config",
+            str(config),
+            env={**env, "PAYERCERT_EXAMPLES": "3"},
+        )
         yield result, env
 
 
@@ -62,4 +85,6 @@ def test_no_webbbs_password_anywhere(canary_run):
         assert needle not in result.stdout and needle not in result.stderr
         for path in result.reports.rglob("*"):
             if path.is_file():
-                assert needle.encode() not in path.read_bytes(), f"a WebBBS password leaked into {path.relative_to(result.reports)}"
+                assert needle.encode() not in path.read_bytes(), (
+                    f"a WebBBS password leaked into {path.relative_to(result.reports)}"
+                )

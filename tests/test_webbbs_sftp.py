@@ -1,15 +1,14 @@
 """The WebBBS SFTP channel: the simulator's server directly (conforming and each fault profile), the
 answers it puts in download, the target plumbing (payercert.toml `sftp` table, the local
 `start_extra` hook), and the SFTP suite catching every SFTP fault by its requirement."""
+
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
-from payercert.sshlib import asyncssh
 import pytest
 
 from payercert.errors import ConfigError, PayercertError
@@ -20,9 +19,15 @@ from payercert.sftp_endpoint import local_sftp_endpoint, sftp_endpoint
 from payercert.simulation import merge_local_target
 from payercert.simulators.webbbs.batch_files import Responder
 from payercert.simulators.webbbs.sftp import (
-    EXPIRED_PARTNER, OTHER_PARTNER, TRADING_PARTNER, SftpSimulator, start_extra, strong_password,
+    EXPIRED_PARTNER,
+    OTHER_PARTNER,
+    TRADING_PARTNER,
+    SftpSimulator,
+    start_extra,
+    strong_password,
 )
 from payercert.simulators.webbbs.sftp_faults import SFTP_FAULTS
+from payercert.sshlib import asyncssh
 from payercert.suites.webbbs.sftp_client import SftpSession, login_refusal, segments, x12_270
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,8 +104,19 @@ def test_host_key_is_new_each_start_and_nothing_outlives_stop():
 
 
 # --- confinement and folders (6) ---------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/", "/home", "/home/edi", "..", f"/home/edi/{OTHER_PARTNER}",
-                                  f"/home/edi/{OTHER_PARTNER}/download", "/etc", "upload/../../.."])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/home",
+        "/home/edi",
+        "..",
+        f"/home/edi/{OTHER_PARTNER}",
+        f"/home/edi/{OTHER_PARTNER}/download",
+        "/etc",
+        "upload/../../..",
+    ],
+)
 def test_paths_outside_home_refused(sim, path):
     s = session(sim)
     try:
@@ -168,13 +184,21 @@ def test_276_answered_by_a_277_and_each_interchange_of_a_file_answered():
     assert any(s[0] == "STC" and s[1] == "A1:20" for s in segs)
 
 
-@pytest.mark.parametrize("breakage,kind,check", [
-    (lambda t: t.replace("IEA*1*000000031", "IEA*1*000000099"), "TA1", lambda s: s[1][4:6] == ["R", "001"]),
-    (lambda t: t.replace("IEA*1*000000031", "IEA*2*000000031"), "TA1", lambda s: s[1][4:6] == ["R", "021"]),
-    (lambda t: t[:60], "TA1", lambda s: s[1][4:6] == ["R", "023"]),
-    (lambda t: t.replace("SE*13*0001", "SE*12*0001"), "999", lambda s: ["IK5", "R", "4"] in s and s[-4][:2] == ["AK9", "R"]),
-    (lambda t: t.replace("GE*1*1", "GE*2*1"), "999", lambda s: s[-4][:2] == ["AK9", "R"]),
-], ids=["iea-control", "iea-count", "truncated", "se-count", "ge-count"])
+@pytest.mark.parametrize(
+    "breakage,kind,check",
+    [
+        (lambda t: t.replace("IEA*1*000000031", "IEA*1*000000099"), "TA1", lambda s: s[1][4:6] == ["R", "001"]),
+        (lambda t: t.replace("IEA*1*000000031", "IEA*2*000000031"), "TA1", lambda s: s[1][4:6] == ["R", "021"]),
+        (lambda t: t[:60], "TA1", lambda s: s[1][4:6] == ["R", "023"]),
+        (
+            lambda t: t.replace("SE*13*0001", "SE*12*0001"),
+            "999",
+            lambda s: ["IK5", "R", "4"] in s and s[-4][:2] == ["AK9", "R"],
+        ),
+        (lambda t: t.replace("GE*1*1", "GE*2*1"), "999", lambda s: s[-4][:2] == ["AK9", "R"]),
+    ],
+    ids=["iea-control", "iea-count", "truncated", "se-count", "ge-count"],
+)
 def test_broken_interchange_gets_a_negative_ack_only(breakage, kind, check):
     text = (SAMPLES / "x12-270.x12").read_text()
     answers = Responder().answer(breakage(text).encode())
@@ -259,19 +283,24 @@ def test_config_sftp_table_builds_an_endpoint(tmp_path, monkeypatch):
     assert (ep.host, ep.port, ep.username) == ("fts.mmis.arkansas.gov", 22, "TP000001")
     assert ep.known_hosts == f"fts.mmis.arkansas.gov {key}" and "Pw-0f" not in repr(ep)
     monkeypatch.setenv("SFTP_PW", "Other-pw-1!")
-    ep = sftp_endpoint(spec, {"host": "h", "port": 2222, "password": "env:SFTP_PW", "host_key": key}, creds, tmp_path, "t")
+    ep = sftp_endpoint(
+        spec, {"host": "h", "port": 2222, "password": "env:SFTP_PW", "host_key": key}, creds, tmp_path, "t"
+    )
     assert ep.password.reveal() == "Other-pw-1!" and ep.known_hosts.startswith("[h]:2222 ")
     assert sftp_endpoint(spec, None, creds, tmp_path, "t") is None
     with pytest.raises(ConfigError, match="give host"):  # the document's host is production's
         sftp_endpoint(spec, {"host_key": key}, creds, tmp_path, "t", production=False)
 
 
-@pytest.mark.parametrize("raw,message", [
-    ({"host_key": "not a key"}, "not an OpenSSH public key"),
-    ({"known_hosts": "missing_known_hosts"}, "does not exist"),
-    ({"hostkey": "x"}, "unknown key"),
-    ({"password": "plain-text-pw"}, "env:NAME"),
-])
+@pytest.mark.parametrize(
+    "raw,message",
+    [
+        ({"host_key": "not a key"}, "not an OpenSSH public key"),
+        ({"known_hosts": "missing_known_hosts"}, "does not exist"),
+        ({"hostkey": "x"}, "unknown key"),
+        ({"password": "plain-text-pw"}, "env:NAME"),
+    ],
+)
 def test_config_sftp_table_errors_are_one_line(tmp_path, raw, message):
     creds = {"username": "TP000001", "password": Secret("Pw-0f-the-TP!", "password")}
     with pytest.raises(PayercertError, match=message) as info:
@@ -281,10 +310,17 @@ def test_config_sftp_table_errors_are_one_line(tmp_path, raw, message):
 
 def test_merge_local_target_keeps_the_apps_entries():
     local = {"urls": {"a": "u"}, "credentials": {"k": "v"}, "secrets": ["s1"], "options": {"x": 1}}
-    merged = merge_local_target(local, {"sftp": {"host": "h"}, "secrets": ["s2"], "options": {"y": 2},
-                                        "accounts": {"b": {}}})
-    assert merged == {"urls": {"a": "u"}, "credentials": {"k": "v"}, "secrets": ["s1", "s2"],
-                      "options": {"x": 1, "y": 2}, "sftp": {"host": "h"}, "accounts": {"b": {}}}
+    merged = merge_local_target(
+        local, {"sftp": {"host": "h"}, "secrets": ["s2"], "options": {"y": 2}, "accounts": {"b": {}}}
+    )
+    assert merged == {
+        "urls": {"a": "u"},
+        "credentials": {"k": "v"},
+        "secrets": ["s1", "s2"],
+        "options": {"x": 1, "y": 2},
+        "sftp": {"host": "h"},
+        "accounts": {"b": {}},
+    }
 
 
 def test_local_target_starts_and_stops_the_sftp_server():
@@ -311,8 +347,19 @@ def test_start_extra_yields_a_local_target_and_cleans_up():
 # --- the suite against each profile ----------------------------------------------------------------
 def _suite(tmp_path: Path, fault: str | None) -> dict[str, str]:
     reports = tmp_path / (fault or "conforming")
-    cmd = [sys.executable, "-m", "pytest", str(ROOT / "suites" / "webbbs" / "test_sftp.py"), "-q", "-p", "no:randomly",
-           "--payercert-target", "local", "--payercert-reports", str(reports)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(ROOT / "suites" / "webbbs" / "test_sftp.py"),
+        "-q",
+        "-p",
+        "no:randomly",
+        "--payercert-target",
+        "local",
+        "--payercert-reports",
+        str(reports),
+    ]
     if fault:
         cmd += ["--payercert-fault", fault]
     subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path, stdin=subprocess.DEVNULL)
@@ -321,8 +368,16 @@ def _suite(tmp_path: Path, fault: str | None) -> dict[str, str]:
     return {r["id"]: r["status"] for r in feed["requirements"]}
 
 
-SFTP_REQUIREMENTS = ["WEBBBS-SFTP-1", "WEBBBS-SFTP-2", "WEBBBS-SFTP-3", "WEBBBS-SFTP-4", "WEBBBS-SFTP-5",
-                     "WEBBBS-SFTP-6", "WEBBBS-SFTP-8", "WEBBBS-PASSWORD-8"]
+SFTP_REQUIREMENTS = [
+    "WEBBBS-SFTP-1",
+    "WEBBBS-SFTP-2",
+    "WEBBBS-SFTP-3",
+    "WEBBBS-SFTP-4",
+    "WEBBBS-SFTP-5",
+    "WEBBBS-SFTP-6",
+    "WEBBBS-SFTP-8",
+    "WEBBBS-PASSWORD-8",
+]
 
 
 def test_sftp_suite_passes_the_conforming_server(tmp_path):

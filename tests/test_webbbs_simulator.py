@@ -1,6 +1,7 @@
 """Focused behaviour of the WebBBS simulator: one trading-partner login for the web services and SFTP,
 batch files read through validators/x12.py, mustUnderstand faults, fault names of both channels, and
 the by-name redaction of WS-Security passwords."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,16 +27,31 @@ def _post(sim, endpoint: str, body: bytes, content_type: str) -> httpx.Response:
         transport = httpx.ASGITransport(app=sim.app)
         async with httpx.AsyncClient(transport=transport, base_url="https://sim") as client:
             return await client.post(sim.paths[endpoint], content=body, headers={"Content-Type": content_type})
+
     return asyncio.run(go())
 
 
 def _realtime(sim, password: str | None = None, **fields) -> CoreMessage:
-    values = {"PayloadType": "X12_270_Request_005010X279A1", "ProcessingMode": "RealTime",
-              "PayloadID": "f81d4fae-7dec-11d0-a765-00a0c91e6bf6", "TimeStamp": "2024-01-15T12:30:00Z",
-              "SenderID": TP, "ReceiverID": "716007869", "CORERuleVersion": "2.2.0", **fields}
-    return CoreMessage(form="soap", element="COREEnvelopeRealTimeRequest", fields=values, payload=x12_270(TP, 7),
-                       username=TP, password=password or sim.partner.password, action="RealTimeTransaction",
-                       direction="request")
+    values = {
+        "PayloadType": "X12_270_Request_005010X279A1",
+        "ProcessingMode": "RealTime",
+        "PayloadID": "f81d4fae-7dec-11d0-a765-00a0c91e6bf6",
+        "TimeStamp": "2024-01-15T12:30:00Z",
+        "SenderID": TP,
+        "ReceiverID": "716007869",
+        "CORERuleVersion": "2.2.0",
+        **fields,
+    }
+    return CoreMessage(
+        form="soap",
+        element="COREEnvelopeRealTimeRequest",
+        fields=values,
+        payload=x12_270(TP, 7),
+        username=TP,
+        password=password or sim.partner.password,
+        action="RealTimeTransaction",
+        direction="request",
+    )
 
 
 def _answer(response: httpx.Response) -> CoreMessage:
@@ -83,12 +99,16 @@ def test_batch_files_answer_through_the_x12_rules():
 def test_must_understand_header_gets_a_fault_naming_it():
     sim = create()
     body, content_type = codec.build_soap(_realtime(sim))
-    marker = b'<x:Route xmlns:x="urn:example" xmlns:e="http://www.w3.org/2003/05/soap-envelope" e:mustUnderstand="true"/>'
+    marker = (
+        b'<x:Route xmlns:x="urn:example" xmlns:e="http://www.w3.org/2003/05/soap-envelope" e:mustUnderstand="true"/>'
+    )
     root = etree.fromstring(body)
     root.find(f"{{{codec.SOAP12_NS}}}Header").append(etree.fromstring(marker))
     response = _post(sim, "soap_realtime", etree.tostring(root), content_type)
     assert response.status_code == 500
-    assert b"MustUnderstand" in response.content and b"NotUnderstood" in response.content and b":Route" in response.content
+    assert (
+        b"MustUnderstand" in response.content and b"NotUnderstood" in response.content and b":Route" in response.content
+    )
     assert b"Success" not in response.content
 
 
@@ -98,7 +118,7 @@ def test_escaped_realtime_payload_is_accepted_like_cdata():
     body, content_type = codec.build_soap(_realtime(sim))
     assert b"<![CDATA[" in body
     start, end = body.index(b"<![CDATA["), body.index(b"]]>")
-    escaped = body[:start] + body[start + 9:end].replace(b"&", b"&amp;") + body[end + 3:]
+    escaped = body[:start] + body[start + 9 : end].replace(b"&", b"&amp;") + body[end + 3 :]
     answer = _answer(_post(sim, "soap_realtime", escaped, content_type))
     assert answer.fields["ErrorCode"] == "Success" and answer.payload_type == "X12_271_Response_005010X279A1"
 

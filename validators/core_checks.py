@@ -14,6 +14,7 @@ Requirement ids are looked up by what they check through the spec (`syntax_requi
 `x12_requirements`) or, for the envelope rules, from `RULES` below, which names the WebBBS catalogue
 entries; the code is feed-neutral otherwise.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,8 +78,16 @@ class _Checker:
         self.path = f"/Envelope/Body/{msg.element}"
 
     # ---- helpers
-    def add(self, requirement: str, message: str, location: str, code: str | None = None,
-            severity: Severity = Severity.ERROR, expected=None, actual=None):
+    def add(
+        self,
+        requirement: str,
+        message: str,
+        location: str,
+        code: str | None = None,
+        severity: Severity = Severity.ERROR,
+        expected=None,
+        actual=None,
+    ):
         self.out.append(Finding(requirement, severity, message, code, Location(pointer=location), expected, actual))
 
     def loc(self, name: str) -> str:
@@ -106,27 +115,47 @@ class _Checker:
         if "content-length" in headers and msg.body_length is not None:
             declared = headers["content-length"].strip()
             if declared != str(msg.body_length):
-                self.add("WEBBBS-TRANSPORT-5", f"Content-Length {declared} but the body has {msg.body_length} bytes",
-                         "header:Content-Length", expected=msg.body_length, actual=declared)
+                self.add(
+                    "WEBBBS-TRANSPORT-5",
+                    f"Content-Length {declared} but the body has {msg.body_length} bytes",
+                    "header:Content-Length",
+                    expected=msg.body_length,
+                    actual=declared,
+                )
         methods = self.core.get("web_methods", {})
         if self.request and msg.form in ("soap", "mtom") and msg.content_type is not None:
             if msg.action not in methods:
-                self.add("WEBBBS-SOAP-2", f"the action {msg.action!r} names no web method of the WSDL",
-                         "header:Content-Type", actual=msg.action)
+                self.add(
+                    "WEBBBS-SOAP-2",
+                    f"the action {msg.action!r} names no web method of the WSDL",
+                    "header:Content-Type",
+                    actual=msg.action,
+                )
             elif not methods[msg.action]["supported"]:
-                self.add("WEBBBS-SOAP-5", f"{msg.action} is not supported by this payer", "header:Content-Type", "Sender")
+                self.add(
+                    "WEBBBS-SOAP-5", f"{msg.action} is not supported by this payer", "header:Content-Type", "Sender"
+                )
             elif msg.element and methods[msg.action]["request"] != msg.element:
-                self.add("WEBBBS-SOAP-3", f"{msg.action} carries {methods[msg.action]['request']}, not {msg.element}",
-                         "/Envelope/Body", expected=methods[msg.action]["request"], actual=msg.element)
+                self.add(
+                    "WEBBBS-SOAP-3",
+                    f"{msg.action} carries {methods[msg.action]['request']}, not {msg.element}",
+                    "/Envelope/Body",
+                    expected=methods[msg.action]["request"],
+                    actual=msg.element,
+                )
         if self.request and msg.message_length is not None and "size_limits" in self.core:
             limits = self.core["size_limits"]
             unit = MB.get(self.readings.get(limits.get("reading", ""), "decimal"), MB["decimal"])
             realtime = msg.realtime
             limit = unit * limits["realtime_megabytes" if realtime else "batch_megabytes"]
             if msg.message_length > limit:
-                self.add("WEBBBS-SIZE-1" if realtime else "WEBBBS-SIZE-3",
-                         f"the message is {msg.message_length} bytes, over the {limit}-byte limit", "message",
-                         expected=limit, actual=msg.message_length)
+                self.add(
+                    "WEBBBS-SIZE-1" if realtime else "WEBBBS-SIZE-3",
+                    f"the message is {msg.message_length} bytes, over the {limit}-byte limit",
+                    "message",
+                    expected=limit,
+                    actual=msg.message_length,
+                )
 
     def schema(self) -> bool:
         """The envelope's structure: False when it fails (the values are then not checked)."""
@@ -138,23 +167,34 @@ class _Checker:
         plain = self._unqualified()
         if msg.qualified:
             missing = next((r for r in required if r not in plain), None)
-            self.add("WEBBBS-ENVELOPE-1", f"{msg.qualified[0]} is namespace-qualified; the CORE schema's children are "
-                     "unqualified", f"{self.path}/{msg.qualified[0]}", f"{missing}Required" if missing else None)
+            self.add(
+                "WEBBBS-ENVELOPE-1",
+                f"{msg.qualified[0]} is namespace-qualified; the CORE schema's children are unqualified",
+                f"{self.path}/{msg.qualified[0]}",
+                f"{missing}Required" if missing else None,
+            )
             return False
-        i = 0   # walk the sequence as a schema validator does: the first child that cannot come next is the finding
+        i = 0  # walk the sequence as a schema validator does: the first child that cannot come next is the finding
         for child in plain:
             while i < len(order) and order[i] != child and order[i] not in required:
                 i += 1
-            if i < len(order) and order[i] != child and order[i] not in plain:   # a required child is absent
+            if i < len(order) and order[i] != child and order[i] not in plain:  # a required child is absent
                 missing = [r for r in required if r not in plain]
                 for r in missing:
-                    self.add("WEBBBS-ENVELOPE-1", f"the required element {r} is missing", f"{self.path}/{r}",
-                             f"{r}Required")
+                    self.add(
+                        "WEBBBS-ENVELOPE-1", f"the required element {r} is missing", f"{self.path}/{r}", f"{r}Required"
+                    )
                 return False
             if i == len(order) or order[i] != child:
                 expected = order[i] if i < len(order) else "no more children"
-                self.add("WEBBBS-ENVELOPE-1", f"{child} is not expected here (schema order: {', '.join(order)})",
-                         f"{self.path}/{child}", None, expected=expected, actual=child)
+                self.add(
+                    "WEBBBS-ENVELOPE-1",
+                    f"{child} is not expected here (schema order: {', '.join(order)})",
+                    f"{self.path}/{child}",
+                    None,
+                    expected=expected,
+                    actual=child,
+                )
                 return False
             i += 1
         missing = [r for r in required if r not in plain]
@@ -162,22 +202,30 @@ class _Checker:
             self.add("WEBBBS-ENVELOPE-1", f"the required element {r} is missing", f"{self.path}/{r}", f"{r}Required")
         if missing:
             return False
-        for error in xsd.iter_errors(msg.core_xml):   # simple types: ProcessingMode pattern, PayloadLength int, base64
+        for error in xsd.iter_errors(msg.core_xml):  # simple types: ProcessingMode pattern, PayloadLength int, base64
             name = _error_child(error)
             if name == "ProcessingMode":
-                continue   # reported with its code by the value rules
+                continue  # reported with its code by the value rules
             if name == "PayloadLength":
-                self.add("WEBBBS-PAYLOAD-1", f"PayloadLength is not an xs:int: {error.reason}", self.loc(name),
-                         "PayloadLengthIllegal")
+                self.add(
+                    "WEBBBS-PAYLOAD-1",
+                    f"PayloadLength is not an xs:int: {error.reason}",
+                    self.loc(name),
+                    "PayloadLengthIllegal",
+                )
             else:
-                self.add("WEBBBS-ENVELOPE-1", f"schema: {error.reason}", self.loc(name) if name else self.path,
-                         f"{name}Illegal" if name else None)
+                self.add(
+                    "WEBBBS-ENVELOPE-1",
+                    f"schema: {error.reason}",
+                    self.loc(name) if name else self.path,
+                    f"{name}Illegal" if name else None,
+                )
         return True
 
     def _unqualified(self) -> list[str]:
         qualified = list(self.msg.qualified)
         out = []
-        for c in self.msg.children:   # children holds every local name; drop the qualified ones in order
+        for c in self.msg.children:  # children holds every local name; drop the qualified ones in order
             if c in qualified:
                 qualified.remove(c)
             else:
@@ -192,11 +240,20 @@ class _Checker:
         if not self.request:
             return
         if msg.username is None:
-            self.add("WEBBBS-WSS-1", "the request carries no wsse:Security UsernameToken",
-                     "/Envelope/Header/Security/UsernameToken", "UnAuthorized")
+            self.add(
+                "WEBBBS-WSS-1",
+                "the request carries no wsse:Security UsernameToken",
+                "/Envelope/Header/Security/UsernameToken",
+                "UnAuthorized",
+            )
         elif msg.password_type not in ("", None) and not msg.password_type.endswith("#PasswordText"):
-            self.add("WEBBBS-WSS-2", "the UsernameToken password is not PasswordText", "/Envelope/Header/Security/"
-                     "UsernameToken/Password", "UnAuthorized", actual=msg.password_type)
+            self.add(
+                "WEBBBS-WSS-2",
+                "the UsernameToken password is not PasswordText",
+                "/Envelope/Header/Security/UsernameToken/Password",
+                "UnAuthorized",
+                actual=msg.password_type,
+            )
 
     def mime_fields(self) -> dict[str, str]:
         msg = self.msg
@@ -204,10 +261,23 @@ class _Checker:
         sent = set(msg.mime_fields)
         checksum_reading = self.readings.get("WEBBBS-R-CHECKSUM-NAME", "xsd")
         error_reading = self.readings.get("WEBBBS-R-ERROR-FIELD", "error-message")
-        if checksum_reading == "either":   # field names case-insensitive
-            canonical = {n.lower(): n for n in ("PayloadType", "ProcessingMode", "PayloadID", "PayloadLength",
-                                                "TimeStamp", "SenderID", "ReceiverID", "CORERuleVersion", "CheckSum",
-                                                "ErrorCode", "ErrorMessage")}
+        if checksum_reading == "either":  # field names case-insensitive
+            canonical = {
+                n.lower(): n
+                for n in (
+                    "PayloadType",
+                    "ProcessingMode",
+                    "PayloadID",
+                    "PayloadLength",
+                    "TimeStamp",
+                    "SenderID",
+                    "ReceiverID",
+                    "CORERuleVersion",
+                    "CheckSum",
+                    "ErrorCode",
+                    "ErrorMessage",
+                )
+            }
             for name in list(values):
                 real = canonical.get(name.lower())
                 if real and real != name and real not in values:
@@ -223,18 +293,32 @@ class _Checker:
             self.sent_names["ErrorMessage"] = "ErrorDescription"
             sent.add("ErrorMessage")
         candidates = [m for m in mime_messages(self.spec) if m["direction"] == self.direction]
-        message = next((m for m in candidates if m["processing_mode"] == values.get("ProcessingMode")
-                        and values.get("PayloadType") in m["payload_types"]), None)
+        message = next(
+            (
+                m
+                for m in candidates
+                if m["processing_mode"] == values.get("ProcessingMode")
+                and values.get("PayloadType") in m["payload_types"]
+            ),
+            None,
+        )
         for f in message["fields"] if message else _common_fields(candidates, values.get("ProcessingMode")):
             name = f["name"]
             if f["use"] != "required" or name in sent:
                 continue
             if name == "CheckSum" and "Checksum" in sent:
-                self.add("WEBBBS-MIME-3", "the checksum is sent as Checksum; the field is CheckSum", "field:Checksum",
-                         "CheckSumRequired")
+                self.add(
+                    "WEBBBS-MIME-3",
+                    "the checksum is sent as Checksum; the field is CheckSum",
+                    "field:Checksum",
+                    "CheckSumRequired",
+                )
             elif name == "ErrorMessage" and "ErrorDescription" in sent:
-                self.add("WEBBBS-MIME-4", "the error text is sent as ErrorDescription; the field is ErrorMessage",
-                         "field:ErrorDescription")
+                self.add(
+                    "WEBBBS-MIME-4",
+                    "the error text is sent as ErrorDescription; the field is ErrorMessage",
+                    "field:ErrorDescription",
+                )
             elif self.request:
                 self.add("WEBBBS-MIME-2", f"the required field {name} is missing", f"field:{name}", f"{name}Required")
             else:
@@ -249,66 +333,127 @@ class _Checker:
         modes = core.get("processing_modes", ["RealTime", "Batch"])
         pm = values.get("ProcessingMode")
         if pm is not None and (pm != mode if mode else pm not in modes):
-            self.add("WEBBBS-ENVELOPE-2", f"ProcessingMode {pm!r} is not {mode or ' or '.join(modes)}",
-                     self.loc("ProcessingMode"), "ProcessingModeIllegal", expected=mode, actual=pm)
+            self.add(
+                "WEBBBS-ENVELOPE-2",
+                f"ProcessingMode {pm!r} is not {mode or ' or '.join(modes)}",
+                self.loc("ProcessingMode"),
+                "ProcessingModeIllegal",
+                expected=mode,
+                actual=pm,
+            )
         if "PayloadID" in values and not UUID.match(values["PayloadID"]):
-            self.add("WEBBBS-ENVELOPE-4", f"PayloadID {values['PayloadID']!r} is not a UUID (8-4-4-4-12 hex)",
-                     self.loc("PayloadID"), "PayloadIDIllegal", actual=values["PayloadID"])
+            self.add(
+                "WEBBBS-ENVELOPE-4",
+                f"PayloadID {values['PayloadID']!r} is not a UUID (8-4-4-4-12 hex)",
+                self.loc("PayloadID"),
+                "PayloadIDIllegal",
+                actual=values["PayloadID"],
+            )
         if "TimeStamp" in values and not UTC_DATETIME.match(values["TimeStamp"]):
-            self.add("WEBBBS-ENVELOPE-6", f"TimeStamp {values['TimeStamp']!r} is not a UTC xsd:dateTime "
-                     "(YYYY-MM-DDThh:mm:ss[.f]Z)", self.loc("TimeStamp"), "TimeStampIllegal", actual=values["TimeStamp"])
+            self.add(
+                "WEBBBS-ENVELOPE-6",
+                f"TimeStamp {values['TimeStamp']!r} is not a UTC xsd:dateTime (YYYY-MM-DDThh:mm:ss[.f]Z)",
+                self.loc("TimeStamp"),
+                "TimeStampIllegal",
+                actual=values["TimeStamp"],
+            )
         receiver = core.get("receiver_id")
         if self.request:
             self.request_values(values)
         elif "SenderID" in values and values["SenderID"] != receiver:
-            self.add("WEBBBS-ENVELOPE-10", f"a response's SenderID is {receiver}", self.loc("SenderID"),
-                     expected=receiver, actual=values["SenderID"])
+            self.add(
+                "WEBBBS-ENVELOPE-10",
+                f"a response's SenderID is {receiver}",
+                self.loc("SenderID"),
+                expected=receiver,
+                actual=values["SenderID"],
+            )
         versions = core.get("rule_versions", ["2.2.0"])
         if "CORERuleVersion" in values and values["CORERuleVersion"] not in versions:
-            self.add("WEBBBS-ENVELOPE-9", f"CORERuleVersion {values['CORERuleVersion']!r} is not {', '.join(versions)}",
-                     self.loc("CORERuleVersion"), "VersionMismatch", expected=versions[0], actual=values["CORERuleVersion"])
+            self.add(
+                "WEBBBS-ENVELOPE-9",
+                f"CORERuleVersion {values['CORERuleVersion']!r} is not {', '.join(versions)}",
+                self.loc("CORERuleVersion"),
+                "VersionMismatch",
+                expected=versions[0],
+                actual=values["CORERuleVersion"],
+            )
         if not self.request:
             self.error_code(values)
         if msg.form == "mtom" and msg.payload_unresolved:
-            self.add("WEBBBS-MTOM-4", f"xop:Include {msg.payload_include} names no part of the package",
-                     self.loc("Payload"))
+            self.add(
+                "WEBBBS-MTOM-4", f"xop:Include {msg.payload_include} names no part of the package", self.loc("Payload")
+            )
         if msg.realtime and msg.payload_encoding == "text" and msg.payload and msg.payload_cdata is False:
             self.add("WEBBBS-REALTIME-3", "the RealTime Payload is not wrapped in a CDATA section", self.loc("Payload"))
         if msg.form == "mtom" and msg.realtime:
-            self.add("WEBBBS-MTOM-6", "a RealTime message is MTOM-packaged; it is sent as application/soap+xml",
-                     "header:Content-Type")
+            self.add(
+                "WEBBBS-MTOM-6",
+                "a RealTime message is MTOM-packaged; it is sent as application/soap+xml",
+                "header:Content-Type",
+            )
         if msg.form == "soap" and not msg.realtime and self.request and msg.payload:
             must = self.readings.get("WEBBBS-R-MTOM-REQUIRED", "must") == "must"
-            self.add("WEBBBS-MTOM-1", "a batch payload is sent in-line; it travels as an MTOM attachment",
-                     self.loc("Payload"), severity=Severity.ERROR if must else Severity.WARNING)
+            self.add(
+                "WEBBBS-MTOM-1",
+                "a batch payload is sent in-line; it travels as an MTOM attachment",
+                self.loc("Payload"),
+                severity=Severity.ERROR if must else Severity.WARNING,
+            )
         if msg.payload:
             self.payload(values)
 
     def request_values(self, values: dict[str, str]):
         msg, core = self.msg, self.core
         pt = self.spec.get("payload_types", {})
-        every = set(pt.get("RealTime", {}).get("request", [])) | set(pt.get("Batch", {}).get("upload_request", [])) \
+        every = (
+            set(pt.get("RealTime", {}).get("request", []))
+            | set(pt.get("Batch", {}).get("upload_request", []))
             | set(pt.get("Batch", {}).get("download_request", []))
+        )
         payload_type = values.get("PayloadType")
         if payload_type is not None and payload_type not in every:
-            self.add("WEBBBS-ENVELOPE-3", f"PayloadType {payload_type!r} is not a request payload type of Appendix A",
-                     self.loc("PayloadType"), "PayloadTypeIllegal", actual=payload_type)
+            self.add(
+                "WEBBBS-ENVELOPE-3",
+                f"PayloadType {payload_type!r} is not a request payload type of Appendix A",
+                self.loc("PayloadType"),
+                "PayloadTypeIllegal",
+                actual=payload_type,
+            )
         elif payload_type is not None and values.get("ProcessingMode") in ("RealTime", "Batch"):
-            allowed = {p["request"] for p in self.spec.get("payload_pairs", []) if p["mode"] == values["ProcessingMode"]
-                       and self._carries(p)}
+            allowed = {
+                p["request"]
+                for p in self.spec.get("payload_pairs", [])
+                if p["mode"] == values["ProcessingMode"] and self._carries(p)
+            }
             if allowed and payload_type not in allowed:
                 rt = values["ProcessingMode"] == "RealTime"
-                self.add("WEBBBS-REALTIME-1" if rt else "WEBBBS-BATCH-1",
-                         f"PayloadType {payload_type} is not allowed in {values['ProcessingMode']} {msg.element or ''}".strip(),
-                         self.loc("PayloadType"), "PayloadTypeIllegal", actual=payload_type)
+                self.add(
+                    "WEBBBS-REALTIME-1" if rt else "WEBBBS-BATCH-1",
+                    f"PayloadType {payload_type} is not allowed in {values['ProcessingMode']} {msg.element or ''}".strip(),
+                    self.loc("PayloadType"),
+                    "PayloadTypeIllegal",
+                    actual=payload_type,
+                )
         username = msg.username
         if username is not None and values.get("SenderID") != username:
-            self.add("WEBBBS-ENVELOPE-7", "SenderID is not the UserName", self.loc("SenderID"), "SenderIDIllegal",
-                     actual=values.get("SenderID"))
+            self.add(
+                "WEBBBS-ENVELOPE-7",
+                "SenderID is not the UserName",
+                self.loc("SenderID"),
+                "SenderIDIllegal",
+                actual=values.get("SenderID"),
+            )
         receiver = core.get("receiver_id")
         if "ReceiverID" in values and values["ReceiverID"] != receiver:
-            self.add("WEBBBS-ENVELOPE-8", f"ReceiverID {values['ReceiverID']!r} is not {receiver}",
-                     self.loc("ReceiverID"), "ReceiverIDIllegal", expected=receiver, actual=values["ReceiverID"])
+            self.add(
+                "WEBBBS-ENVELOPE-8",
+                f"ReceiverID {values['ReceiverID']!r} is not {receiver}",
+                self.loc("ReceiverID"),
+                "ReceiverIDIllegal",
+                expected=receiver,
+                actual=values["ReceiverID"],
+            )
 
     def _carries(self, pair: dict) -> bool:
         """The pair is carried by this message's element (for SOAP the web method's, for MIME the inferred one)."""
@@ -321,40 +466,64 @@ class _Checker:
         code = values.get("ErrorCode")
         if code is None:
             return
-        patterns = [re.compile(e.get("pattern", "^" + re.escape(e["code"]) + "$")) for e in self.spec.get("error_codes", [])]
+        patterns = [
+            re.compile(e.get("pattern", "^" + re.escape(e["code"]) + "$")) for e in self.spec.get("error_codes", [])
+        ]
         if self.readings.get("WEBBBS-R-UNAUTHORIZED-SPELLING") == "either-case":
             patterns.append(re.compile("^Unauthorized$"))
         if patterns and not any(p.match(code) for p in patterns) and code != "PartialUpload":
-            self.add("WEBBBS-ERROR-1", f"ErrorCode {code!r} is not a code of section 4.1.1", self.loc("ErrorCode"),
-                     actual=code)
+            self.add(
+                "WEBBBS-ERROR-1",
+                f"ErrorCode {code!r} is not a code of section 4.1.1",
+                self.loc("ErrorCode"),
+                actual=code,
+            )
 
     def payload(self, values: dict[str, str]):
-        msg, payload = self.msg, self.msg.payload
+        _msg, payload = self.msg, self.msg.payload
         length = values.get("PayloadLength")
         if length not in (None, "") and length != str(len(payload)):
-            self.add("WEBBBS-PAYLOAD-1", f"PayloadLength {length} but the payload has {len(payload)} bytes",
-                     self.loc("PayloadLength"), "PayloadLengthIllegal", expected=len(payload), actual=length)
+            self.add(
+                "WEBBBS-PAYLOAD-1",
+                f"PayloadLength {length} but the payload has {len(payload)} bytes",
+                self.loc("PayloadLength"),
+                "PayloadLengthIllegal",
+                expected=len(payload),
+                actual=length,
+            )
         checksum = values.get("CheckSum")
         if checksum:
             digest = hashlib.sha1(payload).hexdigest()
             sent = checksum if self.readings.get("WEBBBS-R-CHECKSUM-CASE") == "lowercase" else checksum.lower()
             if sent != digest:
-                self.add("WEBBBS-PAYLOAD-2", f"CheckSum is not the SHA-1 of the payload bytes", self.loc("CheckSum"),
-                         "ChecksumMismatched", expected=digest, actual=checksum)
+                self.add(
+                    "WEBBBS-PAYLOAD-2",
+                    "CheckSum is not the SHA-1 of the payload bytes",
+                    self.loc("CheckSum"),
+                    "ChecksumMismatched",
+                    expected=digest,
+                    actual=checksum,
+                )
         ids = self.spec.get("x12_payloads", {}).get(values.get("PayloadType", ""))
         if ids is not None:
             self.out.extend(x12_findings(payload, self.spec, ids, values.get("ProcessingMode") == "RealTime"))
 
 
-def x12_findings(payload: bytes, spec: dict, ids: dict | None, realtime: bool, segment_level: bool = True) -> list[Finding]:
+def x12_findings(
+    payload: bytes, spec: dict, ids: dict | None, realtime: bool, segment_level: bool = True
+) -> list[Finding]:
     """The X12 envelope findings of a payload (and pyx12's, where it has the guide's map)."""
     table = spec.get("x12_requirements", {})
-    out = [Finding(table.get(p.problem, p.problem), Severity.ERROR, p.message, None, Location(pointer=p.location))
-           for p in check_payload(payload, ids, realtime)]
+    out = [
+        Finding(table.get(p.problem, p.problem), Severity.ERROR, p.message, None, Location(pointer=p.location))
+        for p in check_payload(payload, ids, realtime)
+    ]
     guide = (ids or {}).get("gs08")
-    if segment_level and guide in pyx12_guides() and not out:   # the guide's map only makes sense on sound envelopes
-        out += [Finding(table.get("segment", "segment"), Severity.ERROR, p.message, None, Location(pointer=p.location))
-                for p in segment_findings(payload, guide)]
+    if segment_level and guide in pyx12_guides() and not out:  # the guide's map only makes sense on sound envelopes
+        out += [
+            Finding(table.get("segment", "segment"), Severity.ERROR, p.message, None, Location(pointer=p.location))
+            for p in segment_findings(payload, guide)
+        ]
     return out
 
 
@@ -384,8 +553,13 @@ def syntax_finding(error: CoreSyntaxError, spec: Any) -> Finding:
     return Finding(error.requirement, Severity.ERROR, error.message, None, Location(pointer=error.location))
 
 
-def check_bytes(raw: bytes, spec: Any, content_type: str | None = None, readings: dict[str, str] | None = None,
-                direction: str | None = None) -> tuple[CoreMessage | None, list[Finding]]:
+def check_bytes(
+    raw: bytes,
+    spec: Any,
+    content_type: str | None = None,
+    readings: dict[str, str] | None = None,
+    direction: str | None = None,
+) -> tuple[CoreMessage | None, list[Finding]]:
     """Parse and check one message; a syntax error is a finding, after the HTTP layer's own findings."""
     from .core_envelope import parse_message
 
@@ -401,7 +575,8 @@ def check_bytes(raw: bytes, spec: Any, content_type: str | None = None, readings
     return msg, check_message(msg, spec, direction, readings)
 
 
-def check_message(msg: CoreMessage, spec: Any, direction: str | None = None,
-                  readings: dict[str, str] | None = None) -> list[Finding]:
+def check_message(
+    msg: CoreMessage, spec: Any, direction: str | None = None, readings: dict[str, str] | None = None
+) -> list[Finding]:
     """Every rule of the feed over one parsed message (see the module docstring)."""
     return _Checker(msg, spec, direction, readings).run()

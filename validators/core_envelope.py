@@ -26,16 +26,17 @@ API:
 The password is held only in memory (`CoreMessage.password`, excluded from repr) and is never part
 of an error message. NOTES: ../shared/reference/core/NOTES.md sections 1-3, 7.
 """
+
 from __future__ import annotations
 
 import base64
 import binascii
 import email.parser
 import email.policy
-import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from lxml import etree
 
@@ -51,14 +52,33 @@ XOP_NS = "http://www.w3.org/2004/08/xop/include"
 PASSWORD_TEXT = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText"
 
 # The XSD's sequence (CORERule2.2.0.xsd, NOTES.md 1): RealTime envelopes have no PayloadLength/CheckSum.
-FIELD_ORDER = ("PayloadType", "ProcessingMode", "PayloadID", "PayloadLength", "TimeStamp", "SenderID", "ReceiverID",
-               "CORERuleVersion", "CheckSum", "Payload", "ErrorCode", "ErrorMessage")
+FIELD_ORDER = (
+    "PayloadType",
+    "ProcessingMode",
+    "PayloadID",
+    "PayloadLength",
+    "TimeStamp",
+    "SenderID",
+    "ReceiverID",
+    "CORERuleVersion",
+    "CheckSum",
+    "Payload",
+    "ErrorCode",
+    "ErrorMessage",
+)
 REALTIME_ORDER = tuple(f for f in FIELD_ORDER if f not in ("PayloadLength", "CheckSum"))
-ELEMENTS = ("COREEnvelopeRealTimeRequest", "COREEnvelopeRealTimeResponse", "COREEnvelopeBatchSubmission",
-            "COREEnvelopeBatchSubmissionResponse", "COREEnvelopeBatchSubmissionAckRetrievalRequest",
-            "COREEnvelopeBatchSubmissionAckRetrievalResponse", "COREEnvelopeBatchResultsRetrievalRequest",
-            "COREEnvelopeBatchResultsRetrievalResponse", "COREEnvelopeBatchResultsAckSubmission",
-            "COREEnvelopeBatchResultsAckSubmissionResponse")
+ELEMENTS = (
+    "COREEnvelopeRealTimeRequest",
+    "COREEnvelopeRealTimeResponse",
+    "COREEnvelopeBatchSubmission",
+    "COREEnvelopeBatchSubmissionResponse",
+    "COREEnvelopeBatchSubmissionAckRetrievalRequest",
+    "COREEnvelopeBatchSubmissionAckRetrievalResponse",
+    "COREEnvelopeBatchResultsRetrievalRequest",
+    "COREEnvelopeBatchResultsRetrievalResponse",
+    "COREEnvelopeBatchResultsAckSubmission",
+    "COREEnvelopeBatchResultsAckSubmissionResponse",
+)
 MIME_SECRET_FIELDS = ("UserName", "Password")
 
 # Generic syntax problems; a feed maps each to its requirement (feed.yaml core.syntax_requirements).
@@ -77,16 +97,23 @@ class CoreSyntaxError(ValueError):
     """A message that cannot be read as a CORE message. One-line `message`; `requirement` is a key of
     SYNTAX_PROBLEMS until `for_feed` maps it; `code` the CORE ErrorCode a server answers, if any."""
 
-    def __init__(self, requirement: str, code: str | None, message: str, location: str | None = None,
-                 http_status: int = 400, direction: str | None = None):
+    def __init__(
+        self,
+        requirement: str,
+        code: str | None,
+        message: str,
+        location: str | None = None,
+        http_status: int = 400,
+        direction: str | None = None,
+    ):
         super().__init__(message)
         self.requirement, self.code, self.message, self.location = requirement, code, message, location
         self.problem = requirement
         self.http_status = http_status
         self.direction = direction
-        self.partial: CoreMessage | None = None   # the HTTP layer of the message, when it could be read
+        self.partial: CoreMessage | None = None  # the HTTP layer of the message, when it could be read
 
-    def for_feed(self, spec: dict) -> "CoreSyntaxError":
+    def for_feed(self, spec: dict) -> CoreSyntaxError:
         """The same error naming the feed's requirement for this problem."""
         table = (spec.get("core") or {}).get("syntax_requirements") or {}
         key = f"{self.problem}-{self.direction}" if f"{self.problem}-{self.direction}" in table else self.problem
@@ -96,32 +123,32 @@ class CoreSyntaxError(ValueError):
 
 @dataclass
 class CoreMessage:
-    form: str                                   # soap | mtom | mime
-    element: str | None = None                  # e.g. COREEnvelopeRealTimeRequest (inferred for MIME)
-    fields: dict[str, str] = field(default_factory=dict)   # envelope fields in document order, as sent (no Payload)
-    payload: bytes | None = None                # the payload octets as sent (CDATA text, attachment, form part)
+    form: str  # soap | mtom | mime
+    element: str | None = None  # e.g. COREEnvelopeRealTimeRequest (inferred for MIME)
+    fields: dict[str, str] = field(default_factory=dict)  # envelope fields in document order, as sent (no Payload)
+    payload: bytes | None = None  # the payload octets as sent (CDATA text, attachment, form part)
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     ws_timestamp: dict[str, str] | None = None  # {"created", "expires"} of wsu:Timestamp, when present
     http_headers: dict[str, str] = field(default_factory=dict)
-    action: str | None = None                   # Content-Type action= (MTOM: start-info), else SOAPAction/Action
-    direction: str | None = None                # request | response
-    start_line: str | None = None               # of a whole HTTP message
-    content_type: str | None = None             # as given or sent (None for a bare envelope)
-    body_length: int | None = None              # octets of the HTTP body as read
-    message_length: int | None = None           # octets of the whole HTTP message, when given whole
+    action: str | None = None  # Content-Type action= (MTOM: start-info), else SOAPAction/Action
+    direction: str | None = None  # request | response
+    start_line: str | None = None  # of a whole HTTP message
+    content_type: str | None = None  # as given or sent (None for a bare envelope)
+    body_length: int | None = None  # octets of the HTTP body as read
+    message_length: int | None = None  # octets of the whole HTTP message, when given whole
     # Detail the checks need (None when the form has no such thing):
-    password_type: str | None = None            # wsse:Password/@Type as sent ("" when absent)
-    token_created: str | None = None            # wsse:UsernameToken/wsu:Created
-    payload_cdata: bool | None = None           # SOAP: the Payload text was a CDATA section
-    payload_encoding: str | None = None         # text | base64 | xop | form
-    payload_include: str | None = None          # MTOM: the href of xop:Include
-    payload_unresolved: bool = False            # MTOM: the href named no part
-    qualified: tuple[str, ...] = ()             # SOAP: local names of namespace-qualified CORE children
-    children: tuple[str, ...] = ()              # SOAP: every CORE child's local name, in order (qualified ones too)
-    mime_fields: tuple[str, ...] = ()           # MIME: every part name as sent, in order
-    attachments: dict[str, bytes] = field(default_factory=dict, repr=False)   # MTOM: Content-ID -> octets
-    core_xml: Any = field(default=None, repr=False)   # SOAP/MTOM: the CORE lxml element, xop:Include replaced by base64
+    password_type: str | None = None  # wsse:Password/@Type as sent ("" when absent)
+    token_created: str | None = None  # wsse:UsernameToken/wsu:Created
+    payload_cdata: bool | None = None  # SOAP: the Payload text was a CDATA section
+    payload_encoding: str | None = None  # text | base64 | xop | form
+    payload_include: str | None = None  # MTOM: the href of xop:Include
+    payload_unresolved: bool = False  # MTOM: the href named no part
+    qualified: tuple[str, ...] = ()  # SOAP: local names of namespace-qualified CORE children
+    children: tuple[str, ...] = ()  # SOAP: every CORE child's local name, in order (qualified ones too)
+    mime_fields: tuple[str, ...] = ()  # MIME: every part name as sent, in order
+    attachments: dict[str, bytes] = field(default_factory=dict, repr=False)  # MTOM: Content-ID -> octets
+    core_xml: Any = field(default=None, repr=False)  # SOAP/MTOM: the CORE lxml element, xop:Include replaced by base64
 
     @property
     def mode(self) -> str | None:
@@ -139,8 +166,9 @@ class CoreMessage:
 # --------------------------------------------------------------------------------------------------
 # Parsing
 # --------------------------------------------------------------------------------------------------
-def parse_message(raw: bytes, content_type: str | None = None, *,
-                  mime_messages: Iterable[dict] | None = None) -> CoreMessage:
+def parse_message(
+    raw: bytes, content_type: str | None = None, *, mime_messages: Iterable[dict] | None = None
+) -> CoreMessage:
     """A CoreMessage from a whole HTTP message, or from a body and its Content-Type."""
     http: HttpMessage | None = None
     body = raw
@@ -155,7 +183,7 @@ def parse_message(raw: bytes, content_type: str | None = None, *,
     given_type = content_type
     if content_type is None:
         if raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-            content_type = "application/soap+xml"   # a bare envelope
+            content_type = "application/soap+xml"  # a bare envelope
         else:
             raise CoreSyntaxError("media-type", None, "no Content-Type and not an XML document", "header:Content-Type")
     ctype = content_type_params(content_type)
@@ -172,18 +200,27 @@ def parse_message(raw: bytes, content_type: str | None = None, *,
         elif media == "multipart/form-data":
             msg = _parse_mime(body, content_type, direction, mime_messages)
         else:
-            raise CoreSyntaxError("media-type", None, f"Content-Type {media} is not a CORE message",
-                                  "header:Content-Type", http_status=415)
+            raise CoreSyntaxError(
+                "media-type",
+                None,
+                f"Content-Type {media} is not a CORE message",
+                "header:Content-Type",
+                http_status=415,
+            )
     except CoreSyntaxError as err:
         # what could be read of the HTTP layer, so its own rules can still be checked
-        err.partial = _http_layer(CoreMessage(form=form, direction=direction, action=action), raw, body, http, given_type)
+        err.partial = _http_layer(
+            CoreMessage(form=form, direction=direction, action=action), raw, body, http, given_type
+        )
         raise
     msg.action = action if form != "mime" else None
     return _http_layer(msg, raw, body, http, given_type)
 
 
-def _http_layer(msg: CoreMessage, raw: bytes, body: bytes, http: HttpMessage | None, given_type: str | None) -> CoreMessage:
-    msg.content_type = given_type   # None for a bare envelope: no HTTP layer to check
+def _http_layer(
+    msg: CoreMessage, raw: bytes, body: bytes, http: HttpMessage | None, given_type: str | None
+) -> CoreMessage:
+    msg.content_type = given_type  # None for a bare envelope: no HTTP layer to check
     msg.body_length = len(body)
     if http is not None:
         msg.start_line = http.start_line
@@ -200,7 +237,9 @@ def _action(ctype, http: HttpMessage | None) -> str | None:
     return action
 
 
-def _parse_soap(xml: bytes, form: str, direction: str | None, attachments: dict[str, bytes] | None = None) -> CoreMessage:
+def _parse_soap(
+    xml: bytes, form: str, direction: str | None, attachments: dict[str, bytes] | None = None
+) -> CoreMessage:
     try:
         root = parse_xml(xml)
     except XMLForbidden as exc:
@@ -208,19 +247,23 @@ def _parse_soap(xml: bytes, form: str, direction: str | None, attachments: dict[
     except XMLProblem as exc:
         raise CoreSyntaxError("soap", "Sender", exc.message, exc.location) from None
     if root.tag == f"{{{SOAP11_NS}}}Envelope":
-        raise CoreSyntaxError("soap", "VersionMismatch", "a SOAP 1.1 envelope; CORE uses SOAP 1.2", "/Envelope",
-                              http_status=500)
+        raise CoreSyntaxError(
+            "soap", "VersionMismatch", "a SOAP 1.1 envelope; CORE uses SOAP 1.2", "/Envelope", http_status=500
+        )
     if root.tag != f"{{{SOAP12_NS}}}Envelope":
         raise CoreSyntaxError("soap", "Sender", f"the root element {_local(root.tag)} is not a SOAP 1.2 Envelope", "/")
     body = root.find(f"{{{SOAP12_NS}}}Body")
     kids = [k for k in body if isinstance(k.tag, str)] if body is not None else []
     if len(kids) != 1 or _ns(kids[0].tag) != CORE_NS or _local(kids[0].tag) not in ELEMENTS:
         what = "no Body" if body is None else f"{len(kids)} element(s)" if len(kids) != 1 else f"element {kids[0].tag}"
-        raise CoreSyntaxError("soap-body", "Sender", f"the SOAP Body must hold one CORE envelope element, found {what}",
-                              "/Envelope/Body")
+        raise CoreSyntaxError(
+            "soap-body", "Sender", f"the SOAP Body must hold one CORE envelope element, found {what}", "/Envelope/Body"
+        )
     element = kids[0]
     name = _local(element.tag)
-    msg = CoreMessage(form=form, element=name, direction=direction or ("response" if name.endswith("Response") else "request"))
+    msg = CoreMessage(
+        form=form, element=name, direction=direction or ("response" if name.endswith("Response") else "request")
+    )
     children = [k for k in element if isinstance(k.tag, str)]
     msg.children = tuple(_local(k.tag) for k in children)
     msg.qualified = tuple(_local(k.tag) for k in children if _ns(k.tag))
@@ -283,18 +326,27 @@ def _read_security(msg: CoreMessage, root) -> None:
         msg.token_created = (created.text or "").strip() if created is not None else None
     stamp = security.find(f"{{{WSU_NS}}}Timestamp")
     if stamp is not None:
-        msg.ws_timestamp = {k.lower(): (stamp.findtext(f"{{{WSU_NS}}}{k}") or "").strip()
-                            for k in ("Created", "Expires") if stamp.find(f"{{{WSU_NS}}}{k}") is not None}
+        msg.ws_timestamp = {
+            k.lower(): (stamp.findtext(f"{{{WSU_NS}}}{k}") or "").strip()
+            for k in ("Created", "Expires")
+            if stamp.find(f"{{{WSU_NS}}}{k}") is not None
+        }
 
 
 def _multipart(content_type: str, body: bytes, problem: str, direction: str | None):
     """The parts of a multipart body (stdlib email parser), or CoreSyntaxError when the boundary delimits none."""
     msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body)
+        b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body
+    )
     if not msg.is_multipart() or msg.defects or not msg.get_payload():
         defects = ", ".join(type(d).__name__ for d in msg.defects) or "no part"
-        raise CoreSyntaxError(problem, None, f"the multipart body is malformed ({defects}): the declared boundary "
-                              "does not delimit its parts", "header:Content-Type", direction=direction)
+        raise CoreSyntaxError(
+            problem,
+            None,
+            f"the multipart body is malformed ({defects}): the declared boundary does not delimit its parts",
+            "header:Content-Type",
+            direction=direction,
+        )
     return msg.get_payload()
 
 
@@ -302,7 +354,7 @@ def _parse_mtom(body: bytes, content_type: str, ctype, direction: str | None) ->
     parts = _multipart(content_type, body, "mtom", direction)
     by_id = {_cid(p["Content-ID"] or ""): p.get_payload(decode=True) or b"" for p in parts}
     start = _cid(ctype.get_param("start") or "")
-    if start not in by_id:   # no (or a wrong) start parameter: the root is the first part (XOP 1.0, 3.1)
+    if start not in by_id:  # no (or a wrong) start parameter: the root is the first part (XOP 1.0, 3.1)
         start = _cid(parts[0]["Content-ID"] or "")
     root = by_id.get(start) or parts[0].get_payload(decode=True) or b""
     attachments = {cid: data for cid, data in by_id.items() if cid != start}
@@ -318,8 +370,13 @@ def _parse_mime(body: bytes, content_type: str, direction: str | None, table: It
     for part in parts:
         name = part.get_param("name", header="content-disposition")
         if name is None:
-            raise CoreSyntaxError("mime", None, "a form-data part has no Content-Disposition name", "header:Content-Type",
-                                  direction=direction)
+            raise CoreSyntaxError(
+                "mime",
+                None,
+                "a form-data part has no Content-Disposition name",
+                "header:Content-Type",
+                direction=direction,
+            )
         names.append(name)
         data = part.get_payload(decode=True) or b""
         if name == "Payload":
@@ -338,7 +395,9 @@ def _parse_mime(body: bytes, content_type: str, direction: str | None, table: It
     return msg
 
 
-def mime_element(direction: str, mode: str | None, payload_type: str | None, table: Iterable[dict] | None = None) -> str | None:
+def mime_element(
+    direction: str, mode: str | None, payload_type: str | None, table: Iterable[dict] | None = None
+) -> str | None:
     """The CORE element a MIME message stands for: from a feed's message table (mime-fields.yaml
     `messages` values: direction, processing_mode, payload_types, envelope) when given, else from the
     CORE payload type naming conventions."""
@@ -387,9 +446,9 @@ def _soap_envelope(msg: CoreMessage, payload_mode: str) -> tuple[bytes, dict[str
     core = etree.SubElement(body, f"{{{CORE_NS}}}{msg.element}", nsmap={"cor": CORE_NS})
     attachments: dict[str, bytes] = {}
     names = list(msg.fields)
-    if msg.payload is not None and "Payload" not in names:   # Payload sits where the schema puts it
+    if msg.payload is not None and "Payload" not in names:  # Payload sits where the schema puts it
         order = REALTIME_ORDER if msg.realtime else FIELD_ORDER
-        after = {f for f in order[order.index("Payload") + 1:]}
+        after = {f for f in order[order.index("Payload") + 1 :]}
         at = next((i for i, n in enumerate(names) if n in after), len(names))
         names.insert(at, "Payload")
     for name in names:
@@ -410,7 +469,7 @@ def _soap_envelope(msg: CoreMessage, payload_mode: str) -> tuple[bytes, dict[str
 
 def _cdata(payload: bytes):
     text = payload.decode("utf-8")
-    if "]]>" in text:   # a CDATA section cannot hold "]]>": fall back to escaped text (same infoset)
+    if "]]>" in text:  # a CDATA section cannot hold "]]>": fall back to escaped text (same infoset)
         return text
     return etree.CDATA(text)
 
@@ -455,18 +514,30 @@ def build_mtom(msg: CoreMessage) -> tuple[bytes, str]:
     root_id = f"root.message-{uuid.uuid4().hex[:12]}@payercert"
     soap_type = f"application/soap+xml{_action_param(msg.action)}"
     quoted_type = soap_type.replace('"', '\\"')
-    parts = [b"--" + boundary.encode() + b"\r\n"
-             + f'Content-ID: <{root_id}>\r\nContent-Transfer-Encoding: 8bit\r\n'
-               f'Content-Type: application/xop+xml; charset=utf-8; type="{quoted_type}"\r\n\r\n'.encode()
-             + xml + b"\r\n"]
+    parts = [
+        b"--"
+        + boundary.encode()
+        + b"\r\n"
+        + f"Content-ID: <{root_id}>\r\nContent-Transfer-Encoding: 8bit\r\n"
+        f'Content-Type: application/xop+xml; charset=utf-8; type="{quoted_type}"\r\n\r\n'.encode()
+        + xml
+        + b"\r\n"
+    ]
     for cid, data in attachments.items():
-        parts.append(b"--" + boundary.encode() + b"\r\n"
-                     + f"Content-ID: <{cid}>\r\nContent-Transfer-Encoding: binary\r\n"
-                       f"Content-Type: application/octet-stream\r\n\r\n".encode()
-                     + data + b"\r\n")
+        parts.append(
+            b"--"
+            + boundary.encode()
+            + b"\r\n"
+            + f"Content-ID: <{cid}>\r\nContent-Transfer-Encoding: binary\r\n"
+            f"Content-Type: application/octet-stream\r\n\r\n".encode()
+            + data
+            + b"\r\n"
+        )
     body = b"".join(parts) + b"--" + boundary.encode() + b"--\r\n"
-    content_type = (f'multipart/related; type="application/xop+xml"; start="<{root_id}>"; '
-                    f'start-info="{quoted_type}"; boundary="{boundary}"')
+    content_type = (
+        f'multipart/related; type="application/xop+xml"; start="<{root_id}>"; '
+        f'start-info="{quoted_type}"; boundary="{boundary}"'
+    )
     return body, content_type
 
 
@@ -488,9 +559,20 @@ def build_mime(msg: CoreMessage) -> tuple[bytes, str]:
     boundary = f"CORE-{uuid.uuid4().hex}"
     while any(boundary.encode() in v for _, v in values):
         boundary = f"CORE-{uuid.uuid4().hex}"
-    body = b"".join(b"--" + boundary.encode() + b"\r\n"
-                    + f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
-                    for name, value in values) + b"--" + boundary.encode() + b"--\r\n"
+    body = (
+        b"".join(
+            b"--"
+            + boundary.encode()
+            + b"\r\n"
+            + f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value
+            + b"\r\n"
+            for name, value in values
+        )
+        + b"--"
+        + boundary.encode()
+        + b"--\r\n"
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
@@ -530,6 +612,26 @@ def check_message(msg: CoreMessage, spec: Any, direction: str | None = None, rea
     return _check(msg, spec, direction=direction, readings=readings)
 
 
-__all__ = ["CoreMessage", "CoreSyntaxError", "parse_message", "build_soap", "build_mtom", "build_mime", "build",
-           "as_http", "ordered_fields", "mime_element", "check_message", "SYNTAX_PROBLEMS", "CORE_NS", "SOAP12_NS",
-           "WSSE_NS", "WSU_NS", "XOP_NS", "PASSWORD_TEXT", "ELEMENTS", "FIELD_ORDER", "REALTIME_ORDER"]
+__all__ = [
+    "CoreMessage",
+    "CoreSyntaxError",
+    "parse_message",
+    "build_soap",
+    "build_mtom",
+    "build_mime",
+    "build",
+    "as_http",
+    "ordered_fields",
+    "mime_element",
+    "check_message",
+    "SYNTAX_PROBLEMS",
+    "CORE_NS",
+    "SOAP12_NS",
+    "WSSE_NS",
+    "WSU_NS",
+    "XOP_NS",
+    "PASSWORD_TEXT",
+    "ELEMENTS",
+    "FIELD_ORDER",
+    "REALTIME_ORDER",
+]

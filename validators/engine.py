@@ -1,17 +1,19 @@
 """Validate files: find the feed and kind, read records as a stream, apply the compiled rules."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from payercert.feeds import Feed, Kind, discover, load_feed
 
 from . import errata
-from .locate import Locator, RecordLines, escape
 from .findings import FileReport, Finding, Location, Severity, UnusableInput
+from .locate import Locator, RecordLines, escape
 from .messages import MESSAGE_FORMATS, detect_message_kind, validate_message_file
 from .readers import ParseProblem, Record, first_chars, read_records, sniff_format
 from .rules import RuleContext
@@ -29,7 +31,7 @@ class Options:
     signature: str | None = None  # a detached signature sent with the file (token, @file or header line)
     public_key: Path | None = None  # the sender's key to verify it
     companion: Path | None = None  # the file a payload answers (--request), for the kind's companion checks
-    kind_options: dict[str, str] = field(default_factory=dict)   # a kind's own options (feed.yaml kinds.*.options)
+    kind_options: dict[str, str] = field(default_factory=dict)  # a kind's own options (feed.yaml kinds.*.options)
     jobs: int = 0  # processes for a kind with a fast NDJSON validator (validators/fastpath.py); 0: by file size
 
 
@@ -39,7 +41,7 @@ def payer_today(feed: Feed, as_of: date | None = None) -> date:
 
 def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     """The feed, kind and format of a file: from the options where given, else from its content."""
-    message = detect_message_kind(path, opts.feed, opts.kind)   # SOAP/MTOM/MIME/X12 kinds (`format:`)
+    message = detect_message_kind(path, opts.feed, opts.kind)  # SOAP/MTOM/MIME/X12 kinds (`format:`)
     if message is not None:
         return message
     head = first_chars(path)
@@ -160,8 +162,11 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
 
     readings = {**feed.default_readings(), **opts.readings}
     decimal = kind.spec.get("numbers") == "decimal"
-    schema = (compiled_schema(kind.root / kind.spec["schema"], decimal, tuple(sorted(readings.items())))
-              if "schema" in kind.spec else None)
+    schema = (
+        compiled_schema(kind.root / kind.spec["schema"], decimal, tuple(sorted(readings.items())))
+        if "schema" in kind.spec
+        else None
+    )
     by_level = kind.spec.get("schema_severity") == "level"
     value_lines = kind.spec.get("finding_lines") == "value"
     schema_code = kind.spec.get("schema_code", "SCHEMA")
@@ -176,8 +181,9 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
     skipped: set[str] = set()
     for item in read_records(path, fmt, _coercer(ruleset), decimal=decimal):
         if isinstance(item, ParseProblem):
-            report.findings.append(Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX",
-                                           Location(item.line, item.column)))
+            report.findings.append(
+                Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX", Location(item.line, item.column))
+            )
             continue
         report.records += 1
         place = _Placer(item, fmt, value_lines)
@@ -199,12 +205,20 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
         if ruleset is None:
             continue
         if not isinstance(item.data, dict):
-            report.findings.append(Finding(syntax_req, Severity.ERROR, f"a {ruleset.record} must be a JSON object",
-                                           "SYNTAX", place("")))
+            report.findings.append(
+                Finding(syntax_req, Severity.ERROR, f"a {ruleset.record} must be a JSON object", "SYNTAX", place(""))
+            )
             continue
         for extra in sorted(set(item.data) - known_fields) if known_fields else ():
-            report.findings.append(Finding(syntax_req, Severity.WARNING, f"field {extra!r} is not in the data format",
-                                           None, place(f"/{escape(extra)}")))
+            report.findings.append(
+                Finding(
+                    syntax_req,
+                    Severity.WARNING,
+                    f"field {extra!r} is not in the data format",
+                    None,
+                    place(f"/{escape(extra)}"),
+                )
+            )
         result = ruleset.evaluate(item.data, ctx)
         skipped |= result.skipped
         report.findings.extend(_findings(result.violations, place, opts.all_errors))
@@ -212,8 +226,12 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
             if isinstance(value, (str, int, float)) and name in unique_fields:
                 ctx.seen.setdefault(name, set()).add(value)
     report.skipped_checks.extend(checks.skipped)
-    report.skipped_checks += [f"{rid} (needs target data: {', '.join(feed.requirements[rid].needs_data) or 'reference data'})"
-                             if rid in feed.requirements else rid for rid in sorted(skipped)]
+    report.skipped_checks += [
+        f"{rid} (needs target data: {', '.join(feed.requirements[rid].needs_data) or 'reference data'})"
+        if rid in feed.requirements
+        else rid
+        for rid in sorted(skipped)
+    ]
 
 
 class _Placer:
@@ -247,20 +265,29 @@ def _duplicate_findings(kind: Kind, syntax_req: str, item: Record, place: _Place
     requirement = kind.spec.get("duplicate_key_requirement", syntax_req)
     locator = place.locator
     if locator is not None:
-        locator.lines  # scanning the record's text finds each duplicate's pointer and exact line
+        locator.lines  # scanning the record's text finds each duplicate's pointer and exact line  # noqa: B018
     if locator is not None and locator.duplicates:
         for pointer, line in locator.duplicates:
-            yield Finding(requirement, Severity.ERROR,
-                          f"key {pointer.rsplit('/', 1)[1]!r} appears twice in one object; a JSON parser silently "
-                          "keeps only the last value", "DUPLICATE-KEY", Location(line, None, place.prefix + pointer))
+            yield Finding(
+                requirement,
+                Severity.ERROR,
+                f"key {pointer.rsplit('/', 1)[1]!r} appears twice in one object; a JSON parser silently "
+                "keeps only the last value",
+                "DUPLICATE-KEY",
+                Location(line, None, place.prefix + pointer),
+            )
         return
     for key, line in item.duplicate_keys:  # CSV has no text to scan; the reader's lines are the best known
-        yield Finding(requirement, Severity.ERROR,
-                      f"key {key!r} appears twice in one object; a JSON parser silently keeps only the last value",
-                      "DUPLICATE-KEY", Location(line))
+        yield Finding(
+            requirement,
+            Severity.ERROR,
+            f"key {key!r} appears twice in one object; a JSON parser silently keeps only the last value",
+            "DUPLICATE-KEY",
+            Location(line),
+        )
 
 
-def _findings(violations, place: "_Placer", all_errors: bool) -> Iterable[Finding]:
+def _findings(violations, place: _Placer, all_errors: bool) -> Iterable[Finding]:
     first_coded_seen = False
     for v in violations:
         if v.rule.code is not None:

@@ -5,6 +5,7 @@ and a regular expression on the field name the finding points at (`key`) and/or 
 (`message`). Such a finding keeps its requirement and severity; its message names the erratum,
 and the reading that accepts the document's version where one does (`accepted_by`).
 """
+
 from __future__ import annotations
 
 import re

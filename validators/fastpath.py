@@ -17,6 +17,7 @@ worked out once per distinct input, and findings past the listing cap are counte
 built. `jobs` > 1 splits an uncompressed file at line boundaries into byte ranges, one process
 each, and renumbers their findings by counting each range's newlines.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -24,18 +25,20 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import msgspec
 
 from payercert.feeds import Feed, Kind, load_feed
 
 from .findings import FileReport, Finding, Location, Severity
-from .linecheck import NotCompilable, check_line as program_check, line_program
+from .linecheck import NotCompilable, line_program
+from .linecheck import check_line as program_check
 from .readers import STRICT, Record, _DuplicateKeys
 from .rules import RuleContext
 from .ruleset import load_ruleset
@@ -70,8 +73,11 @@ class FastKind:
         # each pure rule with the members it reads: its findings are remembered per distinct raw text of
         # those members alone (a rule over `precedence` is not worked out again because `diagnosis`
         # differs from line to line)
-        self.rule_parts = [(rule, tuple(sorted(_rule_names([rule]))), _element_reads(rule))
-                           for rule in self.ruleset.rules] if self.rule_memo is not None else []
+        self.rule_parts = (
+            [(rule, tuple(sorted(_rule_names([rule]))), _element_reads(rule)) for rule in self.ruleset.rules]
+            if self.rule_memo is not None
+            else []
+        )
         self.part_memo: dict = {}
         self.shared_results: dict = {}  # ids of the parts' tuples -> the line's LineResult
         # the members the line checker hands back for the memo key (it takes at most 64 names)
@@ -136,17 +142,25 @@ def fast_kind(feed_id: str, kind_name: str, readings: tuple[tuple[str, str], ...
         program = line_program((kind.root / kind.spec["schema"]).resolve(), readings)
     except NotCompilable:
         program = None  # every line takes the Structs
-    fk = FastKind(feed, kind, readings, syntax_req, kind.spec.get("encoding_requirement", syntax_req),
-                  kind.spec.get("layout_requirement"), program)
+    fk = FastKind(
+        feed,
+        kind,
+        readings,
+        syntax_req,
+        kind.spec.get("encoding_requirement", syntax_req),
+        kind.spec.get("layout_requirement"),
+        program,
+    )
     if program is None:
         try:
-            fk.decoders  # built now: every line needs them
+            fk.decoders  # built now: every line needs them  # noqa: B018
         except NotTypeable as exc:
             raise ValueError(f"kind {kind_name} of feed {feed_id}: its schema cannot be typed: {exc}") from None
     return fk
 
 
 # --- one line -------------------------------------------------------------------------------------------
+
 
 @dataclass
 class LineResult:
@@ -160,8 +174,9 @@ NO_FINDINGS: list[Finding] = []  # the findings of every memoised LineResult: ne
 
 def at(finding: Finding, line: int) -> Finding:
     loc = finding.location
-    return Finding(finding.requirement, finding.severity, finding.message, finding.code,
-                   Location(line, loc.column, loc.pointer))
+    return Finding(
+        finding.requirement, finding.severity, finding.message, finding.code, Location(line, loc.column, loc.pointer)
+    )
 
 
 def check_line(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool = False) -> LineResult:
@@ -175,8 +190,9 @@ def check_line(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors
 def _check(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool) -> LineResult:
     """check_line, leaving memoised rule findings for the caller to place (or only count)."""
     if not raw or raw.isspace():  # as `not raw.strip()`, without copying the line
-        findings = [Finding(fk.layout_req, Severity.WARNING, "blank line", "NDJSON", Location(line))] \
-            if fk.layout_req else []
+        findings = (
+            [Finding(fk.layout_req, Severity.WARNING, "blank line", "NDJSON", Location(line))] if fk.layout_req else []
+        )
         return LineResult(findings, False)
     if fk.program is not None:
         result = _checked(fk, raw, line, ctx, all_errors)
@@ -275,11 +291,16 @@ def _projection(value: Any, reads: tuple[str, ...]) -> Any:
     if isinstance(value, list):
         if len(reads) == 1:
             name = reads[0]
-            key = tuple((type(x), x) if type(e) is dict else ("element", type(e), e)
-                        for e in value for x in (e.get(name) if type(e) is dict else None,))
+            key = tuple(
+                (type(x), x) if type(e) is dict else ("element", type(e), e)
+                for e in value
+                for x in (e.get(name) if type(e) is dict else None,)
+            )
         else:
-            key = tuple(tuple((type(x), x) for x in map(e.get, reads)) if type(e) is dict else ("element", type(e), e)
-                        for e in value)
+            key = tuple(
+                tuple((type(x), x) for x in map(e.get, reads)) if type(e) is dict else ("element", type(e), e)
+                for e in value
+            )
         try:
             hash(key)
             return key
@@ -293,10 +314,10 @@ def _raw_members(fk: FastKind, values: bytes) -> dict[str, bytes]:
     member as its length, 8 bytes little-endian, -1 when absent, then its text)."""
     raws, at = {}, 0
     for name in fk.rule_names:
-        size = int.from_bytes(values[at:at + 8], "little", signed=True)
+        size = int.from_bytes(values[at : at + 8], "little", signed=True)
         at += 8
         if size >= 0:
-            raws[name] = values[at:at + size]
+            raws[name] = values[at : at + size]
             at += size
     return raws
 
@@ -351,8 +372,9 @@ def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:
     return raw.count(b'":') == fk.encoder.encode(obj).count(b'":')
 
 
-def _rule_findings(fk: FastKind, rec: dict, line: int, ctx: RuleContext, all_errors: bool,
-                   rules: list | None = None) -> list[Finding]:
+def _rule_findings(
+    fk: FastKind, rec: dict, line: int, ctx: RuleContext, all_errors: bool, rules: list | None = None
+) -> list[Finding]:
     from .engine import _findings, _Placer  # the engine's own wording and placing of a rule violation
 
     result = fk.ruleset.evaluate(rec, ctx, rules=rules)
@@ -366,41 +388,73 @@ def _slow(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: boo
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return LineResult([Finding(fk.encoding_req, Severity.ERROR, f"not UTF-8: {exc.reason} at byte {exc.start + 1}",
-                                   "ENCODING", Location(line, exc.start + 1))], False)
+        return LineResult(
+            [
+                Finding(
+                    fk.encoding_req,
+                    Severity.ERROR,
+                    f"not UTF-8: {exc.reason} at byte {exc.start + 1}",
+                    "ENCODING",
+                    Location(line, exc.start + 1),
+                )
+            ],
+            False,
+        )
     duplicates = _DuplicateKeys()
     try:
         data = json.loads(text, object_pairs_hook=duplicates, **STRICT)
     except json.JSONDecodeError as exc:
-        return LineResult([Finding(fk.syntax_req, Severity.ERROR, f"not JSON: {exc.msg}", "SYNTAX",
-                                   Location(line, exc.colno))], False)
+        return LineResult(
+            [Finding(fk.syntax_req, Severity.ERROR, f"not JSON: {exc.msg}", "SYNTAX", Location(line, exc.colno))], False
+        )
     except (ValueError, RecursionError) as exc:
-        return LineResult([Finding(fk.syntax_req, Severity.ERROR, f"not JSON: {str(exc)[:200]}", "SYNTAX",
-                                   Location(line))], False)
-    findings = [Finding(fk.dup_req, Severity.ERROR,
-                        f"key {key!r} appears twice in one object; a JSON parser silently keeps only the last value",
-                        "DUPLICATE-KEY", Location(line))
-                for key, _ in duplicates.take(text, line)]
+        return LineResult(
+            [Finding(fk.syntax_req, Severity.ERROR, f"not JSON: {str(exc)[:200]}", "SYNTAX", Location(line))], False
+        )
+    findings = [
+        Finding(
+            fk.dup_req,
+            Severity.ERROR,
+            f"key {key!r} appears twice in one object; a JSON parser silently keeps only the last value",
+            "DUPLICATE-KEY",
+            Location(line),
+        )
+        for key, _ in duplicates.take(text, line)
+    ]
     for error in fk.schema.errors(data):
-        findings.append(Finding(error.requirement or fk.default_req, Severity.ERROR, error.message, "SCHEMA",
-                                Location(line, None, error.pointer)))
+        findings.append(
+            Finding(
+                error.requirement or fk.default_req,
+                Severity.ERROR,
+                error.message,
+                "SCHEMA",
+                Location(line, None, error.pointer),
+            )
+        )
     if fk.ruleset is not None and isinstance(data, dict):
         findings += _rule_findings(fk, data, line, ctx, all_errors)
     return LineResult(findings, True)
 
 
-def validate_ndjson_lines(feed_id: str, kind_name: str, lines: Iterable[bytes], *,
-                          readings: dict[str, str] | None = None, ctx: RuleContext | None = None,
-                          first_line: int = 1) -> Iterator[Finding]:
+def validate_ndjson_lines(
+    feed_id: str,
+    kind_name: str,
+    lines: Iterable[bytes],
+    *,
+    readings: dict[str, str] | None = None,
+    ctx: RuleContext | None = None,
+    first_line: int = 1,
+) -> Iterator[Finding]:
     """Findings of NDJSON lines (bytes, with or without their line feed) of a kind that has a fast
     validator, numbered from `first_line`. For callers that hold the lines already (a download)."""
     fk = _fast_kind_for(feed_id, kind_name, readings)
     ctx = ctx or RuleContext(today=_today(fk.feed))
     for number, raw in enumerate(lines, start=first_line):
         if number == 1 and raw.startswith(BOM):
-            yield Finding(fk.encoding_req, Severity.ERROR, "the file starts with a byte order mark", "ENCODING",
-                          Location(1, 1))
-            raw = raw[len(BOM):]
+            yield Finding(
+                fk.encoding_req, Severity.ERROR, "the file starts with a byte order mark", "ENCODING", Location(1, 1)
+            )
+            raw = raw[len(BOM) :]
         yield from check_line(fk, raw.rstrip(b"\r\n") if raw.endswith(b"\n") else raw, number, ctx).findings
 
 
@@ -420,6 +474,7 @@ def _today(feed: Feed):
 
 
 # --- a file, or a byte range of one ---------------------------------------------------------------------
+
 
 @dataclass
 class RangeResult:
@@ -446,8 +501,16 @@ def _open(path: Path):
     return raw, False
 
 
-def validate_range(path: str, feed_id: str, kind_name: str, readings: tuple[tuple[str, str], ...], today,
-                   all_errors: bool, start: int = 0, end: int | None = None) -> RangeResult:
+def validate_range(
+    path: str,
+    feed_id: str,
+    kind_name: str,
+    readings: tuple[tuple[str, str], ...],
+    today,
+    all_errors: bool,
+    start: int = 0,
+    end: int | None = None,
+) -> RangeResult:
     """Lines of `path` starting in [start, end) (start is a line start), numbered from 1."""
     fk = fast_kind(feed_id, kind_name, readings)
     ctx = RuleContext(today=today)
@@ -461,22 +524,46 @@ def validate_range(path: str, feed_id: str, kind_name: str, readings: tuple[tupl
         for raw, fed in _lines(fh, start, end):
             number += 1
             if raw is None:
-                out.add(Finding(fk.syntax_req, Severity.ERROR, f"line longer than {MAX_LINE >> 20} MiB: not read",
-                                "SYNTAX", Location(number)), listed)
+                out.add(
+                    Finding(
+                        fk.syntax_req,
+                        Severity.ERROR,
+                        f"line longer than {MAX_LINE >> 20} MiB: not read",
+                        "SYNTAX",
+                        Location(number),
+                    ),
+                    listed,
+                )
                 continue
             if not fed and fk.layout_req:  # the last line, without its line feed
                 result = check_line(fk, raw, number, ctx, all_errors)
                 if result.record and not any(f.requirement == fk.syntax_req for f in result.findings):
-                    out.add(Finding(fk.layout_req, Severity.WARNING, "the last line has no line feed", "NDJSON",
-                                    Location(number)), listed)
+                    out.add(
+                        Finding(
+                            fk.layout_req,
+                            Severity.WARNING,
+                            "the last line has no line feed",
+                            "NDJSON",
+                            Location(number),
+                        ),
+                        listed,
+                    )
                 out.records += result.record
                 for finding in result.findings:
                     out.add(finding, listed)
                 continue
             if number == 1 and start == 0 and raw.startswith(BOM):
-                out.add(Finding(fk.encoding_req, Severity.ERROR, "the file starts with a byte order mark (RFC 8259 8.1)",
-                                "ENCODING", Location(1, 1)), listed)
-                raw = raw[len(BOM):]
+                out.add(
+                    Finding(
+                        fk.encoding_req,
+                        Severity.ERROR,
+                        "the file starts with a byte order mark (RFC 8259 8.1)",
+                        "ENCODING",
+                        Location(1, 1),
+                    ),
+                    listed,
+                )
+                raw = raw[len(BOM) :]
             result = _check(fk, raw, number, ctx, all_errors)
             out.records += result.record
             for finding in result.findings:
@@ -614,8 +701,17 @@ def validate_fast(path: Path, feed: Feed, kind: Kind, opts, report: FileReport, 
     offset, listed = 0, Counter()
     for part in results:
         for f in part.findings:
-            moved = Finding(f.requirement, f.severity, f.message, f.code,
-                            Location(f.location.line + offset, f.location.column, f.location.pointer)) if offset else f
+            moved = (
+                Finding(
+                    f.requirement,
+                    f.severity,
+                    f.message,
+                    f.code,
+                    Location(f.location.line + offset, f.location.column, f.location.pointer),
+                )
+                if offset
+                else f
+            )
             key = (f.requirement, f.severity.value)
             if listed[key] < MAX_LISTED:
                 listed[key] += 1
@@ -659,13 +755,16 @@ def refine_kind(path: Path, feed: Feed, kind: Kind, others: list[Kind], first: b
         return kind
     if not isinstance(data, dict) or _matches(kind, data):
         return kind
-    return next((other for other in others if other.spec.get("detect", {}).get("match") and _matches(other, data)),
-                kind)
+    return next(
+        (other for other in others if other.spec.get("detect", {}).get("match") and _matches(other, data)), kind
+    )
 
 
 def _matches(kind: Kind, data: dict) -> bool:
-    return all(isinstance(data.get(member), str) and re.search(regex, data[member])
-               for member, regex in kind.spec["detect"]["match"].items())
+    return all(
+        isinstance(data.get(member), str) and re.search(regex, data[member])
+        for member, regex in kind.spec["detect"]["match"].items()
+    )
 
 
 def first_line(path: Path) -> bytes | None:

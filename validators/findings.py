@@ -3,6 +3,7 @@
 A finding names the requirement it comes from, so a file report, a suite failure and the
 certificate all speak of the same catalogue entries.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -45,9 +46,15 @@ class Finding:
     def as_dict(self) -> dict:
         """As asdict() gives it, without its deep copy (a big file's report lists thousands)."""
         loc = self.location
-        data = {"requirement": self.requirement, "severity": self.severity.value, "message": self.message,
-                "code": self.code, "location": {"line": loc.line, "column": loc.column, "pointer": loc.pointer},
-                "expected": _plain(self.expected), "actual": _plain(self.actual)}
+        data = {
+            "requirement": self.requirement,
+            "severity": self.severity.value,
+            "message": self.message,
+            "code": self.code,
+            "location": {"line": loc.line, "column": loc.column, "pointer": loc.pointer},
+            "expected": _plain(self.expected),
+            "actual": _plain(self.actual),
+        }
         return {k: v for k, v in data.items() if v is not None or k == "code"}
 
 
@@ -92,8 +99,9 @@ class FileReport:
         if self.skipped_checks:
             data["skipped_checks"] = self.skipped_checks
         if self.omitted:
-            data["omitted_findings"] = [{"requirement": r, "severity": s, "count": n}
-                                        for (r, s), n in sorted(self.omitted.items())]
+            data["omitted_findings"] = [
+                {"requirement": r, "severity": s, "count": n} for (r, s), n in sorted(self.omitted.items())
+            ]
         if self.notes:
             data["notes"] = self.notes
         if self.unusable:

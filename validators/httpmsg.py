@@ -4,6 +4,7 @@ A sample file or a captured exchange is a request (`POST /path HTTP/1.1`) or a r
 (`HTTP/1.1 200 OK`), its headers, an empty line and the body bytes, untouched. Lines end in CRLF;
 bare LF is accepted for the head only (the body is never rewritten).
 """
+
 from __future__ import annotations
 
 import email.message
@@ -16,7 +17,7 @@ _START = re.compile(rb"^(?:[A-Z]+ \S+ HTTP/\d\.\d|HTTP/\d\.\d \d{3}(?: .*)?)\r?$
 @dataclass
 class HttpMessage:
     start_line: str
-    headers: list[tuple[str, str]] = field(default_factory=list)   # as sent, in order, duplicates kept
+    headers: list[tuple[str, str]] = field(default_factory=list)  # as sent, in order, duplicates kept
     body: bytes = b""
 
     @property

@@ -17,14 +17,16 @@ The companion is the file a payload answers (the request of a response or an err
 companion checks are listed as skipped. A finding's severity is its requirement's level (MUST
 error, SHOULD warning, MAY info) unless the check names one.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from payercert.feeds import Feed, Kind
 
@@ -68,7 +70,9 @@ class KindChecks:
 
     def __init__(self, feed: Feed, kind: Kind, companion: Companion | None, readings: dict[str, str]):
         self.feed, self.kind, self.companion, self.readings = feed, kind, companion, readings
-        self.checks = [c for c in kind.spec.get("checks", []) if isinstance(c, dict) and any(p in c for p in PRIMITIVES)]
+        self.checks = [
+            c for c in kind.spec.get("checks", []) if isinstance(c, dict) and any(p in c for p in PRIMITIVES)
+        ]
 
     @property
     def skipped(self) -> list[str]:
@@ -112,8 +116,9 @@ class KindChecks:
         from .schemas import compiled_schema
 
         schema_path = self.companion.kind.root / self.companion.kind.spec["schema"]
-        compiled = compiled_schema(schema_path, self.companion.kind.spec.get("numbers") == "decimal",
-                                   tuple(sorted(self.readings.items())))
+        compiled = compiled_schema(
+            schema_path, self.companion.kind.spec.get("numbers") == "decimal", tuple(sorted(self.readings.items()))
+        )
         items = value_at(data, array)
         for i, item in enumerate(items if isinstance(items, list) else []):
             name = item.get(field) if isinstance(item, dict) else None
@@ -121,8 +126,10 @@ class KindChecks:
                 continue  # the schema reports a missing or mistyped name
             why = resolve(name, self.companion.data, compiled)
             if why:
-                yield (lines.line(tokens_of(array) + [i, field]),
-                       f"{array[1:]}[{i}].{field} {name!r} names no field of the request {self.companion.path.name}: {why}")
+                yield (
+                    lines.line(tokens_of(array) + [i, field]),
+                    f"{array[1:]}[{i}].{field} {name!r} names no field of the request {self.companion.path.name}: {why}",
+                )
 
 
 def _unique(data: Any, lines: RecordLines, arrays: list[str], field: str) -> Iterator[tuple[int, str]]:
@@ -135,8 +142,10 @@ def _unique(data: Any, lines: RecordLines, arrays: list[str], field: str) -> Ite
                 continue
             key = json.dumps(value, sort_keys=True, default=str)
             if key in seen:
-                yield (lines.line(tokens_of(array) + [i, field]),
-                       f"{array[1:]}[{i}].{field} {value!r} repeats {array[1:]}[{seen[key]}].{field}")
+                yield (
+                    lines.line(tokens_of(array) + [i, field]),
+                    f"{array[1:]}[{i}].{field} {value!r} repeats {array[1:]}[{seen[key]}].{field}",
+                )
             else:
                 seen[key] = i
 
@@ -155,9 +164,13 @@ def _match(data: Any, lines: RecordLines, companion: Companion, array: str, fiel
     got, want = values(data), values(companion.data)
     if got != want:
         missing, extra = sorted((want - got).elements()), sorted((got - want).elements())
-        parts = ([f"missing {field} {', '.join(missing)}"] if missing else []) + \
-                ([f"unexpected {field} {', '.join(extra)}"] if extra else [])
-        yield lines.line(tokens_of(array)), f"{array[1:]} does not answer the request {companion.path.name}: {'; '.join(parts)}"
+        parts = ([f"missing {field} {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {field} {', '.join(extra)}"] if extra else []
+        )
+        yield (
+            lines.line(tokens_of(array)),
+            f"{array[1:]} does not answer the request {companion.path.name}: {'; '.join(parts)}",
+        )
 
 
 PATH_FORM = re.compile(r"[^.\[\]]+(\[\d+\])*(\.[^.\[\]]+(\[\d+\])*)*")

@@ -13,13 +13,15 @@ A keyword this module does not know, `format`, a `const` or `enum` that is not a
 non-integer bound, a `not` other than `not: {}` (outsideSubset) or `not: {required: [a, b]}` (a
 choice type's two members never together): `NotCompilable`, and the kind goes without the checker.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from payercert import usercache
 
@@ -29,20 +31,45 @@ from .schemadoc import SchemaDocs
 from .typed import PLAIN_FORMS
 
 try:
-    from ._linecheck import check as check_line, program as _program
+    from ._linecheck import check as check_line
+    from ._linecheck import program as _program
 except ImportError:  # pragma: no cover - a build without a C compiler
     check_line = _program = None
 
 # _linecheck.c's type bits and string forms
 T_NULL, T_BOOL, T_INT, T_FRAC, T_STR, T_ARR, T_OBJ = 1, 2, 4, 8, 16, 32, 64
 T_ANY = 127
-TYPES = {"null": T_NULL, "boolean": T_BOOL, "integer": T_INT, "number": T_INT | T_FRAC, "string": T_STR,
-         "array": T_ARR, "object": T_OBJ}
+TYPES = {
+    "null": T_NULL,
+    "boolean": T_BOOL,
+    "integer": T_INT,
+    "number": T_INT | T_FRAC,
+    "string": T_STR,
+    "array": T_ARR,
+    "object": T_OBJ,
+}
 FORM_FLAGS = {"text": 1, "token": 1 | 2, "code": 1 | 4}  # F_NONEMPTY, F_NOSPACE, F_CODE
 
-ANNOTATIONS = {"title", "description", "$comment", "examples", "default", "$schema", "$id", "$anchor",
-               "deprecated", "readOnly", "writeOnly", "x-requirement", "x-reading", "x-source", "x-undocumented",
-               "x-checks", "$defs", "definitions"}
+ANNOTATIONS = {
+    "title",
+    "description",
+    "$comment",
+    "examples",
+    "default",
+    "$schema",
+    "$id",
+    "$anchor",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "x-requirement",
+    "x-reading",
+    "x-source",
+    "x-undocumented",
+    "x-checks",
+    "$defs",
+    "definitions",
+}
 
 Ref = tuple[Any, Path]
 
@@ -62,8 +89,9 @@ def line_program(schema_path: Path, readings: tuple[tuple[str, str], ...] = ()):
     if _program is None:
         return None
     sources = sorted(p for p in schema_path.parent.iterdir() if p.suffix in (".json", ".yaml", ".yml"))
-    key = usercache.key_of(*sources, Path(__file__), Path(patterndfa.__file__), CACHE_FORMAT, str(schema_path),
-                           repr(sorted(readings)))
+    key = usercache.key_of(
+        *sources, Path(__file__), Path(patterndfa.__file__), CACHE_FORMAT, str(schema_path), repr(sorted(readings))
+    )
     nodes = usercache.load("linecheck", key)
     if nodes is usercache.MISSING:
         compiler = _Compiler(dict(readings))
@@ -81,8 +109,16 @@ def compile_nodes(schema_path: Path, readings: tuple[tuple[str, str], ...] = ())
 
 def program_of(nodes: tuple):
     """The C program of compiled nodes: their Python patterns made callables."""
-    return _program(tuple(node[:2] + (_pattern_check(node[2]),) + node[3:19]
-                          + (tuple((_name_matcher(p), n) for p, n in node[19]),) + node[20:] for node in nodes))
+    return _program(
+        tuple(
+            node[:2]
+            + (_pattern_check(node[2]),)
+            + node[3:19]
+            + (tuple((_name_matcher(p), n) for p, n in node[19]),)
+            + node[20:]
+            for node in nodes
+        )
+    )
 
 
 def _tuples(value: Any) -> Any:
@@ -196,8 +232,11 @@ class _Compiler(SchemaDocs):
                 raise NotCompilable(f"keyword {key!r}")
             self.keyword(out, key, value, file)
         if "if" in node:
-            out.if_then = ((node["if"], file), (node["then"], file) if "then" in node else None,
-                           (node["else"], file) if "else" in node else None)
+            out.if_then = (
+                (node["if"], file),
+                (node["then"], file) if "then" in node else None,
+                (node["else"], file) if "else" in node else None,
+            )
         if scoped:
             out.scoped = True
         return True
@@ -210,8 +249,7 @@ class _Compiler(SchemaDocs):
 
     @staticmethod
     def _covered_by(out: _Node, names: set[str]) -> bool:
-        return all(name in out.properties or any(re.search(p, name) for p in out.pattern_properties)
-                   for name in names)
+        return all(name in out.properties or any(re.search(p, name) for p in out.pattern_properties) for name in names)
 
     def keyword(self, out: _Node, key: str, value: Any, file: Path) -> None:
         if key == "type":
@@ -271,8 +309,12 @@ class _Compiler(SchemaDocs):
         if not inner:  # not of a schema that holds for everything (outsideSubset)
             out.never = True
             return
-        if len(inner) == 1 and inner[0][0] is not False and set(inner[0][0]) == {"required"} \
-                and len(inner[0][0]["required"]) == 2:
+        if (
+            len(inner) == 1
+            and inner[0][0] is not False
+            and set(inner[0][0]) == {"required"}
+            and len(inner[0][0]["required"]) == 2
+        ):
             a, b = inner[0][0]["required"]
             out.pairs.append((a, b))
             out.types &= T_OBJ  # `required` holds for every non-object, so its `not` fails there
@@ -290,17 +332,35 @@ class _Compiler(SchemaDocs):
         if_then = None
         if m.if_then is not None:
             cond, then, otherwise = m.if_then
-            if_then = (self.node([cond]), self.node([then]) if then else None,
-                       self.node([otherwise]) if otherwise else None)
+            if_then = (
+                self.node([cond]),
+                self.node([then]) if then else None,
+                self.node([otherwise]) if otherwise else None,
+            )
         dfas = {p: pattern_dfa(p) for p in m.patterns}
         python_patterns = tuple(p for p, d in dfas.items() if d is None)
-        return (m.types, m.flags, python_patterns or None, _consts(m.consts),
-                m.minimum, m.maximum,
-                m.min_items, m.max_items, m.min_props, m.max_props, self.node(m.items),
-                tuple(self.node([ref]) for ref in m.contains), tuple(self.node([ref]) for ref in m.conjuncts),
-                *(if_then or (None, None, None)), props, tuple(n.encode() for n in sorted(m.required)),
-                tuple((a.encode(), b.encode()) for a, b in m.pairs), pattern_props, additional,
-                tuple(d for d in dfas.values() if d is not None))
+        return (
+            m.types,
+            m.flags,
+            python_patterns or None,
+            _consts(m.consts),
+            m.minimum,
+            m.maximum,
+            m.min_items,
+            m.max_items,
+            m.min_props,
+            m.max_props,
+            self.node(m.items),
+            tuple(self.node([ref]) for ref in m.contains),
+            tuple(self.node([ref]) for ref in m.conjuncts),
+            *(if_then or (None, None, None)),
+            props,
+            tuple(n.encode() for n in sorted(m.required)),
+            tuple((a.encode(), b.encode()) for a, b in m.pairs),
+            pattern_props,
+            additional,
+            tuple(d for d in dfas.values() if d is not None),
+        )
 
     def _member_refs(self, m: _Node, name: str) -> list[Ref]:
         """What a member named `name` must satisfy: its properties, and every pattern property whose

@@ -5,11 +5,12 @@ reader of a pretty-printed page goes straight to it; a kind may ask for the line
 instead (`finding_lines: value`). The text is scanned only when a record has a finding to place,
 once per record.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")

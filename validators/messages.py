@@ -7,6 +7,7 @@ document, or an `ISA` start. The file is read whole (a CORE message is at most a
 `MAX_BYTES` bounds it) and checked by `core_checks` (envelopes) or `x12` (payloads). Hostile or broken
 input becomes a finding (XML with a DTD, a broken MIME package) or a one-line unusable-input error.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,7 +37,7 @@ def sniff_message_format(head: bytes) -> str | None:
         try:
             ctype = parse_http(head).header("Content-Type")
         except ValueError:
-            return "soap"   # an HTTP message whose head is broken: read as a message, reported as such
+            return "soap"  # an HTTP message whose head is broken: read as a message, reported as such
         media = content_type_params(ctype).get_content_type()
         return {"multipart/related": "mtom", "multipart/form-data": "mime"}.get(media, "soap")
     if text.startswith(b"<"):
@@ -82,8 +83,15 @@ def detect_message_kind(path: Path, feed_id: str | None, kind_name: str | None) 
     return None if best is None else (best[1], best[2], fmt)
 
 
-def validate_message_file(path: Path, feed: Feed, kind: Kind, fmt: str, readings: dict[str, str],
-                          kind_options: dict[str, str], report: FileReport) -> None:
+def validate_message_file(
+    path: Path,
+    feed: Feed,
+    kind: Kind,
+    fmt: str,
+    readings: dict[str, str],
+    kind_options: dict[str, str],
+    report: FileReport,
+) -> None:
     from .core_checks import check_bytes, x12_findings
 
     if path.stat().st_size > MAX_BYTES:
@@ -98,19 +106,31 @@ def validate_message_file(path: Path, feed: Feed, kind: Kind, fmt: str, readings
 
 
 def _x12_file(raw: bytes, feed: Feed, kind: Kind, kind_options: dict[str, str], report: FileReport, x12_findings):
-    if raw.startswith(b"PK\x03\x04"):   # a zip archive: the document allows X12 files only (1.1.1 NOTE)
-        report.findings.append(Finding(kind.spec.get("syntax_requirement", "X12"), Severity.ERROR,
-                                       "a zip archive; upload one X12 file at a time", None, Location(pointer="file")))
+    if raw.startswith(b"PK\x03\x04"):  # a zip archive: the document allows X12 files only (1.1.1 NOTE)
+        report.findings.append(
+            Finding(
+                kind.spec.get("syntax_requirement", "X12"),
+                Severity.ERROR,
+                "a zip archive; upload one X12 file at a time",
+                None,
+                Location(pointer="file"),
+            )
+        )
         return
     payload_type = kind_options.get("payload_type")
     table = feed.spec.get("x12_payloads", {})
     if payload_type is not None and payload_type not in table:
-        raise UnusableInput(f"payload_type {payload_type!r} is not an X12 payload type of feed {feed.id} "
-                            f"(one of: {', '.join(sorted(table))})")
+        raise UnusableInput(
+            f"payload_type {payload_type!r} is not an X12 payload type of feed {feed.id} "
+            f"(one of: {', '.join(sorted(table))})"
+        )
     ids = table.get(payload_type) if payload_type else None
     rid = (feed.spec.get("x12_requirements") or {}).get("payload-type")
     if ids is None and rid:
-        report.skipped_checks.append(f"{rid} (needs the PayloadType the payload travels under: "
-                                     "--kind-option payload_type=...)")
-    realtime = bool(payload_type) and payload_type in feed.spec.get("payload_types", {}).get("RealTime", {}).get("request", [])
+        report.skipped_checks.append(
+            f"{rid} (needs the PayloadType the payload travels under: --kind-option payload_type=...)"
+        )
+    realtime = bool(payload_type) and payload_type in feed.spec.get("payload_types", {}).get("RealTime", {}).get(
+        "request", []
+    )
     report.findings.extend(x12_findings(raw, feed.spec, ids, realtime))

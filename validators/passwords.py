@@ -14,6 +14,7 @@ never puts the candidate, or any part of it, in a finding. The rules:
   `pbkdf2_sha256$<iterations>$<salt>$<base64 hash>` form, newest first (`hash_password` writes one);
 - aging: with the date of the last change, the current password expires `max_age_days` later.
 """
+
 from __future__ import annotations
 
 import base64
@@ -23,9 +24,9 @@ import hmac
 import re
 import secrets
 import string
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
-from typing import Iterable
 
 from .findings import Finding, Location, Severity
 
@@ -74,8 +75,9 @@ def similar(password: str, username: str) -> bool:
     if len(u) < 3:
         return p == u
     core = re.sub(r"[^a-z0-9]", "", p)
-    return (u in p or u[::-1] in p or (len(core) >= 3 and core in u)
-            or difflib.SequenceMatcher(None, p, u).ratio() >= 0.6)
+    return (
+        u in p or u[::-1] in p or (len(core) >= 3 and core in u) or difflib.SequenceMatcher(None, p, u).ratio() >= 0.6
+    )
 
 
 def dictionary_word_length(password: str) -> int:
@@ -91,9 +93,16 @@ def dictionary_word_length(password: str) -> int:
     return longest
 
 
-def check_password(candidate: str, rules: dict, requirements: dict[str, str], *, username: str | None = None,
-                   history: Iterable[str] = (), last_change: date | None = None,
-                   today: date | None = None) -> tuple[list[Finding], list[str]]:
+def check_password(
+    candidate: str,
+    rules: dict,
+    requirements: dict[str, str],
+    *,
+    username: str | None = None,
+    history: Iterable[str] = (),
+    last_change: date | None = None,
+    today: date | None = None,
+) -> tuple[list[Finding], list[str]]:
     """(findings, skipped checks). `requirements` maps rule keys (length, case, digit, special, username,
     dictionary, history, aging) to the feed's requirement ids."""
     out: list[Finding] = []
@@ -108,8 +117,12 @@ def check_password(candidate: str, rules: dict, requirements: dict[str, str], *,
     if len(candidate) < n:
         add("length", f"the password has {len(candidate)} characters; at least {n} are required", "length")
     if set(candidate) - ALLOWED:
-        add("length", "the password holds characters other than letters, digits and special characters "
-                      "(spaces, control or non-ASCII characters)", "charset")
+        add(
+            "length",
+            "the password holds characters other than letters, digits and special characters "
+            "(spaces, control or non-ASCII characters)",
+            "charset",
+        )
     upper, lower = sum(c.isupper() for c in candidate), sum(c.islower() for c in candidate)
     if upper < rules.get("min_upper", 1) or lower < rules.get("min_lower", 1):
         add("case", "the password needs at least one upper-case and one lower-case letter", "case")
@@ -139,11 +152,14 @@ def check_password(candidate: str, rules: dict, requirements: dict[str, str], *,
         age, limit = (today - last_change).days, rules.get("max_age_days", 90)
         warn = rules.get("website_warning_days", 0)
         if age >= limit:
-            add("aging", f"the current password was set {age} days ago: passwords expire after {limit} days",
-                "aging")
+            add("aging", f"the current password was set {age} days ago: passwords expire after {limit} days", "aging")
         elif warn and age >= limit - warn:
-            add("aging", f"the current password expires in {limit - age} day(s) (the website warns {warn} days ahead)",
-                "aging", Severity.WARNING)
+            add(
+                "aging",
+                f"the current password expires in {limit - age} day(s) (the website warns {warn} days ahead)",
+                "aging",
+                Severity.WARNING,
+            )
     else:
         skipped.append(f"{requirements['aging']} (needs --last-change)")
     return out, skipped

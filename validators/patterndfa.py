@@ -10,6 +10,7 @@ the pattern stays a Python regex asked once per distinct string.
 JSON Schema's `pattern` searches (it is not anchored unless the pattern is): an unanchored start is a
 loop on every character before the pattern, an unanchored end a loop after it.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,14 @@ MAX_STATES = 1024
 SPACE = sum(1 << c for c in b" \t\n\r\f\v\x1c\x1d\x1e\x1f")  # str.isspace() below 128
 DIGIT = sum(1 << c for c in b"0123456789")
 WORD = sum(1 << c for c in range(128) if chr(c).isalnum() or c == ord("_"))
-CATEGORIES = {C.CATEGORY_SPACE: SPACE, C.CATEGORY_NOT_SPACE: EVERY & ~SPACE, C.CATEGORY_DIGIT: DIGIT,
-              C.CATEGORY_NOT_DIGIT: EVERY & ~DIGIT, C.CATEGORY_WORD: WORD, C.CATEGORY_NOT_WORD: EVERY & ~WORD}
+CATEGORIES = {
+    C.CATEGORY_SPACE: SPACE,
+    C.CATEGORY_NOT_SPACE: EVERY & ~SPACE,
+    C.CATEGORY_DIGIT: DIGIT,
+    C.CATEGORY_NOT_DIGIT: EVERY & ~DIGIT,
+    C.CATEGORY_WORD: WORD,
+    C.CATEGORY_NOT_WORD: EVERY & ~WORD,
+}
 
 
 class _Unsupported(Exception):
@@ -145,6 +152,7 @@ def pattern_dfa(pattern: str) -> tuple[bytes, bytes] | None:
 
 def _determinise(nfa: _NFA, start: int, final: int) -> tuple[bytes, bytes]:
     classes = _classes(nfa)
+
     def closure(states) -> frozenset[int]:
         seen, stack = set(states), list(states)
         while stack:

@@ -4,6 +4,7 @@ Readers never load a whole file: NDJSON and CSV go line by line, a JSON array en
 A syntax problem becomes a `ParseProblem` at its line and column; the caller decides whether
 that is a finding. Encoding trouble or binary content raises `UnusableInput`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -11,11 +12,11 @@ import gzip
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from .findings import UnusableInput
 
@@ -96,7 +97,7 @@ _LEADING_ZERO = re.compile(r"(?:^|[^\d.eE+-])-?0$")
 def _why(text: str, pos: int, msg: str) -> str:
     """The decoder's message, or what is really wrong where it is misleading: `001` stops the
     decoder after the 0 with "Expecting ',' delimiter"."""
-    if pos < len(text) and text[pos].isdigit() and _LEADING_ZERO.search(text[max(0, pos - 40):pos]):
+    if pos < len(text) and text[pos].isdigit() and _LEADING_ZERO.search(text[max(0, pos - 40) : pos]):
         number = re.match(r"\d+", text[pos:]).group()
         return f"not JSON: a number with a leading zero (0{number})"
     return f"not JSON: {msg}"
@@ -128,8 +129,9 @@ class _DuplicateKeys:
         return located
 
 
-def read_records(path: Path, fmt: str, coerce: Callable[[str, str], Any] | None = None,
-                 decimal: bool = False) -> Iterator[Item]:
+def read_records(
+    path: Path, fmt: str, coerce: Callable[[str, str], Any] | None = None, decimal: bool = False
+) -> Iterator[Item]:
     """decimal: JSON numbers with a fraction or exponent become Decimal, not float."""
     strict = STRICT_DECIMAL if decimal else STRICT
     with open_text(path) as fh:
@@ -211,12 +213,12 @@ class _JsonStream:
             return False
         # drop what is consumed so memory stays bounded by one entry
         self.col_base -= self.pos
-        self.buf = self.buf[self.pos:] + chunk
+        self.buf = self.buf[self.pos :] + chunk
         self.pos = 0
         return True
 
     def advance(self, new_pos: int) -> None:
-        consumed = self.buf[self.pos:new_pos]
+        consumed = self.buf[self.pos : new_pos]
         newlines = consumed.count("\n")
         if newlines:
             self.line += newlines
@@ -226,7 +228,7 @@ class _JsonStream:
     def peek(self) -> str:
         """The next non-blank character, or '' at the end."""
         while True:
-            stripped = len(self.buf) - len(self.buf[self.pos:].lstrip())
+            stripped = len(self.buf) - len(self.buf[self.pos :].lstrip())
             self.advance(stripped)
             if self.pos < len(self.buf):
                 return self.buf[self.pos]
@@ -250,18 +252,18 @@ class _JsonStream:
                 raise self._located(exc) from None
             except ValueError as exc:
                 raise _Problem(ParseProblem(self.line, self.column(), f"not JSON: {exc}")) from None
-            if end == len(self.buf) and not self.eof and self.buf[self.pos] not in "{[\"":
+            if end == len(self.buf) and not self.eof and self.buf[self.pos] not in '{["':
                 # a number at the end of the buffer may continue in the next chunk
                 if self.fill():
                     continue
-            self.last_text = self.buf[self.pos:end]
+            self.last_text = self.buf[self.pos : end]
             if self.duplicates.found:
                 self.last_duplicates = self.duplicates.take(self.last_text, self.line)
             self.advance(end)
             return value
 
-    def _located(self, exc: json.JSONDecodeError) -> "_Problem":
-        before = self.buf[self.pos:exc.pos]
+    def _located(self, exc: json.JSONDecodeError) -> _Problem:
+        before = self.buf[self.pos : exc.pos]
         if "\n" in before:
             line = self.line + before.count("\n")
             column = len(before) - before.rindex("\n")

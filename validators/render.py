@@ -1,4 +1,5 @@
 """Renderers for file findings: a table for people, JSON, JUnit XML and SARIF 2.1.0 for machines."""
+
 from __future__ import annotations
 
 import json
@@ -45,7 +46,9 @@ def as_table(reports: list[FileReport], console: Console) -> None:
                 table.add_column(col, overflow="fold")
             for f in report.findings:
                 style = "red" if f.severity is Severity.ERROR else "yellow"
-                table.add_row(str(f.location), f"[{style}]{f.severity.value}[/{style}]", f.code or "", f.requirement, f.message)
+                table.add_row(
+                    str(f.location), f"[{style}]{f.severity.value}[/{style}]", f.code or "", f.requirement, f.message
+                )
             console.print(table)
         for (req, sev), n in sorted(report.omitted.items()):
             console.print(f"  [dim]{n} more {sev}(s) of {req} not listed[/dim]")
@@ -54,21 +57,32 @@ def as_table(reports: list[FileReport], console: Console) -> None:
         for skipped in report.skipped_checks:
             console.print(f"  [dim]skipped: {skipped}[/dim]")
     s = summary(reports)
-    console.print(f"{s['files']} file(s), {s['records']} record(s): {s['errors']} error(s), "
-                  f"{s['warnings']} warning(s), {s['unusable']} unusable")
+    console.print(
+        f"{s['files']} file(s), {s['records']} record(s): {s['errors']} error(s), "
+        f"{s['warnings']} warning(s), {s['unusable']} unusable"
+    )
 
 
 def as_junit(reports: list[FileReport]) -> str:
     suites = ET.Element("testsuites", name="payercert validate")
     for report in reports:
-        suite = ET.SubElement(suites, "testsuite", name=report.path, tests="1",
-                              failures=str(1 if report.errors else 0), errors=str(1 if report.unusable else 0))
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=report.path,
+            tests="1",
+            failures=str(1 if report.errors else 0),
+            errors=str(1 if report.unusable else 0),
+        )
         case = ET.SubElement(suite, "testcase", classname=f"{report.feed}.{report.kind}", name=report.path)
         if report.unusable:
             ET.SubElement(case, "error", message=report.unusable)
         elif report.errors:
-            text = "\n".join(f"{f.location} [{f.code or '-'}] {f.requirement}: {f.message}"
-                             for f in report.findings if f.severity is Severity.ERROR)
+            text = "\n".join(
+                f"{f.location} [{f.code or '-'}] {f.requirement}: {f.message}"
+                for f in report.findings
+                if f.severity is Severity.ERROR
+            )
             ET.SubElement(case, "failure", message=f"{report.errors} error(s)").text = text
     return ET.tostring(suites, encoding="unicode", xml_declaration=True)
 
@@ -100,4 +114,6 @@ def as_sarif(reports: list[FileReport]) -> str:
         "results": results,
         "invocations": [{"executionSuccessful": not notifications, "toolExecutionNotifications": notifications}],
     }
-    return json.dumps({"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}, indent=2)
+    return json.dumps(
+        {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}, indent=2
+    )

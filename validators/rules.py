@@ -6,15 +6,19 @@ everywhere: `failure` (the validator and the simulator ask: does this record bre
 make this record satisfy me). A primitive that needs target reference data it does not have
 raises `NeedsData`; the caller reports the check as skipped, never as failed.
 """
+
 from __future__ import annotations
 
+import ast
+import math
 import random
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any
 
 MISSING = object()
 
@@ -83,7 +87,7 @@ def _parse_date(value: str, fmt: str) -> date | None:
     return parsed if parsed.strftime(fmt) == value else None
 
 
-PRIMITIVES: dict[str, type["Check"]] = {}
+PRIMITIVES: dict[str, type[Check]] = {}
 
 
 def primitive(name: str):
@@ -247,8 +251,9 @@ class DateWindow(_DateCheck):
 
     def breaks(self, rec, ctx, rnd):
         oldest, newest = self.bounds(ctx)
-        return self.set(rec, rnd.choice([newest + timedelta(days=rnd.randint(1, 30)),
-                                         oldest - timedelta(days=rnd.randint(1, 30))]))
+        return self.set(
+            rec, rnd.choice([newest + timedelta(days=rnd.randint(1, 30)), oldest - timedelta(days=rnd.randint(1, 30))])
+        )
 
     def repair(self, rec, ctx, rnd):
         oldest, newest = self.bounds(ctx)
@@ -374,7 +379,7 @@ class MaxDecimals(Check):
             return None
         base = _decimal(rec[self.field]) or Decimal(1)
         extra = Decimal(rnd.randint(1, 9)) / (Decimal(10) ** (self.places + 1))
-        return _with(rec, **{self.field: float(base.quantize(Decimal(1) / 10 ** self.places) + extra)})
+        return _with(rec, **{self.field: float(base.quantize(Decimal(1) / 10**self.places) + extra)})
 
     def repair(self, rec, ctx, rnd):
         value = _decimal(rec[self.field])
@@ -512,13 +517,44 @@ Generator = Callable[[random.Random, RuleContext], Any]
 
 # --- invariants: one relation between fields of a record, e.g. a page's arithmetic -----------
 
-import ast
-import math
+_ALLOWED = (
+    ast.Expression,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Mult,
+    ast.Div,
+    ast.FloorDiv,
+    ast.Mod,
+    ast.Compare,
+    ast.Eq,
+    ast.NotEq,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.Is,
+    ast.IsNot,
+    ast.In,
+    ast.NotIn,
+    ast.Name,
+    ast.Load,
+    ast.Constant,
+    ast.Call,
+    ast.IfExp,
+    ast.Subscript,
+    ast.Attribute,
+    ast.Tuple,
+    ast.List,
+)
 
-_ALLOWED = (ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.BinOp, ast.Add,
-            ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
-            ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.In, ast.NotIn, ast.Name, ast.Load, ast.Constant, ast.Call,
-            ast.IfExp, ast.Subscript, ast.Attribute, ast.Tuple, ast.List)
+
 def _days(start: Any, end: Any) -> int:
     """Days from one ISO date to another (a ValueError on anything else leaves it to the schema)."""
     return (date.fromisoformat(end) - date.fromisoformat(start)).days
@@ -532,8 +568,16 @@ def _coalesce(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
 
 
-_FUNCTIONS = {"ceil": math.ceil, "len": len, "max": max, "min": min, "abs": abs,
-              "days": _days, "get": _get, "coalesce": _coalesce}
+_FUNCTIONS = {
+    "ceil": math.ceil,
+    "len": len,
+    "max": max,
+    "min": min,
+    "abs": abs,
+    "days": _days,
+    "get": _get,
+    "coalesce": _coalesce,
+}
 
 
 class Failure(str):
@@ -542,7 +586,7 @@ class Failure(str):
     pointer: str | None = None
 
     @classmethod
-    def at(cls, message: str, pointer: str | None) -> "Failure":
+    def at(cls, message: str, pointer: str | None) -> Failure:
         failure = cls(message)
         failure.pointer = pointer
         return failure
@@ -562,7 +606,7 @@ def select(rec: Any, path: str | dict) -> Iterator[tuple[str, Any]]:
         yield from _having(rec, "", frozenset(path["anywhere"]))
         return
     found: list[tuple[str, Any]] = [("", rec)]
-    for step in (path.split(".") if path else []):
+    for step in path.split(".") if path else []:
         many = step.endswith("[]")
         name = step.removesuffix("[]")
         nxt = []
@@ -629,8 +673,13 @@ class Invariant(Check):
         self.names = sorted(set(self.expr.co_names) | (set(self.when.co_names) if self.when else set()))
         self._outcomes: dict = {}
         # the names a failure message shows, parsed once (a warning may fire on every line of a file)
-        self.shown = sorted({n.id for n in ast.walk(ast.parse(params["expr"], mode="eval"))
-                             if isinstance(n, ast.Name) and n.id not in _FUNCTIONS})
+        self.shown = sorted(
+            {
+                n.id
+                for n in ast.walk(ast.parse(params["expr"], mode="eval"))
+                if isinstance(n, ast.Name) and n.id not in _FUNCTIONS
+            }
+        )
 
     def failure(self, rec, ctx):
         return next(self.failures(rec, ctx), None)

@@ -3,6 +3,7 @@
 The same compiled `RuleSet` is the file validator, the simulator's validation and the suites'
 oracle (which error code must a payer return for this record?), so the three cannot drift.
 """
+
 from __future__ import annotations
 
 import copy
@@ -10,10 +11,11 @@ import dataclasses
 import functools
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -61,7 +63,8 @@ class RuleSet:
         # `include: [{file, each}]`: another rules file applied to parts of this record (a page's items)
         self.includes: list[tuple[str | dict, RuleSet]] = [
             (inc.get("each", ""), load_ruleset((folder or Path(".")) / inc["file"], readings))
-            for inc in spec.get("include", [])]
+            for inc in spec.get("include", [])
+        ]
 
     def _rule(self, raw: dict, readings: dict[str, str]) -> Rule:
         raw = dict(raw)
@@ -75,8 +78,9 @@ class RuleSet:
         return Rule(raw["id"], code, message, severity, build_check(raw))
 
     # --- the validator and the simulator ---------------------------------------------------
-    def evaluate(self, rec: dict, ctx: RuleContext, *, scopes=("record",), stop_at_first=False,
-                 rules: list[Rule] | None = None) -> Evaluation:
+    def evaluate(
+        self, rec: dict, ctx: RuleContext, *, scopes=("record",), stop_at_first=False, rules: list[Rule] | None = None
+    ) -> Evaluation:
         """Violations of the rules (`rules`: only these of them, and no included file's) by `rec`."""
         result = Evaluation()
         for rule in self.rules if rules is None else rules:
@@ -146,7 +150,7 @@ class RuleSet:
         broken = self.evaluate(out, ctx, scopes=("record",))
         return out if any(v.rule.id == rule_id for v in broken.violations) else None
 
-    def with_changes(self, changes: list[tuple]) -> "RuleSet":
+    def with_changes(self, changes: list[tuple]) -> RuleSet:
         """A copy with rules dropped, recoded or moved: how a simulator's fault profile deviates."""
         clone = copy.copy(self)
         rules = list(self.rules)
@@ -213,4 +217,14 @@ def load_reference_data(path: Path) -> dict[str, Any]:
     return data
 
 
-__all__ = ["RuleSet", "Rule", "Violation", "Evaluation", "load_ruleset", "load_kind_rules", "load_reference_data", "MISSING", "date"]
+__all__ = [
+    "RuleSet",
+    "Rule",
+    "Violation",
+    "Evaluation",
+    "load_ruleset",
+    "load_kind_rules",
+    "load_reference_data",
+    "MISSING",
+    "date",
+]

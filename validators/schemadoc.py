@@ -3,6 +3,7 @@
 (validators/linecheck.py) start from. Kept apart so that the fast paths do not import jsonschema,
 which only a line they refuse needs.
 """
+
 from __future__ import annotations
 
 import copy

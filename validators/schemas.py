@@ -4,14 +4,15 @@ A bundle's schemas reference each other by relative `$ref`; the folder is loaded
 registry. A schema or property may carry `x-requirement`: an error reports the nearest one on
 the way from the root to the failing keyword.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
-
-from decimal import Decimal
+from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
@@ -97,7 +98,9 @@ def compiled_schema(path: Path, decimal: bool = False, readings: tuple[tuple[str
     chosen = dict(readings)
     registry = Registry()
     for file in sorted(path.parent.glob("*.json")) + sorted(path.parent.glob("*.yaml")):
-        resource = Resource.from_contents(apply_readings(_load(file, decimal), chosen), default_specification=DRAFT202012)
+        resource = Resource.from_contents(
+            apply_readings(_load(file, decimal), chosen), default_specification=DRAFT202012
+        )
         registry = registry.with_resource(file.resolve().as_uri(), resource)
     schema = apply_readings(_load(path, decimal), chosen)
     schema.setdefault("$id", path.resolve().as_uri())

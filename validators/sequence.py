@@ -19,12 +19,13 @@ reported as such (not also as an illegal transition). `$previous` as a transitio
 the state the entity had before it entered the states that have such an edge (a refused
 cancellation gives the claim the state it had before the request).
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 
@@ -111,11 +112,19 @@ class SequenceCheck:
                 first_digest, first_line = self.deliveries[str(event_id)]
                 id_line = lines.line(tokens_of(self.spec["event_id"]))
                 if digest == first_digest:
-                    yield self._finding("redelivery", f"event {event_id} delivered again (first at line {first_line}): "
-                                        "a retry of the same event, not a new one", id_line, Severity.INFO)
+                    yield self._finding(
+                        "redelivery",
+                        f"event {event_id} delivered again (first at line {first_line}): "
+                        "a retry of the same event, not a new one",
+                        id_line,
+                        Severity.INFO,
+                    )
                     return
-                yield self._finding("id_reused", f"event id {event_id} is also the id of another event (line "
-                                    f"{first_line}) whose content differs", id_line)
+                yield self._finding(
+                    "id_reused",
+                    f"event id {event_id} is also the id of another event (line {first_line}) whose content differs",
+                    id_line,
+                )
             else:
                 self.deliveries[str(event_id)] = (digest, record.line)  # constant memory per event
         when = self.spec.get("moves_when")
@@ -141,8 +150,12 @@ class SequenceCheck:
             ok, before = self.machine.enter(new)
             if not ok:
                 line = lines.line(at + [self.spec["state"]])
-                yield self._finding("initial", f"{name} is first seen {new}, which does not follow from the initial "
-                                    f"state ({' or '.join(self.machine.initial)})", line)
+                yield self._finding(
+                    "initial",
+                    f"{name} is first seen {new}, which does not follow from the initial "
+                    f"state ({' or '.join(self.machine.initial)})",
+                    line,
+                )
         elif current[0] in self.machine.terminal:
             before, line = None, lines.line(at + [self.spec["state"]])
             yield self._finding("terminal", f"{name} moves {current[0]} -> {new}, out of a terminal state", line)
@@ -150,8 +163,11 @@ class SequenceCheck:
             ok, before = self.machine.reach(current[0], current[1], new)
             if not ok:
                 line = lines.line(at + [self.spec["state"]])
-                yield self._finding("transition", f"{name} moves {current[0]} -> {new}, not a transition of "
-                                    f"{self.spec['machine']}", line)
+                yield self._finding(
+                    "transition",
+                    f"{name} moves {current[0]} -> {new}, not a transition of {self.spec['machine']}",
+                    line,
+                )
         self.entities[key] = (new, before)
 
 

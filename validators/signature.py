@@ -5,9 +5,10 @@ What to check comes from the kind's `signature:` block in feed.yaml: the header,
 algorithm allowed, whether `exp` is required, and the requirement a failure breaks. The key may be
 PEM or an OpenSSH public key line (`ssh-rsa AAAA...`), the form TPA Stream publishes.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jwt
@@ -67,10 +68,11 @@ def check_signature(spec: dict, token: str, key, at: datetime | None = None) -> 
         return finding("has no exp claim") if spec.get("exp") == "required" else []
     if not isinstance(claims["exp"], (int, float)):
         return finding(f"exp {claims['exp']!r} is not a NumericDate")
-    now = at or datetime.now(timezone.utc)
-    expires = datetime.fromtimestamp(claims["exp"], timezone.utc)
+    now = at or datetime.now(UTC)
+    expires = datetime.fromtimestamp(claims["exp"], UTC)
     if expires <= now:
         # a captured webhook is usually past its exp: worth saying, not a defect of the capture
-        return finding(f"expired at {expires:%Y-%m-%dT%H:%M:%SZ}; a receiver must refuse it after that",
-                       Severity.WARNING)
+        return finding(
+            f"expired at {expires:%Y-%m-%dT%H:%M:%SZ}; a receiver must refuse it after that", Severity.WARNING
+        )
     return []

@@ -28,6 +28,7 @@ distinct string and remembered.
 The predicates are written out as Python source, one expression per check, and embedded in the
 Struct's generated `__post_init__`: a call per keyword would cost more than the tests themselves.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -36,10 +37,11 @@ import keyword
 import re
 import sys
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Callable, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
@@ -91,16 +93,40 @@ class TypedKind:
 @lru_cache(maxsize=16)
 def typed_kind(schema_path: Path, readings: tuple[tuple[str, str], ...] = ()) -> TypedKind:
     """The Struct types of the schema at `schema_path` (with its `x-reading` options applied)."""
-    return TypedKind(_Builder(schema_path, dict(readings), "strict").root(),
-                     _Builder(schema_path, dict(readings), "plain").root())
+    return TypedKind(
+        _Builder(schema_path, dict(readings), "strict").root(), _Builder(schema_path, dict(readings), "plain").root()
+    )
 
 
 # --- schema reading ---------------------------------------------------------------------------------------
 
-ANNOTATIONS = {"title", "description", "$comment", "$schema", "$id", "$defs", "definitions", "examples",
-               "default", "deprecated", "readOnly", "writeOnly"}
-PREDICATES = {"contains", "not", "if", "then", "else", "anyOf", "oneOf", "maxProperties", "minProperties",
-              "minContains", "maxContains"}
+ANNOTATIONS = {
+    "title",
+    "description",
+    "$comment",
+    "$schema",
+    "$id",
+    "$defs",
+    "definitions",
+    "examples",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+}
+PREDICATES = {
+    "contains",
+    "not",
+    "if",
+    "then",
+    "else",
+    "anyOf",
+    "oneOf",
+    "maxProperties",
+    "minProperties",
+    "minContains",
+    "maxContains",
+}
 LOWER_BOUNDS = {"minItems", "minLength", "minimum", "exclusiveMinimum"}
 UPPER_BOUNDS = {"maxItems", "maxLength", "maximum", "exclusiveMaximum"}
 SINGLE = {"type", "const", "enum", "pattern", "additionalProperties", "uniqueItems"}
@@ -197,8 +223,9 @@ class _Builder(SchemaDocs):
             return self.never(self.resolve(node["$ref"], file))
         if isinstance(node, dict) and "not" in node:
             inner = node["not"]
-            return inner is True or (isinstance(inner, dict) and all(
-                k in ANNOTATIONS or k.startswith("x-") for k in inner))
+            return inner is True or (
+                isinstance(inner, dict) and all(k in ANNOTATIONS or k.startswith("x-") for k in inner)
+            )
         return False
 
     # types
@@ -225,8 +252,11 @@ class _Builder(SchemaDocs):
     def _type_of(self, m: Merged, hint: str, key) -> tuple[Any, list]:
         kw = m.keywords
         kinds = kw.get("type")
-        on_struct = "object" in ({kinds} if isinstance(kinds, str) else set(kinds or ())) or not kinds and (
-            "object" in self._implied(m))
+        on_struct = (
+            "object" in ({kinds} if isinstance(kinds, str) else set(kinds or ()))
+            or not kinds
+            and ("object" in self._implied(m))
+        )
         predicates = m.predicates
         kinds = {kinds} if isinstance(kinds, str) else set(kinds) if kinds else self._implied(m)
         if kinds == {"array"} and "const" not in kw and "enum" not in kw:  # compiled knowing its items' type
@@ -236,8 +266,11 @@ class _Builder(SchemaDocs):
             values = [kw["const"]] if "const" in kw else list(kw["enum"])
             if "enum" in kw and "const" in kw:
                 checks.append(compile_predicate(self, ({"enum": kw["enum"]}, m.file)))
-            if values and all(isinstance(v, str) for v in values) or all(
-                    isinstance(v, int) and not isinstance(v, bool) for v in values):
+            if (
+                values
+                and all(isinstance(v, str) for v in values)
+                or all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+            ):
                 if kinds and not kinds & ({"string"} if isinstance(values[0], str) else {"integer", "number"}):
                     raise NotTypeable(f"{hint}: const/enum outside its type")
                 return Literal[tuple(values)], checks  # type: ignore[valid-type]
@@ -255,9 +288,17 @@ class _Builder(SchemaDocs):
         if kind == "string":
             return self._string(kw, checks)
         if kind in ("integer", "number"):
-            bounds = {name: kw[k] for k, name in (("minimum", "ge"), ("maximum", "le"), ("exclusiveMinimum", "gt"),
-                                                   ("exclusiveMaximum", "lt")) if k in kw}
-            base = int if kind == "integer" else Union[int, float]
+            bounds = {
+                name: kw[k]
+                for k, name in (
+                    ("minimum", "ge"),
+                    ("maximum", "le"),
+                    ("exclusiveMinimum", "gt"),
+                    ("exclusiveMaximum", "lt"),
+                )
+                if k in kw
+            }
+            base = int if kind == "integer" else Union[int, float]  # noqa: UP007 (a type built at run time)
             return (Annotated[base, Meta(**bounds)] if bounds else base), checks
         if kind == "boolean":
             return bool, checks
@@ -277,8 +318,9 @@ class _Builder(SchemaDocs):
         return set()
 
     def _string(self, kw: dict, checks: list) -> tuple[Any, list]:
-        meta = {"min_length" if k == "minLength" else "max_length": kw[k] for k in ("minLength", "maxLength")
-                if k in kw}
+        meta = {
+            "min_length" if k == "minLength" else "max_length": kw[k] for k in ("minLength", "maxLength") if k in kw
+        }
         pattern = kw.get("pattern")
         form = PLAIN_FORMS.get(pattern)
         if form and self.mode != "strict":
@@ -306,8 +348,11 @@ class _Builder(SchemaDocs):
             checks.append(_each(item_checks))
         if m.keywords.get("uniqueItems"):
             checks.append(compile_predicate(self, ({"uniqueItems": True}, m.file)))
-        meta = {name: m.keywords[k] for k, name in (("minItems", "min_length"), ("maxItems", "max_length"))
-                if k in m.keywords}
+        meta = {
+            name: m.keywords[k]
+            for k, name in (("minItems", "min_length"), ("maxItems", "max_length"))
+            if k in m.keywords
+        }
         return (Annotated[list[item], Meta(**meta)] if meta else list[item]), checks  # type: ignore[valid-type]
 
     def _struct(self, m: Merged, hint: str, key, own_checks: list) -> type:
@@ -333,16 +378,25 @@ class _Builder(SchemaDocs):
             if member in required:
                 fields.append((attr, annotation))
             else:
-                fields.append((attr, Union[annotation, UnsetType] if annotation is not Any else Any, UNSET))
+                fields.append((attr, Union[annotation, UnsetType] if annotation is not Any else Any, UNSET))  # noqa: UP007
             if checks:
                 field_checks.append((attr, _all(checks)))
         namespace = {}
         post = _post_init(field_checks, own_checks)
         if post is not None:
             namespace["__post_init__"] = post
-        cls = msgspec.defstruct(name, fields, bases=(Element,), module=self.module.__name__, namespace=namespace,
-                                forbid_unknown_fields=forbid, omit_defaults=True, kw_only=True,
-                                rename=rename or None, gc=False)  # decoded trees hold no cycles
+        cls = msgspec.defstruct(
+            name,
+            fields,
+            bases=(Element,),
+            module=self.module.__name__,
+            namespace=namespace,
+            forbid_unknown_fields=forbid,
+            omit_defaults=True,
+            kw_only=True,
+            rename=rename or None,
+            gc=False,
+        )  # decoded trees hold no cycles
         setattr(self.module, name, cls)
         return cls
 
@@ -360,6 +414,7 @@ def _title(member: str) -> str:
 
 
 # --- predicates: what msgspec cannot say, checked on the decoded value ----------------------------------
+
 
 def _no_space(value: str) -> bool:
     return " " not in value
@@ -422,8 +477,11 @@ def _post_init(field_checks: list, own_checks: list) -> Callable | None:
         env[f"c{n}"] = check
         env.update(getattr(check, "env", {}))
         test = getattr(check, "inline", f"c{n}(v)")
-        lines += [f"    v = self.{attr}", f"    if v is not UNSET and not ({test}):",
-                  f"        raise ValueError({attr!r} + ': does not satisfy its schema')"]
+        lines += [
+            f"    v = self.{attr}",
+            f"    if v is not UNSET and not ({test}):",
+            f"        raise ValueError({attr!r} + ': does not satisfy its schema')",
+        ]
     exec("\n".join(lines), env)  # noqa: S102 (our own generated source, no input in it)
     return env["__post_init__"]
 
@@ -474,12 +532,16 @@ def _plain(value: Any) -> Any:
 
 def _equal(a: Any, b: Any) -> bool:
     a = _plain(a)
-    return a == b and type(a) is type(b) or (_json_type(a) in ("integer", "number") and
-                                             _json_type(b) in ("integer", "number") and a == b)
+    return (
+        a == b
+        and type(a) is type(b)
+        or (_json_type(a) in ("integer", "number") and _json_type(b) in ("integer", "number") and a == b)
+    )
 
 
-def compile_predicate(builder: _Builder, ref: Ref, on_struct: bool = False,
-                      items_on_struct: bool = False) -> Callable[[Any], bool]:
+def compile_predicate(
+    builder: _Builder, ref: Ref, on_struct: bool = False, items_on_struct: bool = False
+) -> Callable[[Any], bool]:
     """A function telling whether a decoded value satisfies the schema, written out as one Python
     expression over `v` (its `inline` source, which a generated `__post_init__` embeds: these run on
     every extension and item of every line, and a call per keyword costs more than the test).
@@ -490,11 +552,21 @@ def compile_predicate(builder: _Builder, ref: Ref, on_struct: bool = False,
 
 _fresh = itertools.count()
 INLINE_DEPTH = 6  # `$ref`s expanded in place; deeper (a recursive schema) calls a compiled predicate
-BASE_ENV = {"UNSET": UNSET, "MISSING": MISSING, "OBJECTS": (Element, dict), "astuple": msgspec.structs.astuple,
-            "Element": Element}
+BASE_ENV = {
+    "UNSET": UNSET,
+    "MISSING": MISSING,
+    "OBJECTS": (Element, dict),
+    "astuple": msgspec.structs.astuple,
+    "Element": Element,
+}
 # `type` tests that need no _json_type (decoded values are Structs, dicts, lists, str, int, float, bool, None)
-JSON_TYPE_TESTS = {"object": "isinstance({0}, OBJECTS)", "array": "isinstance({0}, list)",
-                   "string": "isinstance({0}, str)", "boolean": "isinstance({0}, bool)", "null": "{0} is None"}
+JSON_TYPE_TESTS = {
+    "object": "isinstance({0}, OBJECTS)",
+    "array": "isinstance({0}, list)",
+    "string": "isinstance({0}, str)",
+    "boolean": "isinstance({0}, bool)",
+    "null": "{0} is None",
+}
 
 
 def _expression(source: str, env: dict) -> Callable[[Any], bool]:
@@ -503,8 +575,9 @@ def _expression(source: str, env: dict) -> Callable[[Any], bool]:
     return fn
 
 
-def _source(builder: _Builder, ref: Ref, var: str, on_struct: bool, env: dict, depth: int,
-            items_on_struct: bool = False) -> str:
+def _source(
+    builder: _Builder, ref: Ref, var: str, on_struct: bool, env: dict, depth: int, items_on_struct: bool = False
+) -> str:
     """`compile_predicate` as the source of an expression over the variable `var`. Each keyword reads
     as in `_keyword`, which still compiles what is not written out here (as a call)."""
     node, file = ref
@@ -518,8 +591,18 @@ def _source(builder: _Builder, ref: Ref, var: str, on_struct: bool, env: dict, d
     return "(" + " and ".join(parts) + ")" if parts else "True"
 
 
-def _keyword_source(builder: _Builder, key: str, arg: Any, node: dict, file: Path, var: str, on_struct: bool,
-                    env: dict, depth: int, items_on_struct: bool = False) -> str:
+def _keyword_source(
+    builder: _Builder,
+    key: str,
+    arg: Any,
+    node: dict,
+    file: Path,
+    var: str,
+    on_struct: bool,
+    env: dict,
+    depth: int,
+    items_on_struct: bool = False,
+) -> str:
     def same(s):
         return _source(builder, (s, file), var, on_struct, env, depth, items_on_struct)
 
@@ -533,8 +616,10 @@ def _keyword_source(builder: _Builder, key: str, arg: Any, node: dict, file: Pat
         return n
 
     def member(of, n):  # _member written out
-        return (f"(getattr({of}, {n!r}, MISSING) if isinstance({of}, Element) else "
-                f"{of}.get({n!r}, MISSING) if isinstance({of}, dict) else MISSING)")
+        return (
+            f"(getattr({of}, {n!r}, MISSING) if isinstance({of}, Element) else "
+            f"{of}.get({n!r}, MISSING) if isinstance({of}, dict) else MISSING)"
+        )
 
     if key == "type" and set([arg] if isinstance(arg, str) else arg) <= set(JSON_TYPE_TESTS):
         return "(" + " or ".join(JSON_TYPE_TESTS[t].format(var) for t in ([arg] if isinstance(arg, str) else arg)) + ")"
@@ -626,8 +711,9 @@ def _conjunction(tests: list) -> Callable[[Any], bool]:
     return lambda v: first(v) and rest(v)
 
 
-def _keyword(builder: _Builder, key: str, arg: Any, node: dict, file: Path,
-             on_struct: bool = False) -> Callable[[Any], bool]:
+def _keyword(
+    builder: _Builder, key: str, arg: Any, node: dict, file: Path, on_struct: bool = False
+) -> Callable[[Any], bool]:
     sub = lambda s: compile_predicate(builder, (s, file))  # noqa: E731
     same = lambda s: compile_predicate(builder, (s, file), on_struct)  # noqa: E731  (the value itself)
     if key == "$ref":
@@ -674,17 +760,24 @@ def _keyword(builder: _Builder, key: str, arg: Any, node: dict, file: Path,
     if key == "properties":
         props = [(name, sub(s)) for name, s in arg.items()]
         if len(props) == 1:
-            (name, test), = props
+            ((name, test),) = props
             return lambda v: (m := _member(v, name)) is MISSING or test(m)
         return lambda v: all((m := _member(v, n)) is MISSING or p(m) for n, p in props)
     if key == "additionalProperties":
         known, patterns, extra = set(node.get("properties", ())), list(node.get("patternProperties", ())), sub(arg)
-        return lambda v: not _is_object(v) or all(
-            extra(x) for n, x in _members(v).items() if n not in known and not any(re.search(p, n) for p in patterns))
+        return lambda v: (
+            not _is_object(v)
+            or all(
+                extra(x)
+                for n, x in _members(v).items()
+                if n not in known and not any(re.search(p, n) for p in patterns)
+            )
+        )
     if key == "patternProperties":
         compiled = [(re.compile(p), sub(s)) for p, s in arg.items()]
-        return lambda v: not _is_object(v) or all(
-            p(x) for n, x in _members(v).items() for r, p in compiled if r.search(n))
+        return lambda v: (
+            not _is_object(v) or all(p(x) for n, x in _members(v).items() for r, p in compiled if r.search(n))
+        )
     if key == "items":
         each = sub(arg)
         return lambda v: not isinstance(v, list) or all(map(each, v))
@@ -692,21 +785,32 @@ def _keyword(builder: _Builder, key: str, arg: Any, node: dict, file: Path,
         inner = sub(arg)
         return lambda v: not isinstance(v, list) or any(map(inner, v))
     if key in ("minItems", "maxItems", "minLength", "maxLength", "minProperties", "maxProperties"):
-        applies = {"Items": lambda v: isinstance(v, list), "Length": lambda v: isinstance(v, str),
-                   "Properties": _is_object}[key[3:]]
+        applies = {
+            "Items": lambda v: isinstance(v, list),
+            "Length": lambda v: isinstance(v, str),
+            "Properties": _is_object,
+        }[key[3:]]
         size = _count_members if key.endswith("Properties") else len
-        return (lambda v: not applies(v) or size(v) >= arg) if key.startswith("min") else (
-            lambda v: not applies(v) or size(v) <= arg)
+        return (
+            (lambda v: not applies(v) or size(v) >= arg)
+            if key.startswith("min")
+            else (lambda v: not applies(v) or size(v) <= arg)
+        )
     if key == "pattern":
         regex = re.compile(arg)
         return lambda v: not isinstance(v, str) or regex.search(v) is not None
     if key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        op = {"minimum": lambda a: a >= arg, "maximum": lambda a: a <= arg, "exclusiveMinimum": lambda a: a > arg,
-              "exclusiveMaximum": lambda a: a < arg}[key]
+        op = {
+            "minimum": lambda a: a >= arg,
+            "maximum": lambda a: a <= arg,
+            "exclusiveMinimum": lambda a: a > arg,
+            "exclusiveMaximum": lambda a: a < arg,
+        }[key]
         return lambda v: _json_type(v) not in ("integer", "number") or op(v)
     if key == "uniqueItems":
-        return lambda v: not arg or not isinstance(v, list) or len({json.dumps(_plain(x), sort_keys=True)
-                                                                     for x in v}) == len(v)
+        return lambda v: (
+            not arg or not isinstance(v, list) or len({json.dumps(_plain(x), sort_keys=True) for x in v}) == len(v)
+        )
     raise NotTypeable(f"keyword {key!r} in a predicate")
 
 

@@ -15,6 +15,7 @@
   278 (X217), 837D (X224A2) and TA1 get envelope-level checks only**: pyx12 4.0.0 ships no registered
   5010 map for them (../shared/reference/core/NOTES.md 0.6 and 8).
 """
+
 from __future__ import annotations
 
 import io
@@ -58,8 +59,8 @@ class Interchange:
     element_sep: str
     component_sep: str
     terminator: str
-    segments: list[list[str]] = field(default_factory=list)   # after the ISA, up to and including IEA
-    rest: str = ""                                             # text after IEA in the same chunk
+    segments: list[list[str]] = field(default_factory=list)  # after the ISA, up to and including IEA
+    rest: str = ""  # text after IEA in the same chunk
 
 
 def split_interchanges(payload: bytes | str) -> list[str]:
@@ -124,12 +125,17 @@ def check_payload(payload: bytes | str, ids: dict | None = None, realtime: bool 
                 ic = parse_interchange(chunk)
             except X12SyntaxError as exc:
                 out.append(X12Problem("isa", str(exc), where))
-                break   # the rest of this chunk cannot be read
+                break  # the rest of this chunk cannot be read
             out += check_interchange(ic, ids, at, where)
             chunk = ic.rest
-    if extra:   # one finding, at the first extra interchange, else group, else transaction set
-        out.append(X12Problem("single", "a RealTime payload must be one interchange with one group and one "
-                                        "transaction set (a single inquiry)", extra[0]))
+    if extra:  # one finding, at the first extra interchange, else group, else transaction set
+        out.append(
+            X12Problem(
+                "single",
+                "a RealTime payload must be one interchange with one group and one transaction set (a single inquiry)",
+                extra[0],
+            )
+        )
     return out
 
 
@@ -141,6 +147,7 @@ def check_interchange(ic: Interchange, ids: dict, at=None, isa_where: str = "x12
         def at(seg: str) -> str:
             seen[seg] = seen.get(seg, 0) + 1
             return f"x12:{seg}#{seen[seg]}"
+
     out: list[X12Problem] = []
     if ic.isa[12] != "00501":
         out.append(X12Problem("version", f"ISA12 is {ic.isa[12]!r}, not 00501", isa_where))
@@ -148,33 +155,62 @@ def check_interchange(ic: Interchange, ids: dict, at=None, isa_where: str = "x12
     for seg in ic.segments:
         name = seg[0]
         where = at(name)
-        get = lambda i: seg[i] if len(seg) > i else ""
+
+        def get(i: int, seg: list[str] = seg) -> str:
+            return seg[i] if len(seg) > i else ""
+
         if name == "GS":
             groups, sts, gs_ctrl = groups + 1, 0, get(6)
             if not get(8).startswith("005010"):
                 out.append(X12Problem("version", f"GS08 is {get(8)!r}, not a 005010 guide", where))
             if ids.get("gs08") and (get(1) != ids["gs01"] or get(8) != ids["gs08"]):
-                out.append(X12Problem("payload-type", f"GS01/GS08 {get(1)}/{get(8)} do not match the PayloadType "
-                                                      f"({ids['gs01']}/{ids['gs08']})", where))
+                out.append(
+                    X12Problem(
+                        "payload-type",
+                        f"GS01/GS08 {get(1)}/{get(8)} do not match the PayloadType ({ids['gs01']}/{ids['gs08']})",
+                        where,
+                    )
+                )
         elif name == "ST":
             st, count, sts = seg, 1, sts + 1
             if ids.get("st01") and (get(1) != ids["st01"] or (len(seg) > 3 and get(3) != ids["gs08"])):
-                out.append(X12Problem("payload-type", f"ST01/ST03 {get(1)}/{get(3)} do not match the PayloadType "
-                                                      f"({ids['st01']}/{ids.get('gs08')})", where))
+                out.append(
+                    X12Problem(
+                        "payload-type",
+                        f"ST01/ST03 {get(1)}/{get(3)} do not match the PayloadType ({ids['st01']}/{ids.get('gs08')})",
+                        where,
+                    )
+                )
         elif name == "SE":
             count += 1
             if st is None or get(1) != str(count) or get(2) != st[2]:
-                out.append(X12Problem("counts-st", f"SE {get(1)}*{get(2)}: the transaction set has {count} segments "
-                                                   f"and ST02 {st[2] if st else '(no ST)'}", where))
+                out.append(
+                    X12Problem(
+                        "counts-st",
+                        f"SE {get(1)}*{get(2)}: the transaction set has {count} segments "
+                        f"and ST02 {st[2] if st else '(no ST)'}",
+                        where,
+                    )
+                )
             st = None
         elif name == "GE":
             if get(1) != str(sts) or get(2) != gs_ctrl:
-                out.append(X12Problem("counts-group", f"GE {get(1)}*{get(2)}: the group has {sts} transaction sets "
-                                                      f"and GS06 {gs_ctrl}", where))
+                out.append(
+                    X12Problem(
+                        "counts-group",
+                        f"GE {get(1)}*{get(2)}: the group has {sts} transaction sets and GS06 {gs_ctrl}",
+                        where,
+                    )
+                )
         elif name == "IEA":
             if get(1) != str(groups) or get(2) != ic.isa[13]:
-                out.append(X12Problem("counts-group", f"IEA {get(1)}*{get(2)}: the interchange has {groups} groups "
-                                                      f"and ISA13 {ic.isa[13]}", where))
+                out.append(
+                    X12Problem(
+                        "counts-group",
+                        f"IEA {get(1)}*{get(2)}: the interchange has {groups} groups and ISA13 {ic.isa[13]}",
+                        where,
+                    )
+                )
         elif st is not None:
             count += 1
     if not ic.segments or ic.segments[-1][0] != "IEA":
@@ -202,16 +238,15 @@ def segment_findings(payload: bytes | str, guide: str) -> list[X12Problem]:
     """pyx12's errors for a payload of a guide it has a map for (empty list otherwise)."""
     if guide not in pyx12_guides():
         return []
-    import pyx12.error_handler
-    import pyx12.params
-    import pyx12.x12n_document
 
     text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
     out: list[X12Problem] = []
     for n, chunk in enumerate(split_interchanges(text), 1):
         errors = _pyx12_errors(chunk)
-        out += [X12Problem("segment", msg, f"x12:interchange#{n} line {line}" if line else f"x12:interchange#{n}")
-                for line, msg in errors]
+        out += [
+            X12Problem("segment", msg, f"x12:interchange#{n} line {line}" if line else f"x12:interchange#{n}")
+            for line, msg in errors
+        ]
     return out
 
 
@@ -221,15 +256,20 @@ def _pyx12_errors(chunk: str) -> list[tuple[int | None, str]]:
     import pyx12.params
     import pyx12.x12n_document
 
-    logging.getLogger("pyx12").setLevel(logging.CRITICAL)   # pyx12 logs every error too; we report them
+    logging.getLogger("pyx12").setLevel(logging.CRITICAL)  # pyx12 logs every error too; we report them
     with tempfile.NamedTemporaryFile("w", suffix=".x12", encoding="utf-8", delete=True) as src:
         src.write(chunk)
         src.flush()
         report = io.StringIO()
         try:
             ok = pyx12.x12n_document.x12n_document(pyx12.params.ParamsBase(), src.name, None, None, fd_json=report)
-        except Exception as exc:   # pyx12 raises EngineError on maps it cannot load; one line
-            return [(None, f"pyx12 could not validate it: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")]
+        except Exception as exc:  # pyx12 raises EngineError on maps it cannot load; one line
+            return [
+                (
+                    None,
+                    f"pyx12 could not validate it: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                )
+            ]
     if ok:
         return []
     try:
@@ -242,8 +282,12 @@ def _pyx12_errors(chunk: str) -> list[tuple[int | None, str]]:
         if isinstance(node, dict):
             for err in node.get("errors", []) or []:
                 if isinstance(err, dict):
-                    found.append((err.get("cur_line") or node.get("cur_line"),
-                                  f"{err.get('err_cde', '')} {err.get('err_str', '')}".strip()))
+                    found.append(
+                        (
+                            err.get("cur_line") or node.get("cur_line"),
+                            f"{err.get('err_cde', '')} {err.get('err_str', '')}".strip(),
+                        )
+                    )
                 else:
                     found.append((node.get("cur_line"), str(err)))
             for v in node.values():

@@ -7,6 +7,7 @@ bomb is never expanded and an external entity or DTD is never opened. lxml then 
 entities unresolved, no network and no DTD loading, as a second guard. Broken XML raises
 `XMLMalformed` with the line and column. Both errors carry a one-line message.
 """
+
 from __future__ import annotations
 
 import xml.parsers.expat
@@ -15,7 +16,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 from lxml import etree
 
-MAX_BYTES = 16 * 1024 * 1024   # a CORE message is at most 4 MB (whole HTTP message); far above any legitimate envelope
+MAX_BYTES = 16 * 1024 * 1024  # a CORE message is at most 4 MB (whole HTTP message); far above any legitimate envelope
 
 
 class XMLProblem(ValueError):
@@ -37,8 +38,15 @@ class XMLMalformed(XMLProblem):
     """The document is not well-formed XML."""
 
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                          huge_tree=False, strip_cdata=False, remove_comments=False)
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    strip_cdata=False,
+    remove_comments=False,
+)
 
 
 def parse_xml(data: bytes) -> etree._Element:
@@ -50,9 +58,10 @@ def parse_xml(data: bytes) -> etree._Element:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
-        raise XMLMalformed(f"not well-formed XML: {exc.msg.splitlines()[0] if exc.msg else exc}",
-                           f"line {line}:{column}", line, column) from None
-    except ValueError as exc:   # e.g. a str with an encoding declaration
+        raise XMLMalformed(
+            f"not well-formed XML: {exc.msg.splitlines()[0] if exc.msg else exc}", f"line {line}:{column}", line, column
+        ) from None
+    except ValueError as exc:  # e.g. a str with an encoding declaration
         raise XMLMalformed(f"not well-formed XML: {exc}") from None
     if root is None:
         raise XMLMalformed("empty XML document")
@@ -67,9 +76,11 @@ def _refuse_dtd(data: bytes) -> None:
     try:
         SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise XMLForbidden(f"the XML declares a DTD or entity ({type(exc).__name__}); DTDs and entities are refused",
-                           "xml:DOCTYPE") from None
+        raise XMLForbidden(
+            f"the XML declares a DTD or entity ({type(exc).__name__}); DTDs and entities are refused", "xml:DOCTYPE"
+        ) from None
     except (SafeET.ParseError, xml.parsers.expat.ExpatError) as exc:
         line, column = getattr(exc, "position", (None, None))
-        raise XMLMalformed(f"not well-formed XML: {str(exc).splitlines()[0]}", f"line {line}:{column}",
-                           line, column) from None
+        raise XMLMalformed(
+            f"not well-formed XML: {str(exc).splitlines()[0]}", f"line {line}:{column}", line, column
+        ) from None

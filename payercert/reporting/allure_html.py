@@ -72,20 +72,25 @@ def ensure_allure(home: Path | None = None) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     # Our own package.json stops npm from walking up and installing into some parent project.
     (home / "package.json").write_text(
-        json.dumps({"name": "payercert-allure", "private": True,
-                    "dependencies": {"allure": ALLURE_VERSION}}, indent=2) + "\n",
-        encoding="utf-8")
-    _run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--save-exact",
-          f"allure@{ALLURE_VERSION}"], cwd=home, timeout=NPM_TIMEOUT_S,
-         what=f"npm install allure@{ALLURE_VERSION}")
+        json.dumps({"name": "payercert-allure", "private": True, "dependencies": {"allure": ALLURE_VERSION}}, indent=2)
+        + "\n",
+        encoding="utf-8",
+    )
+    _run(
+        [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--save-exact", f"allure@{ALLURE_VERSION}"],
+        cwd=home,
+        timeout=NPM_TIMEOUT_S,
+        what=f"npm install allure@{ALLURE_VERSION}",
+    )
     if not cli.is_file():
         raise ReportRenderError(f"npm install allure@{ALLURE_VERSION} finished but {cli} is missing")
     marker.write_text(ALLURE_VERSION + "\n", encoding="utf-8")
     return cli
 
 
-def render(results_dirs: list[Path], output_dir: Path, *, name: str, history_path: Path,
-           categories: list[dict]) -> RenderedReport:
+def render(
+    results_dirs: list[Path], output_dir: Path, *, name: str, history_path: Path, categories: list[dict]
+) -> RenderedReport:
     """Render ``results_dirs`` into ``output_dir/index.html`` (one self-contained file).
 
     ``output_dir`` is emptied first, so two runs never mix. Each render appends one line to
@@ -117,15 +122,20 @@ def render(results_dirs: list[Path], output_dir: Path, *, name: str, history_pat
         "output": str(output_dir),
         "historyPath": str(history_path),
         "categories": rules,
-        "plugins": {"awesome": {"options": {
-            "singleFile": True, "reportName": name, "groupBy": ["epic", "feature", "story"]}}},
+        "plugins": {
+            "awesome": {"options": {"singleFile": True, "reportName": name, "groupBy": ["epic", "feature", "story"]}}
+        },
     }
     with tempfile.TemporaryDirectory(prefix="payercert-allure-") as tmp:
         rc = Path(tmp) / "allurerc.mjs"
         # JSON is valid JavaScript: no user string can break out of the config.
         rc.write_text("export default " + json.dumps(config, indent=2) + ";\n", encoding="utf-8")
-        _run([node, str(cli), "generate", *map(str, results), "-c", str(rc), "-o", str(output_dir)],
-             cwd=Path(tmp), timeout=GENERATE_TIMEOUT_S, what="allure generate")
+        _run(
+            [node, str(cli), "generate", *map(str, results), "-c", str(rc), "-o", str(output_dir)],
+            cwd=Path(tmp),
+            timeout=GENERATE_TIMEOUT_S,
+            what="allure generate",
+        )
 
     index = output_dir / "index.html"
     if not index.is_file():
@@ -138,12 +148,12 @@ def render(results_dirs: list[Path], output_dir: Path, *, name: str, history_pat
         remaining = find_external_loads(cleaned)
         if remaining:
             shutil.rmtree(output_dir)
-            raise ReportRenderError(
-                f"{page.name} would still load from outside ({remaining[0]}); report deleted")
+            raise ReportRenderError(f"{page.name} would still load from outside ({remaining[0]}); report deleted")
     return RenderedReport(index=index, output_dir=output_dir)
 
 
 # --- categories --------------------------------------------------------------------------------
+
 
 def _allure_categories(categories: list[dict]) -> list[dict]:
     """Neutral ``{"name", "statuses", "message_regex"}`` -> Allure 3 ``{"name", "matchers"}`` rules."""
@@ -164,18 +174,26 @@ def _allure_categories(categories: list[dict]) -> list[dict]:
 
 _ATTRS = r"(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)"
 _SCRIPT = re.compile(r"<script\b" + _ATTRS + r">(?P<body>.*?)</script\s*>", re.I | re.S)
-_LOADING_TAG = re.compile(r"<(?P<tag>link|img|iframe|frame|source|embed|object|audio|video|track|"
-                          r"input|base|image|use)\b" + _ATTRS + r"/?>", re.I)
+_LOADING_TAG = re.compile(
+    r"<(?P<tag>link|img|iframe|frame|source|embed|object|audio|video|track|"
+    r"input|base|image|use)\b" + _ATTRS + r"/?>",
+    re.I,
+)
 _ATTR = re.compile(r"([^\s\"'>/=]+)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s\"'>]+)")
 _URL_ATTRS = {"src", "href", "xlink:href", "srcset", "data", "poster", "background"}
 _REMOTE_URL = re.compile(r"^\s*(?:(?:https?|wss?|ftp):)?//", re.I)
 _CSS_REMOTE = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"']?)\s*(?:(?:https?:)?//[^\s\"')]+)", re.I)
-_JS_REMOTE = re.compile(r"\b(?:fetch|sendBeacon|WebSocket|EventSource|importScripts|open)\s*\(\s*"
-                        r"(?:[\"'`][A-Z]+[\"'`]\s*,\s*)?[\"'`](?:(?:https?|wss?):)?//[^\"'`]+", re.I)
-_META_REFRESH = re.compile(r"<meta\b[^>]*http-equiv\s*=\s*[\"']?refresh[^>]*url\s*=\s*(?:https?:)?//",
-                           re.I)
-_ANALYTICS = re.compile(r"googletagmanager|google-analytics|gtag\s*\(|\bG-LNDJ3J7WT0\b|"
-                        r"dataLayer\s*=|doubleclick\.net", re.I)
+_JS_REMOTE = re.compile(
+    r"\b(?:fetch|sendBeacon|WebSocket|EventSource|importScripts|open)\s*\(\s*"
+    r"(?:[\"'`][A-Z]+[\"'`]\s*,\s*)?[\"'`](?:(?:https?|wss?):)?//[^\"'`]+",
+    re.I,
+)
+_META_REFRESH = re.compile(r"<meta\b[^>]*http-equiv\s*=\s*[\"']?refresh[^>]*url\s*=\s*(?:https?:)?//", re.I)
+_ANALYTICS = re.compile(
+    r"googletagmanager|google-analytics|gtag\s*\(|\bG-LNDJ3J7WT0\b|"
+    r"dataLayer\s*=|doubleclick\.net",
+    re.I,
+)
 _DATA_URI = re.compile(r"data:(?P<type>[\w.+-]+/[\w.+-]+)[^,\"'\s]*?;base64,(?P<b64>[A-Za-z0-9+/=]+)")
 _REPORT_DATA = re.compile(r"\bd\(\"(?P<name>[^\"]+)\",\s*\"(?P<b64>[A-Za-z0-9+/=]*)\"\)")
 
@@ -201,6 +219,7 @@ def _remote_attr(attrs: str) -> str | None:
 
 def strip_external_loads(text: str) -> str:
     """Remove analytics scripts and every script/link/img/iframe/... that loads a remote URL."""
+
     def script(m: re.Match) -> str:
         if _remote_attr(m["attrs"]) or _ANALYTICS.search(m["body"]):
             return ""
@@ -235,8 +254,7 @@ def _embedded_payloads(text: str):
     HTML/SVG attachments can load anything, so only those are yielded.
     """
     for m in _DATA_URI.finditer(text):
-        if m["type"].lower() in {"text/javascript", "application/javascript", "text/css",
-                                 "text/html", "image/svg+xml"}:
+        if m["type"].lower() in {"text/javascript", "application/javascript", "text/css", "text/html", "image/svg+xml"}:
             if (decoded := _b64text(m["b64"])) is not None:
                 yield decoded
     for m in _REPORT_DATA.finditer(text):
@@ -272,9 +290,9 @@ def _b64text(data: str) -> str | None:
 
 # --- helpers -----------------------------------------------------------------------------------
 
+
 def _missing_message(results: list[Path] | None = None) -> str:
-    kept = (f"Allure results are in {', '.join(str(r) for r in results)}" if results
-            else "the Allure results are kept")
+    kept = f"Allure results are in {', '.join(str(r) for r in results)}" if results else "the Allure results are kept"
     return f"Node.js (node and npm) is not installed: the HTML report was not rendered; {kept}"
 
 
@@ -298,8 +316,16 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 def _run(cmd: list[str], *, cwd: Path, timeout: int, what: str) -> None:
     env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0", "ALLURE_NO_ANALYTICS": "true"}
     try:
-        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                              errors="replace", timeout=timeout, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            cmd,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
     except FileNotFoundError:
         raise ReportToolMissing(_missing_message()) from None
     except subprocess.TimeoutExpired:

@@ -2,6 +2,7 @@
 traces in plain text (shared/reference/tools/NOTES.md 4.4), so the file writer itself redacts
 every result, container and attachment before a byte reaches disk.
 """
+
 from __future__ import annotations
 
 import json

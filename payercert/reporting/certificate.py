@@ -61,15 +61,17 @@ certificate.json shape (stable; keys are only ever added)::
 Times are ISO 8601 in UTC. ``last_green`` is the feed's last green run *including this one*
 (so it is this run when this run is green). Nothing else goes in: no secrets, no URLs.
 """
+
 from __future__ import annotations
 
 import html
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from payercert import __version__
 from payercert.feeds import LEVELS, Feed, Requirement
@@ -83,8 +85,17 @@ CHECKS_FAILED = "CHECKS FAILED"
 GREEN = frozenset({CERTIFIED, SMOKE_PASSED, CHECKS_PASSED})
 
 OUTCOME_STATUSES = ("passed", "failed", "broken", "skipped", "waived")
-REQUIREMENT_STATUSES = ("passed", "failed", "error", "waived", "skipped", "not covered", "client-side",
-                        "manual", "out of scope")
+REQUIREMENT_STATUSES = (
+    "passed",
+    "failed",
+    "error",
+    "waived",
+    "skipped",
+    "not covered",
+    "client-side",
+    "manual",
+    "out of scope",
+)
 CLIENT_SIDE_NOTE = "checked by payercert validate on files, not by endpoint suites"
 MANUAL_NOTE = "no black-box test can observe it: checked by hand"
 OUT_OF_SCOPE_NOTE = "not checked by this suite (the feed's full suite certifies the payer's side)"
@@ -98,25 +109,25 @@ class TestOutcome:
     __test__ = False  # not a pytest test class
 
     nodeid: str
-    title: str                       # human test title
+    title: str  # human test title
     feed: str
-    requirements: tuple[str, ...]    # requirement ids the test verifies
-    status: str                      # passed | failed | broken | skipped | waived
-    message: str = ""                # one line: failure, skip or waiver reason
+    requirements: tuple[str, ...]  # requirement ids the test verifies
+    status: str  # passed | failed | broken | skipped | waived
+    message: str = ""  # one line: failure, skip or waiver reason
     duration: float = 0.0
 
 
 @dataclass
 class FeedRun:
     feed: Feed
-    target: str                      # target name, e.g. "local", "ltss-test"
-    environment: str                 # e.g. "simulator", "test", "production"
-    suite: str                       # "full" or "smoke"
-    started: datetime                # timezone-aware UTC
+    target: str  # target name, e.g. "local", "ltss-test"
+    environment: str  # e.g. "simulator", "test", "production"
+    suite: str  # "full" or "smoke"
+    started: datetime  # timezone-aware UTC
     finished: datetime
     outcomes: list[TestOutcome]
-    waivers: dict[str, str]          # requirement id -> written reason
-    fault: str | None = None         # simulator fault profile, if any
+    waivers: dict[str, str]  # requirement id -> written reason
+    fault: str | None = None  # simulator fault profile, if any
     client_areas: tuple[str, ...] = ()  # a client suite: the areas of client requirements it certifies
     only: tuple[str, ...] = ()  # a run of some requirements' tests only (--requirement): a check, not a certification
 
@@ -127,8 +138,8 @@ class FeedRun:
 
 def _iso(dt: datetime) -> str:
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _one_line(text: Any) -> str:
@@ -147,8 +158,13 @@ def _status(outcome: TestOutcome) -> tuple[str, str]:
     return status, message
 
 
-def _requirement_status(req: Requirement, tests: list[dict], waivers: dict[str, str],
-                        client_areas: tuple[str, ...] = (), only: tuple[str, ...] = ()) -> tuple[str, str]:
+def _requirement_status(
+    req: Requirement,
+    tests: list[dict],
+    waivers: dict[str, str],
+    client_areas: tuple[str, ...] = (),
+    only: tuple[str, ...] = (),
+) -> tuple[str, str]:
     statuses = [t["status"] for t in tests]
     first = {s: next((t["message"] for t in tests if t["status"] == s), "") for s in set(statuses)}
     waiver = waivers.get(req.id)
@@ -199,8 +215,9 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def _verdict(suite: str, rows: list[dict], unlinked: list[dict], client_suite: bool = False,
-             partial: bool = False) -> tuple[str, list[str]]:
+def _verdict(
+    suite: str, rows: list[dict], unlinked: list[dict], client_suite: bool = False, partial: bool = False
+) -> tuple[str, list[str]]:
     reasons: list[str] = []
     for r in rows:
         if r["status"] == "failed":
@@ -210,8 +227,10 @@ def _verdict(suite: str, rows: list[dict], unlinked: list[dict], client_suite: b
     for t in unlinked:
         if t["status"] in ("failed", "broken"):
             what = "failed" if t["status"] == "failed" else "error (transport or harness)"
-            reasons.append(f"test {t['title'] or t['nodeid']} {what}, naming no catalogued requirement"
-                           + (f": {t['message']}" if t["message"] else ""))
+            reasons.append(
+                f"test {t['title'] or t['nodeid']} {what}, naming no catalogued requirement"
+                + (f": {t['message']}" if t["message"] else "")
+            )
     if suite == "smoke":
         return (SMOKE_FAILED if reasons else SMOKE_PASSED), reasons
     if partial:  # some requirements' tests only: they pass or fail, nothing is certified
@@ -219,8 +238,11 @@ def _verdict(suite: str, rows: list[dict], unlinked: list[dict], client_suite: b
     unverified = [r for r in rows if r["level"] == "MUST" and r["status"] in ("skipped", "not covered")]
     if unverified:
         items = ", ".join(
-            f"{r['id']} (skipped: {r['message']})" if r["status"] == "skipped" and r["message"]
-            else f"{r['id']} ({r['status']})" for r in unverified)
+            f"{r['id']} (skipped: {r['message']})"
+            if r["status"] == "skipped" and r["message"]
+            else f"{r['id']} ({r['status']})"
+            for r in unverified
+        )
         reasons.append(f"{_plural(len(unverified), 'MUST requirement')} not verified: {items}")
     if suite != "full" and not client_suite:
         reasons.insert(0, f"unknown suite {suite!r}: only a full suite can certify")
@@ -247,11 +269,20 @@ def _feed_entry(run: FeedRun, last_green: dict[str, dict]) -> dict:
     for rid, req in feed.requirements.items():
         tests = tests_by_req[rid]
         status, message = _requirement_status(req, tests, run.waivers or {}, run.client_areas, run.only)
-        rows.append({
-            "id": req.id, "level": req.level, "applies_to": req.applies_to, "area": req.area,
-            "text": req.text, "section": req.section, "reading": req.reading,
-            "status": status, "message": message, "tests": tests,
-        })
+        rows.append(
+            {
+                "id": req.id,
+                "level": req.level,
+                "applies_to": req.applies_to,
+                "area": req.area,
+                "text": req.text,
+                "section": req.section,
+                "reading": req.reading,
+                "status": status,
+                "message": message,
+                "tests": tests,
+            }
+        )
 
     verdict, reasons = _verdict(run.suite, rows, unlinked, bool(run.client_areas), bool(run.only))
     finished = _iso(run.finished)
@@ -282,8 +313,13 @@ def _overall(feeds: list[dict]) -> dict:
     verdicts = [f["verdict"] for f in feeds]
     ok = bool(verdicts) and all(v in GREEN for v in verdicts)
     if ok:
-        verdict = (CERTIFIED if all(v == CERTIFIED for v in verdicts)
-                   else SMOKE_PASSED if any(v == SMOKE_PASSED for v in verdicts) else CHECKS_PASSED)
+        verdict = (
+            CERTIFIED
+            if all(v == CERTIFIED for v in verdicts)
+            else SMOKE_PASSED
+            if any(v == SMOKE_PASSED for v in verdicts)
+            else CHECKS_PASSED
+        )
     elif verdicts and all(f["suite"] == "smoke" for f in feeds):
         verdict = SMOKE_FAILED
     elif verdicts and all(f["only"] for f in feeds):
@@ -293,14 +329,15 @@ def _overall(feeds: list[dict]) -> dict:
     return {"verdict": verdict, "ok": ok}
 
 
-def build_certificate(runs: Iterable[FeedRun], last_green: dict[str, dict] | None = None,
-                      *, now: datetime | None = None) -> tuple[dict, dict]:
+def build_certificate(
+    runs: Iterable[FeedRun], last_green: dict[str, dict] | None = None, *, now: datetime | None = None
+) -> tuple[dict, dict]:
     """Return ``(certificate, updated_last_green)``; the input ``last_green`` is not modified."""
     updated = {k: dict(v) for k, v in (last_green or {}).items()}
     feeds = [_feed_entry(run, updated) for run in runs]
     cert = {
         "payercert_version": __version__,
-        "generated": _iso(now or datetime.now(timezone.utc)),
+        "generated": _iso(now or datetime.now(UTC)),
         "overall": _overall(feeds),
         "feeds": feeds,
     }
@@ -443,18 +480,33 @@ def _coverage_html(cov: dict) -> str:
             f'<td><div class="bar"><span class="covered" style="width:{_pct(c["covered"], t)}%"></span>'
             f'<span class="verified" style="width:{_pct(c["verified"], t)}%"></span></div></td>'
             f'<td class="num"><b>{c["verified"]}</b>/{t} verified · {c["covered"]}/{t} covered'
-            f' ({_pct(c["verified"], t):g}%)</td></tr>')
+            f" ({_pct(c['verified'], t):g}%)</td></tr>"
+        )
     client = cov.get("client_side", 0)
-    note = (f" · {client} client-side requirement{'' if client == 1 else 's'} not counted"
-            " (checked by <code>payercert validate</code>)") if client else ""
+    note = (
+        (
+            f" · {client} client-side requirement{'' if client == 1 else 's'} not counted"
+            " (checked by <code>payercert validate</code>)"
+        )
+        if client
+        else ""
+    )
     manual = cov.get("manual", 0)
-    note += (f" · {manual} requirement{'' if manual == 1 else 's'} checked by hand, not counted"
-             " (no black-box test can observe {})".format("it" if manual == 1 else "them")) if manual else ""
-    return ('<section class="cov"><table>' + "".join(rows) + "</table>"
-            '<div class="legend">In-scope requirements:'
-            '<i style="background:#16a34a"></i>verified (passed or waived)'
-            '<i style="background:#fcd34d"></i>covered by a test, not verified'
-            f'<i style="background:#e5e7eb"></i>not covered{note}</div></section>')
+    note += (
+        (
+            f" · {manual} requirement{'' if manual == 1 else 's'} checked by hand, not counted"
+            " (no black-box test can observe {})".format("it" if manual == 1 else "them")
+        )
+        if manual
+        else ""
+    )
+    return (
+        '<section class="cov"><table>' + "".join(rows) + "</table>"
+        '<div class="legend">In-scope requirements:'
+        '<i style="background:#16a34a"></i>verified (passed or waived)'
+        '<i style="background:#fcd34d"></i>covered by a test, not verified'
+        f'<i style="background:#e5e7eb"></i>not covered{note}</div></section>'
+    )
 
 
 def _last_green_html(feed: dict) -> str:
@@ -463,7 +515,9 @@ def _last_green_html(feed: dict) -> str:
         return "none recorded"
     if feed["verdict"] in GREEN and lg.get("finished") == feed["finished"] and lg.get("target") == feed["target"]:
         return "this run"
-    return _e(f"{_when(lg.get('finished'))} · {lg.get('target', '?')} · {lg.get('suite', '?')} · {lg.get('verdict', '?')}")
+    return _e(
+        f"{_when(lg.get('finished'))} · {lg.get('target', '?')} · {lg.get('suite', '?')} · {lg.get('verdict', '?')}"
+    )
 
 
 def _requirement_rows(reqs: list[dict]) -> str:
@@ -482,23 +536,32 @@ def _requirement_rows(reqs: list[dict]) -> str:
             items = []
             for t in r["tests"]:
                 msg = f'<span class="tmsg">{_e(t["message"])}</span>' if t["message"] else ""
-                items.append(f'<li>{_pill(t["status"], small=True)}{_e(t["title"] or t["nodeid"])}'
-                             f'<span class="nodeid mono">{_e(t["nodeid"])}</span>{msg}</li>')
+                items.append(
+                    f"<li>{_pill(t['status'], small=True)}{_e(t['title'] or t['nodeid'])}"
+                    f'<span class="nodeid mono">{_e(t["nodeid"])}</span>{msg}</li>'
+                )
             text += '<ul class="tests">' + "".join(items) + "</ul>"
         out.append(
             f'<tbody><tr class="st-{status_cls}" id="{_e(r["id"])}"><td class="rid mono">{_e(r["id"])}</td>'
-            f'<td>{_e(r["level"])}</td><td>{text}</td><td>{_e(r["section"])}</td>'
-            f'<td>{_pill(r["status"])}</td></tr></tbody>')
+            f"<td>{_e(r['level'])}</td><td>{text}</td><td>{_e(r['section'])}</td>"
+            f"<td>{_pill(r['status'])}</td></tr></tbody>"
+        )
     return "".join(out)
 
 
 def _feed_html(feed: dict, generated: str) -> str:
     doc = feed["document"]
-    doc_line = " · ".join(_e(str(x)) for x in (doc.get("title"), f"version {doc['version']}" if doc.get("version") else None) if x)
+    doc_line = " · ".join(
+        _e(str(x)) for x in (doc.get("title"), f"version {doc['version']}" if doc.get("version") else None) if x
+    )
     meta = [
-        ("Target", feed["target"]), ("Environment", feed["environment"]), ("Suite", feed["suite"]),
-        ("Document file", doc.get("doc") or "—"), ("Generated", _when(generated)),
-        ("Started", _when(feed["started"])), ("Finished", _when(feed["finished"])),
+        ("Target", feed["target"]),
+        ("Environment", feed["environment"]),
+        ("Suite", feed["suite"]),
+        ("Document file", doc.get("doc") or "—"),
+        ("Generated", _when(generated)),
+        ("Started", _when(feed["started"])),
+        ("Finished", _when(feed["finished"])),
     ]
     if feed.get("fault"):
         meta.append(("Simulator fault", feed["fault"]))
@@ -511,17 +574,21 @@ def _feed_html(feed: dict, generated: str) -> str:
     if feed.get("only"):
         notices.append(f"Only the tests of {', '.join(feed['only'])} ran: a check, not a certification.")
     if feed["environment"] == "simulator" or feed.get("fault"):
-        notices.append("Run against the payercert simulator"
-                       + (f" with fault profile “{feed['fault']}”" if feed.get("fault") else "")
-                       + ": this is evidence about the harness, not about the payer.")
+        notices.append(
+            "Run against the payercert simulator"
+            + (f" with fault profile “{feed['fault']}”" if feed.get("fault") else "")
+            + ": this is evidence about the harness, not about the payer."
+        )
     notice_html = "".join(f'<p class="notice">{_e(n)}</p>' for n in notices)
 
     if feed["reasons"]:
         reasons = '<ul class="reasons">' + "".join(f"<li>{_e(x)}</li>" for x in feed["reasons"]) + "</ul>"
     else:
-        reasons = ('<ul class="reasons none"><li>No requirement failed'
-                   + ("; every in-scope MUST requirement is verified." if feed["suite"] != "smoke" else ".")
-                   + "</li></ul>")
+        reasons = (
+            '<ul class="reasons none"><li>No requirement failed'
+            + ("; every in-scope MUST requirement is verified." if feed["suite"] != "smoke" else ".")
+            + "</li></ul>"
+        )
 
     areas: dict[str, list[dict]] = {}
     for r in feed["requirements"]:
@@ -536,28 +603,38 @@ def _feed_html(feed: dict, generated: str) -> str:
             f'<h3>{_e(area)} <span style="font-weight:400;color:#6b7280;font-size:12px">— {_e(summary)}</span></h3>'
             '<table class="reqs"><colgroup><col class="c-id"><col class="c-lvl"><col><col class="c-sec"><col class="c-st"></colgroup>'
             "<thead><tr><th>Id</th><th>Level</th><th>Requirement and tests</th><th>Document section</th><th>Status</th></tr></thead>"
-            + _requirement_rows(reqs) + "</table>")
+            + _requirement_rows(reqs)
+            + "</table>"
+        )
 
     unlinked = ""
     if feed.get("unlinked_tests") or feed.get("unknown_requirement_ids"):
         items = "".join(
             f'<li>{_pill(t["status"], small=True)}{_e(t["title"] or t["nodeid"])}<span class="nodeid mono">{_e(t["nodeid"])}'
-            f'{" — names " + _e(", ".join(t["requirements"])) if t["requirements"] else " — names no requirement"}</span>'
-            + (f'<span class="tmsg">{_e(t["message"])}</span>' if t["message"] else "") + "</li>"
-            for t in feed.get("unlinked_tests", []))
+            f"{' — names ' + _e(', '.join(t['requirements'])) if t['requirements'] else ' — names no requirement'}</span>"
+            + (f'<span class="tmsg">{_e(t["message"])}</span>' if t["message"] else "")
+            + "</li>"
+            for t in feed.get("unlinked_tests", [])
+        )
         unknown = feed.get("unknown_requirement_ids") or []
-        unknown_html = (f"<p>Requirement ids named by tests but not in the catalogue: <code>{_e(', '.join(unknown))}</code></p>"
-                        if unknown else "")
-        unlinked = (f'<section class="unlinked"><h3>Tests linked to no catalogued requirement</h3>{unknown_html}'
-                    f'<ul class="tests">{items}</ul></section>')
+        unknown_html = (
+            f"<p>Requirement ids named by tests but not in the catalogue: <code>{_e(', '.join(unknown))}</code></p>"
+            if unknown
+            else ""
+        )
+        unlinked = (
+            f'<section class="unlinked"><h3>Tests linked to no catalogued requirement</h3>{unknown_html}'
+            f'<ul class="tests">{items}</ul></section>'
+        )
 
     return (
         f'<section class="feed" id="feed-{_e(feed["feed"])}">'
         f'<div class="head"><div><h2>{_e(feed["title"])}</h2>'
         f'<div class="doc">Feed <code>{_e(feed["feed"])}</code>{" · " + doc_line if doc_line else ""}</div></div>'
-        f'<div>{_badge(feed["verdict"])}</div></div>'
+        f"<div>{_badge(feed['verdict'])}</div></div>"
         f'{notice_html}<dl class="meta">{meta_html}</dl>'
-        f'{_coverage_html(feed["coverage"])}{reasons}{"".join(tables)}{unlinked}</section>')
+        f"{_coverage_html(feed['coverage'])}{reasons}{''.join(tables)}{unlinked}</section>"
+    )
 
 
 def render_html(cert: dict) -> str:
@@ -569,16 +646,17 @@ def render_html(cert: dict) -> str:
     if not feeds:
         body = '<section class="feed"><p>No feed was run.</p></section>'
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(overall.get('verdict', ''))} — payercert certificate — {_e(names)}</title>"
         f"<style>{CSS}</style></head><body><main>"
         '<header class="top"><div><h1>Conformance certificate</h1>'
         f'<div class="sub">{_e(names)} · generated {_e(_when(cert.get("generated")))}'
-        f' · payercert {_e(str(cert.get("payercert_version", "")))}</div></div>'
-        f'<div>Overall&nbsp; {_badge(overall.get("verdict", NOT_CERTIFIED), small=True)}</div></header>'
+        f" · payercert {_e(str(cert.get('payercert_version', '')))}</div></div>"
+        f"<div>Overall&nbsp; {_badge(overall.get('verdict', NOT_CERTIFIED), small=True)}</div></header>"
         f"{body}<footer>Generated by payercert {_e(str(cert.get('payercert_version', '')))}. "
         "Per requirement: passed, failed, error (transport or harness error; counts as failed), "
         "waived (accepted deviation, reason shown), skipped, not covered, client-side "
         "(checked by payercert validate, not counted), manual (checked by hand, not counted).</footer>"
-        "</main></body></html>\n")
+        "</main></body></html>\n"
+    )

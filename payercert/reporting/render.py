@@ -3,6 +3,7 @@
 A missing Node.js never loses anything: the raw results and the certificate are already on
 disk; the user is told in one line how to get the HTML report.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,13 @@ def render_html_report(reports: Path, history: Path | None, console: Console) ->
     history_dir = history or reports / "history"
     history_dir.mkdir(parents=True, exist_ok=True)
     try:
-        report = render([results], reports / "allure-report", name="payercert certification",
-                        history_path=history_dir / "allure-history.jsonl", categories=CATEGORIES)
+        report = render(
+            [results],
+            reports / "allure-report",
+            name="payercert certification",
+            history_path=history_dir / "allure-history.jsonl",
+            categories=CATEGORIES,
+        )
     except ReportToolMissing as exc:
         console.print(f"[yellow]HTML report not rendered:[/yellow] {exc}", highlight=False)
         return False

@@ -8,12 +8,19 @@ expiry, six downloads per file. Time scales with `token_lifetime`, `job_seconds`
 `retry_after`; size with `claims_per_beneficiary` and `beneficiary_scale`. Fault profiles are in
 `faults.py`.
 """
+
 from .app import Ab2dSimulator, create
 from .faults import FAULTS
 
 # `certify --target local`: short tokens (so renewal is exercised), jobs of about a second, a small
 # export split over a few files.
-CERTIFY_OPTIONS = {"token_lifetime": 3, "job_seconds": 1.0, "retry_after": 1, "claims_per_beneficiary": 2,
-                   "beneficiary_scale": 0.6, "file_limit": 128 * 1024}
+CERTIFY_OPTIONS = {
+    "token_lifetime": 3,
+    "job_seconds": 1.0,
+    "retry_after": 1,
+    "claims_per_beneficiary": 2,
+    "beneficiary_scale": 0.6,
+    "file_limit": 128 * 1024,
+}
 
 __all__ = ["FAULTS", "CERTIFY_OPTIONS", "create", "Ab2dSimulator"]

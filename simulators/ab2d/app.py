@@ -5,6 +5,7 @@ It behaves as AB2D does, deviations from the Bulk Data IG included (human-displa
 empty 401/403/503 bodies, 500 past the download limit, application/json error bodies): the
 readings are the suites' business, so the simulator does not follow them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,9 +18,10 @@ import secrets
 import threading
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs
 
 import jwt
@@ -31,28 +33,36 @@ from starlette.routing import Route
 
 from payercert.simulation import load_simulator
 
-from .eobs import EASTERN, Beneficiary, RENDER, beneficiaries, claim_facts
+from .eobs import EASTERN, RENDER, Beneficiary, beneficiaries, claim_facts
 from .jobs import Job, Sponsor, split_files
 
 AUTH_SERVER = "aus2r7y3gdaFMKBol297"  # the sandbox's Okta authorization server (seed, Retrieve a token)
 AUDIENCE = "AB2D"
 SCOPE = "clientCreds"
 FHIR = {"v1": "3.0.2", "v2": "4.0.0", "v3": "4.0.0"}  # R4 says 4.0.0, not 4.0.1 (NOTES.md 1.8)
-SINCE_FLOOR = {"v1": datetime(2020, 2, 13, tzinfo=EASTERN), "v2": datetime(2020, 2, 13, tzinfo=EASTERN),
-               "v3": datetime(2026, 4, 1, tzinfo=EASTERN)}
+SINCE_FLOOR = {
+    "v1": datetime(2020, 2, 13, tzinfo=EASTERN),
+    "v2": datetime(2020, 2, 13, tzinfo=EASTERN),
+    "v3": datetime(2026, 4, 1, tzinfo=EASTERN),
+}
 OUTPUT_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")  # exact, case-sensitive (NOTES.md 1.3)
 ACCEPTABLE = ("application/fhir+json", "application/json", "*/*", "application/*")  # produces= of the controllers
-TYPE_FILTER = re.compile(r"^ExplanationOfBenefit\?service-date=(eq|gt|ge|lt|le|sa|eb)(\d{4}-\d{2}-\d{2})"
-                         r"(&service-date=(eq|gt|ge|lt|le|sa|eb)(\d{4}-\d{2}-\d{2}))?$")
-MAX_DOWNLOADS = 6          # FileDownloadCommon MAX_DOWNLOADS (NOTES.md 1.6)
+TYPE_FILTER = re.compile(
+    r"^ExplanationOfBenefit\?service-date=(eq|gt|ge|lt|le|sa|eb)(\d{4}-\d{2}-\d{2})"
+    r"(&service-date=(eq|gt|ge|lt|le|sa|eb)(\d{4}-\d{2}-\d{2}))?$"
+)
+MAX_DOWNLOADS = 6  # FileDownloadCommon MAX_DOWNLOADS (NOTES.md 1.6)
 FILES_TTL = timedelta(hours=72)  # audit.files.ttl.hours (NOTES.md 1.4)
-TOO_MANY_JOBS = ("You already have active export requests in progress. Please wait until they complete before "
-                 "submitting a new one.")
+TOO_MANY_JOBS = (
+    "You already have active export requests in progress. Please wait until they complete before submitting a new one."
+)
 
 
 def operation_outcome(text: str, code: str = "invalid") -> dict:
-    return {"resourceType": "OperationOutcome",
-            "issue": [{"severity": "error", "code": code, "details": {"text": text}}]}
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": code, "details": {"text": text}}],
+    }
 
 
 def human_display(moment: datetime) -> str:
@@ -62,10 +72,19 @@ def human_display(moment: datetime) -> str:
 
 
 class Ab2dSimulator:
-    def __init__(self, fault: str | None = None, *, readings: dict[str, str] | None = None,
-                 token_lifetime: int = 3600, job_seconds: float = 20.0, retry_after: int = 5,
-                 claims_per_beneficiary: int = 2, beneficiary_scale: float = 1.0, file_limit: int = 200 * 2**20,
-                 clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        fault: str | None = None,
+        *,
+        readings: dict[str, str] | None = None,
+        token_lifetime: int = 3600,
+        job_seconds: float = 20.0,
+        retry_after: int = 5,
+        claims_per_beneficiary: int = 2,
+        beneficiary_scale: float = 1.0,
+        file_limit: int = 200 * 2**20,
+        clock: Callable[[], float] = time.time,
+    ):
         self.fault = load_simulator("ab2d").fault(fault)
         self.readings = dict(readings or {})  # not followed: AB2D as built is the oracle
         self.token_lifetime, self.job_seconds, self.retry_after = token_lifetime, job_seconds, retry_after
@@ -75,22 +94,47 @@ class Ab2dSimulator:
         # the seed's fictitious sponsors (NOTES.md 1.1), with our own generated secrets
         scale = beneficiary_scale
         self.sponsors = [
-            Sponsor("PDP-100", "Z0000", "0oa2t0lsrdZw5uWRx297", secrets.token_urlsafe(30), max(1, int(100 * scale)),
-                    v3_allowed=False, attested=date(2020, 3, 1)),
-            Sponsor("PDP-1000", "Z0001", "0oa2t0lc65ErV8OmY297", secrets.token_urlsafe(30), max(1, int(100 * scale)),
-                    v3_allowed=True, attested=date(2020, 3, 1)),
+            Sponsor(
+                "PDP-100",
+                "Z0000",
+                "0oa2t0lsrdZw5uWRx297",
+                secrets.token_urlsafe(30),
+                max(1, int(100 * scale)),
+                v3_allowed=False,
+                attested=date(2020, 3, 1),
+            ),
+            Sponsor(
+                "PDP-1000",
+                "Z0001",
+                "0oa2t0lc65ErV8OmY297",
+                secrets.token_urlsafe(30),
+                max(1, int(100 * scale)),
+                v3_allowed=True,
+                attested=date(2020, 3, 1),
+            ),
             # a contract whose claims source fails: every job of it fails (AB2D-STATUS-5)
-            Sponsor("PDP-2000", "Z0002", "0oa2t0lkicpxFGkGt297", secrets.token_urlsafe(30), max(1, int(20 * scale)),
-                    v3_allowed=True, attested=date(2020, 3, 1), failing=True),
+            Sponsor(
+                "PDP-2000",
+                "Z0002",
+                "0oa2t0lkicpxFGkGt297",
+                secrets.token_urlsafe(30),
+                max(1, int(20 * scale)),
+                v3_allowed=True,
+                attested=date(2020, 3, 1),
+                failing=True,
+            ),
         ]
         self.clients = {s.client_id: s for s in self.sponsors}
-        self.enrollees: dict[str, list[Beneficiary]] = {s.contract: beneficiaries(s.contract, s.beneficiaries)
-                                                        for s in self.sponsors}
+        self.enrollees: dict[str, list[Beneficiary]] = {
+            s.contract: beneficiaries(s.contract, s.beneficiaries) for s in self.sponsors
+        }
         self.jobs: dict[str, Job] = {}
         self.aliases: dict[str, str] = {}  # file-url-outside-job: alias uuid -> job uuid
         self.lock = threading.Lock()
-        routes = [Route("/oauth2/" + AUTH_SERVER + "/v1/token", self.token, methods=["POST"]),
-                  Route("/health", self.health)]
+        routes = [
+            Route("/oauth2/" + AUTH_SERVER + "/v1/token", self.token, methods=["POST"]),
+            Route("/health", self.health),
+        ]
         for prefix, maintenance in (("", False), ("/maintenance", True)):
             base = prefix + "/api/{version:str}/fhir"
             routes += [
@@ -109,19 +153,28 @@ class Ab2dSimulator:
     def local_target(self, base_url: str) -> dict[str, Any]:
         primary, second, failing = self.sponsors
         return {
-            "urls": {"api": base_url, "token": f"{base_url}/oauth2/{AUTH_SERVER}/v1/token",
-                     "fhir_v1": f"{base_url}/api/v1/fhir", "fhir_v2": f"{base_url}/api/v2/fhir",
-                     "fhir_v3": f"{base_url}/api/v3/fhir",
-                     # the same API in maintenance mode (AB2D-KICKOFF-11)
-                     "maintenance_v1": f"{base_url}/maintenance/api/v1/fhir"},
+            "urls": {
+                "api": base_url,
+                "token": f"{base_url}/oauth2/{AUTH_SERVER}/v1/token",
+                "fhir_v1": f"{base_url}/api/v1/fhir",
+                "fhir_v2": f"{base_url}/api/v2/fhir",
+                "fhir_v3": f"{base_url}/api/v3/fhir",
+                # the same API in maintenance mode (AB2D-KICKOFF-11)
+                "maintenance_v1": f"{base_url}/maintenance/api/v1/fhir",
+            },
             "credentials": {"client_id": primary.client_id, "client_secret": primary.client_secret},
             "accounts": {
                 "second_client": {"client_id": second.client_id, "client_secret": second.client_secret},
                 "failing_client": {"client_id": failing.client_id, "client_secret": failing.client_secret},
             },
-            "data": {"contract": primary.contract, "second_contract": second.contract,
-                     "second_client": second.client_id, "v3_allowed": False, "second_v3_allowed": True,
-                     "enrollees": [b.patient_id for b in self.enrollees[primary.contract]]},
+            "data": {
+                "contract": primary.contract,
+                "second_contract": second.contract,
+                "second_client": second.client_id,
+                "v3_allowed": False,
+                "second_v3_allowed": True,
+                "enrollees": [b.patient_id for b in self.enrollees[primary.contract]],
+            },
             "secrets": [s.client_secret for s in self.sponsors],
         }
 
@@ -136,19 +189,39 @@ class Ab2dSimulator:
         if sponsor is None:
             return JSONResponse({"error": "invalid_client", "error_description": "Client authentication failed."}, 401)
         if params.get("grant_type") != "client_credentials":
-            return JSONResponse({"error": "unsupported_grant_type",
-                                 "error_description": "The authorization grant type is not supported."}, 400)
+            return JSONResponse(
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "The authorization grant type is not supported.",
+                },
+                400,
+            )
         if params.get("scope") != SCOPE:
-            return JSONResponse({"error": "invalid_scope",
-                                 "error_description": "One or more scopes are not configured for the client."}, 400)
+            return JSONResponse(
+                {
+                    "error": "invalid_scope",
+                    "error_description": "One or more scopes are not configured for the client.",
+                },
+                400,
+            )
         now = self.clock()
         issuer = f"{request.base_url}".rstrip("/") + "/oauth2/" + AUTH_SERVER
         # whole seconds as Okta writes them; the token lives at least expires_in
-        claims = {"ver": 1, "jti": "AT." + secrets.token_urlsafe(24), "iss": issuer, "aud": AUDIENCE, "iat": int(now),
-                  "exp": math.ceil(now) + self.token_lifetime, "cid": sponsor.client_id, "scp": [SCOPE], "sub": sponsor.client_id}
+        claims = {
+            "ver": 1,
+            "jti": "AT." + secrets.token_urlsafe(24),
+            "iss": issuer,
+            "aud": AUDIENCE,
+            "iat": int(now),
+            "exp": math.ceil(now) + self.token_lifetime,
+            "cid": sponsor.client_id,
+            "scp": [SCOPE],
+            "sub": sponsor.client_id,
+        }
         token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "payercert-sim"})
-        return JSONResponse({"token_type": "Bearer", "expires_in": self.token_lifetime, "access_token": token,
-                             "scope": SCOPE})
+        return JSONResponse(
+            {"token_type": "Bearer", "expires_in": self.token_lifetime, "access_token": token, "scope": SCOPE}
+        )
 
     def _basic_client(self, header: str) -> Sponsor | None:
         scheme, _, value = header.partition(" ")
@@ -169,10 +242,14 @@ class Ab2dSimulator:
         if not header.startswith("Bearer ") or not header[7:].strip():
             return Response(status_code=401)
         try:
-            claims = jwt.decode(header[7:].strip(), self.key.public_key(), algorithms=["RS256"], audience=AUDIENCE,
-                                issuer=f"{request.base_url}".rstrip("/")
-                                + "/oauth2/" + AUTH_SERVER,
-                                options={"require": ["exp", "iat", "sub"], "verify_exp": False})
+            claims = jwt.decode(
+                header[7:].strip(),
+                self.key.public_key(),
+                algorithms=["RS256"],
+                audience=AUDIENCE,
+                issuer=f"{request.base_url}".rstrip("/") + "/oauth2/" + AUTH_SERVER,
+                options={"require": ["exp", "iat", "sub"], "verify_exp": False},
+            )
             # expiry against the simulator's own clock (scalable in tests), no leeway
             if not self.broken("expired-token-accepted") and claims["exp"] <= self.clock():
                 raise jwt.ExpiredSignatureError("expired")
@@ -190,29 +267,66 @@ class Ab2dSimulator:
         if version not in FHIR:
             return self.error(404, f"No API version {version}")
         base = f"{request.base_url}".rstrip("/") + f"/api/{version}/fhir"
-        operations = [{"name": name, "definition": {"reference": base + path}} for name, path in (
-            ("export", "/Patient/$export"), ("export by contract number", "/Group/{contractNumber}/$export"),
-            ("Cancel Export Job", "/Job/{jobUuid}/$status"), ("Export Job Status", "/Job/{jobUuid}/$status"),
-            ("Download Export File", "/Job/{jobUuid}/file/{filename}"), ("Capability Statement", "/metadata"))]
-        statement = {"resourceType": "CapabilityStatement", "fhirVersion": FHIR[version],
-                     "date": "2020-01-15", "publisher": "Centers for Medicare & Medicaid Services", "format": ["application/json", "application/fhir+json"],
-                     "software": {"name": "AB2D", "version": "latest"}}
-        security = {"service": [{"coding": [{"system": "http://hl7.org/fhir/restful-security-service", "code": "OAuth"}]}]}
+        operations = [
+            {"name": name, "definition": {"reference": base + path}}
+            for name, path in (
+                ("export", "/Patient/$export"),
+                ("export by contract number", "/Group/{contractNumber}/$export"),
+                ("Cancel Export Job", "/Job/{jobUuid}/$status"),
+                ("Export Job Status", "/Job/{jobUuid}/$status"),
+                ("Download Export File", "/Job/{jobUuid}/file/{filename}"),
+                ("Capability Statement", "/metadata"),
+            )
+        ]
+        statement = {
+            "resourceType": "CapabilityStatement",
+            "fhirVersion": FHIR[version],
+            "date": "2020-01-15",
+            "publisher": "Centers for Medicare & Medicaid Services",
+            "format": ["application/json", "application/fhir+json"],
+            "software": {"name": "AB2D", "version": "latest"},
+        }
+        security = {
+            "service": [{"coding": [{"system": "http://hl7.org/fhir/restful-security-service", "code": "OAuth"}]}]
+        }
         if version == "v1":  # CapabilityStatementSTU3: no instantiates, no rest.resource (NOTES.md 1.8)
-            statement |= {"status": "active", "kind": "instance", "acceptUnknown": "extensions",
-                          "rest": [{"mode": "server", "security": security, "operation": operations}]}
+            statement |= {
+                "status": "active",
+                "kind": "instance",
+                "acceptUnknown": "extensions",
+                "rest": [{"mode": "server", "security": security, "operation": operations}],
+            }
         else:
-            statement |= {"status": "draft", "kind": "requirements",
-                          "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
-                          "rest": [{"mode": "server", "security": security, "operation": operations, "resource": [
-                              {"type": "Patient", "operation": [{"name": "export", "definition":
-                                  "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"}]}]}]}
+            statement |= {
+                "status": "draft",
+                "kind": "requirements",
+                "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
+                "rest": [
+                    {
+                        "mode": "server",
+                        "security": security,
+                        "operation": operations,
+                        "resource": [
+                            {
+                                "type": "Patient",
+                                "operation": [
+                                    {
+                                        "name": "export",
+                                        "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+                                    }
+                                ],
+                            }
+                        ],
+                    }
+                ],
+            }
         return JSONResponse(statement, media_type="application/json")
 
     # --- kick-off ----------------------------------------------------------------------------------
     def _kickoff_route(self, maintenance: bool, group: bool):
         async def handler(request: Request) -> Response:
             return self.kickoff(request, maintenance=maintenance, group=group)
+
         return handler
 
     def kickoff(self, request: Request, *, maintenance: bool, group: bool) -> Response:
@@ -232,20 +346,30 @@ class Ab2dSimulator:
         if accept and not any(a.split(";")[0].strip() in ACCEPTABLE for a in accept.split(",")):
             return self.error(406, f"Could not find acceptable representation for Accept: {accept[:60]}")
         with self.lock:
-            running = sorted((j for j in self.jobs.values() if j.client_id == sponsor.client_id and self._running(j)),
-                             key=lambda j: j.created)
+            running = sorted(
+                (j for j in self.jobs.values() if j.client_id == sponsor.client_id and self._running(j)),
+                key=lambda j: j.created,
+            )
             if running and not self.broken("second-job-accepted"):
                 locations = ", ".join(self._status_url(request, j) for j in running)
-                return self.error(429, TOO_MANY_JOBS, headers={"Retry-After": str(self.retry_after),
-                                                               "Content-Location": locations})
+                return self.error(
+                    429, TOO_MANY_JOBS, headers={"Retry-After": str(self.retry_after), "Content-Location": locations}
+                )
             params = self._export_parameters(request, version)
             if isinstance(params, Response):
                 return params
-            job = Job(uuid=str(uuid.uuid4()) if version != "v3" else "33333333" + str(uuid.uuid4())[8:],
-                      client_id=sponsor.client_id, contract=sponsor.contract, version=version,
-                      request_url=str(request.url), created=datetime.fromtimestamp(self.clock(), timezone.utc),
-                      started=self.clock(), since=params["since"], until=params["until"],
-                      service_dates=params["service_dates"])
+            job = Job(
+                uuid=str(uuid.uuid4()) if version != "v3" else "33333333" + str(uuid.uuid4())[8:],
+                client_id=sponsor.client_id,
+                contract=sponsor.contract,
+                version=version,
+                request_url=str(request.url),
+                created=datetime.fromtimestamp(self.clock(), UTC),
+                started=self.clock(),
+                since=params["since"],
+                until=params["until"],
+                service_dates=params["service_dates"],
+            )
             self.jobs[job.uuid] = job
         headers = {} if self.broken("no-content-location") else {"Content-Location": self._status_url(request, job)}
         return Response(status_code=200 if self.broken("kickoff-200") else 202, headers=headers)
@@ -258,7 +382,7 @@ class Ab2dSimulator:
         output_format = query.get("_outputFormat", "application/fhir+ndjson")
         if output_format not in OUTPUT_FORMATS:
             return self.error(400, f"An _outputFormat of {output_format[:80]} is not valid")
-        now = datetime.fromtimestamp(self.clock(), timezone.utc)
+        now = datetime.fromtimestamp(self.clock(), UTC)
         since = self._datetime(query.get("_since"), "_since")
         if isinstance(since, Response):
             return since
@@ -267,7 +391,9 @@ class Ab2dSimulator:
                 return self.error(400, "You can not use a time after the current time for _since")
             if since < SINCE_FLOOR[version]:
                 suffix = " for V3" if version == "v3" else ""
-                return self.error(400, f"_since must be after {SINCE_FLOOR[version]:%Y-%m-%dT%H:%M%z}"[:-2] + ":00" + suffix)
+                return self.error(
+                    400, f"_since must be after {SINCE_FLOOR[version]:%Y-%m-%dT%H:%M%z}"[:-2] + ":00" + suffix
+                )
         until = self._datetime(query.get("_until"), "_until")
         if isinstance(until, Response):
             return until
@@ -324,8 +450,9 @@ class Ab2dSimulator:
                 now = self.clock()
                 if job.last_poll is not None and now - job.last_poll < self.retry_after:
                     job.last_poll = now
-                    return self.error(429, "You are polling too frequently",
-                                      headers={"Retry-After": str(self.retry_after)})
+                    return self.error(
+                        429, "You are polling too frequently", headers={"Retry-After": str(self.retry_after)}
+                    )
                 job.last_poll = now
                 headers = {}
                 if not self.broken("no-retry-after"):
@@ -353,12 +480,23 @@ class Ab2dSimulator:
         output = []
         for name, data in job.files.items():
             digest = hashlib.sha256(job.gzipped[name] if self.broken("wrong-checksum") else data).hexdigest()
-            output.append({"type": "Patient" if self.broken("manifest-wrong-output-type") else "ExplanationOfBenefit",
-                           "url": f"{base}/Job/{url_uuid}/file/{name}",
-                           "extension": [{"url": "https://ab2d.cms.gov/checksum", "valueString": f"sha256:{digest}"},
-                                         {"url": "https://ab2d.cms.gov/file_length", "valueDecimal": len(data)}]})
-        manifest = {"transactionTime": human_display(job.created), "request": job.request_url,
-                    "requiresAccessToken": True, "output": output, "error": []}
+            output.append(
+                {
+                    "type": "Patient" if self.broken("manifest-wrong-output-type") else "ExplanationOfBenefit",
+                    "url": f"{base}/Job/{url_uuid}/file/{name}",
+                    "extension": [
+                        {"url": "https://ab2d.cms.gov/checksum", "valueString": f"sha256:{digest}"},
+                        {"url": "https://ab2d.cms.gov/file_length", "valueDecimal": len(data)},
+                    ],
+                }
+            )
+        manifest = {
+            "transactionTime": human_display(job.created),
+            "request": job.request_url,
+            "requiresAccessToken": True,
+            "output": output,
+            "error": [],
+        }
         if self.broken("manifest-no-transaction-time"):
             del manifest["transactionTime"]
         expires = format_datetime(job.completed + FILES_TTL, usegmt=True)
@@ -378,13 +516,17 @@ class Ab2dSimulator:
             self._advance(job)
             if job.status != "SUCCESSFUL" or filename not in job.files:
                 return self.error(404, f"The file {filename[:80]} is not present", media="application/json")
-            if datetime.fromtimestamp(self.clock(), timezone.utc) >= job.completed + FILES_TTL:
-                return self.error(500, "The file is not present as it has expired. Please resubmit the job.",
-                                  media="application/json")
+            if datetime.fromtimestamp(self.clock(), UTC) >= job.completed + FILES_TTL:
+                return self.error(
+                    500, "The file is not present as it has expired. Please resubmit the job.", media="application/json"
+                )
             job.downloads[filename] += 1
             if job.downloads[filename] > MAX_DOWNLOADS:
-                return self.error(500, "The file has already been download the maximum number of allowed times.",
-                                  media="application/json")
+                return self.error(
+                    500,
+                    "The file has already been download the maximum number of allowed times.",
+                    media="application/json",
+                )
         media = "application/json" if self.broken("download-wrong-content-type") else "application/fhir+ndjson"
         headers = {"Content-Disposition": f'inline; swaggerDownload="attachment"; filename="{filename}"'}
         encodings = {e.split(";")[0].strip().lower() for e in request.headers.get("accept-encoding", "").split(",")}
@@ -425,7 +567,7 @@ class Ab2dSimulator:
             return
         lines = self._lines(sponsor, job)
         job.files, job.gzipped = split_files(sponsor.contract, lines, self.file_limit)
-        job.status, job.completed = "SUCCESSFUL", datetime.fromtimestamp(self.clock(), timezone.utc)
+        job.status, job.completed = "SUCCESSFUL", datetime.fromtimestamp(self.clock(), UTC)
 
     def _lines(self, sponsor: Sponsor, job: Job) -> list[bytes]:
         """The job's EOBs: the contract's enrollees' claims updated within (_since, _until] (NOTES.md 1.9)."""
@@ -453,8 +595,9 @@ class Ab2dSimulator:
         elif self.broken("eob-invalid-date"):
             eob["billablePeriod"]["start"] = "2020/03/01"
         elif self.broken("eob-outside-subset"):
-            eob["benefitBalance"] = [{"category": {"coding": [{"system": "http://hl7.org/fhir/benefit-category",
-                                                                 "code": "medical"}]}}]
+            eob["benefitBalance"] = [
+                {"category": {"coding": [{"system": "http://hl7.org/fhir/benefit-category", "code": "medical"}]}}
+            ]
         else:
             return lines
         return [_compact(eob), *lines[1:]]
@@ -466,13 +609,15 @@ class Ab2dSimulator:
 
     # --- errors ----------------------------------------------------------------------------------
     @staticmethod
-    def error(status: int, text: str, *, code: str = "invalid", headers: dict | None = None,
-              media: str | None = None) -> Response:
+    def error(
+        status: int, text: str, *, code: str = "invalid", headers: dict | None = None, media: str | None = None
+    ) -> Response:
         """AB2D's generateFHIRError: one issue, details.text the message (NOTES.md 1.7). The cancelled-job
         404 and download errors go out as application/json (NOTES.md 1.4, 1.6)."""
         media = media or ("application/json" if code == "deleted" else "application/fhir+json")
-        return Response(json.dumps(operation_outcome(text, code), indent=2).encode(), status,
-                        media_type=media, headers=headers)
+        return Response(
+            json.dumps(operation_outcome(text, code), indent=2).encode(), status, media_type=media, headers=headers
+        )
 
 
 def _compact(value: Any) -> bytes:
@@ -488,8 +633,15 @@ def _is_uuid(value: str) -> bool:
 
 
 def _service_date_matches(op: str, day: date, start: date) -> bool:
-    return {"eq": start == day, "gt": start > day, "ge": start >= day, "lt": start < day, "le": start <= day,
-            "sa": start > day, "eb": start < day}[op]
+    return {
+        "eq": start == day,
+        "gt": start > day,
+        "ge": start >= day,
+        "lt": start < day,
+        "le": start <= day,
+        "sa": start > day,
+        "eb": start < day,
+    }[op]
 
 
 def create(fault: str | None = None, **options: Any) -> Ab2dSimulator:

@@ -1,4 +1,5 @@
 """Sponsors, export jobs and their files, as AB2D's job service keeps them (NOTES.md 1.1, 1.4-1.6)."""
+
 from __future__ import annotations
 
 import gzip

@@ -5,6 +5,7 @@ documented auth modes and retry policy. Fault profiles are in `faults.py`.
 `handler.py` is the other side: a biller's reference webhook handler, with its own fault profiles,
 which the webhook-handler suite certifies (`payercert simulate lanternpay --handler`).
 """
+
 from payercert.simulation import SuiteSimulator
 
 from .app import LanternPaySimulator, create
@@ -17,8 +18,19 @@ CERTIFY_OPTIONS = {"step_delay": 0.05, "retry_scale": 0.05}
 
 # certify --suite webhook-handler --target local: the reference handler, Custom Http Header mode;
 # a latency limit of 0.3 s, which the `slow` fault exceeds by 0.2 s on every event it applies.
-SUITES = {"webhook-handler": SuiteSimulator(HANDLER_FAULTS, create_handler,
-                                            {"auth": "header", "latency_s": 0.3, "slow_s": 0.5})}
+SUITES = {
+    "webhook-handler": SuiteSimulator(
+        HANDLER_FAULTS, create_handler, {"auth": "header", "latency_s": 0.3, "slow_s": 0.5}
+    )
+}
 
-__all__ = ["CERTIFY_OPTIONS", "FAULTS", "HANDLER_FAULTS", "LanternPaySimulator", "ReferenceHandler", "SUITES",
-           "create", "create_handler"]
+__all__ = [
+    "CERTIFY_OPTIONS",
+    "FAULTS",
+    "HANDLER_FAULTS",
+    "LanternPaySimulator",
+    "ReferenceHandler",
+    "SUITES",
+    "create",
+    "create_handler",
+]

@@ -10,6 +10,7 @@ Adjudication is decided by the item code (see `OUTCOMES`): the same invoice alwa
 path, whatever the program. Webhook delivery auth: custom header, Basic and OAuth client_credentials
 are all implemented (`webhooks.py`).
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,7 +29,6 @@ from typing import Any
 import jwt
 import yaml
 from cryptography.hazmat.primitives.asymmetric import rsa
-from payercert.validators.schemas import compiled_schema
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -36,6 +36,7 @@ from starlette.routing import Route
 
 from payercert.feeds import load_feed
 from payercert.simulation import load_simulator
+from payercert.validators.schemas import compiled_schema
 
 from .webhooks import Delivery, Outbox, Subscription
 
@@ -58,9 +59,17 @@ OUTCOMES: dict[str, dict[str, Any]] = {
     "LP-APPROVE-STAY": {"path": ["approved"], "cancel": "accept"},
 }
 DEFAULT_OUTCOME = {"path": ["approved", "paid"], "cancel": "accept"}
-TITLES = {"pending": "Pending", "provisionallyApproved": "Prov. appr", "approved": "Approved", "paid": "Paid",
-          "rejected": "Rejected", "paymentFailed": "Pay failed", "awaitingCancelResponse": "Cancelling",
-          "cancelPending": "Cancel pnd", "cancelled": "Cancelled"}
+TITLES = {
+    "pending": "Pending",
+    "provisionallyApproved": "Prov. appr",
+    "approved": "Approved",
+    "paid": "Paid",
+    "rejected": "Rejected",
+    "paymentFailed": "Pay failed",
+    "awaitingCancelResponse": "Cancelling",
+    "cancelPending": "Cancel pnd",
+    "cancelled": "Cancelled",
+}
 
 
 def outcome_of(item_code: str) -> dict[str, Any]:
@@ -110,8 +119,15 @@ class StateMachine:
 
 
 class LanternPaySimulator:
-    def __init__(self, fault: str | None = None, *, step_delay: float = 0.05, retry_scale: float = 1.0,
-                 token_lifetime: int = 3600, readings: dict[str, str] | None = None):
+    def __init__(
+        self,
+        fault: str | None = None,
+        *,
+        step_delay: float = 0.05,
+        retry_scale: float = 1.0,
+        token_lifetime: int = 3600,
+        readings: dict[str, str] | None = None,
+    ):
         self.feed = load_feed("lanternpay")
         self.fault = load_simulator("lanternpay").fault(fault)
         self.readings = {**self.feed.default_readings(), **(readings or {})}
@@ -120,33 +136,39 @@ class LanternPaySimulator:
         self.step_delay = step_delay
         self.token_lifetime = token_lifetime
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.billers = {b.client_id: b for b in (
-            Biller(str(uuid.uuid4()), "payercert-biller", secrets.token_urlsafe(18)),
-            Biller(str(uuid.uuid4()), "payercert-other-biller", secrets.token_urlsafe(18)),
-        )}
+        self.billers = {
+            b.client_id: b
+            for b in (
+                Biller(str(uuid.uuid4()), "payercert-biller", secrets.token_urlsafe(18)),
+                Biller(str(uuid.uuid4()), "payercert-other-biller", secrets.token_urlsafe(18)),
+            )
+        }
         self.invoices: dict[str, Invoice] = {}
         self.contracts: dict[str, dict] = {}
         self.lock = threading.RLock()
         self.base_url = ""
-        self.outbox = Outbox(retry_scale=retry_scale, broken=self.broken,
-                             deliveries=int(self.readings["LP-R-RETRY-COUNT"]))
+        self.outbox = Outbox(
+            retry_scale=retry_scale, broken=self.broken, deliveries=int(self.readings["LP-R-RETRY-COUNT"])
+        )
         # the name of InvoiceStatus's array: the field table's unless the target reads the samples
         self.status_array = "claims" if self.readings["LP-R-INVOICE-STATUS-ARRAY"] == "claims" else "claimStatuses"
-        self.app = Starlette(routes=[
-            Route("/", self.root, methods=["GET"]),
-            Route("/oauth/connect/token", self.token, methods=["POST"]),
-            Route("/oauth/.well-known/openid-configuration", self.discovery, methods=["GET"]),
-            Route("/billers/{billerId}/invoice", self.submit_invoice, methods=["POST"]),
-            Route("/billers/{billerId}/predetermination", self.submit_predetermination, methods=["POST"]),
-            Route("/invoices/{invoiceId}/cancel", self.cancel_invoice, methods=["POST"]),
-            Route("/members/eligibility", self.eligibility, methods=["POST"]),
-            Route("/billers/{billerId}/contract", self.create_contract, methods=["POST"]),
-            Route("/contracts/{contractId}", self.get_contract, methods=["GET"]),
-            Route("/member/{memberNumber}/contracts", self.member_contracts, methods=["GET"]),
-            # not LanternPay's API: how a local run configures its webhook subscription, which a
-            # real biller sets up with LanternPay out of band ("During initial configuration")
-            Route("/_payercert/subscription", self.subscribe, methods=["PUT"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/", self.root, methods=["GET"]),
+                Route("/oauth/connect/token", self.token, methods=["POST"]),
+                Route("/oauth/.well-known/openid-configuration", self.discovery, methods=["GET"]),
+                Route("/billers/{billerId}/invoice", self.submit_invoice, methods=["POST"]),
+                Route("/billers/{billerId}/predetermination", self.submit_predetermination, methods=["POST"]),
+                Route("/invoices/{invoiceId}/cancel", self.cancel_invoice, methods=["POST"]),
+                Route("/members/eligibility", self.eligibility, methods=["POST"]),
+                Route("/billers/{billerId}/contract", self.create_contract, methods=["POST"]),
+                Route("/contracts/{contractId}", self.get_contract, methods=["GET"]),
+                Route("/member/{memberNumber}/contracts", self.member_contracts, methods=["GET"]),
+                # not LanternPay's API: how a local run configures its webhook subscription, which a
+                # real biller sets up with LanternPay out of band ("During initial configuration")
+                Route("/_payercert/subscription", self.subscribe, methods=["PUT"]),
+            ]
+        )
 
     def broken(self, name: str) -> bool:
         return self.fault is not None and self.fault.name == name
@@ -158,18 +180,33 @@ class LanternPaySimulator:
         return {
             "urls": {"api": base_url, "subscription": base_url + "/_payercert/subscription"},
             "credentials": {"client_id": me.client_id, "client_secret": me.client_secret, "biller_id": me.biller_id},
-            "accounts": {"other_biller": {"client_id": other.client_id, "client_secret": other.client_secret,
-                                          "biller_id": other.biller_id}},
+            "accounts": {
+                "other_biller": {
+                    "client_id": other.client_id,
+                    "client_secret": other.client_secret,
+                    "biller_id": other.biller_id,
+                }
+            },
             "data": {
-                "items": {"approve": "LP-APPROVE-01", "reject": "LP-REJECT-01", "pending": "LP-PEND-01",
-                          "provisional": "LP-PROV-01", "payment_failed": "LP-PAYFAIL-01", "hold": "LP-HOLD-01",
-                          "manual_cancel": "LP-MANUAL-01", "no_cancel": "LP-NOCANCEL-01",
-                          "approve_stay": "LP-APPROVE-STAY-01"},
+                "items": {
+                    "approve": "LP-APPROVE-01",
+                    "reject": "LP-REJECT-01",
+                    "pending": "LP-PEND-01",
+                    "provisional": "LP-PROV-01",
+                    "payment_failed": "LP-PAYFAIL-01",
+                    "hold": "LP-HOLD-01",
+                    "manual_cancel": "LP-MANUAL-01",
+                    "no_cancel": "LP-NOCANCEL-01",
+                    "approve_stay": "LP-APPROVE-STAY-01",
+                },
                 "non_eligible_member": "900000000",
             },
             "secrets": [me.client_secret, other.client_secret],
-            "options": {"retry_scale": self.outbox.retry_scale, "quiet_s": max(0.3, self.step_delay * 6),
-                        "webhook_timeout_s": 10.0},
+            "options": {
+                "retry_scale": self.outbox.retry_scale,
+                "quiet_s": max(0.3, self.step_delay * 6),
+                "webhook_timeout_s": 10.0,
+            },
         }
 
     # --- root, discovery, token --------------------------------------------------------------------
@@ -194,12 +231,15 @@ class LanternPaySimulator:
 
     async def discovery(self, request: Request) -> Response:
         base = self._base(request)
-        return JSONResponse({
-            "issuer": base + "/oauth", "token_endpoint": base + "/oauth/connect/token",
-            "authorization_endpoint": base + "/oauth/connect/authorize",
-            "grant_types_supported": ["authorization_code", "client_credentials"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        })
+        return JSONResponse(
+            {
+                "issuer": base + "/oauth",
+                "token_endpoint": base + "/oauth/connect/token",
+                "authorization_endpoint": base + "/oauth/connect/authorize",
+                "grant_types_supported": ["authorization_code", "client_credentials"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            }
+        )
 
     async def token(self, request: Request) -> Response:
         try:
@@ -216,11 +256,19 @@ class LanternPaySimulator:
         if grant != "client_credentials":
             return _token_error("unsupported_grant_type")
         now = int(time.time())
-        claims = {"iss": self._base(request) + "/oauth", "sub": biller.client_id, "client_id": biller.client_id,
-                  "iat": now, "exp": now + self.token_lifetime, "jti": uuid.uuid4().hex}
+        claims = {
+            "iss": self._base(request) + "/oauth",
+            "sub": biller.client_id,
+            "client_id": biller.client_id,
+            "iat": now,
+            "exp": now + self.token_lifetime,
+            "jti": uuid.uuid4().hex,
+        }
         token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "payercert-lp-sim"})
-        return JSONResponse({"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime},
-                            headers={"Cache-Control": "no-store"})
+        return JSONResponse(
+            {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime},
+            headers={"Cache-Control": "no-store"},
+        )
 
     def _form_client(self, form) -> Biller | None:
         client_id, secret = form.get("client_id"), form.get("client_secret")
@@ -248,8 +296,9 @@ class LanternPaySimulator:
             return self._basic(request)
         if scheme.lower() == "bearer" and value:
             try:
-                claims = jwt.decode(value, self.key.public_key(), algorithms=["RS256"],
-                                    options={"require": ["exp", "sub"]})
+                claims = jwt.decode(
+                    value, self.key.public_key(), algorithms=["RS256"], options={"require": ["exp", "sub"]}
+                )
             except jwt.PyJWTError:
                 return None
             return self.billers.get(claims["sub"])
@@ -258,8 +307,11 @@ class LanternPaySimulator:
     def _authorise(self, request: Request, biller_id: str | None = None) -> Biller | Response:
         biller = self._caller(request)
         if biller is None:
-            return _error(401, "Unauthorized: missing or invalid credentials.",
-                          headers={"WWW-Authenticate": 'Basic realm="lanternpay", Bearer'})
+            return _error(
+                401,
+                "Unauthorized: missing or invalid credentials.",
+                headers={"WWW-Authenticate": 'Basic realm="lanternpay", Bearer'},
+            )
         if biller_id is not None and biller_id != biller.biller_id:
             return _error(403, "Forbidden: these credentials do not act for this biller.")
         return biller
@@ -278,27 +330,39 @@ class LanternPaySimulator:
                 return _error(409, "A claim of this invoice is already approved and cannot be resubmitted.", refused)
             invoice = Invoice(str(uuid.uuid4()), biller.biller_id, body)
             for claim in body["claims"]:
-                invoice.claims.append(Claim(str(uuid.uuid4()), claim.get("billerClaimId"), claim["itemCode"],
-                                            _benefit(claim)))
+                invoice.claims.append(
+                    Claim(str(uuid.uuid4()), claim.get("billerClaimId"), claim["itemCode"], _benefit(claim))
+                )
             self.invoices[invoice.invoice_id] = invoice
         self.outbox.submit(invoice.invoice_id, lambda: self._adjudicate(invoice))
         base = self._base(request)
-        return JSONResponse({
-            "invoiceId": invoice.invoice_id,
-            "claims": [{"claimId": c.claim_id, "billerClaimId": c.biller_claim_id} for c in invoice.claims],
-            "_links": {"lp:cancel-invoice": {"href": f"{base}/invoices/{invoice.invoice_id}/cancel"}},
-        }, status_code=202)
+        return JSONResponse(
+            {
+                "invoiceId": invoice.invoice_id,
+                "claims": [{"claimId": c.claim_id, "billerClaimId": c.biller_claim_id} for c in invoice.claims],
+                "_links": {"lp:cancel-invoice": {"href": f"{base}/invoices/{invoice.invoice_id}/cancel"}},
+            },
+            status_code=202,
+        )
 
     def _resubmissions(self, biller: Biller, body: dict) -> list[dict]:
         """Claims of the same member, invoice number and billerClaimId that are approved already."""
         if self.broken("approved-claim-resubmittable"):
             return []
         key = (body["member"].get("memberNumber"), body.get("invoiceNumber"))
-        approved = {c.biller_claim_id for inv in self.invoices.values() if inv.biller_id == biller.biller_id
-                    and (inv.body["member"].get("memberNumber"), inv.body.get("invoiceNumber")) == key
-                    for c in inv.claims if c.state in ("approved", "paid") and c.biller_claim_id}
-        return [{"name": f"claims[{i}].billerClaimId", "reason": "This claim is approved and cannot be resubmitted."}
-                for i, claim in enumerate(body["claims"]) if claim.get("billerClaimId") in approved]
+        approved = {
+            c.biller_claim_id
+            for inv in self.invoices.values()
+            if inv.biller_id == biller.biller_id
+            and (inv.body["member"].get("memberNumber"), inv.body.get("invoiceNumber")) == key
+            for c in inv.claims
+            if c.state in ("approved", "paid") and c.biller_claim_id
+        }
+        return [
+            {"name": f"claims[{i}].billerClaimId", "reason": "This claim is approved and cannot be resubmitted."}
+            for i, claim in enumerate(body["claims"])
+            if claim.get("billerClaimId") in approved
+        ]
 
     def _adjudicate(self, invoice: Invoice) -> None:
         for step in range(max(len(outcome_of(c.item_code)["path"]) for c in invoice.claims)):
@@ -325,9 +389,15 @@ class LanternPaySimulator:
             claim.state = to
             snapshot = self._claim_status(claim)
         if announce:
-            self.outbox.deliver(Delivery("onInvoiceStatusUpdated", self._webhook(
-                "wrong" if self.broken("wrong-webhook-type") else INVOICE_UPDATED,
-                {"invoiceId": invoice.invoice_id, "created": _now_iso(), self.status_array: [snapshot]})))
+            self.outbox.deliver(
+                Delivery(
+                    "onInvoiceStatusUpdated",
+                    self._webhook(
+                        "wrong" if self.broken("wrong-webhook-type") else INVOICE_UPDATED,
+                        {"invoiceId": invoice.invoice_id, "created": _now_iso(), self.status_array: [snapshot]},
+                    ),
+                )
+            )
         return True
 
     def _claim_status(self, claim: Claim, state: str | None = None) -> dict:
@@ -335,17 +405,30 @@ class LanternPaySimulator:
         title = TITLES.get(state, state)
         if self.broken("status-title-too-long"):
             title = f"{title} by the program"
-        benefit = claim.benefit if state in ("approved", "paid", "provisionallyApproved", "paymentFailed") else Decimal(0)
-        return {"claimId": claim.claim_id, "billerClaimId": claim.biller_claim_id, "benefit": float(benefit),
-                "adjudications": [{"reason": "Eligible amount", "amount": float(benefit)}],
-                "state": state, "statusTitle": title, "statusDescription": f"The claim is {state}."}
+        benefit = (
+            claim.benefit if state in ("approved", "paid", "provisionallyApproved", "paymentFailed") else Decimal(0)
+        )
+        return {
+            "claimId": claim.claim_id,
+            "billerClaimId": claim.biller_claim_id,
+            "benefit": float(benefit),
+            "adjudications": [{"reason": "Eligible amount", "amount": float(benefit)}],
+            "state": state,
+            "statusTitle": title,
+            "statusDescription": f"The claim is {state}.",
+        }
 
     def _webhook(self, type_: str, data: dict) -> dict:
         created = int(time.time())
         if type_ == "wrong":
             type_ = "claiming.invoice.update"
-        return {"id": str(uuid.uuid4()), "created": created * 1000 if self.broken("created-in-milliseconds") else created,
-                "type": type_, "data": data, "_links": {"lp:webhook-error": {"href": None}}}
+        return {
+            "id": str(uuid.uuid4()),
+            "created": created * 1000 if self.broken("created-in-milliseconds") else created,
+            "type": type_,
+            "data": data,
+            "_links": {"lp:webhook-error": {"href": None}},
+        }
 
     # --- cancellation ---------------------------------------------------------------------------------
     async def cancel_invoice(self, request: Request) -> Response:
@@ -357,16 +440,22 @@ class LanternPaySimulator:
         if problem is not None:
             return problem
         if body["invoiceId"] != invoice_id:
-            return _error(400, "The body's invoiceId is not the invoice of the path.",
-                          [{"name": "invoiceId", "reason": "Does not match the invoiceId of the path."}])
+            return _error(
+                400,
+                "The body's invoiceId is not the invoice of the path.",
+                [{"name": "invoiceId", "reason": "Does not match the invoiceId of the path."}],
+            )
         with self.lock:
             invoice = self.invoices.get(invoice_id)
             if invoice is None or invoice.biller_id != biller.biller_id:
                 return _error(404, "Invoice not found.", [{"name": "invoiceId", "reason": "Invoice Id unknown."}])
             cancellable = [c for c in invoice.claims if self.machine.allowed(c, "awaitingCancelResponse")]
             if not cancellable and not self.broken("cancel-rejected-accepted"):
-                return _error(409, "No claim of this invoice can be cancelled in its current state.",
-                              [{"name": "invoiceId", "reason": "Every claim is rejected, cancelled or being cancelled."}])
+                return _error(
+                    409,
+                    "No claim of this invoice can be cancelled in its current state.",
+                    [{"name": "invoiceId", "reason": "Every claim is rejected, cancelled or being cancelled."}],
+                )
             for claim in cancellable:
                 self._move(invoice, claim, "awaitingCancelResponse", announce=False)  # the biller knows it: unobserved
         self.outbox.submit(invoice_id, lambda: self._program_cancels(invoice, cancellable))
@@ -405,16 +494,33 @@ class LanternPaySimulator:
         def answer() -> None:
             time.sleep(self.step_delay)
             statuses = [self._claim_status(c, _final_decision(c.item_code)) for c in claims]
-            self.outbox.deliver(Delivery("onPredeterminationStatusUpdated", self._webhook(
-                PREDETERMINATION_UPDATED, {"invoiceId": quote_id, "created": _now_iso(), self.status_array: statuses})))
+            self.outbox.deliver(
+                Delivery(
+                    "onPredeterminationStatusUpdated",
+                    self._webhook(
+                        PREDETERMINATION_UPDATED,
+                        {"invoiceId": quote_id, "created": _now_iso(), self.status_array: statuses},
+                    ),
+                )
+            )
             if self.broken("predetermination-moves-claim"):
-                self.outbox.deliver(Delivery("onInvoiceStatusUpdated", self._webhook(
-                    INVOICE_UPDATED, {"invoiceId": quote_id, "created": _now_iso(), self.status_array: statuses})))
+                self.outbox.deliver(
+                    Delivery(
+                        "onInvoiceStatusUpdated",
+                        self._webhook(
+                            INVOICE_UPDATED, {"invoiceId": quote_id, "created": _now_iso(), self.status_array: statuses}
+                        ),
+                    )
+                )
 
         self.outbox.submit(quote_id, answer)
-        return JSONResponse({"invoiceId": quote_id,
-                             "claims": [{"claimId": c.claim_id, "billerClaimId": c.biller_claim_id} for c in claims]},
-                            status_code=202)
+        return JSONResponse(
+            {
+                "invoiceId": quote_id,
+                "claims": [{"claimId": c.claim_id, "billerClaimId": c.biller_claim_id} for c in claims],
+            },
+            status_code=202,
+        )
 
     # --- member eligibility -------------------------------------------------------------------------------
     async def eligibility(self, request: Request) -> Response:
@@ -425,12 +531,19 @@ class LanternPaySimulator:
         if problem is not None:
             return problem
         eligible = not str(body["memberNumber"]).startswith("9")
-        data = {"memberNumber": body["memberNumber"], "program": body["program"],
-                "state": "eligible" if eligible else "non-eligible",
-                "statusTitle": "Eligible" if eligible else "Not elig.",
-                "statusDescription": "The member is eligible." if eligible else "The member has no current plan."}
-        self.outbox.submit("eligibility-" + uuid.uuid4().hex, lambda: self._later(
-            Delivery("onMemberEligibilityStatus", self._webhook("onMemberEligibilityStatus", data))))
+        data = {
+            "memberNumber": body["memberNumber"],
+            "program": body["program"],
+            "state": "eligible" if eligible else "non-eligible",
+            "statusTitle": "Eligible" if eligible else "Not elig.",
+            "statusDescription": "The member is eligible." if eligible else "The member has no current plan.",
+        }
+        self.outbox.submit(
+            "eligibility-" + uuid.uuid4().hex,
+            lambda: self._later(
+                Delivery("onMemberEligibilityStatus", self._webhook("onMemberEligibilityStatus", data))
+            ),
+        )
         return Response(status_code=202)
 
     def _later(self, delivery: Delivery) -> None:
@@ -450,18 +563,35 @@ class LanternPaySimulator:
         for line in body.get("contractLineItems") or []:
             quantity = line.get("quantity")
             state = "rejected" if quantity is not None and quantity > 100 else "approved"
-            lines.append({**line, "contractLineItemId": str(uuid.uuid4()), "quantityRemaining": quantity, "state": state})
-        contract = {"contractId": contract_id, "billerContractId": body.get("billerContractId"),
-                    "created": body["created"], "program": body["program"], "member": body.get("member"),
-                    "contractLineItems": lines}
+            lines.append(
+                {**line, "contractLineItemId": str(uuid.uuid4()), "quantityRemaining": quantity, "state": state}
+            )
+        contract = {
+            "contractId": contract_id,
+            "billerContractId": body.get("billerContractId"),
+            "created": body["created"],
+            "program": body["program"],
+            "member": body.get("member"),
+            "contractLineItems": lines,
+        }
         with self.lock:
             self.contracts[contract_id] = {"biller": biller.biller_id, "contract": contract}
-        data = {"contractId": contract_id, "billerContractId": body.get("billerContractId"),
-                "contractLineItemStatus": [{"contractLineItemId": ln["contractLineItemId"],
-                                            "billerContractLineItemId": ln.get("billerContractLineItemId"),
-                                            "state": ln["state"]} for ln in lines]}
-        self.outbox.submit(contract_id, lambda: self._later(
-            Delivery("onContractStatusUpdated", self._webhook("onContractStatusUpdated", data))))
+        data = {
+            "contractId": contract_id,
+            "billerContractId": body.get("billerContractId"),
+            "contractLineItemStatus": [
+                {
+                    "contractLineItemId": ln["contractLineItemId"],
+                    "billerContractLineItemId": ln.get("billerContractLineItemId"),
+                    "state": ln["state"],
+                }
+                for ln in lines
+            ],
+        }
+        self.outbox.submit(
+            contract_id,
+            lambda: self._later(Delivery("onContractStatusUpdated", self._webhook("onContractStatusUpdated", data))),
+        )
         return Response(status_code=202)
 
     async def get_contract(self, request: Request) -> Response:
@@ -472,17 +602,23 @@ class LanternPaySimulator:
         if stored is None or stored["biller"] != biller.biller_id:
             return _error(404, "Contract not found.", [{"name": "contractId", "reason": "Contract Id unknown."}])
         contract = stored["contract"]
-        return JSONResponse({**contract, "_links": {"self": {"href": f"{self._base(request)}/contracts/{contract['contractId']}"}}})
+        return JSONResponse(
+            {**contract, "_links": {"self": {"href": f"{self._base(request)}/contracts/{contract['contractId']}"}}}
+        )
 
     async def member_contracts(self, request: Request) -> Response:
         biller = self._authorise(request)
         if isinstance(biller, Response):
             return biller
         number = request.path_params["memberNumber"]
-        found = [s["contract"] for s in self.contracts.values()
-                 if s["biller"] == biller.biller_id and (s["contract"].get("member") or {}).get("memberNumber") == number]
-        return JSONResponse({"contracts": found,
-                             "_links": {"self": {"href": f"{self._base(request)}/member/{number}/contracts"}}})
+        found = [
+            s["contract"]
+            for s in self.contracts.values()
+            if s["biller"] == biller.biller_id and (s["contract"].get("member") or {}).get("memberNumber") == number
+        ]
+        return JSONResponse(
+            {"contracts": found, "_links": {"self": {"href": f"{self._base(request)}/member/{number}/contracts"}}}
+        )
 
     # --- the local webhook subscription ------------------------------------------------------------------------
     async def subscribe(self, request: Request) -> Response:

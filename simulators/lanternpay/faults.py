@@ -1,4 +1,5 @@
 """LanternPay fault profiles: each one breaks exactly one requirement of the catalogue."""
+
 from payercert.simulation import Fault
 
 FAULTS = (
@@ -15,8 +16,14 @@ FAULTS = (
     Fault("no-second-level-retry", "LP-RETRY-4", "gives up after the first-level retries"),
     Fault("illegal-paid-to-pending", "LP-STATE-2", "a paid claim goes back to pending"),
     Fault("rejected-then-approved", "LP-STATE-3", "a rejected claim is later approved"),
-    Fault("predetermination-moves-claim", "LP-PRE-3", "a predetermination is followed by a claiming.invoice.updated webhook"),
-    Fault("cancel-rejected-accepted", "LP-CAN-5", "accepts the cancellation of an invoice whose claims are all rejected"),
+    Fault(
+        "predetermination-moves-claim",
+        "LP-PRE-3",
+        "a predetermination is followed by a claiming.invoice.updated webhook",
+    ),
+    Fault(
+        "cancel-rejected-accepted", "LP-CAN-5", "accepts the cancellation of an invoice whose claims are all rejected"
+    ),
     Fault("created-in-milliseconds", "LP-WH-1", "webhook created is epoch milliseconds, not seconds"),
     Fault("refused-cancel-stays-pending", "LP-CAN-3", "a refused cancellation leaves the claim in cancelPending"),
     Fault("approved-claim-resubmittable", "LP-STATE-5", "accepts a resubmission of an approved claim"),

@@ -10,6 +10,7 @@ Events arrive at one URL per event (`/webhooks/{event}`, as a subscription confi
 at `/webhooks`. Authentication is the subscription's one mode: a custom header, Basic, or an OAuth
 Bearer token that this handler issues itself at `/oauth/token` (client_credentials).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +33,12 @@ from payercert.feeds import load_feed
 from payercert.simulation import Fault
 from payercert.validators.schemas import compiled_schema
 
-EVENTS = ("onInvoiceStatusUpdated", "onPredeterminationStatusUpdated", "onMemberEligibilityStatus",
-          "onContractStatusUpdated")
+EVENTS = (
+    "onInvoiceStatusUpdated",
+    "onPredeterminationStatusUpdated",
+    "onMemberEligibilityStatus",
+    "onContractStatusUpdated",
+)
 MODES = ("header", "basic", "oauth")
 # what the handler needs to act on an event: the standard payload (the rest it reads leniently)
 ENVELOPE = load_feed("lanternpay").root / "schemas" / "webhook-envelope.json"
@@ -49,7 +54,11 @@ HANDLER_FAULTS = (
     Fault("answers-200", "LP-WHH-2", "acknowledges with 200 instead of the preferred 202"),
     Fault("unknown-field-400", "LP-WHH-7", "validates strictly: a payload with a field it does not know gets 400"),
     Fault("late-event-409", "LP-WHH-7", "answers 409 to an event older than one already applied for the same invoice"),
-    Fault("program-states-only", "LP-WHH-1", "knows only noChange/provisionallyApproved/approved/rejected: 400 to paid, cancelled, ..."),
+    Fault(
+        "program-states-only",
+        "LP-WHH-1",
+        "knows only noChange/provisionallyApproved/approved/rejected: 400 to paid, cancelled, ...",
+    ),
 )
 
 # fields the strict (faulty) handler knows: the document's field tables, nothing more
@@ -63,8 +72,15 @@ _KNOWN = {
 
 
 class ReferenceHandler:
-    def __init__(self, fault: str | None = None, *, auth: str = "header", slow_s: float = 1.0,
-                 latency_s: float = 2.0, readings: dict[str, str] | None = None):
+    def __init__(
+        self,
+        fault: str | None = None,
+        *,
+        auth: str = "header",
+        slow_s: float = 1.0,
+        latency_s: float = 2.0,
+        readings: dict[str, str] | None = None,
+    ):
         if auth not in MODES:
             raise ValueError(f"auth must be one of {', '.join(MODES)}")
         self.fault = next((f for f in HANDLER_FAULTS if f.name == fault), None) if fault else None
@@ -72,21 +88,23 @@ class ReferenceHandler:
         self.slow_s = slow_s
         self.latency_s = latency_s
         self.envelope = compiled_schema(ENVELOPE)
-        self.secret = secrets.token_urlsafe(18)          # header value, Basic password or OAuth client secret
-        self.user = "payercert-lanternpay"               # Basic username or OAuth client id
-        self.tokens: dict[str, float] = {}               # issued Bearer token -> expiry (monotonic)
+        self.secret = secrets.token_urlsafe(18)  # header value, Basic password or OAuth client secret
+        self.user = "payercert-lanternpay"  # Basic username or OAuth client id
+        self.tokens: dict[str, float] = {}  # issued Bearer token -> expiry (monotonic)
         self.seen: OrderedDict[str, int] = OrderedDict()  # event id -> deliveries
-        self.latest: dict[str, int] = {}                 # invoice/contract/member -> newest applied created
-        self.newest: dict[str, int] = {}                 # the same, as received (the faulty handler's check)
-        self.applied: list[dict] = []                    # what the worker did, in order
+        self.latest: dict[str, int] = {}  # invoice/contract/member -> newest applied created
+        self.newest: dict[str, int] = {}  # the same, as received (the faulty handler's check)
+        self.applied: list[dict] = []  # what the worker did, in order
         self.lock = threading.Lock()
         self.inbox: queue.Queue = queue.Queue()
         threading.Thread(target=self._worker, daemon=True, name="lp-handler").start()
-        self.app = Starlette(routes=[
-            Route("/webhooks", self.webhook, methods=["POST"]),
-            Route("/webhooks/{event}", self.webhook, methods=["POST"]),
-            Route("/oauth/token", self.token, methods=["POST"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/webhooks", self.webhook, methods=["POST"]),
+                Route("/webhooks/{event}", self.webhook, methods=["POST"]),
+                Route("/oauth/token", self.token, methods=["POST"]),
+            ]
+        )
 
     def broken(self, name: str) -> bool:
         return self.fault is not None and self.fault.name == name
@@ -99,8 +117,11 @@ class ReferenceHandler:
         elif self.mode == "basic":
             credentials.update(webhook_username=self.user, webhook_password=self.secret)
         else:
-            credentials.update(webhook_token_url=base_url + "/oauth/token", webhook_client_id=self.user,
-                               webhook_client_secret=self.secret)
+            credentials.update(
+                webhook_token_url=base_url + "/oauth/token",
+                webhook_client_id=self.user,
+                webhook_client_secret=self.secret,
+            )
         return {
             "urls": {"webhook": base_url + "/webhooks", **{e: f"{base_url}/webhooks/{e}" for e in EVENTS}},
             "credentials": credentials,
@@ -189,8 +210,11 @@ class ReferenceHandler:
     async def token(self, request: Request) -> Response:
         form = await request.form()
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        client_id, _, secret = _basic(value) if scheme.lower() == "basic" else \
-            (str(form.get("client_id") or ""), "", str(form.get("client_secret") or ""))
+        client_id, _, secret = (
+            _basic(value)
+            if scheme.lower() == "basic"
+            else (str(form.get("client_id") or ""), "", str(form.get("client_secret") or ""))
+        )
         if self.mode != "oauth" or client_id != self.user or not secrets.compare_digest(secret, self.secret):
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         if form.get("grant_type") != "client_credentials":
@@ -198,8 +222,9 @@ class ReferenceHandler:
         token = secrets.token_urlsafe(24)
         with self.lock:
             self.tokens[token] = time.monotonic() + 300
-        return JSONResponse({"access_token": token, "token_type": "Bearer", "expires_in": 300},
-                            headers={"Cache-Control": "no-store"})
+        return JSONResponse(
+            {"access_token": token, "token_type": "Bearer", "expires_in": 300}, headers={"Cache-Control": "no-store"}
+        )
 
     # --- the queue's worker: apply events in arrival order, the stale ones not at all -------------
     def _worker(self) -> None:
@@ -215,8 +240,10 @@ class ReferenceHandler:
 
 def _event_of(body: dict) -> str | None:
     """Which configured event a payload sent to the one shared URL is: its type, else its data."""
-    by_type = {"claiming.invoice.updated": "onInvoiceStatusUpdated",
-               "claiming.predetermination.updated": "onPredeterminationStatusUpdated"}
+    by_type = {
+        "claiming.invoice.updated": "onInvoiceStatusUpdated",
+        "claiming.predetermination.updated": "onPredeterminationStatusUpdated",
+    }
     if body.get("type") in by_type:
         return by_type[body["type"]]
     if body.get("type") in EVENTS:  # the placeholder types of the two undocumented type strings

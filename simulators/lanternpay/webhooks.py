@@ -4,6 +4,7 @@ One worker thread per stream (an invoice, a predetermination, ...): the events o
 delivered in order, each one (with all its retries) before the next, so a handler sees a claim's
 states in the order they happened.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,13 +22,14 @@ import httpx
 
 log = logging.getLogger("payercert.simulators.lanternpay")
 
-FIRST_LEVEL_RETRIES = 5           # "5 times in rapid succession"
+FIRST_LEVEL_RETRIES = 5  # "5 times in rapid succession"
 SECOND_LEVEL_DELAYS = (10, 20, 30)  # "3 times with an increasing delay ... 10s, 20s, 30s"
 
 
 @dataclass
 class Subscription:
     """What the biller configured: a URL per event, one auth mode, and (local only) a CA to trust."""
+
     urls: dict[str, str] = field(default_factory=dict)
     auth: dict[str, str] = field(default_factory=dict)
     ca_pem: str | None = None
@@ -40,13 +42,14 @@ class Subscription:
 
 @dataclass
 class Delivery:
-    event: str                 # onInvoiceStatusUpdated, ...
-    body: dict                 # the webhook, id included
+    event: str  # onInvoiceStatusUpdated, ...
+    body: dict  # the webhook, id included
 
 
 class Outbox:
-    def __init__(self, *, retry_scale: float = 1.0, timeout: float = 5.0, broken: Callable[[str], bool],
-                 deliveries: int = 24):
+    def __init__(
+        self, *, retry_scale: float = 1.0, timeout: float = 5.0, broken: Callable[[str], bool], deliveries: int = 24
+    ):
         self.retry_scale = retry_scale
         # reading LP-R-RETRY-COUNT: 24 = (1 + 5 FLR) x 4 rounds; 21 = 1 + 5, then 3 rounds of 5;
         # 20 = 4 rounds of 5 (the first delivery counted among the FLR's 5)
@@ -57,7 +60,7 @@ class Outbox:
         self._streams: dict[str, queue.Queue] = {}
         self._lock = threading.Lock()
         self._token: tuple[str, float] | None = None
-        self.abandoned: list[str] = []   # "notify LanternPay Support Staff"
+        self.abandoned: list[str] = []  # "notify LanternPay Support Staff"
 
     def configure(self, subscription: Subscription) -> None:
         with self._lock:
@@ -87,7 +90,9 @@ class Outbox:
         url = sub.urls.get(delivery.event)
         if not url:
             return
-        rounds = [0.0] + ([] if self.broken("no-second-level-retry") else [d * self.retry_scale for d in SECOND_LEVEL_DELAYS])
+        rounds = [0.0] + (
+            [] if self.broken("no-second-level-retry") else [d * self.retry_scale for d in SECOND_LEVEL_DELAYS]
+        )
         with httpx.Client(verify=sub.verify(), timeout=self.timeout) as client:
             for n, delay in enumerate(rounds):
                 if delay:
@@ -109,12 +114,12 @@ class Outbox:
             headers = self._auth_headers(client, sub)
             response = client.post(url, json=body, headers=headers)
         except (httpx.HTTPError, OSError):
-            return "retry"   # a timeout or a connection failure
+            return "retry"  # a timeout or a connection failure
         if response.status_code in (200, 202):
             return "ok"
         if 400 <= response.status_code < 500:
             return "abandon"
-        return "retry"       # 5xx (and anything else unexpected)
+        return "retry"  # 5xx (and anything else unexpected)
 
     def _auth_headers(self, client: httpx.Client, sub: Subscription) -> dict[str, str]:
         if self.broken("webhook-without-auth"):
@@ -134,8 +139,11 @@ class Outbox:
         """client_credentials at the subscriber's token endpoint, cached until shortly before expiry."""
         if self._token and self._token[1] > time.monotonic():
             return self._token[0]
-        response = client.post(auth["token_url"], data={"grant_type": "client_credentials"},
-                               auth=(auth["client_id"], auth["client_secret"]))
+        response = client.post(
+            auth["token_url"],
+            data={"grant_type": "client_credentials"},
+            auth=(auth["client_id"], auth["client_secret"]),
+        )
         response.raise_for_status()
         body = response.json()
         lifetime = float(body.get("expires_in") or 60)

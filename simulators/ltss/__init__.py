@@ -3,6 +3,7 @@
 Validation is the compiled `specs/ltss/rules.yaml`, the same rules `payercert validate` applies,
 so the simulator cannot drift from the spec bundle. Fault profiles are in `faults.py`.
 """
+
 from .app import LtssSimulator, create
 from .faults import FAULTS
 

@@ -1,4 +1,5 @@
 """The LTSS simulator's ASGI app: what the document says the payer does, and nothing more lenient."""
+
 from __future__ import annotations
 
 import base64
@@ -7,9 +8,10 @@ import json
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -64,8 +66,14 @@ def reference_data(today: date) -> dict[str, Any]:
 
 
 class LtssSimulator:
-    def __init__(self, fault: str | None = None, *, token_lifetime: int = 3600,
-                 today: Callable[[], date] | None = None, readings: dict[str, str] | None = None):
+    def __init__(
+        self,
+        fault: str | None = None,
+        *,
+        token_lifetime: int = 3600,
+        today: Callable[[], date] | None = None,
+        readings: dict[str, str] | None = None,
+    ):
         self.feed = load_feed("ltss")
         self.fault = load_simulator("ltss").fault(fault)
         self.readings = {**self.feed.default_readings(), **(readings or {})}
@@ -89,10 +97,12 @@ class LtssSimulator:
         urls = self.feed.environments["test"]["urls"]
         self.token_path = urlparse(urls["token"]).path
         self.upload_path = urlparse(urls["upload"]).path
-        self.app = Starlette(routes=[
-            Route(self.token_path, self.token, methods=["POST"]),
-            Route(self.upload_path, self.upload, methods=["POST"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route(self.token_path, self.token, methods=["POST"]),
+                Route(self.upload_path, self.upload, methods=["POST"]),
+            ]
+        )
 
     def broken(self, name: str) -> bool:
         return self.fault is not None and self.fault.name == name
@@ -106,8 +116,12 @@ class LtssSimulator:
         user, nostaff = self.users["demo.provider"], self.users["nostaff.user"]
         return {
             "urls": {"token": base_url + self.token_path, "upload": base_url + self.upload_path},
-            "credentials": {"app_id": demo.app_id, "app_secret": demo.secret,
-                            "username": user.username, "password": user.password},
+            "credentials": {
+                "app_id": demo.app_id,
+                "app_secret": demo.secret,
+                "username": user.username,
+                "password": user.password,
+            },
             "accounts": {
                 "no_scope_client": {"app_id": noscope.app_id, "app_secret": noscope.secret},
                 "no_staff_user": {"username": nostaff.username, "password": nostaff.password},
@@ -161,11 +175,23 @@ class LtssSimulator:
     def _issue(self, client: AppClient, user: SsoUser) -> Response:
         now = int(time.time())
         scope = " ".join(client.scopes) or SCOPE
-        claims = {"iss": ISSUER, "sub": user.username, "client_id": client.app_id, "scope": scope,
-                  "iat": now, "nbf": now, "exp": now + self.token_lifetime, "jti": uuid.uuid4().hex}
+        claims = {
+            "iss": ISSUER,
+            "sub": user.username,
+            "client_id": client.app_id,
+            "scope": scope,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.token_lifetime,
+            "jti": uuid.uuid4().hex,
+        }
         token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "payercert-sim"})
-        body = {"access_token": token, "expires_in": self.token_lifetime,
-                "token_type": "bearer-jwt" if self.broken("token-type-not-bearer") else "Bearer", "scope": scope}
+        body = {
+            "access_token": token,
+            "expires_in": self.token_lifetime,
+            "token_type": "bearer-jwt" if self.broken("token-type-not-bearer") else "Bearer",
+            "scope": scope,
+        }
         return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
     # --- upload endpoint (Upload Billing Entry) -------------------------------------------------
@@ -183,8 +209,12 @@ class LtssSimulator:
             return JSONResponse({"Message": "The request is invalid."}, status_code=400, headers=headers)
         if self.readings["LTSS-R-REUSE"] == "replay" and self._is_retry(entry, user):
             return Response(status_code=200, headers=headers)  # the same entry again: nothing new is created
-        ctx = RuleContext(today=self.today(), data=self.data, seen={"TransactionId": self._used_ids()},
-                          session={"staff_profile": user.staff_profile})
+        ctx = RuleContext(
+            today=self.today(),
+            data=self.data,
+            seen={"TransactionId": self._used_ids()},
+            session={"staff_profile": user.staff_profile},
+        )
         first = self.rules.evaluate(entry, ctx, scopes=("session", "record"), stop_at_first=True).first
         if first is not None:
             if isinstance(tid, str):
@@ -217,8 +247,13 @@ class LtssSimulator:
         if scheme.lower() != "bearer" or not token:
             return None
         try:
-            claims = jwt.decode(token, self.key.public_key(), algorithms=["RS256"], issuer=ISSUER,
-                                options={"verify_exp": not self.broken("accept-expired-token"), "require": ["exp", "sub"]})
+            claims = jwt.decode(
+                token,
+                self.key.public_key(),
+                algorithms=["RS256"],
+                issuer=ISSUER,
+                options={"verify_exp": not self.broken("accept-expired-token"), "require": ["exp", "sub"]},
+            )
         except jwt.PyJWTError:
             return None
         return self.users.get(claims["sub"])

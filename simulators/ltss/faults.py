@@ -1,4 +1,5 @@
 """LTSS fault profiles: each one breaks exactly one requirement of the catalogue."""
+
 from payercert.simulation import Fault
 
 FAULTS = (
@@ -20,7 +21,7 @@ FAULTS = (
     Fault("reject-reused-failed-id", "LTSS-IDEM-2", "refuses a TransactionId whose earlier request failed validation"),
     Fault("no-staff-profile-accepted", "LTSS-1000-1", "accepts uploads from an SSO user without a staff profile"),
     Fault("accept-wrong-password", "LTSS-AUTH-5", "issues a token for a wrong SSO password"),
-    Fault("token-type-not-bearer", "LTSS-AUTH-2", "answers token_type \"bearer-jwt\" instead of \"Bearer\""),
+    Fault("token-type-not-bearer", "LTSS-AUTH-2", 'answers token_type "bearer-jwt" instead of "Bearer"'),
     Fault("invalid-scope-issued", "LTSS-AUTH-4", "issues a token to a client whose scopes do not allow it"),
 )
 
@@ -28,7 +29,10 @@ FAULTS = (
 RULE_CHANGES = {
     "skip-365-day-window": [("drop", "LTSS-1200-4")],
     "skip-pilot-date": [("drop", "LTSS-1200-5")],
-    "rules-out-of-order": [("move_before", "LTSS-1700-1", "LTSS-1200-1"), ("move_before", "LTSS-1700-2", "LTSS-1200-1")],
+    "rules-out-of-order": [
+        ("move_before", "LTSS-1700-1", "LTSS-1200-1"),
+        ("move_before", "LTSS-1700-2", "LTSS-1200-1"),
+    ],
     "accept-duplicate-transaction": [("drop", "LTSS-1400-1")],
     "accept-fractional-units": [("drop", "LTSS-1300-7")],
     "accept-3-decimal-cost": [("drop", "LTSS-1300-8")],

@@ -6,6 +6,7 @@ nested claims paths and the error payload. SSH-JWT is not simulated. Size: `empl
 and `members_per_employer` options (default 3 / 60 / 4; 100k claims are built lazily).
 Fault profiles are in `faults.py`.
 """
+
 from .app import TpaStreamSimulator, create
 from .faults import FAULTS
 

@@ -1,6 +1,7 @@
 """The TPA Stream simulator's ASGI app: the document's GET endpoints, Basic auth with an e-mail and a
 secret API key, a per-user IP CIDR allow-list, Flask-SQLAlchemy pagination, the two claim filters,
 the nested claims paths and the error payload."""
+
 from __future__ import annotations
 
 import base64
@@ -10,8 +11,9 @@ import re
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -58,22 +60,38 @@ class BadRequest(Exception):
 
 
 class TpaStreamSimulator:
-    def __init__(self, fault: str | None = None, *, readings: dict[str, str] | None = None, seed: int = 7,
-                 employers: int = 3, claims: int = 60, members_per_employer: int = 4):
+    def __init__(
+        self,
+        fault: str | None = None,
+        *,
+        readings: dict[str, str] | None = None,
+        seed: int = 7,
+        employers: int = 3,
+        claims: int = 60,
+        members_per_employer: int = 4,
+    ):
         self.feed = load_feed("tpastream")
         self.fault = load_simulator("tpastream").fault(fault)
         self.readings = {**self.feed.default_readings(), **(readings or {})}
-        self.user = User(4242, "certify@payercert.example", secrets.token_urlsafe(24),
-                         (ipaddress.ip_network("127.0.0.1/32"),))
-        self.restricted = User(4343, "restricted@payercert.example", secrets.token_urlsafe(24),
-                               (ipaddress.ip_network("192.0.2.0/24"),))
+        self.user = User(
+            4242, "certify@payercert.example", secrets.token_urlsafe(24), (ipaddress.ip_network("127.0.0.1/32"),)
+        )
+        self.restricted = User(
+            4343, "restricted@payercert.example", secrets.token_urlsafe(24), (ipaddress.ip_network("192.0.2.0/24"),)
+        )
         self.users = {u.email: u for u in (self.user, self.restricted)}
         self.ssh_key = ed25519.Ed25519PrivateKey.generate()
         self.user.ssh_keys = (self.ssh_key.public_key(),)
-        self.ssh_pem = self.ssh_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                  serialization.NoEncryption()).decode()
-        self.data = DataSet(seed=seed, employers=employers, claims=claims,
-                            members_per_employer=members_per_employer, user_id=self.user.user_id)
+        self.ssh_pem = self.ssh_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        self.data = DataSet(
+            seed=seed,
+            employers=employers,
+            claims=claims,
+            members_per_employer=members_per_employer,
+            user_id=self.user.user_id,
+        )
         self.app = Starlette(
             routes=[
                 Route("/api/claims", self.claims),
@@ -96,11 +114,14 @@ class TpaStreamSimulator:
         read, before = self.data.read_claim_ids(), self.data.before_effective_ids(reading)
         return {
             "urls": {"api": base_url + "/api"},
-            "credentials": {"email": self.user.email, "api_key": self.user.api_key,
-                            "ssh_private_key": self.ssh_pem},
+            "credentials": {"email": self.user.email, "api_key": self.user.api_key, "ssh_private_key": self.ssh_pem},
             "accounts": {"restricted": {"email": self.restricted.email, "api_key": self.restricted.api_key}},
-            "data": {"read_claim": read[0], "read_claims": read,
-                     "claim_before_effective_date": before[0], "claims_before_effective_date": before},
+            "data": {
+                "read_claim": read[0],
+                "read_claims": read,
+                "claim_before_effective_date": before[0],
+                "claims_before_effective_date": before,
+            },
             "secrets": [self.user.api_key, self.restricted.api_key, self.ssh_pem],
             "options": {
                 # the credentials' allow-list is 127.0.0.1/32: this loopback address is outside it
@@ -144,8 +165,9 @@ class TpaStreamSimulator:
             except (binascii.Error, UnicodeDecodeError, ValueError):
                 email, sep, key = "", "", ""
             candidate = self.users.get(email.lower()) if sep else None
-            if candidate is not None and (secrets.compare_digest(key.encode(), candidate.api_key.encode())
-                                          or self.broken("accept-wrong-api-key")):
+            if candidate is not None and (
+                secrets.compare_digest(key.encode(), candidate.api_key.encode()) or self.broken("accept-wrong-api-key")
+            ):
                 user = candidate
         if user is None:  # unknown e-mail, wrong key, malformed header, unknown scheme: one answer
             return self.error(401, "Invalid e-mail or API key.")
@@ -167,12 +189,19 @@ class TpaStreamSimulator:
         keys = user.ssh_keys if user else ()
         algs = {key_alg(k) for k in keys}
         if keys and header.get("alg") not in algs:
-            return self.error(400, f"JWT 'alg' header is {str(header.get('alg'))[:20]!r}; the registered key needs {sorted(algs)[0]!r}.")
+            return self.error(
+                400,
+                f"JWT 'alg' header is {str(header.get('alg'))[:20]!r}; the registered key needs {sorted(algs)[0]!r}.",
+            )
         for key in keys:
             try:
-                jwt.decode(token, key, algorithms=[key_alg(key)], leeway=0,
-                           options={"require": ["email", "iat", "exp"],
-                                    "verify_exp": not self.broken("jwt-expired-accepted")})
+                jwt.decode(
+                    token,
+                    key,
+                    algorithms=[key_alg(key)],
+                    leeway=0,
+                    options={"require": ["email", "iat", "exp"], "verify_exp": not self.broken("jwt-expired-accepted")},
+                )
             except jwt.ExpiredSignatureError:
                 return self.error(401, "JWT has expired.")
             except jwt.ImmatureSignatureError:
@@ -248,12 +277,17 @@ class TpaStreamSimulator:
         if request.query_params.get(ERROR_TRIGGER[0]) == ERROR_TRIGGER[1]:
             return self.unexpected()  # what the handler of an unexpected exception answers
         hide_read = request.query_params.get("hide_read") == "on" and not self.broken("hide-read-ignored")
-        hide_before = (request.query_params.get("hide_before_effective_date") == "on"
-                       and not self.broken("hide-before-effective-date-ignored"))
+        hide_before = request.query_params.get("hide_before_effective_date") == "on" and not self.broken(
+            "hide-before-effective-date-ignored"
+        )
         reading = self.readings["TPA-R-EFFECTIVE-DATE"]
-        ids = [c.id for c in self.data.claims if keep(c)
-               and not (hide_read and c.read and user.user_id == self.data.user_id)
-               and not (hide_before and self.data.before_effective(c, reading))]
+        ids = [
+            c.id
+            for c in self.data.claims
+            if keep(c)
+            and not (hide_read and c.read and user.user_id == self.data.user_id)
+            and not (hide_before and self.data.before_effective(c, reading))
+        ]
         return self._page(request, ids, self._claim)
 
     def _claim(self, claim_id: int) -> dict:
@@ -284,7 +318,7 @@ class TpaStreamSimulator:
         start = (page - 1) * per_page
         if self.broken("item-repeated-across-pages") and page > 1:
             start -= 1
-        chosen = ids[start:start + per_page] if start < total else []
+        chosen = ids[start : start + per_page] if start < total else []
         if not chosen and page != 1:  # error_out=True
             return self.error(404, f"Page {page} does not exist.")
         pages = pages_of(total, per_page)

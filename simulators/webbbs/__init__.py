@@ -9,6 +9,7 @@
 `create()` takes any fault name of FAULTS: an SFTP fault leaves the web services conforming, and a
 web service fault leaves the SFTP server conforming.
 """
+
 from __future__ import annotations
 
 from typing import Any

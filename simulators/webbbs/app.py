@@ -5,6 +5,7 @@ media type, size), authentication (WS-Security UsernameToken or the UserName/Pas
 CORE envelope (the codec's `check_message`, the same compiled rules `payercert validate` applies),
 then the payload processor (X12 answers, the batch repository). Fault profiles are in `faults.py`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,7 +31,7 @@ from payercert.validators.findings import Severity
 
 from . import x12gen
 from .partners import EXPIRED_PARTNER, OTHER_PARTNER, TRADING_PARTNER, Clock, Partners
-from .repository import ACK_KINDS, RESULT_KINDS, RESULT_OF_UPLOAD, Repository
+from .repository import RESULT_KINDS, RESULT_OF_UPLOAD, Repository
 
 PAYER = x12gen.PAYER_ID
 
@@ -50,23 +51,27 @@ MIME_METHOD = {
     "COREEnvelopeBatchResultsRetrievalRequest": "BatchResultsRetrievalTransaction",
     "COREEnvelopeBatchResultsAckSubmission": "BatchResultsAckSubmitTransaction",
 }
-REALTIME_ANSWER = {"X12_270_Request_005010X279A1": ("271", "X12_271_Response_005010X279A1"),
-                   "X12_276_Request_005010X212": ("277", "X12_277_Response_005010X212")}
+REALTIME_ANSWER = {
+    "X12_270_Request_005010X279A1": ("271", "X12_271_Response_005010X279A1"),
+    "X12_276_Request_005010X212": ("277", "X12_277_Response_005010X212"),
+}
 FS = b"\x1c"
 
 
 class Answer(Exception):
     """Stop processing and answer with this envelope (or bare HTTP status when `code` is None)."""
 
-    def __init__(self, status: int, code: str | None = None, message: str = "", body: bytes = b"",
-                 media: str = "text/plain"):
+    def __init__(
+        self, status: int, code: str | None = None, message: str = "", body: bytes = b"", media: str = "text/plain"
+    ):
         super().__init__(message)
         self.status, self.code, self.message, self.body, self.media = status, code, message, body, media
 
 
 class WebbbsSimulator:
-    def __init__(self, fault: str | None = None, *, readings: dict[str, str] | None = None,
-                 max_download_files: int = 2):
+    def __init__(
+        self, fault: str | None = None, *, readings: dict[str, str] | None = None, max_download_files: int = 2
+    ):
         self.feed = load_feed("webbbs")
         self.spec = self.feed.spec
         self.fault = load_simulator("webbbs").fault(fault)
@@ -86,7 +91,10 @@ class WebbbsSimulator:
         self.wsdl_path = _path(urls["wsdl"])
         megabyte = 1_000_000 if self.readings["WEBBBS-R-MEGABYTE"] == "decimal" else 1_048_576
         limits = self.spec["core"]["size_limits"]
-        self.limits = {"RealTime": limits["realtime_megabytes"] * megabyte, "Batch": limits["batch_megabytes"] * megabyte}
+        self.limits = {
+            "RealTime": limits["realtime_megabytes"] * megabyte,
+            "Batch": limits["batch_megabytes"] * megabyte,
+        }
         self.app = Starlette(routes=[Route("/{path:path}", self.handle, methods=["GET", "POST"])])
 
     def broken(self, name: str) -> bool:
@@ -120,9 +128,12 @@ class WebbbsSimulator:
         if endpoint is None:
             return Response(status_code=404)
         body = await request.body()
-        target = request.scope.get("raw_path", b"") + (b"?" + request.scope["query_string"] if request.scope.get("query_string") else b"")
+        target = request.scope.get("raw_path", b"") + (
+            b"?" + request.scope["query_string"] if request.scope.get("query_string") else b""
+        )
         head = f"{request.method} {target.decode('latin-1')} HTTP/1.1\r\n".encode("latin-1") + b"".join(
-            k + b": " + v + b"\r\n" for k, v in request.scope["headers"])
+            k + b": " + v + b"\r\n" for k, v in request.scope["headers"]
+        )
         raw = head + b"\r\n" + body  # the whole message, as the size limits count it (3.6.1, 3.7.1)
         size = len(raw)
         content_type = request.headers.get("content-type", "")
@@ -149,10 +160,12 @@ class WebbbsSimulator:
                 if self.broken("malformed-mime-200"):
                     fake = CoreMessage(form="mime", element="COREEnvelopeRealTimeRequest")
                     return self._envelope_error(fake, 200, "PayloadIllegal", exc.message, raise_=False)
-                raise Answer(400, body=f"MIME parts malformed: {exc.message}".encode())
+                raise Answer(400, body=f"MIME parts malformed: {exc.message}".encode()) from None
             if exc.requirement == "WEBBBS-SOAP-10":
-                raise Answer(400, body=_fault("Sender", exc.message), media="application/soap+xml; charset=utf-8")
-            raise Answer(500 if exc.http_status == 500 else 400)
+                raise Answer(
+                    400, body=_fault("Sender", exc.message), media="application/soap+xml; charset=utf-8"
+                ) from None
+            raise Answer(500 if exc.http_status == 500 else 400) from None
 
     async def _serve(self, endpoint: str, msg: CoreMessage | Response, size: int) -> Response:
         if isinstance(msg, Response):
@@ -160,30 +173,42 @@ class WebbbsSimulator:
         method = self._route(endpoint, msg)
         not_understood = _not_understood(msg)
         if not_understood:  # SOAP 1.2 (5.2.3, 5.4.8): nothing is processed; 4.1.1 <Field>NotUnderstood
-            raise Answer(500, body=_fault("MustUnderstand", f"header block {not_understood[0]} is not understood",
-                                          not_understood), media="application/soap+xml; charset=utf-8")
+            raise Answer(
+                500,
+                body=_fault("MustUnderstand", f"header block {not_understood[0]} is not understood", not_understood),
+                media="application/soap+xml; charset=utf-8",
+            )
         mode = "RealTime" if method == "RealTimeTransaction" else "Batch"
         if msg.form == "mime":
             mode = msg.fields.get("ProcessingMode") if msg.fields.get("ProcessingMode") in self.limits else mode
         if size > self.limits[mode] and not (mode == "RealTime" and self.broken("realtime-size-limit-ignored")):
             raise Answer(400, body=f"message of {size} bytes exceeds the {mode} limit of {self.limits[mode]}".encode())
         tp = self._authenticate(msg)
-        if not self.spec["core"]["web_methods"][method]["supported"] and not self.broken("unsupported-method-processed"):
+        if not self.spec["core"]["web_methods"][method]["supported"] and not self.broken(
+            "unsupported-method-processed"
+        ):
             return self._envelope_error(msg, 200, "Sender", f"web method {method} is not supported")
         if self.broken("unsupported-method-processed"):
             method = method.replace("GenericBatchSubmissionTransaction", "BatchSubmitTransaction")
         # A request is refused on a finding the document answers with an ErrorCode (4.1.1). Findings without
         # one are client obligations the service tolerates (a RealTime payload escaped rather than in CDATA
         # is the same XML text), and the X12 inside is the payload processor's (negative acks).
-        findings = [f for f in codec.check_message(msg, self.spec, "request", self.readings)
-                    if not self._ignored(f.requirement) and f.severity == Severity.ERROR
-                    and (f.code or f.requirement == "WEBBBS-MTOM-4") and f.requirement not in self.x12_requirements]
+        findings = [
+            f
+            for f in codec.check_message(msg, self.spec, "request", self.readings)
+            if not self._ignored(f.requirement)
+            and f.severity == Severity.ERROR
+            and (f.code or f.requirement == "WEBBBS-MTOM-4")
+            and f.requirement not in self.x12_requirements
+        ]
         if findings:
             first = findings[0]
             return self._envelope_error(msg, 200, first.code or "Sender", first.message)
         key = (msg.fields["ProcessingMode"], msg.fields["SenderID"], msg.fields["PayloadID"].lower())
         if key in self.payload_ids and not self.broken("duplicate-payloadid-accepted"):
-            return self._envelope_error(msg, 200, "Sender", "PayloadID already used for this ProcessingMode and SenderID")
+            return self._envelope_error(
+                msg, 200, "Sender", "PayloadID already used for this ProcessingMode and SenderID"
+            )
         self.payload_ids.add(key)
         if method == "RealTimeTransaction":
             return await self._realtime(msg)
@@ -192,10 +217,12 @@ class WebbbsSimulator:
         return self._download(msg, tp.tp_id, method)
 
     def _ignored(self, requirement: str) -> bool:
-        return ((requirement == "WEBBBS-PAYLOAD-2" and self.broken("checksum-mismatch-success"))
-                or (requirement == "WEBBBS-ENVELOPE-9" and self.broken("wrong-version-accepted"))
-                or (requirement == "WEBBBS-ENVELOPE-8" and self.broken("receiver-id-not-checked"))
-                or (requirement == "WEBBBS-SOAP-5" and self.broken("unsupported-method-processed")))
+        return (
+            (requirement == "WEBBBS-PAYLOAD-2" and self.broken("checksum-mismatch-success"))
+            or (requirement == "WEBBBS-ENVELOPE-9" and self.broken("wrong-version-accepted"))
+            or (requirement == "WEBBBS-ENVELOPE-8" and self.broken("receiver-id-not-checked"))
+            or (requirement == "WEBBBS-SOAP-5" and self.broken("unsupported-method-processed"))
+        )
 
     def _route(self, endpoint: str, msg: CoreMessage) -> str:
         """The web method: the SOAP action on its endpoint, or (MIME) what the envelope implies."""
@@ -213,8 +240,11 @@ class WebbbsSimulator:
         if tp is not None and tp.password_expired(self.clock.now()) and not self.broken("expired-password-accepted"):
             tp, reason = None, "Password has aged (90 days): change it on the secure website"
         if tp is None:
-            status = 200 if (self.broken("bad-credentials-200")
-                             or self.readings["WEBBBS-R-AUTH-FAILURE"] == "envelope-200") else 403
+            status = (
+                200
+                if (self.broken("bad-credentials-200") or self.readings["WEBBBS-R-AUTH-FAILURE"] == "envelope-200")
+                else 403
+            )
             if self.readings["WEBBBS-R-AUTH-FAILURE"] == "http-401":
                 status = 401
             self._envelope_error(msg, status, "UnAuthorized", reason)
@@ -257,8 +287,9 @@ class WebbbsSimulator:
         except ValueError:
             return x12gen.ta1("000000000", tp_id, "024", now), "X12_TA1_Response_00501X231A1"
         if any(p.requirement in ("WEBBBS-X12-1", "WEBBBS-X12-4") or "IEA" in p.message for p in problems):
-            return x12gen.ta1(interchange.control_number, tp_id, "001" if problems else "024", now), \
-                "X12_TA1_Response_00501X231A1"
+            return x12gen.ta1(
+                interchange.control_number, tp_id, "001" if problems else "024", now
+            ), "X12_TA1_Response_00501X231A1"
         return x12gen.negative_999(interchange, now), "X12_999_Response_005010X231A1"
 
     def _x12_problems(self, payload: bytes, payload_type: str | None = None, realtime: bool = False) -> list:
@@ -292,11 +323,20 @@ class WebbbsSimulator:
                 continue
             repo.deliver(RESULT_OF_UPLOAD[ptype], x12gen.answer(interchange, RESULT_OF_UPLOAD[ptype], now))
             if self.broken("positive-acks"):
-                repo.deliver("999", x12gen.negative_999(interchange, now).replace(b"AK9*R", b"AK9*A").replace(b"IK5*R*5", b"IK5*A"))
+                repo.deliver(
+                    "999",
+                    x12gen.negative_999(interchange, now).replace(b"AK9*R", b"AK9*A").replace(b"IK5*R*5", b"IK5*A"),
+                )
         if failed and not self.broken("no-partial-upload"):
             status = accepted_status if uploaded else 200
-            return self._respond(msg, status, "X12_BatchReceiptConfirmation", "PartialUpload",
-                                 f"{len(failed)} of {len(failed) + uploaded} files failed to upload", FS.join(failed))
+            return self._respond(
+                msg,
+                status,
+                "X12_BatchReceiptConfirmation",
+                "PartialUpload",
+                f"{len(failed)} of {len(failed) + uploaded} files failed to upload",
+                FS.join(failed),
+            )
         return self._respond(msg, accepted_status, "X12_BatchReceiptConfirmation", "Success", "", None)
 
     def _download(self, msg: CoreMessage, tp_id: str, method: str) -> Response:
@@ -313,29 +353,42 @@ class WebbbsSimulator:
             raise Answer(status, code, message, response.body, response.media_type)
         return response
 
-    def _respond(self, request: CoreMessage, status: int, payload_type: str, code: str, message: str,
-                 payload: bytes | None) -> Response:
+    def _respond(
+        self, request: CoreMessage, status: int, payload_type: str, code: str, message: str, payload: bytes | None
+    ) -> Response:
         now = self.clock.now()
         element = RESPONSE_ELEMENT.get(request.element, "COREEnvelopeRealTimeResponse")
         realtime = element == "COREEnvelopeRealTimeResponse"
         f = request.fields
-        fields = {"PayloadType": payload_type,
-                  "ProcessingMode": f.get("ProcessingMode") if f.get("ProcessingMode") in self.limits
-                  else ("RealTime" if realtime else "Batch"),
-                  "PayloadID": str(uuid.uuid4()) if self.broken("payloadid-not-echoed") else f.get("PayloadID", "")}
+        fields = {
+            "PayloadType": payload_type,
+            "ProcessingMode": f.get("ProcessingMode")
+            if f.get("ProcessingMode") in self.limits
+            else ("RealTime" if realtime else "Batch"),
+            "PayloadID": str(uuid.uuid4()) if self.broken("payloadid-not-echoed") else f.get("PayloadID", ""),
+        }
         if not realtime and payload is not None:
             fields["PayloadLength"] = str(len(payload))
-        fields.update({"TimeStamp": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                       "SenderID": "WEBBBS" if self.broken("response-sender-not-payer") else PAYER,
-                       "ReceiverID": request.username or f.get("SenderID", ""),
-                       "CORERuleVersion": "2.2.0"})
+        fields.update(
+            {
+                "TimeStamp": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "SenderID": "WEBBBS" if self.broken("response-sender-not-payer") else PAYER,
+                "ReceiverID": request.username or f.get("SenderID", ""),
+                "CORERuleVersion": "2.2.0",
+            }
+        )
         if not realtime and payload is not None:
             fields["CheckSum"] = hashlib.sha1(payload).hexdigest()
         fields["ErrorCode"] = code
         if not self.broken("error-message-missing"):
             fields["ErrorMessage"] = message
-        out = CoreMessage(form=request.form, element=element, fields=codec.ordered_fields(element, fields), payload=payload,
-                          direction="response")
+        out = CoreMessage(
+            form=request.form,
+            element=element,
+            fields=codec.ordered_fields(element, fields),
+            payload=payload,
+            direction="response",
+        )
         if request.form == "mime":
             if self.readings["WEBBBS-R-ERROR-FIELD"] == "error-description" and "ErrorMessage" in fields:
                 fields["ErrorDescription"] = fields.pop("ErrorMessage")
@@ -343,8 +396,10 @@ class WebbbsSimulator:
             return Response(body, status_code=status, media_type=media)
         created = now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
         expires = now + timedelta(minutes=5)
-        out.ws_timestamp = {"created": created,
-                            "expires": expires.strftime("%Y-%m-%dT%H:%M:%S.") + f"{expires.microsecond // 1000:03d}Z"}
+        out.ws_timestamp = {
+            "created": created,
+            "expires": expires.strftime("%Y-%m-%dT%H:%M:%S.") + f"{expires.microsecond // 1000:03d}Z",
+        }
         body, media = codec.build_soap(out) if realtime else codec.build_mtom(out)
         if self.broken("qualified-children"):
             body = _qualify(body)
@@ -372,9 +427,13 @@ def _not_understood(msg: CoreMessage) -> list[str]:
         return []
     env = codec.SOAP12_NS
     header = msg.core_xml.getroottree().getroot().find(f"{{{env}}}Header")
-    return [block.tag for block in (header if header is not None else [])
-            if isinstance(block.tag, str) and block.get(f"{{{env}}}mustUnderstand") in ("true", "1")
-            and block.tag != f"{{{codec.WSSE_NS}}}Security"]
+    return [
+        block.tag
+        for block in (header if header is not None else [])
+        if isinstance(block.tag, str)
+        and block.get(f"{{{env}}}mustUnderstand") in ("true", "1")
+        and block.tag != f"{{{codec.WSSE_NS}}}Security"
+    ]
 
 
 def _fault(code: str, reason: str, not_understood: list[str] = ()) -> bytes:
@@ -401,6 +460,7 @@ def _qualify(body: bytes) -> bytes:
 
     def qualify(match: re.Match) -> bytes:
         return b"<" + match.group(1) + prefix + b":" + match.group(2)
+
     names = rb"(PayloadType|ProcessingMode|PayloadID|PayloadLength|TimeStamp|SenderID|ReceiverID|CORERuleVersion|CheckSum|Payload|ErrorCode|ErrorMessage)\b"
     return re.sub(rb"<(/?)" + names, qualify, body)
 

@@ -9,12 +9,13 @@ numbers: WEBBBS-X12-1..4). The answers that appear in download follow 3.4:
 - a 270 gets a 271 and a 276 a 277 (synthetic: the request's loops echoed, an active-coverage EB
   or an accepted STC added); other accepted transactions (837, ...) get no file here.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
-from typing import Callable
 
 from payercert.validators import x12
 from payercert.validators.x12 import Interchange
@@ -46,12 +47,14 @@ class Responder:
         if not data.lstrip().startswith(b"ISA"):
             raise NotX12("not an ASC X12 batch file: an upload starts with an ISA segment")
         answers = []
-        for text in x12.split_interchanges(data):   # the envelope rules of validators/x12.py
+        for text in x12.split_interchanges(data):  # the envelope rules of validators/x12.py
             text = text.strip(" ")
             try:
                 ic = x12.parse_interchange(text)
             except x12.X12SyntaxError:
-                answers.append(self._ta1(text, "023" if len(text) < ISA_LENGTH else "024"))  # premature end / invalid content
+                answers.append(
+                    self._ta1(text, "023" if len(text) < ISA_LENGTH else "024")
+                )  # premature end / invalid content
                 continue
             answers += self._answer_interchange(ic)
         return answers
@@ -89,7 +92,14 @@ class Responder:
         for seg in body:
             tag = seg[0]
             if tag == "BHT":
-                seg = ["BHT", seg[1], "11" if kind == "271" else "08", *seg[3:4], now.strftime("%Y%m%d"), now.strftime("%H%M")]
+                seg = [
+                    "BHT",
+                    seg[1],
+                    "11" if kind == "271" else "08",
+                    *seg[3:4],
+                    now.strftime("%Y%m%d"),
+                    now.strftime("%H%M"),
+                ]
             elif tag == "TRN" and seg[1:2] == ["1"]:
                 seg = ["TRN", "2", *seg[2:]]  # 2 = referenced transaction trace number
             elif tag == "EQ":  # 271: answer each inquiry with active coverage (EB01 1) for that service type
@@ -110,8 +120,12 @@ class Responder:
             ak2 += [["AK2", st[1], st[2], *st[3:4]], ["IK5", "R", "4"]]  # 4: number of included segments wrong
         accepted = len(sets) - len(bad)
         code = "4" if ge is None or ge[1:3] != [str(len(sets)), gs[6]] else "5"
-        transaction = [["ST", "999", "0001", "005010X231A1"], ["AK1", gs[1], gs[6], *gs[8:9]], *ak2,
-                       ["AK9", "R", str(len(sets)), str(len(sets)), str(accepted), code]]
+        transaction = [
+            ["ST", "999", "0001", "005010X231A1"],
+            ["AK1", gs[1], gs[6], *gs[8:9]],
+            *ak2,
+            ["AK9", "R", str(len(sets)), str(len(sets)), str(accepted), code],
+        ]
         transaction.append(["SE", str(len(transaction) + 1), "0001"])
         return Answer("999", self._envelope(ic, gs, "FA", "005010X231A1", [transaction]))
 
@@ -121,7 +135,7 @@ class Responder:
 
     def _ta1(self, text: str, note: str) -> Answer:
         """A TA1 for an interchange whose ISA cannot be read: the fields are taken as far as they go."""
-        isa = (text[:ISA_LENGTH].split(text[3]) if len(text) > 3 else ["ISA"])
+        isa = text[:ISA_LENGTH].split(text[3]) if len(text) > 3 else ["ISA"]
         isa = [*isa, *[""] * ISA_ELEMENTS][:ISA_ELEMENTS]
         isa[13] = isa[13].strip() if isa[13].strip().isdigit() and len(isa[13].strip()) == 9 else "000000000"
         isa[6], isa[5] = (isa[6].strip() or "UNKNOWN"), (isa[5].strip() or "ZZ")
@@ -129,25 +143,54 @@ class Responder:
         return Answer("TA1", self._interchange(isa, "*", ":", "~", [ta1]))
 
     # --- envelopes --------------------------------------------------------------------------------
-    def _envelope(self, ic: Interchange, gs: list[str], functional_id: str, version: str,
-                  transactions: list[list[list[str]]]) -> str:
+    def _envelope(
+        self, ic: Interchange, gs: list[str], functional_id: str, version: str, transactions: list[list[list[str]]]
+    ) -> str:
         now = self.clock()
         group_control = str(next(self._numbers))
-        body = [["GS", functional_id, RECEIVER_ID, gs[2], now.strftime("%Y%m%d"), now.strftime("%H%M"),
-                 group_control, "X", version]]
+        body = [
+            [
+                "GS",
+                functional_id,
+                RECEIVER_ID,
+                gs[2],
+                now.strftime("%Y%m%d"),
+                now.strftime("%H%M"),
+                group_control,
+                "X",
+                version,
+            ]
+        ]
         for transaction in transactions:
             body += transaction
         body.append(["GE", str(len(transactions)), group_control])
         return self._interchange(ic.isa, ic.element_sep, ic.component_sep, ic.terminator, body)
 
-    def _interchange(self, request_isa: list[str], element: str, component: str, terminator: str,
-                     body: list[list[str]]) -> str:
+    def _interchange(
+        self, request_isa: list[str], element: str, component: str, terminator: str, body: list[list[str]]
+    ) -> str:
         """An ISA from the payer back to the submitter (sender and receiver swapped), the body, an IEA."""
         now = self.clock()
         control = f"{next(self._numbers):09d}"
-        isa = ["ISA", "00", " " * 10, "00", " " * 10, "30", RECEIVER_ID.ljust(15), request_isa[5].strip().ljust(2)[:2],
-               request_isa[6].strip().ljust(15)[:15], now.strftime("%y%m%d"), now.strftime("%H%M"), "^", "00501",
-               control, "0", (request_isa[15].strip() or "P")[:1], component]
+        isa = [
+            "ISA",
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            "30",
+            RECEIVER_ID.ljust(15),
+            request_isa[5].strip().ljust(2)[:2],
+            request_isa[6].strip().ljust(15)[:15],
+            now.strftime("%y%m%d"),
+            now.strftime("%H%M"),
+            "^",
+            "00501",
+            control,
+            "0",
+            (request_isa[15].strip() or "P")[:1],
+            component,
+        ]
         groups = sum(1 for seg in body if seg[0] == "GS")
         segments = [isa, *body, ["IEA", str(groups), control]]
         return "".join(element.join(seg) + terminator for seg in segments)

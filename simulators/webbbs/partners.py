@@ -4,12 +4,13 @@ Passwords follow section 7 of the document: they age out after 90 days (7.3), an
 clients get no warning period: from the 90th day on, nothing is uploaded or downloaded until the
 password is changed (7.3.2). The clock can be moved so that aging is testable in seconds.
 """
+
 from __future__ import annotations
 
 import secrets
 import string
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 MAX_AGE = timedelta(days=90)  # feed.yaml password_rules.max_age_days
 # the document's sample Trading Partner ID (Tables 2-9), a second partner whose data must stay out of
@@ -24,7 +25,7 @@ class Clock:
         self.offset = timedelta(0)
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self.offset
+        return datetime.now(UTC) + self.offset
 
     def advance(self, delta: timedelta | None = None, **parts: float) -> None:
         self.offset += (delta or timedelta(0)) + timedelta(**parts)

@@ -5,6 +5,7 @@ The simulator's payload processor runs at once, so results and acks are ready fo
 download (the document's "within one hour" and "by 7:00 am" are upper bounds). Downloads take at
 most `max_files` files of the requested type; when more remain the answer is FilesPending (4.1.1).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict, deque

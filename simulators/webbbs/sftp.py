@@ -15,6 +15,7 @@ The host key is generated in memory at start. The folders live in a private temp
 (the chroot of every session, so even a fault profile never reaches the machine's own files),
 removed at stop.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,16 +25,17 @@ import posixpath
 import shutil
 import tempfile
 import threading
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 
 from payercert.sshlib import asyncssh
 
 from .batch_files import NotX12, Responder
+from .partners import EXPIRED_PARTNER, OTHER_PARTNER, TRADING_PARTNER, Partners, TradingPartner
 from .partners import MAX_AGE as MAX_PASSWORD_AGE  # 7.3: "Passwords expire after 90 days"
-from .partners import EXPIRED_PARTNER, OTHER_PARTNER, TRADING_PARTNER, Partners, TradingPartner, strong_password
 from .sftp_faults import SFTP_FAULTS
 
 WEBSITE = "https://fts.mmis.arkansas.gov"
@@ -63,7 +65,9 @@ class SftpSimulator:
         return self.fault == name
 
     # --- accounts and folders ---------------------------------------------------------------------
-    def add_account(self, username: str, password: str | None = None, *, age: timedelta = timedelta()) -> TradingPartner:
+    def add_account(
+        self, username: str, password: str | None = None, *, age: timedelta = timedelta()
+    ) -> TradingPartner:
         account = self.accounts.get(username) or self.partners.add(username, age, password)
         home = self.home(username)
         (home / "download").mkdir(parents=True, exist_ok=True)
@@ -80,11 +84,13 @@ class SftpSimulator:
         return path
 
     def _seed_answer(self, username: str) -> str:
-        request = (f"ISA*00*          *00*          *ZZ*{username:<15}*30*716007869      *240115*1230*^*00501*"
-                   "000000001*0*P*:~GS*HS*{tp}*716007869*20240115*1230*1*X*005010X279A1~ST*270*0001*005010X279A1~"
-                   "BHT*0022*13*SEED0001*20240115*1230~HL*1**20*1~NM1*PR*2*ARKANSAS MEDICAID*****PI*716007869~"
-                   "HL*2*1*21*1~NM1*1P*2*EXAMPLE CLINIC*****XX*1234567893~HL*3*2*22*0~TRN*1*SEED-TRACE*9877281234~"
-                   "NM1*IL*1*DOE*JANE****MI*1234567890~EQ*30~SE*11*0001~GE*1*1~IEA*1*000000001~").replace("{tp}", username)
+        request = (
+            f"ISA*00*          *00*          *ZZ*{username:<15}*30*716007869      *240115*1230*^*00501*"
+            "000000001*0*P*:~GS*HS*{tp}*716007869*20240115*1230*1*X*005010X279A1~ST*270*0001*005010X279A1~"
+            "BHT*0022*13*SEED0001*20240115*1230~HL*1**20*1~NM1*PR*2*ARKANSAS MEDICAID*****PI*716007869~"
+            "HL*2*1*21*1~NM1*1P*2*EXAMPLE CLINIC*****XX*1234567893~HL*3*2*22*0~TRN*1*SEED-TRACE*9877281234~"
+            "NM1*IL*1*DOE*JANE****MI*1234567890~EQ*30~SE*11*0001~GE*1*1~IEA*1*000000001~"
+        ).replace("{tp}", username)
         return self.responder.answer(request.encode())[0].text
 
     # --- authentication (7.3) ---------------------------------------------------------------------
@@ -96,7 +102,9 @@ class SftpSimulator:
         account = self.accounts.get(username)
         if account is None:
             return "unknown Trading Partner ID or wrong password"
-        if not hmac.compare_digest(account.password.encode(), password.encode()) and not self.broken("sftp-any-password-accepted"):
+        if not hmac.compare_digest(account.password.encode(), password.encode()) and not self.broken(
+            "sftp-any-password-accepted"
+        ):
             return "unknown Trading Partner ID or wrong password"
         if self.password_expired(account) and not self.broken("sftp-expired-password-accepted"):
             return f"password expired (older than 90 days): change it at {WEBSITE}"
@@ -117,17 +125,27 @@ class SftpSimulator:
             self.deliver(username, f"{path.name}.{control}.{answer.kind}", answer.text)
 
     # --- serving ----------------------------------------------------------------------------------
-    def start(self, timeout: float = 10.0) -> "SftpSimulator":
+    def start(self, timeout: float = 10.0) -> SftpSimulator:
         ready = threading.Event()
         failure: list[BaseException] = []
 
         def run() -> None:
             self._loop = asyncio.new_event_loop()
             try:
-                self._acceptor = self._loop.run_until_complete(asyncssh.listen(
-                    self.host, 0, server_host_keys=[self.host_key], server_factory=lambda: _Login(self),
-                    sftp_factory=lambda chan: _Sftp(chan, self), allow_scp=False, agent_forwarding=False,
-                    x11_forwarding=False, allow_pty=False, login_timeout=30))
+                self._acceptor = self._loop.run_until_complete(
+                    asyncssh.listen(
+                        self.host,
+                        0,
+                        server_host_keys=[self.host_key],
+                        server_factory=lambda: _Login(self),
+                        sftp_factory=lambda chan: _Sftp(chan, self),
+                        allow_scp=False,
+                        agent_forwarding=False,
+                        x11_forwarding=False,
+                        allow_pty=False,
+                        login_timeout=30,
+                    )
+                )
                 self.port = self._acceptor.get_port()
             except BaseException as exc:  # reported to start()'s caller
                 failure.append(exc)
@@ -144,9 +162,11 @@ class SftpSimulator:
 
     def stop(self) -> None:
         if self._loop is not None and self._acceptor is not None:
+
             async def close() -> None:
                 self._acceptor.close()
                 await self._acceptor.wait_closed()
+
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=5)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
@@ -161,8 +181,13 @@ class SftpSimulator:
     def local_target(self) -> dict[str, Any]:
         main, expired = self.accounts[TRADING_PARTNER], self.accounts[EXPIRED_PARTNER]
         return {
-            "sftp": {"host": self.host, "port": self.port, "username": main.username, "password": main.password,
-                     "known_hosts": self.known_hosts},
+            "sftp": {
+                "host": self.host,
+                "port": self.port,
+                "username": main.username,
+                "password": main.password,
+                "known_hosts": self.known_hosts,
+            },
             "accounts": {"sftp_expired": {"username": expired.username, "password": expired.password}},
             "secrets": [a.password for a in self.accounts.values()],
             "options": {"sftp_other_partner": OTHER_PARTNER, "sftp_response_wait": 5},
@@ -232,8 +257,9 @@ class _Sftp(asyncssh.SFTPServer):
             yield asyncssh.SFTPName(name, attrs=here)
         with os.scandir(local) as entries:
             for entry in entries:
-                yield asyncssh.SFTPName(os.fsencode(entry.name),
-                                        attrs=asyncssh.SFTPAttrs.from_local(entry.stat(follow_symlinks=False)))
+                yield asyncssh.SFTPName(
+                    os.fsencode(entry.name), attrs=asyncssh.SFTPAttrs.from_local(entry.stat(follow_symlinks=False))
+                )
 
     def _in_upload(self, path: bytes) -> bool:
         return posixpath.dirname(self._virtual(path)) == self.home_path + b"/upload"

@@ -7,6 +7,7 @@ number (GS06), the transaction set control number (ST02), the BHT reference and 
 Sender and receiver are swapped: the payer is 30*716007869, the trading partner ZZ*<TP ID>
 (feed.yaml WEBBBS-X12-6, Figures 4 and 12).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ PAYER_ID = "716007869"
 @dataclass
 class Interchange:
     """One request interchange read with the delimiters its own ISA declares (X12 5010 ISA layout)."""
+
     raw: bytes
     element: str
     component: str
@@ -25,7 +27,7 @@ class Interchange:
     segments: list[list[str]] = field(default_factory=list)
 
     @classmethod
-    def read(cls, raw: bytes) -> "Interchange":
+    def read(cls, raw: bytes) -> Interchange:
         text = raw.decode("latin-1").lstrip("\r\n")
         if len(text) < 106 or not text.startswith("ISA"):
             raise ValueError("no 106-character ISA")
@@ -63,8 +65,25 @@ class Writer:
         self.parts: list[str] = []
         self.t = terminator
         self.control = control
-        isa = ["ISA", "00", " " * 10, "00", " " * 10, "30", PAYER_ID.ljust(15), "ZZ", receiver.ljust(15)[:15],
-               now.strftime("%y%m%d"), now.strftime("%H%M"), "^", "00501", control.rjust(9, "0")[:9], "0", "P", ":"]
+        isa = [
+            "ISA",
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            "30",
+            PAYER_ID.ljust(15),
+            "ZZ",
+            receiver.ljust(15)[:15],
+            now.strftime("%y%m%d"),
+            now.strftime("%H%M"),
+            "^",
+            "00501",
+            control.rjust(9, "0")[:9],
+            "0",
+            "P",
+            ":",
+        ]
         self.parts.append("*".join(isa))
         self.now = now
         self.groups = 0
@@ -74,8 +93,21 @@ class Writer:
 
     def group(self, functional_id: str, receiver: str, control: str, version: str) -> None:
         self._gs_control, self._sets = control, 0
-        self.parts.append("*".join(["GS", functional_id, PAYER_ID, receiver, self.now.strftime("%Y%m%d"),
-                                    self.now.strftime("%H%M"), control, "X", version]))
+        self.parts.append(
+            "*".join(
+                [
+                    "GS",
+                    functional_id,
+                    PAYER_ID,
+                    receiver,
+                    self.now.strftime("%Y%m%d"),
+                    self.now.strftime("%H%M"),
+                    control,
+                    "X",
+                    version,
+                ]
+            )
+        )
         self.groups += 1
 
     def transaction(self, st01: str, control: str, version: str, body: list[list[str]]) -> None:
@@ -105,13 +137,15 @@ def _provider(req: Interchange) -> list[list[str]]:
 
 
 def _subscriber(req: Interchange) -> list[str]:
-    return next((s for s in req.all("NM1") if len(s) > 1 and s[1] == "IL"),
-                ["NM1", "IL", "1", "UNKNOWN", "MEMBER", "", "", "", "MI", "0"])
+    return next(
+        (s for s in req.all("NM1") if len(s) > 1 and s[1] == "IL"),
+        ["NM1", "IL", "1", "UNKNOWN", "MEMBER", "", "", "", "MI", "0"],
+    )
 
 
 def answer(req: Interchange, st01: str, now: datetime) -> bytes:
     """The X12 response of one accepted request interchange (one answer set per request set)."""
-    gs, st = req.first("GS") or [], req.first("ST") or []
+    gs, _st = req.first("GS") or [], req.first("ST") or []
     version = gs[8] if len(gs) > 8 else ""
     w = Writer(req.sender, req.control_number, now)
     functional = {"271": "HB", "277": "HN", "278": "HI", "835": "HP"}[st01]
@@ -129,27 +163,58 @@ def _body(st01: str, req: Interchange, now: datetime) -> list[list[str]]:
     trace = next((s for s in req.all("TRN")), ["TRN", "1", "0"])
     payer = ["NM1", "PR", "2", "ARKANSAS MEDICAID", "", "", "", "", "PI", PAYER_ID]
     if st01 == "271":
-        return [["BHT", "0022", "11", reference, date, time], ["HL", "1", "", "20", "1"], payer,
-                ["HL", "2", "1", "21", "1"], *_provider(req), ["HL", "3", "2", "22", "0"],
-                ["TRN", "2", *trace[2:]], _subscriber(req), ["EB", "1", "", "30", "", "MEDICAID"]]
+        return [
+            ["BHT", "0022", "11", reference, date, time],
+            ["HL", "1", "", "20", "1"],
+            payer,
+            ["HL", "2", "1", "21", "1"],
+            *_provider(req),
+            ["HL", "3", "2", "22", "0"],
+            ["TRN", "2", *trace[2:]],
+            _subscriber(req),
+            ["EB", "1", "", "30", "", "MEDICAID"],
+        ]
     if st01 == "277":
-        return [["BHT", "0010", "08", reference, date, time], ["HL", "1", "", "20", "1"], payer,
-                ["HL", "2", "1", "21", "1"], *_provider(req), ["HL", "3", "2", "19", "1"],
-                ["HL", "4", "3", "22", "0"], _subscriber(req), ["TRN", "2", *trace[2:]],
-                ["STC", "A1:20", date, "", "0"]]
+        return [
+            ["BHT", "0010", "08", reference, date, time],
+            ["HL", "1", "", "20", "1"],
+            payer,
+            ["HL", "2", "1", "21", "1"],
+            *_provider(req),
+            ["HL", "3", "2", "19", "1"],
+            ["HL", "4", "3", "22", "0"],
+            _subscriber(req),
+            ["TRN", "2", *trace[2:]],
+            ["STC", "A1:20", date, "", "0"],
+        ]
     if st01 == "278":
-        return [["BHT", "0007", "11", reference, date, time], ["HL", "1", "", "20", "1"], payer,
-                ["HL", "2", "1", "21", "1"], *_provider(req), ["HL", "3", "2", "22", "1"], _subscriber(req),
-                ["HL", "4", "3", "EV", "0"], ["HCR", "A1"]]
+        return [
+            ["BHT", "0007", "11", reference, date, time],
+            ["HL", "1", "", "20", "1"],
+            payer,
+            ["HL", "2", "1", "21", "1"],
+            *_provider(req),
+            ["HL", "3", "2", "22", "1"],
+            _subscriber(req),
+            ["HL", "4", "3", "EV", "0"],
+            ["HCR", "A1"],
+        ]
     # 835: one zero-paid remittance per claim (CLM) of the 837, traced by the 837's ISA13
     claims = [s for s in req.all("CLM")] or [["CLM", "0", "0"]]
-    body = [["BPR", "I", "0", "C", "NON", "", "", "", "", "", "", "", "", "", "", "", date],
-            ["TRN", "1", req.control_number, "1" + PAYER_ID], ["DTM", "405", date],
-            ["N1", "PR", "ARKANSAS MEDICAID"], ["N1", "PE", "PROVIDER", "XX", "0000000000"], ["LX", "1"]]
+    body = [
+        ["BPR", "I", "0", "C", "NON", "", "", "", "", "", "", "", "", "", "", "", date],
+        ["TRN", "1", req.control_number, "1" + PAYER_ID],
+        ["DTM", "405", date],
+        ["N1", "PR", "ARKANSAS MEDICAID"],
+        ["N1", "PE", "PROVIDER", "XX", "0000000000"],
+        ["LX", "1"],
+    ]
     for clm in claims:
         charge = clm[2] if len(clm) > 2 else "0"
-        body += [["CLP", clm[1] if len(clm) > 1 else "0", "4", charge, "0", "", "MC", req.control_number],
-                 ["CAS", "CO", "45", charge]]
+        body += [
+            ["CLP", clm[1] if len(clm) > 1 else "0", "4", charge, "0", "", "MC", req.control_number],
+            ["CAS", "CO", "45", charge],
+        ]
     return body
 
 

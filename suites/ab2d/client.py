@@ -6,6 +6,7 @@ the run (a job is expensive at a payer: every test reads the same one).
 
 Oracles shared by the tests live here too: OperationOutcome bodies, the readings of error bodies
 and content types, and the validation of every downloaded line (`validate_lines`)."""
+
 from __future__ import annotations
 
 import base64
@@ -24,7 +25,7 @@ from payercert.feeds import load_feed
 from payercert.redact import REDACTOR
 from payercert.session import TargetContext
 from payercert.validators.fastpath import validate_ndjson_lines
-from payercert.validators.findings import Finding, Severity
+from payercert.validators.findings import Finding
 from payercert.validators.schemas import compiled_schema
 
 FEED = load_feed("ab2d")
@@ -56,13 +57,23 @@ def outcome_problems(response: httpx.Response, text: str | None = None, code: st
     except ValueError:
         return [f"HTTP {response.status_code} body is not JSON: {response.text[:120]!r}"]
     issues = body.get("issue") if isinstance(body, dict) else None
-    if not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome" or not isinstance(issues, list) \
-            or not issues:
+    if (
+        not isinstance(body, dict)
+        or body.get("resourceType") != "OperationOutcome"
+        or not isinstance(issues, list)
+        or not issues
+    ):
         return [f"HTTP {response.status_code} body is not an OperationOutcome with issues: {response.text[:200]}"]
-    problems = [f"issue {n} lacks severity or code: {issue}" for n, issue in enumerate(issues)
-                if not isinstance(issue, dict) or not issue.get("severity") or not issue.get("code")]
-    texts = [str((i.get("details") or {}).get("text", "")) + str(i.get("diagnostics", "")) for i in issues
-             if isinstance(i, dict)]
+    problems = [
+        f"issue {n} lacks severity or code: {issue}"
+        for n, issue in enumerate(issues)
+        if not isinstance(issue, dict) or not issue.get("severity") or not issue.get("code")
+    ]
+    texts = [
+        str((i.get("details") or {}).get("text", "")) + str(i.get("diagnostics", ""))
+        for i in issues
+        if isinstance(i, dict)
+    ]
     if text is not None and not any(text in t for t in texts):
         problems.append(f"no issue says {text!r}: {texts}")
     if code is not None and not any(isinstance(i, dict) and i.get("code") == code for i in issues):
@@ -73,6 +84,7 @@ def outcome_problems(response: httpx.Response, text: str | None = None, code: st
 @dataclass
 class Export:
     """One finished export: how it went and what it served."""
+
     version: str
     status_url: str
     job_uuid: str
@@ -110,12 +122,21 @@ class Ab2dClient:
         REDACTOR.add(self.secret)
 
     # --- tokens ---------------------------------------------------------------------------------
-    def request_token(self, *, secret: str | None = None, client_id: str | None = None,
-                      scope: str = "clientCreds", in_query: bool = False) -> httpx.Response:
+    def request_token(
+        self,
+        *,
+        secret: str | None = None,
+        client_id: str | None = None,
+        scope: str = "clientCreds",
+        in_query: bool = False,
+    ) -> httpx.Response:
         """POST the Okta token URL: grant and scope in the form body (or, in_query, in the URL as the
         tutorial's Postman request puts them), Basic client_id:secret (AB2D-AUTH-1)."""
-        headers = {"Authorization": basic(client_id or self.client_id, secret or self.secret),
-                   "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"}
+        headers = {
+            "Authorization": basic(client_id or self.client_id, secret or self.secret),
+            "Accept": "application/json",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
         grant = {"grant_type": "client_credentials", "scope": scope}
         if in_query:
             return self.target.request("POST", self.target.url("token"), headers=headers, params=grant)
@@ -125,12 +146,14 @@ class Ab2dClient:
         """A new token, the local time it runs out, and its expires_in."""
         asked = time.time()
         response = self.request_token()
-        assert response.status_code == 200, \
+        assert response.status_code == 200, (
             f"AB2D-AUTH-2: token request with valid credentials got {response.status_code} {response.text[:200]}"
+        )
         body = response.json()
         token, lifetime = body.get("access_token"), body.get("expires_in")
-        assert isinstance(token, str) and isinstance(lifetime, int) and lifetime > 0, \
+        assert isinstance(token, str) and isinstance(lifetime, int) and lifetime > 0, (
             f"AB2D-AUTH-2: token response lacks access_token or a positive expires_in: {list(body)}"
+        )
         REDACTOR.add(token)
         return token, asked + lifetime, lifetime
 
@@ -147,8 +170,9 @@ class Ab2dClient:
     def fhir(self, version: str) -> str:
         return self.target.url(f"fhir_{version}").rstrip("/")
 
-    def call(self, method: str, url: str, *, token: str | None | bool = True, headers: dict | None = None,
-             params: Any = None) -> httpx.Response:
+    def call(
+        self, method: str, url: str, *, token: str | None | bool = True, headers: dict | None = None, params: Any = None
+    ) -> httpx.Response:
         """`token`: True for the client's current token, a string for that token, None for none."""
         headers = dict(headers or {})
         if token is True:
@@ -157,11 +181,23 @@ class Ab2dClient:
             headers["Authorization"] = f"Bearer {token}"
         return self.target.request(method, url, headers=headers, params=params)
 
-    def kickoff(self, version: str, params: dict | None = None, *, headers: dict | None = None,
-                token: str | None | bool = True, path: str = "/Patient/$export") -> httpx.Response:
+    def kickoff(
+        self,
+        version: str,
+        params: dict | None = None,
+        *,
+        headers: dict | None = None,
+        token: str | None | bool = True,
+        path: str = "/Patient/$export",
+    ) -> httpx.Response:
         default = {"Accept": FHIR_JSON, "Prefer": "respond-async"}  # AB2D-KICKOFF-2
-        return self.call("GET", self.fhir(version) + path, token=token, params=params,
-                         headers=default if headers is None else headers)
+        return self.call(
+            "GET",
+            self.fhir(version) + path,
+            token=token,
+            params=params,
+            headers=default if headers is None else headers,
+        )
 
     def kickoff_when_free(self, version: str, params: dict | None = None, **kwargs: Any) -> httpx.Response:
         """A kick-off; on a 429 for a running job of ours, wait for it (or cancel it) and try again."""
@@ -235,8 +271,10 @@ class Ab2dClient:
         kickoff = self.kickoff_when_free(version, params)
         location = kickoff.headers.get("content-location", "")
         if kickoff.status_code not in (200, 202) or not STATUS_URL.match(location):
-            return (f"AB2D-KICKOFF-1: kick-off answered {kickoff.status_code} with Content-Location {location!r}: "
-                    "no export to read")
+            return (
+                f"AB2D-KICKOFF-1: kick-off answered {kickoff.status_code} with Content-Location {location!r}: "
+                "no export to read"
+            )
         final, polls = self.poll(location)
         export = Export(version, location, STATUS_URL.match(location).group(3), kickoff, polls, final, params)
         if final.status_code != 200:
@@ -277,8 +315,9 @@ def findings_of(export: Export) -> dict[str, list[Finding]]:
 
 def auth_refusal(response: httpx.Response, status: int, requirement: str, target: TargetContext) -> None:
     """A 401/403 (or 503): the status, and the body the selected AB2D-R-AUTH-ERROR-BODY reading wants."""
-    assert response.status_code == status, \
+    assert response.status_code == status, (
         f"{requirement}: expected HTTP {status}, got {response.status_code} {response.text[:200]}"
+    )
     if target.reading("AB2D-R-AUTH-ERROR-BODY") == "ig":
         problems = outcome_problems(response)
         assert not problems, f"AB2D-ERR-4: (reading AB2D-R-AUTH-ERROR-BODY=ig) {problems[0]}"

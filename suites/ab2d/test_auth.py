@@ -1,5 +1,6 @@
 """Authorization: Okta client credentials (seed "Retrieve a token") and the bearer token on every
 API call (seed "Secure the API"; NOTES.md 1.1, 1.3)."""
+
 import secrets
 import socket
 import ssl
@@ -20,10 +21,12 @@ def test_good_credentials_get_a_token(ab2d):
     response = ab2d.request_token()
     assert response.status_code == 200, f"AB2D-AUTH-2: got {response.status_code} {response.text[:200]}"
     body = response.json()
-    assert isinstance(body.get("access_token"), str) and body["access_token"].count(".") == 2, \
+    assert isinstance(body.get("access_token"), str) and body["access_token"].count(".") == 2, (
         "AB2D-AUTH-2: access_token is not a JWT"
-    assert isinstance(body.get("expires_in"), int) and body["expires_in"] > 0, \
+    )
+    assert isinstance(body.get("expires_in"), int) and body["expires_in"] > 0, (
         f"AB2D-AUTH-2: expires_in is {body.get('expires_in')!r}"
+    )
     assert str(body.get("token_type", "")).lower() == "bearer", f"AB2D-AUTH-2: token_type {body.get('token_type')!r}"
 
 
@@ -44,8 +47,9 @@ def test_token_claims(ab2d, target):
     assert claims.get("aud") == "AB2D", f"AB2D-AUTH-7: aud {claims.get('aud')!r}"
     assert "clientCreds" in (claims.get("scp") or []), f"AB2D-AUTH-7: scp {claims.get('scp')!r}"
     assert claims.get("sub") == ab2d.client_id, "AB2D-AUTH-7: sub is not the client id"
-    assert token_url.startswith(str(claims.get("iss", "-"))), \
+    assert token_url.startswith(str(claims.get("iss", "-"))), (
         f"AB2D-AUTH-7: iss {claims.get('iss')!r} is not the token URL's authorization server"
+    )
 
 
 @pytest.mark.smoke
@@ -53,9 +57,11 @@ def test_token_claims(ab2d, target):
 @pytest.mark.parametrize("case", ["wrong-secret", "unknown-client", "wrong-scope"])
 def test_bad_token_requests_are_refused(ab2d, case):
     """A wrong secret, an unknown client id or a scope other than clientCreds gets a 4xx and no token"""
-    kwargs = {"wrong-secret": {"secret": "wrong-" + secrets.token_hex(16)},
-              "unknown-client": {"client_id": "0oa" + secrets.token_hex(8)},
-              "wrong-scope": {"scope": "system/*.read"}}[case]
+    kwargs = {
+        "wrong-secret": {"secret": "wrong-" + secrets.token_hex(16)},
+        "unknown-client": {"client_id": "0oa" + secrets.token_hex(8)},
+        "wrong-scope": {"scope": "system/*.read"},
+    }[case]
     response = ab2d.request_token(**kwargs)
     assert 400 <= response.status_code < 500, f"AB2D-AUTH-3: {case} got {response.status_code}"
     assert "access_token" not in response.text, f"AB2D-AUTH-3: {case} got an access_token"
@@ -63,12 +69,19 @@ def test_bad_token_requests_are_refused(ab2d, case):
 
 @pytest.mark.smoke
 @requirement("AB2D-AUTH-5", "AB2D-ERR-4")
-@pytest.mark.parametrize("header", [None, "Basic abc", "Bearer", "bearer x.y.z"],
-                         ids=["no-header", "basic", "bearer-without-token", "lowercase-scheme"])
+@pytest.mark.parametrize(
+    "header",
+    [None, "Basic abc", "Bearer", "bearer x.y.z"],
+    ids=["no-header", "basic", "bearer-without-token", "lowercase-scheme"],
+)
 def test_missing_or_malformed_authorization_is_401(ab2d, target, header):
     """No Authorization, a header not starting with "Bearer " or an empty token gets 401"""
-    response = ab2d.call("GET", ab2d.fhir("v1") + "/Job/9ad207d2-11ff-45b8-9c6c-2d59b86ea45c/$status",
-                         token=None, headers={"Authorization": header} if header else {})
+    response = ab2d.call(
+        "GET",
+        ab2d.fhir("v1") + "/Job/9ad207d2-11ff-45b8-9c6c-2d59b86ea45c/$status",
+        token=None,
+        headers={"Authorization": header} if header else {},
+    )
     auth_refusal(response, 401, "AB2D-AUTH-5", target)
 
 
@@ -109,8 +122,11 @@ def test_https_with_tls_1_2_or_later(ab2d, target):
         assert target.url(name).startswith("https://"), f"AB2D-AUTH-9: {name} URL is not https: {target.url(name)}"
     url = urlparse(ab2d.fhir("v1"))
     verify = target.verify
-    context = verify if isinstance(verify, ssl.SSLContext) else ssl.create_default_context(
-        cafile=verify if isinstance(verify, str) else None)
+    context = (
+        verify
+        if isinstance(verify, ssl.SSLContext)
+        else ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
+    )
     with socket.create_connection((url.hostname, url.port or 443), timeout=10) as raw:
         with context.wrap_socket(raw, server_hostname=url.hostname) as tls:
             version = tls.version()

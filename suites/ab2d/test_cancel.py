@@ -1,5 +1,6 @@
 """Cancel: DELETE on a job's status URL (seed "Download Data": "at any point before completion, the
 process can be cancelled"; NOTES.md 1.4, 1.5), and the errors of unknown jobs and failed jobs."""
+
 import uuid
 
 import pytest
@@ -39,8 +40,9 @@ def test_cancelled_job_polls_404_deleted(ab2d, target):
     assert final.status_code == 404, f"AB2D-CANCEL-2: polling a cancelled job got {final.status_code}"
     problems = outcome_problems(final, code="deleted")
     assert not problems, f"AB2D-CANCEL-2: {problems[0]}"
-    assert error_media_ok(final, target), \
+    assert error_media_ok(final, target), (
         f"AB2D-CANCEL-2: Content-Type {media(final)!r} (reading AB2D-R-ERROR-CONTENT-TYPE={target.reading('AB2D-R-ERROR-CONTENT-TYPE')})"
+    )
 
 
 @pytest.mark.mutating
@@ -50,9 +52,10 @@ def test_error_content_type(ab2d, target):
     _location, _deleted, final = cancelled_job(ab2d)
     unknown = ab2d.call("GET", ab2d.fhir("v1") + f"/Job/{uuid.uuid4()}/$status")
     for response in (final, unknown):
-        assert error_media_ok(response, target), \
-            f"AB2D-ERR-3: HTTP {response.status_code} Content-Type {media(response)!r} " \
+        assert error_media_ok(response, target), (
+            f"AB2D-ERR-3: HTTP {response.status_code} Content-Type {media(response)!r} "
             f"(reading AB2D-R-ERROR-CONTENT-TYPE={target.reading('AB2D-R-ERROR-CONTENT-TYPE')})"
+        )
 
 
 @pytest.mark.smoke

@@ -1,5 +1,6 @@
 """Isolation: another client can neither read, cancel nor download my job (NOTES.md 1.4-1.6, e2e
 tests 6-8), while my job of the run stays mine."""
+
 import pytest
 
 from payercert.suites.ab2d.client import auth_refusal, export_of
@@ -23,7 +24,9 @@ def test_other_client_cannot_cancel_my_job(ab2d, second, target):
         response = second.call("DELETE", location)
         mine = ab2d.call("GET", location)
     auth_refusal(response, 403, "AB2D-ISOLATION-2", target)
-    assert mine.status_code in (200, 202, 429), f"AB2D-ISOLATION-2: after the other client's DELETE my job answers {mine.status_code}"
+    assert mine.status_code in (200, 202, 429), (
+        f"AB2D-ISOLATION-2: after the other client's DELETE my job answers {mine.status_code}"
+    )
 
 
 @pytest.mark.mutating

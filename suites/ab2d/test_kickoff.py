@@ -1,6 +1,7 @@
 """Kick-off: GET .../Patient/$export (seed "Request Data"; NOTES.md 1.3), its parameters and headers,
 the deprecated Group export, and one running job per client."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -13,12 +14,32 @@ EASTERN = timezone(timedelta(hours=-5))
 FLOOR = datetime(2020, 2, 13, tzinfo=EASTERN)
 
 # (value or None for "absent", valid?) per parameter and header
-TYPES = [(None, True), ("ExplanationOfBenefit", True), ("Patient", False), ("ExplanationOfBenefit,Patient", False),
-         ("Coverage", False), ("explanationofbenefit", False)]
-FORMATS = [(None, True), ("application/fhir+ndjson", True), ("application/ndjson", True), ("ndjson", True),
-           ("application/fhir+json", False), ("NDJSON", False), ("text/csv", False), ("application/fhir ndjson", False)]
-ACCEPTS = [(None, True), ("application/fhir+json", True), ("application/json", True), ("*/*", True),
-           ("text/html", False), ("application/xml", False)]
+TYPES = [
+    (None, True),
+    ("ExplanationOfBenefit", True),
+    ("Patient", False),
+    ("ExplanationOfBenefit,Patient", False),
+    ("Coverage", False),
+    ("explanationofbenefit", False),
+]
+FORMATS = [
+    (None, True),
+    ("application/fhir+ndjson", True),
+    ("application/ndjson", True),
+    ("ndjson", True),
+    ("application/fhir+json", False),
+    ("NDJSON", False),
+    ("text/csv", False),
+    ("application/fhir ndjson", False),
+]
+ACCEPTS = [
+    (None, True),
+    ("application/fhir+json", True),
+    ("application/json", True),
+    ("*/*", True),
+    ("text/html", False),
+    ("application/xml", False),
+]
 PREFERS = [(None, True), ("respond-async", True)]
 
 
@@ -26,9 +47,10 @@ def since_values(now: datetime):
     return st.one_of(
         st.just((None, True)),
         st.integers(0, int((now - FLOOR).total_seconds()) - 3600).map(
-            lambda s: ((FLOOR + timedelta(seconds=s + 60)).isoformat(), True)),
-        st.integers(3600, 10 ** 8).map(lambda s: ((now + timedelta(seconds=s)).isoformat(), False)),
-        st.integers(60, 10 ** 8).map(lambda s: ((FLOOR - timedelta(seconds=s)).isoformat(), False)),
+            lambda s: ((FLOOR + timedelta(seconds=s + 60)).isoformat(), True)
+        ),
+        st.integers(3600, 10**8).map(lambda s: ((now + timedelta(seconds=s)).isoformat(), False)),
+        st.integers(60, 10**8).map(lambda s: ((FLOOR - timedelta(seconds=s)).isoformat(), False)),
         st.just(("2021-06-01T00:00:00", False)),  # no offset
         st.just(("yesterday", False)),
     )
@@ -45,15 +67,25 @@ def _cancel(ab2d, response):
 
 
 @pytest.mark.mutating
-@requirement("AB2D-KICKOFF-1", "AB2D-KICKOFF-3", "AB2D-KICKOFF-4", "AB2D-KICKOFF-5", "AB2D-KICKOFF-6",
-             "AB2D-KICKOFF-7", "AB2D-ERR-1", "AB2D-ERR-2")
+@requirement(
+    "AB2D-KICKOFF-1",
+    "AB2D-KICKOFF-3",
+    "AB2D-KICKOFF-4",
+    "AB2D-KICKOFF-5",
+    "AB2D-KICKOFF-6",
+    "AB2D-KICKOFF-7",
+    "AB2D-ERR-1",
+    "AB2D-ERR-2",
+)
 @given(data=st.data())
 def test_kickoff_parameter_matrix(ab2d, target, data):
     """Valid _type/_outputFormat/_since/Accept/Prefer combinations start a job (202); any invalid one gets a 4xx OperationOutcome"""
-    now = datetime.now(timezone.utc)
-    chosen = {"_type": data.draw(st.sampled_from(TYPES), "_type"),
-              "_outputFormat": data.draw(st.sampled_from(FORMATS), "_outputFormat"),
-              "_since": data.draw(since_values(now), "_since")}
+    now = datetime.now(UTC)
+    chosen = {
+        "_type": data.draw(st.sampled_from(TYPES), "_type"),
+        "_outputFormat": data.draw(st.sampled_from(FORMATS), "_outputFormat"),
+        "_since": data.draw(since_values(now), "_since"),
+    }
     accept, prefer = data.draw(st.sampled_from(ACCEPTS), "Accept"), data.draw(st.sampled_from(PREFERS), "Prefer")
     headers = {k: v for k, (v, _ok) in (("Accept", accept), ("Prefer", prefer)) if v is not None}
     valid = all(ok for _v, ok in [*chosen.values(), accept, prefer])
@@ -62,19 +94,25 @@ def test_kickoff_parameter_matrix(ab2d, target, data):
         lenient = accept[0] is None or prefer[0] is None
         if valid and lenient and target.reading("AB2D-R-PREFER") == "ig" and response.status_code != 202:
             # IG 2.0: without Accept/Prefer a server may refuse with a 4xx OperationOutcome
-            assert 400 <= response.status_code < 500 and not outcome_problems(response), \
+            assert 400 <= response.status_code < 500 and not outcome_problems(response), (
                 f"AB2D-KICKOFF-3: (reading ig) kick-off without Accept/Prefer got {response.status_code}"
+            )
         elif valid:
             req = "AB2D-KICKOFF-3" if lenient else "AB2D-KICKOFF-1"
-            assert response.status_code == 202, \
+            assert response.status_code == 202, (
                 f"{req}: valid kick-off {chosen} {headers} got {response.status_code} {response.text[:200]}"
-            assert STATUS_URL.match(response.headers.get("content-location", "")), \
+            )
+            assert STATUS_URL.match(response.headers.get("content-location", "")), (
                 f"AB2D-KICKOFF-1: Content-Location {response.headers.get('content-location')!r}"
+            )
         else:
             bad = [k for k, (_v, ok) in chosen.items() if not ok]
-            req = {"_type": "AB2D-KICKOFF-4", "_outputFormat": "AB2D-KICKOFF-5"}.get(bad[0] if bad else "", "AB2D-KICKOFF-6")
-            assert 400 <= response.status_code < 500, \
+            req = {"_type": "AB2D-KICKOFF-4", "_outputFormat": "AB2D-KICKOFF-5"}.get(
+                bad[0] if bad else "", "AB2D-KICKOFF-6"
+            )
+            assert 400 <= response.status_code < 500, (
                 f"{req}: invalid kick-off {chosen} {headers} got {response.status_code}"
+            )
             problems = outcome_problems(response)
             assert not problems, f"AB2D-ERR-1: invalid kick-off {chosen}: {problems[0]}"
     finally:
@@ -83,13 +121,19 @@ def test_kickoff_parameter_matrix(ab2d, target, data):
 
 @pytest.mark.mutating
 @requirement("AB2D-KICKOFF-4", "AB2D-KICKOFF-5", "AB2D-KICKOFF-6", "AB2D-ERR-2")
-@pytest.mark.parametrize("params,text", [
-    ({"_type": "BadParam"}, "_type must be ExplanationOfBenefit"),
-    ({"_outputFormat": "BadParam"}, "An _outputFormat of BadParam is not valid"),
-    ({"_since": (FLOOR - timedelta(minutes=1)).isoformat()}, "_since must be after 2020-02-13T00:00-05:00"),
-    ({"_since": (datetime.now(timezone.utc) + timedelta(days=2)).isoformat()},
-     "You can not use a time after the current time for _since"),
-], ids=["type", "outputFormat", "since-floor", "since-future"])
+@pytest.mark.parametrize(
+    "params,text",
+    [
+        ({"_type": "BadParam"}, "_type must be ExplanationOfBenefit"),
+        ({"_outputFormat": "BadParam"}, "An _outputFormat of BadParam is not valid"),
+        ({"_since": (FLOOR - timedelta(minutes=1)).isoformat()}, "_since must be after 2020-02-13T00:00-05:00"),
+        (
+            {"_since": (datetime.now(UTC) + timedelta(days=2)).isoformat()},
+            "You can not use a time after the current time for _since",
+        ),
+    ],
+    ids=["type", "outputFormat", "since-floor", "since-future"],
+)
 def test_documented_kickoff_errors(ab2d, target, params, text):
     """AB2D's e2e kick-off errors answer 400 with their documented text"""
     if "since-floor" in text or "2020-02-13" in text:
@@ -114,15 +158,16 @@ def test_until(ab2d):
     v1 = ab2d.kickoff_when_free("v1", {"_until": until})
     _cancel(ab2d, v1)
     assert v1.status_code == 400 and not outcome_problems(
-        v1, "The _until parameter is only available with version 2 and version 3 of the API"), \
-        f"AB2D-KICKOFF-8: v1 _until got {v1.status_code} {v1.text[:200]}"
+        v1, "The _until parameter is only available with version 2 and version 3 of the API"
+    ), f"AB2D-KICKOFF-8: v1 _until got {v1.status_code} {v1.text[:200]}"
     ok = ab2d.kickoff_when_free("v2", {"_since": since, "_until": until})
     _cancel(ab2d, ok)
     assert ok.status_code == 202, f"AB2D-KICKOFF-8: v2 _since/_until got {ok.status_code} {ok.text[:200]}"
     backwards = ab2d.kickoff_when_free("v2", {"_since": until, "_until": since})
     _cancel(ab2d, backwards)
-    assert backwards.status_code == 400 and not outcome_problems(backwards), \
+    assert backwards.status_code == 400 and not outcome_problems(backwards), (
         f"AB2D-KICKOFF-8: _until before _since got {backwards.status_code}"
+    )
 
 
 @pytest.mark.mutating
@@ -181,8 +226,9 @@ def test_one_running_job_per_client(ab2d):
         assert second.status_code == 429, f"AB2D-JOB-1: second kick-off while one runs got {second.status_code}"
         assert second.headers.get("retry-after", "").strip().isdigit(), "AB2D-JOB-1: 429 without Retry-After"
         listed = [u.strip() for u in second.headers.get("content-location", "").split(",")]
-        assert first.headers.get("content-location") in listed, \
+        assert first.headers.get("content-location") in listed, (
             f"AB2D-JOB-1: 429 Content-Location {listed} does not list the running job"
+        )
         problems = outcome_problems(second, "You already have active export requests in progress")
         assert not problems, f"AB2D-JOB-1: {problems[0]}"
     finally:

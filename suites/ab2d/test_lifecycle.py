@@ -2,9 +2,10 @@
 every file downloaded and checked against it (seed "Request Data", "Download Data"; NOTES.md 1.4, 1.6).
 
 The exports are the run's (client.export): v1 plain, v2 with a _since so its filter is checked too."""
+
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
@@ -28,10 +29,12 @@ def test_running_job_answers_202_with_retry_after_and_progress(ab2d, version):
     if not running:
         pytest.skip("the job was finished at the first poll: no running status to check")
     for response in running:
-        assert response.headers.get("retry-after", "").strip().isdigit(), \
+        assert response.headers.get("retry-after", "").strip().isdigit(), (
             f"AB2D-STATUS-1: 202 Retry-After {response.headers.get('retry-after')!r}"
-        assert PROGRESS.match(response.headers.get("x-progress", "")), \
+        )
+        assert PROGRESS.match(response.headers.get("x-progress", "")), (
             f"AB2D-STATUS-1: 202 X-Progress {response.headers.get('x-progress')!r}"
+        )
         assert not response.content, f"AB2D-STATUS-1: 202 has a body {response.text[:100]!r}"
 
 
@@ -64,13 +67,22 @@ def test_finished_job_answers_200_json_with_expires(ab2d, version):
         when = parsedate_to_datetime(expires)
     except (TypeError, ValueError):
         pytest.fail(f"AB2D-JOB-3: Expires {expires!r} is not an RFC 1123 date")
-    now = datetime.now(timezone.utc)
-    assert now + timedelta(hours=71) < when <= now + timedelta(hours=72, minutes=1), \
+    now = datetime.now(UTC)
+    assert now + timedelta(hours=71) < when <= now + timedelta(hours=72, minutes=1), (
         f"AB2D-JOB-3: Expires {expires} is not 72 h after completion"
+    )
 
 
-MANIFEST_CHECKS = ["AB2D-MANIFEST-1", "AB2D-MANIFEST-2", "AB2D-MANIFEST-3", "AB2D-MANIFEST-4", "AB2D-MANIFEST-5",
-                   "AB2D-MANIFEST-6", "AB2D-MANIFEST-7", "AB2D-MANIFEST-8"]
+MANIFEST_CHECKS = [
+    "AB2D-MANIFEST-1",
+    "AB2D-MANIFEST-2",
+    "AB2D-MANIFEST-3",
+    "AB2D-MANIFEST-4",
+    "AB2D-MANIFEST-5",
+    "AB2D-MANIFEST-6",
+    "AB2D-MANIFEST-7",
+    "AB2D-MANIFEST-8",
+]
 
 
 def manifest_problems(export, target, rid):
@@ -81,8 +93,10 @@ def manifest_problems(export, target, rid):
         value = manifest["transactionTime"]
         ig = target.reading("AB2D-R-TRANSACTION-TIME") == "ig"
         if not (INSTANT.match(value) or (not ig and HUMAN.match(value))):
-            problems.append(f"transactionTime {value!r} is not "
-                            + ("a FHIR instant (reading ig)" if ig else "an instant or AB2D's human display"))
+            problems.append(
+                f"transactionTime {value!r} is not "
+                + ("a FHIR instant (reading ig)" if ig else "an instant or AB2D's human display")
+            )
     if rid == "AB2D-MANIFEST-2" and isinstance(manifest.get("request"), str):
         if f"/api/{export.version}/fhir/" not in manifest["request"]:
             problems.append(f"request {manifest['request']!r} is not the {export.version} kick-off URL")
@@ -114,11 +128,13 @@ def test_files_download_as_fhir_ndjson(ab2d, version):
     assert export.files, "AB2D-MANIFEST-4: no file to download"
     for url, response in export.files.items():
         assert response.status_code == 200, f"AB2D-DOWNLOAD-1: {url} got {response.status_code} {response.text[:200]}"
-        assert media(response) == "application/fhir+ndjson", \
+        assert media(response) == "application/fhir+ndjson", (
             f"AB2D-DOWNLOAD-1: {url} Content-Type {response.headers.get('content-type')!r}"
+        )
         name = url.rsplit("/", 1)[-1]
-        assert f'filename="{name}"' in response.headers.get("content-disposition", ""), \
+        assert f'filename="{name}"' in response.headers.get("content-disposition", ""), (
             f"AB2D-DOWNLOAD-7: Content-Disposition {response.headers.get('content-disposition')!r} does not name {name}"
+        )
 
 
 @pytest.mark.mutating
@@ -127,8 +143,9 @@ def test_gzip_only_when_asked(ab2d):
     """With Accept-Encoding gzip the body is gzip; without it the body is plain NDJSON"""
     export = export_of(ab2d, "v1")
     url, zipped = next(iter(export.files.items()))
-    assert zipped.headers.get("content-encoding", "").lower() == "gzip", \
+    assert zipped.headers.get("content-encoding", "").lower() == "gzip", (
         f"AB2D-DOWNLOAD-2: Accept-Encoding gzip got Content-Encoding {zipped.headers.get('content-encoding')!r}"
+    )
     plain = ab2d.download(url, gzip=False)
     export.downloads[url] += 1
     assert plain.status_code == 200, f"AB2D-DOWNLOAD-2: plain download got {plain.status_code}"
@@ -152,5 +169,6 @@ def test_files_match_the_manifest(ab2d, version):
         length = declared.get("https://ab2d.cms.gov/file_length", {}).get("valueDecimal")
         actual = "sha256:" + hashlib.sha256(response.content).hexdigest()
         assert checksum == actual, f"AB2D-MANIFEST-9: {entry['url']} checksum {checksum} but the file is {actual}"
-        assert length == len(response.content), \
+        assert length == len(response.content), (
             f"AB2D-MANIFEST-9: {entry['url']} file_length {length} but the file has {len(response.content)} bytes"
+        )

@@ -1,10 +1,10 @@
 """Tokens run out (seed "Retrieve a token": "it does expire"; NOTES.md 1.1): an expired token is
 refused with 403, and a client renews its token during a job without losing the job. The wait is
 the token's own lifetime: skipped where expires_in is beyond options.max_token_wait (default 120 s)."""
+
 import time
 
 import jwt
-
 import pytest
 
 from payercert.suites.ab2d.client import STATUS_URL, auth_refusal
@@ -53,5 +53,6 @@ def test_job_survives_token_renewal(ab2d):
     """After the token the job was started with runs out, a renewed token polls it to completion"""
     _token, location = expired_token_job(ab2d)
     final, _polls = ab2d.poll(location)
-    assert final.status_code == 200, \
+    assert final.status_code == 200, (
         f"AB2D-STATUS-4: with a renewed token the job answered {final.status_code} {final.text[:200]}"
+    )

@@ -1,5 +1,6 @@
 """What uses up the run's exports, so it runs last: the download limit, DELETE on a finished job, and
 the download errors (NOTES.md 1.5, 1.6)."""
+
 import uuid
 
 import pytest
@@ -25,9 +26,11 @@ def test_bad_file_requests_are_404(ab2d, case):
     """A jobUuid that is not a UUID, a name not among the outputs or a name with a path answers 404 + OperationOutcome"""
     export = export_of(ab2d, "v1")
     base = export.status_url.removesuffix("/$status")
-    url = {"not-a-uuid": base.rsplit("/", 1)[0] + "/not-a-uuid/file/Z0000_0001.ndjson",
-           "unknown-name": base + f"/file/{uuid.uuid4().hex}.ndjson",
-           "path": base + "/file/..%2F..%2Fmetadata"}[case]
+    url = {
+        "not-a-uuid": base.rsplit("/", 1)[0] + "/not-a-uuid/file/Z0000_0001.ndjson",
+        "unknown-name": base + f"/file/{uuid.uuid4().hex}.ndjson",
+        "path": base + "/file/..%2F..%2Fmetadata",
+    }[case]
     response = ab2d.download(url)
     assert response.status_code == 404, f"AB2D-DOWNLOAD-6: {case} got {response.status_code}"
     problems = outcome_problems(response)
@@ -44,8 +47,9 @@ def past_the_limit(ab2d, target):
         while export.downloads[url] < allowed:
             response = ab2d.download(url)
             export.downloads[url] += 1
-            assert response.status_code == 200, \
+            assert response.status_code == 200, (
                 f"AB2D-DOWNLOAD-4: download {export.downloads[url]} of {allowed} got {response.status_code}"
+            )
         export.downloads[url] += 1
         ab2d.target.cache[key] = (allowed, ab2d.download(url))
     return ab2d.target.cache[key]
@@ -65,9 +69,10 @@ def test_download_past_the_limit_error(ab2d, target):
     """The refused download answers the reading's status with an OperationOutcome"""
     _allowed, over = past_the_limit(ab2d, target)
     ig = target.reading("AB2D-R-DOWNLOAD-LIMIT-STATUS") == "ig"
-    assert (400 <= over.status_code < 500) if ig else over.status_code == 500, \
-        f"AB2D-DOWNLOAD-5: download past the limit got {over.status_code}, expected " \
+    assert (400 <= over.status_code < 500) if ig else over.status_code == 500, (
+        f"AB2D-DOWNLOAD-5: download past the limit got {over.status_code}, expected "
         f"{'a 4xx' if ig else '500'} (reading AB2D-R-DOWNLOAD-LIMIT-STATUS)"
+    )
     problems = outcome_problems(over)
     assert not problems, f"AB2D-DOWNLOAD-5: {problems[0]}"
 
@@ -79,7 +84,9 @@ def test_delete_of_a_finished_job(ab2d, target):
     export = export_of(ab2d, "v1")
     response = ab2d.call("DELETE", export.status_url)
     if target.reading("AB2D-R-CANCEL-COMPLETED") == "ig":
-        assert response.status_code == 202, f"AB2D-CANCEL-3: (reading ig) DELETE of a finished job got {response.status_code}"
+        assert response.status_code == 202, (
+            f"AB2D-CANCEL-3: (reading ig) DELETE of a finished job got {response.status_code}"
+        )
         return
     assert response.status_code == 400, f"AB2D-CANCEL-3: DELETE of a finished job got {response.status_code}"
     problems = outcome_problems(response, "so it cannot be cancelled")

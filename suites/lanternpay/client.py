@@ -1,5 +1,6 @@
 """How the LanternPay suites talk to a target: start at the root, follow link relations, authenticate
 by Basic or by an OAuth client_credentials token, and check bodies against the spec's schemas."""
+
 from __future__ import annotations
 
 import base64
@@ -11,14 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
-from payercert.suites.lanternpay import states as sm
-from payercert.suites.lanternpay.invoices import invoice
-from payercert.validators.schemas import compiled_schema
 
 from payercert.errors import ConfigError
 from payercert.feeds import load_feed
 from payercert.redact import REDACTOR
 from payercert.session import TargetContext
+from payercert.suites.lanternpay import states as sm
+from payercert.suites.lanternpay.invoices import invoice
+from payercert.validators.schemas import compiled_schema
 
 SCHEMAS = load_feed("lanternpay").root / "schemas"
 AT_REST = {"paid", "rejected", "cancelled"}  # where a claim's webhooks stop, unless a test waits for less
@@ -35,7 +36,8 @@ def schema_errors(schema: str, instance: Any, readings: tuple = ()) -> list[tupl
 def assert_schema(schema: str, instance: Any, what: str, readings: tuple = ()) -> None:
     errors = schema_errors(schema, instance, readings)
     assert not errors, f"{errors[0][0]}: {what} does not follow {schema}: {errors[0][1]}" + (
-        f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
+        f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    )
 
 
 def expand(href: str, **values: str) -> str:
@@ -48,7 +50,9 @@ def json_body(response: httpx.Response, requirement: str = "LP-JSON-1") -> Any:
     try:
         return response.json()
     except ValueError:
-        raise AssertionError(f"{requirement}: HTTP {response.status_code} body is not JSON: {response.text[:120]!r}") from None
+        raise AssertionError(
+            f"{requirement}: HTTP {response.status_code} body is not JSON: {response.text[:120]!r}"
+        ) from None
 
 
 class LanternPayClient:
@@ -93,8 +97,12 @@ class LanternPayClient:
         return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
     def token_response(self, grant_type: str = "client_credentials", **extra: str) -> httpx.Response:
-        response = self.target.request("POST", self.link("lp:oauth-token"), data={"grant_type": grant_type, **extra},
-                                       headers={"Authorization": self.basic()})
+        response = self.target.request(
+            "POST",
+            self.link("lp:oauth-token"),
+            data={"grant_type": grant_type, **extra},
+            headers={"Authorization": self.basic()},
+        )
         try:
             token = response.json().get("access_token")
         except (ValueError, AttributeError):
@@ -132,7 +140,9 @@ class LanternPayClient:
         return self.post(self.link("lp:submit-invoice", billerId=self.target.credential("biller_id")), invoice, **kw)
 
     def submit_predetermination(self, body: dict, **kw) -> httpx.Response:
-        return self.post(self.link("lp:submit-predetermination", billerId=self.target.credential("biller_id")), body, **kw)
+        return self.post(
+            self.link("lp:submit-predetermination", billerId=self.target.credential("biller_id")), body, **kw
+        )
 
     def cancel_url(self, accepted: dict) -> str:
         link = (accepted.get("_links") or {}).get("lp:cancel-invoice")
@@ -141,13 +151,18 @@ class LanternPayClient:
         return self.link("lp:cancel-invoice", "/invoices/{invoiceId}/cancel", invoiceId=accepted["invoiceId"])
 
     def cancel(self, accepted: dict, body: dict | None = None) -> httpx.Response:
-        return self.post(self.cancel_url(accepted), body if body is not None else
-                         {"invoiceId": accepted["invoiceId"], "reason": "Submitted by mistake (payercert)."})
+        return self.post(
+            self.cancel_url(accepted),
+            body
+            if body is not None
+            else {"invoiceId": accepted["invoiceId"], "reason": "Submitted by mistake (payercert)."},
+        )
 
 
 @dataclass
 class Watched:
     """A one-claim invoice as submitted and accepted, and the states its claim showed."""
+
     body: dict
     accepted: dict
     states: list[str]
@@ -156,7 +171,7 @@ class Watched:
     def bcid(self) -> str:
         return self.body["claims"][0]["billerClaimId"]
 
-    def resting_in(self, state: str) -> "Watched":
+    def resting_in(self, state: str) -> Watched:
         """This claim, once it is known to rest in `state` (what the test goes on from)."""
         assert self.states[-1:] == [state], f"the claim did not reach {state}: {self.states}"
         return self
@@ -169,8 +184,8 @@ class Hooks:
         self.target, self.lp, self.receiver = target, lp, receiver
         options = target.target.options or {}
         self.retry_scale = float(options.get("retry_scale", 1.0))
-        self.timeout = float(options.get("webhook_timeout_s", 10.0))   # how long a test waits for a webhook
-        self.quiet = float(options.get("quiet_s", 0.4))                 # no news for this long: the flow is at rest
+        self.timeout = float(options.get("webhook_timeout_s", 10.0))  # how long a test waits for a webhook
+        self.quiet = float(options.get("quiet_s", 0.4))  # no news for this long: the flow is at rest
 
     def use(self, mode: str = "header") -> dict:
         current = self.target.cache.get("lp-hook-auth")
@@ -181,8 +196,12 @@ class Hooks:
         except ConfigError:
             pytest.skip("the target has no webhook subscription URL (urls.subscription): webhooks cannot be observed")
         auth = self.receiver.auth_config(mode)
-        response = self.lp.target.request("PUT", url, headers={"Authorization": self.lp.basic()}, json={
-            "urls": self.receiver.urls(), "auth": auth, "ca_pem": self.receiver.ca_pem()})
+        response = self.lp.target.request(
+            "PUT",
+            url,
+            headers={"Authorization": self.lp.basic()},
+            json={"urls": self.receiver.urls(), "auth": auth, "ca_pem": self.receiver.ca_pem()},
+        )
         assert response.status_code in (200, 201, 204), f"webhook subscription refused: HTTP {response.status_code}"
         self.receiver.auth = auth
         self.target.cache["lp-hook-auth"] = auth
@@ -200,9 +219,13 @@ class Hooks:
                     return False
             return True
 
-        calls = receiver.wait_quiet(lambda: [c for c in receiver.snapshot() if any(c.mentions(i) for i in ids)],
-                                    self.quiet, self.timeout, done,
-                                    ready=lambda calls: all(sm.observed_states(calls, i) for i in ids))
+        calls = receiver.wait_quiet(
+            lambda: [c for c in receiver.snapshot() if any(c.mentions(i) for i in ids)],
+            self.quiet,
+            self.timeout,
+            done,
+            ready=lambda calls: all(sm.observed_states(calls, i) for i in ids),
+        )
         return {i: sm.observed_states(calls, i) for i in ids}
 
     def submit_and_watch(self, item: str, until: str | set[str] | None = None) -> Watched:

@@ -1,8 +1,10 @@
 """Fixtures of the LanternPay suite: a client that starts at the root, and the harness's own HTTPS
 webhook receiver subscribed at the target."""
+
 from __future__ import annotations
 
 import pytest
+
 from payercert.suites.lanternpay.client import Hooks, LanternPayClient
 from payercert.suites.lanternpay.receiver import WebhookReceiver
 

@@ -1,4 +1,5 @@
 """Invoices for the suites: the document's Medibank example, corrected, with fresh claim ids."""
+
 from __future__ import annotations
 
 import copy
@@ -7,8 +8,7 @@ import uuid
 
 from payercert.feeds import load_feed
 
-SAMPLE = load_feed("lanternpay").root / "samples" / "valid" / \
-    "doc-invoice-request-medibank.corrected.json"
+SAMPLE = load_feed("lanternpay").root / "samples" / "valid" / "doc-invoice-request-medibank.corrected.json"
 
 
 def invoice(items: list[str], *, invoice_number: str | None = None, ids: list[str] | None = None) -> dict:

@@ -4,6 +4,7 @@ It records every delivery (arrival time, headers, body), answers as a test tells
 billerClaimId, so the answer is set before the invoice is even submitted), and serves an OAuth
 client_credentials token endpoint for the OAuth delivery mode.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,8 +26,12 @@ from payercert.redact import REDACTOR
 from payercert.server import BackgroundServer
 from payercert.tls import LocalCA
 
-EVENTS = ("onInvoiceStatusUpdated", "onPredeterminationStatusUpdated", "onMemberEligibilityStatus",
-          "onContractStatusUpdated")
+EVENTS = (
+    "onInvoiceStatusUpdated",
+    "onPredeterminationStatusUpdated",
+    "onMemberEligibilityStatus",
+    "onContractStatusUpdated",
+)
 
 
 @dataclass
@@ -34,7 +39,7 @@ class Received:
     at: float
     event: str
     headers: dict[str, str]
-    body: Any           # None when the body was not JSON
+    body: Any  # None when the body was not JSON
     answered: int
 
     @property
@@ -54,15 +59,17 @@ class WebhookReceiver:
         self.ca = LocalCA()
         self.calls: list[Received] = []
         self.lock = threading.Lock()
-        self.answers: dict[str, Callable[[int], int]] = {}   # billerClaimId -> f(delivery number) -> status
+        self.answers: dict[str, Callable[[int], int]] = {}  # billerClaimId -> f(delivery number) -> status
         self.oauth_client = ("payercert-receiver", secrets.token_urlsafe(18))
         self.issued: set[str] = set()
         self.auth: dict[str, str] = {}
         REDACTOR.add(self.oauth_client[1])
-        self.app = Starlette(routes=[
-            Route("/hooks/{event}", self.hook, methods=["POST"]),
-            Route("/oauth/token", self.token, methods=["POST"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/hooks/{event}", self.hook, methods=["POST"]),
+                Route("/oauth/token", self.token, methods=["POST"]),
+            ]
+        )
         self.server = BackgroundServer(self.app, self.ca).start()
 
     @property
@@ -84,8 +91,12 @@ class WebhookReceiver:
             password = secrets.token_urlsafe(12)
             REDACTOR.add(password)
             return {"mode": "basic", "username": "payercert-hooks", "password": password}
-        return {"mode": "oauth", "token_url": f"{self.base_url}/oauth/token",
-                "client_id": self.oauth_client[0], "client_secret": self.oauth_client[1]}
+        return {
+            "mode": "oauth",
+            "token_url": f"{self.base_url}/oauth/token",
+            "client_id": self.oauth_client[0],
+            "client_secret": self.oauth_client[1],
+        }
 
     # --- what a test reads ----------------------------------------------------------------------
     def snapshot(self) -> list[Received]:
@@ -103,9 +114,14 @@ class WebhookReceiver:
             time.sleep(0.02)
         return predicate()
 
-    def wait_quiet(self, select: Callable[[], list[Received]], quiet: float, timeout: float,
-                   done: Callable[[list[Received]], bool] = lambda _: False,
-                   ready: Callable[[list[Received]], bool] = lambda seen: bool(seen)) -> list[Received]:
+    def wait_quiet(
+        self,
+        select: Callable[[], list[Received]],
+        quiet: float,
+        timeout: float,
+        done: Callable[[list[Received]], bool] = lambda _: False,
+        ready: Callable[[list[Received]], bool] = lambda seen: bool(seen),
+    ) -> list[Received]:
         """Wait until `done`, or until nothing new has arrived for `quiet` seconds once `ready`."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -130,7 +146,9 @@ class WebhookReceiver:
                     n = sum(1 for c in self.calls if c.mentions(bcid))
                     status = answer(n)
                     break
-            self.calls.append(Received(time.monotonic(), request.path_params["event"], dict(request.headers), body, status))
+            self.calls.append(
+                Received(time.monotonic(), request.path_params["event"], dict(request.headers), body, status)
+            )
         return Response(status_code=status)
 
     async def token(self, request: Request) -> Response:

@@ -1,4 +1,5 @@
 """claim-states.yaml as an oracle: is an observed sequence of claim states legal?"""
+
 from __future__ import annotations
 
 from functools import lru_cache

@@ -1,8 +1,10 @@
 """Authentication: Basic client id/secret, OAuth client_credentials, refusals."""
+
 import base64
 import json
 
 import pytest
+
 from payercert.suites.lanternpay.client import json_body
 from payercert.suites.lanternpay.invoices import invoice
 
@@ -46,8 +48,9 @@ def test_authorization_code_grant_supported(lp, target):
     response = lp.token_response("authorization_code", code="payercert-not-a-code", redirect_uri="https://127.0.0.1/cb")
     assert response.status_code == 400, f"LP-AUTH-3: a bad authorization code answered {response.status_code}"
     error = json_body(response).get("error")
-    assert error in ("invalid_grant", "invalid_request"), \
+    assert error in ("invalid_grant", "invalid_request"), (
         f"LP-AUTH-3: authorization_code looks unsupported (error {error!r})"
+    )
 
 
 @pytest.mark.parametrize("how", ["none", "wrong-secret", "bad-bearer"])
@@ -55,8 +58,11 @@ def test_authorization_code_grant_supported(lp, target):
 def test_operations_need_credentials(lp, target, how):
     """An invoice without credentials, with a wrong secret or a forged token is refused with a 4xx"""
     items = target.require_data("items")["items"]
-    authorization = {"none": "", "wrong-secret": lp.basic(None, "payercert-wrong-secret"),
-                     "bad-bearer": "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."}[how]
+    authorization = {
+        "none": "",
+        "wrong-secret": lp.basic(None, "payercert-wrong-secret"),
+        "bad-bearer": "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+    }[how]
     response = lp.submit_invoice(invoice([items["hold"]]), authorization=authorization)
     assert 400 <= response.status_code < 500, f"LP-AUTH-4: request with {how} answered {response.status_code}"
     assert "invoiceId" not in response.text, "LP-AUTH-4: a refused request returned data"
@@ -67,5 +73,7 @@ def test_credentials_do_not_act_for_another_biller(lp, target):
     """Another biller's credentials cannot submit for this biller"""
     other = target.require_account("other_biller")
     items = target.require_data("items")["items"]
-    response = lp.submit_invoice(invoice([items["hold"]]), authorization=lp.basic(other["client_id"], other["client_secret"]))
+    response = lp.submit_invoice(
+        invoice([items["hold"]]), authorization=lp.basic(other["client_id"], other["client_secret"])
+    )
     assert 400 <= response.status_code < 500, f"LP-AUTH-5: another biller's credentials answered {response.status_code}"

@@ -1,5 +1,6 @@
 """Submit Invoice: valid invoices accepted with a claimId per claim; invalid ones refused with an
 error payload whose invalidParams name the field actually broken (cases drawn from the schema)."""
+
 from __future__ import annotations
 
 import copy
@@ -9,6 +10,7 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from payercert.suites.lanternpay.client import (
     SCHEMAS,
     json_body,
@@ -82,14 +84,18 @@ def _resolves(name: str, request: dict) -> bool:
 
 @pytest.mark.mutating
 @requirement("LP-INV-9", "LP-INV-11", "LP-FMT-5", "LP-HTTP-3")
-@given(kinds=st.lists(st.sampled_from(["approve", "reject", "pending", "provisional", "hold"]), min_size=1, max_size=4),
-       bearer=st.booleans())
+@given(
+    kinds=st.lists(st.sampled_from(["approve", "reject", "pending", "provisional", "hold"]), min_size=1, max_size=4),
+    bearer=st.booleans(),
+)
 def test_valid_invoice_gets_a_claim_id_per_claim(lp, target, kinds, bearer):
     """A valid invoice is answered 202 (or 200) with invoiceId and one distinct claimId per billerClaimId"""
     items = target.require_data("items")["items"]
     body = invoice([items[k] for k in kinds])
     response = lp.submit_invoice(body, mode="bearer" if bearer else "basic")
-    assert response.status_code in (200, 202), f"LP-INV-9: valid invoice answered {response.status_code}: {response.text[:200]}"
+    assert response.status_code in (200, 202), (
+        f"LP-INV-9: valid invoice answered {response.status_code}: {response.text[:200]}"
+    )
     accepted = json_body(response)
     lp.assert_schema("invoice-response.json", accepted, "the invoice response")
     claim_ids = [c["claimId"] for c in accepted["claims"]]
@@ -124,8 +130,11 @@ def test_invalid_invoice_names_the_broken_field(lp, target, mutation, claims, da
 @requirement("LP-HTTP-4", "LP-ERR-1", "LP-JSON-1")
 def test_non_json_body_refused_with_error_payload(lp):
     """A body that is not JSON gets a 4xx with the error payload"""
-    response = lp.target.request("POST", lp.link("lp:submit-invoice", billerId=lp.target.credential("biller_id")),
-                                 headers={"Authorization": lp.bearer(), "Content-Type": "application/json"},
-                                 content=b'{"program": "mpl", "claims": [001]}')
+    response = lp.target.request(
+        "POST",
+        lp.link("lp:submit-invoice", billerId=lp.target.credential("biller_id")),
+        headers={"Authorization": lp.bearer(), "Content-Type": "application/json"},
+        content=b'{"program": "mpl", "claims": [001]}',
+    )
     assert 400 <= response.status_code < 500, f"LP-HTTP-4: a non-JSON body answered {response.status_code}"
     lp.assert_schema("error-payload.json", json_body(response), "the error payload")

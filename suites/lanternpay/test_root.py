@@ -1,7 +1,9 @@
 """The API root: HAL links, curies, no credentials needed."""
+
 from urllib.parse import urlparse
 
 import pytest
+
 from payercert.suites.lanternpay.client import json_body
 
 requirement = pytest.mark.requirement
@@ -28,7 +30,9 @@ def test_root_links_follow_the_document(lp):
     curies = body["_links"]["curies"]
     lp_curie = [c for c in curies if c.get("name") == "lp"]
     assert lp_curie, "LP-HAL-6: no curie named lp"
-    assert "{rel}" in lp_curie[0]["href"] and lp_curie[0].get("templated") is True, "LP-HAL-6: the lp curie is not a {rel} template"
+    assert "{rel}" in lp_curie[0]["href"] and lp_curie[0].get("templated") is True, (
+        "LP-HAL-6: the lp curie is not a {rel} template"
+    )
 
 
 @requirement("LP-HTTP-1", "LP-HAL-9")

@@ -1,5 +1,6 @@
 """The claim state machine seen from the biller: submit, maybe cancel, watch the webhooks; every
 observed sequence must be legal per claim-states.yaml and terminal states stay terminal."""
+
 from __future__ import annotations
 
 import time
@@ -7,13 +8,14 @@ import time
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from payercert.suites.lanternpay import states as sm
 from payercert.suites.lanternpay.client import json_body
 from payercert.suites.lanternpay.invoices import invoice
 
 requirement = pytest.mark.requirement
 KINDS = ["approve", "reject", "pending", "provisional", "payment_failed", "hold", "manual_cancel", "no_cancel"]
-HELD = {"hold", "manual_cancel", "no_cancel"}   # the program keeps these pending until cancelled
+HELD = {"hold", "manual_cancel", "no_cancel"}  # the program keeps these pending until cancelled
 
 
 def _rest(kind: str, cancelled: int | None) -> set[str]:
@@ -31,8 +33,10 @@ def _assert_legal(observed: dict[str, list[str]], initial: str) -> None:
 
 @pytest.mark.mutating
 @requirement("LP-STATE-1", "LP-STATE-2", "LP-STATE-3", "LP-STATE-4", "LP-CAN-2", "LP-INV-10")
-@given(kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=3),
-       cancel_after=st.one_of(st.none(), st.sampled_from([0.0, 0.03, 0.08, 0.2])))
+@given(
+    kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=3),
+    cancel_after=st.one_of(st.none(), st.sampled_from([0.0, 0.03, 0.08, 0.2])),
+)
 def test_observed_claim_states_are_legal(lp, target, hooks, kinds, cancel_after):
     """Submit, maybe cancel after a while, and every claim's observed states follow claim-states.yaml"""
     items = target.require_data("items")["items"]
@@ -63,7 +67,9 @@ def test_cancellation_via_cancel_pending(lp, target, hooks):
     assert response.status_code in (200, 202), f"LP-CAN-2: cancellation answered {response.status_code}"
     bcid = held.bcid
     seq = hooks.watch([bcid], {bcid: {"cancelled"}})[bcid]
-    assert seq[-2:] == ["cancelPending", "cancelled"], f"LP-CAN-4: observed {seq}, expected ... cancelPending, cancelled"
+    assert seq[-2:] == ["cancelPending", "cancelled"], (
+        f"LP-CAN-4: observed {seq}, expected ... cancelPending, cancelled"
+    )
     _assert_legal({bcid: seq}, target.reading("LP-R-INITIAL-STATE"))
 
 
@@ -121,5 +127,5 @@ def test_settled_claims_stay_settled(lp, target, hooks):
     assert lp.submit_invoice(body).status_code in (200, 202)
     hooks.watch(ids)
     time.sleep(hooks.quiet)
-    observed = hooks.watch(ids, {i: set() for i in ids})   # and then until nothing more arrives
+    observed = hooks.watch(ids, {i: set() for i in ids})  # and then until nothing more arrives
     _assert_legal(observed, target.reading("LP-R-INITIAL-STATE"))

@@ -1,4 +1,5 @@
 """Webhooks LanternPay sends: the envelope, the InvoiceStatus, the delivery auth modes, the retry policy."""
+
 from __future__ import annotations
 
 import base64
@@ -6,12 +7,15 @@ import itertools
 import time
 
 import pytest
+
 from payercert.suites.lanternpay.client import json_body
 from payercert.suites.lanternpay.invoices import invoice
 
 requirement = pytest.mark.requirement
-SCHEMA = {"claiming.invoice.updated": "webhook-invoice-updated.json",
-          "claiming.predetermination.updated": "webhook-predetermination-updated.json"}
+SCHEMA = {
+    "claiming.invoice.updated": "webhook-invoice-updated.json",
+    "claiming.predetermination.updated": "webhook-predetermination-updated.json",
+}
 
 
 def submit(lp, items: list[str]) -> tuple[dict, dict]:
@@ -39,12 +43,28 @@ def check_webhook(lp, body, expected_type: str | None = None) -> list[tuple[str,
 
 def assert_clean(findings: list[tuple[str, str]], *requirements: str) -> None:
     relevant = [f for f in findings if f[0] in requirements] or findings
-    assert not relevant, f"{relevant[0][0]}: {relevant[0][1]}" + (f" (and {len(relevant) - 1} more)" if len(relevant) > 1 else "")
+    assert not relevant, f"{relevant[0][0]}: {relevant[0][1]}" + (
+        f" (and {len(relevant) - 1} more)" if len(relevant) > 1 else ""
+    )
 
 
 @pytest.mark.mutating
-@requirement("LP-WH-1", "LP-WH-2", "LP-WH-4", "LP-WH-5", "LP-WH-6", "LP-WH-7", "LP-WH-8", "LP-WH-9", "LP-WH-10",
-             "LP-FMT-1", "LP-FMT-4", "LP-INV-10", "LP-HTTP-3", "LP-JSON-2")
+@requirement(
+    "LP-WH-1",
+    "LP-WH-2",
+    "LP-WH-4",
+    "LP-WH-5",
+    "LP-WH-6",
+    "LP-WH-7",
+    "LP-WH-8",
+    "LP-WH-9",
+    "LP-WH-10",
+    "LP-FMT-1",
+    "LP-FMT-4",
+    "LP-INV-10",
+    "LP-HTTP-3",
+    "LP-JSON-2",
+)
 def test_invoice_updates_reach_the_biller(lp, target, hooks):
     """Every claim of an accepted invoice comes back in claiming.invoice.updated webhooks that follow the schema"""
     items = target.require_data("items")["items"]
@@ -53,14 +73,18 @@ def test_invoice_updates_reach_the_biller(lp, target, hooks):
     receiver = hooks.receiver
     ok = receiver.wait(lambda: all(receiver.for_claim(i) for i in ids), hooks.timeout)
     assert ok, "LP-INV-10: not every claim of the invoice came back in a webhook"
-    calls = receiver.wait_quiet(lambda: [c for c in receiver.snapshot() if any(c.mentions(i) for i in ids)],
-                                hooks.quiet, hooks.timeout)
+    calls = receiver.wait_quiet(
+        lambda: [c for c in receiver.snapshot() if any(c.mentions(i) for i in ids)], hooks.quiet, hooks.timeout
+    )
     for call in calls:
         assert call.event == "onInvoiceStatusUpdated", f"LP-WH-4: an invoice update was posted to {call.event}"
-        assert isinstance(call.body, dict) and call.body.get("type") == "claiming.invoice.updated", \
+        assert isinstance(call.body, dict) and call.body.get("type") == "claiming.invoice.updated", (
             f"LP-WH-4: type {call.body.get('type') if isinstance(call.body, dict) else None!r}, expected claiming.invoice.updated"
+        )
         assert_clean(check_webhook(lp, call.body, "claiming.invoice.updated"))
-        assert call.body["data"]["invoiceId"] == accepted["invoiceId"], "LP-WH-6: invoiceId is not the submitted invoice's"
+        assert call.body["data"]["invoiceId"] == accepted["invoiceId"], (
+            "LP-WH-6: invoiceId is not the submitted invoice's"
+        )
     distinct = {}
     for call in calls:
         distinct.setdefault(call.body["id"], call.body)
@@ -77,13 +101,20 @@ def _auth_ok(call, auth: dict, issued: set[str]) -> str | None:
         expected = "Basic " + base64.b64encode(f"{auth['username']}:{auth['password']}".encode()).decode()
         return None if authorization == expected else "no or wrong Basic authorization"
     scheme, _, token = authorization.partition(" ")
-    return None if scheme.lower() == "bearer" and token in issued else "no Bearer token from the configured token endpoint"
+    return (
+        None if scheme.lower() == "bearer" and token in issued else "no Bearer token from the configured token endpoint"
+    )
 
 
 @pytest.mark.mutating
-@pytest.mark.parametrize("mode", [pytest.param("header", marks=requirement("LP-WHA-2")),
-                                  pytest.param("basic", marks=requirement("LP-WHA-3")),
-                                  pytest.param("oauth", marks=requirement("LP-WHA-4"))])
+@pytest.mark.parametrize(
+    "mode",
+    [
+        pytest.param("header", marks=requirement("LP-WHA-2")),
+        pytest.param("basic", marks=requirement("LP-WHA-3")),
+        pytest.param("oauth", marks=requirement("LP-WHA-4")),
+    ],
+)
 @requirement("LP-WHA-1")
 def test_webhook_carries_the_configured_auth(lp, target, hooks, mode):
     """Every delivery carries the subscription's auth: custom header, Basic, or an OAuth Bearer token"""
@@ -108,8 +139,9 @@ def test_retries_after_5xx_keep_the_id_then_stop(lp, target, hooks):
     response = lp.submit_invoice(body)
     assert response.status_code in (200, 202)
     receiver = hooks.receiver
-    assert receiver.wait(lambda: len(receiver.for_claim(bcid)) >= 4, hooks.timeout), \
+    assert receiver.wait(lambda: len(receiver.for_claim(bcid)) >= 4, hooks.timeout), (
         f"LP-RETRY-3: {len(receiver.for_claim(bcid))} deliveries after 5xx answers, expected a retry after each"
+    )
     time.sleep(max(hooks.quiet, 10 * hooks.retry_scale * 1.5))
     calls = receiver.for_claim(bcid)
     ids = {c.body["id"] for c in calls}
@@ -152,14 +184,20 @@ def test_retry_policy_when_every_delivery_fails(lp, target, hooks):
     calls = receiver.for_claim(bcid)
     assert len({c.body["id"] for c in calls}) == 1, "LP-WH-3: retries of one event carry different ids"
     assert len(calls) >= first, f"LP-RETRY-3: {len(calls)} deliveries, expected at least {first} first-level ones"
-    assert len(calls) == count, f"LP-RETRY-4: {len(calls)} deliveries of a failing event, expected {count} (reading LP-R-RETRY-COUNT={count})"
+    assert len(calls) == count, (
+        f"LP-RETRY-4: {len(calls)} deliveries of a failing event, expected {count} (reading LP-R-RETRY-COUNT={count})"
+    )
     times = [c.at for c in calls]
-    rounds = [times[:first]] + [times[first + i * per_round: first + (i + 1) * per_round] for i in range(3)]
+    rounds = [times[:first]] + [times[first + i * per_round : first + (i + 1) * per_round] for i in range(3)]
     rapid = 10 * scale  # "rapid succession": well inside the first second-level delay
     for r in rounds:
         gaps = [b - a for a, b in itertools.pairwise(r)]
         assert all(g < rapid for g in gaps), f"LP-RETRY-3: first-level retries not in rapid succession (gaps {gaps})"
     for delay, (before, after) in zip((10, 20, 30), itertools.pairwise(rounds)):
         gap = after[0] - before[-1]
-        assert gap >= delay * scale * 0.9, f"LP-RETRY-4: second-level attempt after {gap:.3f}s, expected >= {delay * scale:.3f}s"
-        assert gap <= delay * scale * 3 + 1, f"LP-RETRY-4: second-level attempt after {gap:.3f}s, expected about {delay * scale:.3f}s"
+        assert gap >= delay * scale * 0.9, (
+            f"LP-RETRY-4: second-level attempt after {gap:.3f}s, expected >= {delay * scale:.3f}s"
+        )
+        assert gap <= delay * scale * 3 + 1, (
+            f"LP-RETRY-4: second-level attempt after {gap:.3f}s, expected about {delay * scale:.3f}s"
+        )

@@ -1,4 +1,5 @@
 """How the LTSS suites talk to a target: the document's requests, built one way, redacted."""
+
 from __future__ import annotations
 
 import base64
@@ -22,15 +23,23 @@ class LtssClient:
         self.target = target
 
     # --- Authentication Endpoint -------------------------------------------------------------
-    def token_response(self, *, app_id: str | None = None, app_secret: str | None = None,
-                       username: str | None = None, password: str | None = None,
-                       form: str = "urlencoded") -> httpx.Response:
+    def token_response(
+        self,
+        *,
+        app_id: str | None = None,
+        app_secret: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        form: str = "urlencoded",
+    ) -> httpx.Response:
         t = self.target
         app_id = app_id if app_id is not None else t.credential("app_id")
         app_secret = app_secret if app_secret is not None else t.credential("app_secret")
-        body = {"grant_type": "password",
-                "username": username if username is not None else t.credential("username"),
-                "password": password if password is not None else t.credential("password")}
+        body = {
+            "grant_type": "password",
+            "username": username if username is not None else t.credential("username"),
+            "password": password if password is not None else t.credential("password"),
+        }
         headers = {"Authorization": basic(app_id, app_secret), "cache-control": "no-cache"}
         if form == "urlencoded":
             kwargs: dict[str, Any] = {"data": body}
@@ -63,8 +72,15 @@ class LtssClient:
         return response.json()["access_token"]
 
     # --- Upload Billing Entry ------------------------------------------------------------------
-    def upload(self, entry: Any, *, token: str | None = None, authorization: str | None = None,
-               content_type: str = "application/json", raw: bytes | None = None) -> httpx.Response:
+    def upload(
+        self,
+        entry: Any,
+        *,
+        token: str | None = None,
+        authorization: str | None = None,
+        content_type: str = "application/json",
+        raw: bytes | None = None,
+    ) -> httpx.Response:
         headers = {"Content-Type": content_type, "cache-control": "no-cache"}
         if authorization is not None:
             headers["Authorization"] = authorization

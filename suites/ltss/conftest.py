@@ -1,4 +1,5 @@
 """Fixtures of the LTSS suite: a client for the target, and the rules as oracle."""
+
 import pytest
 
 from payercert.suites.ltss.client import LtssClient

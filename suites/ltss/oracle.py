@@ -3,6 +3,7 @@
 Entries are generated from the same rules (valid ones by repair, invalid ones by breaking a
 chosen rule), so the suites never hand-list cases the spec bundle already states.
 """
+
 from __future__ import annotations
 
 import random

@@ -1,4 +1,5 @@
 """Authentication Endpoint: password grant with Basic appId:appSecret, token response, failures."""
+
 import base64
 import json
 import secrets
@@ -25,10 +26,12 @@ def test_token_issued_for_password_grant(ltss):
     missing = {"access_token", "expires_in", "token_type", "scope"} - set(body)
     assert not missing, f"LTSS-AUTH-2: token response lacks {sorted(missing)}"
     assert body["token_type"] == "Bearer", f"LTSS-AUTH-2: token_type must be 'Bearer', got {body['token_type']!r}"
-    assert isinstance(body["expires_in"], int) and body["expires_in"] > 0, \
+    assert isinstance(body["expires_in"], int) and body["expires_in"] > 0, (
         f"LTSS-AUTH-2: expires_in must be a positive number of seconds, got {body['expires_in']!r}"
-    assert body["access_token"].count(".") == 2 and "alg" in _jwt_header(body["access_token"]), \
+    )
+    assert body["access_token"].count(".") == 2 and "alg" in _jwt_header(body["access_token"]), (
         "LTSS-AUTH-2: access_token is not a JWT"
+    )
 
 
 @requirement("LTSS-AUTH-1")
@@ -56,8 +59,9 @@ def test_unknown_app_id_is_invalid_client(ltss, target):
     """An appId the payer never issued gets invalid_client"""
     response = ltss.token_response(app_id="unknown-" + uuid.uuid4().hex[:8])
     status = 400 if target.reading("LTSS-R-CLIENT-ERROR-STATUS") == "identityserver" else 401
-    assert response.status_code == status and response.json().get("error") == "invalid_client", \
+    assert response.status_code == status and response.json().get("error") == "invalid_client", (
         f"LTSS-AUTH-3: expected {status} invalid_client, got {response.status_code} {response.text[:200]}"
+    )
 
 
 @requirement("LTSS-AUTH-4")
@@ -85,8 +89,9 @@ def test_token_request_that_is_not_a_form(ltss, target):
     """A token request with a JSON body is refused as the document says (HTTP 500)"""
     response = ltss.token_response(form="json")
     if target.reading("LTSS-R-TOKEN-CONTENT-TYPE") == "identityserver":
-        assert response.status_code == 400 and response.json().get("error") == "invalid_request", \
+        assert response.status_code == 400 and response.json().get("error") == "invalid_request", (
             f"LTSS-AUTH-7 (identityserver reading): expected 400 invalid_request, got {response.status_code}"
+        )
     else:
         assert response.status_code == 500, f"LTSS-AUTH-7: expected HTTP 500, got {response.status_code}"
 

@@ -1,4 +1,5 @@
 """Idempotent Design and code 1400: a TransactionId creates at most one billing entry."""
+
 import random
 
 import pytest
@@ -19,13 +20,15 @@ def test_reused_transaction_id_creates_nothing(ltss, oracle, target):
     if target.reading("LTSS-R-REUSE") == "replay":
         assert again.status_code == 200, f"LTSS-IDEM-1 (replay reading): retry got {again.status_code}"
     else:
-        assert again.status_code == 400 and ltss.error_code(again) == "1400", \
+        assert again.status_code == 400 and ltss.error_code(again) == "1400", (
             f"LTSS-IDEM-1: reused TransactionId got {again.status_code} {again.text[:200]}, expected 400 1400"
+        )
     changed = {**entry, "ProviderMa": entry["ProviderMa"]}
     changed["Units" if "Units" in entry else "Cost"] = 1
     third = ltss.upload(changed)
-    assert third.status_code == 400 and ltss.error_code(third) == "1400", \
+    assert third.status_code == 400 and ltss.error_code(third) == "1400", (
         f"LTSS-1400-1: a different entry under a used TransactionId got {third.status_code}, expected 400 1400"
+    )
 
 
 @pytest.mark.mutating
@@ -38,5 +41,6 @@ def test_transaction_id_of_failed_request_can_be_reused(ltss, oracle):
     failed = ltss.upload(bad)
     assert failed.status_code == 400, f"an entry dated outside the window got {failed.status_code}"
     fixed = ltss.upload(good)
-    assert fixed.status_code == 200, \
+    assert fixed.status_code == 200, (
         f"LTSS-IDEM-2: reusing the TransactionId of a failed request got {fixed.status_code} {fixed.text[:200]}"
+    )

@@ -1,5 +1,6 @@
 """Schemathesis on specs/ltss/openapi.yaml: generated requests, checked against the documented
 statuses, content types, headers and response schemas (its checks, on our transport)."""
+
 import json
 from urllib.parse import urlencode
 
@@ -9,8 +10,11 @@ from hypothesis import given, settings
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, negative_data_rejection, response_headers_conformance,
-    response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
 )
 
 from payercert.feeds import load_feed
@@ -18,8 +22,7 @@ from payercert.suites.ltss.client import basic
 
 SCHEMA = schemathesis.openapi.from_path(str(load_feed("ltss").root / "openapi.yaml"))
 OPERATIONS = {op.ok().path: op.ok() for op in SCHEMA.get_all_operations()}
-CHECKS = [status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+CHECKS = [status_code_conformance, content_type_conformance, response_headers_conformance, response_schema_conformance]
 requirement = pytest.mark.requirement
 
 
@@ -36,15 +39,22 @@ def _send(target, url_name, case, headers):
         return target.request("POST", kwargs["url"], headers=request_headers, files=kwargs["files"])
     else:
         content = kwargs.get("data") or b""
-    return target.request(kwargs["method"], kwargs["url"], headers=request_headers, params=kwargs.get("params"),
-                          content=content if isinstance(content, bytes) else str(content).encode())
+    return target.request(
+        kwargs["method"],
+        kwargs["url"],
+        headers=request_headers,
+        params=kwargs.get("params"),
+        content=content if isinstance(content, bytes) else str(content).encode(),
+    )
 
 
 def _validate(case, response, checks):
     try:
         case.validate_response(response, checks=checks)
     except FailureGroup as group:
-        raise AssertionError("OpenAPI conformance: " + "; ".join(str(e).splitlines()[0] for e in group.exceptions)) from None
+        raise AssertionError(
+            "OpenAPI conformance: " + "; ".join(str(e).splitlines()[0] for e in group.exceptions)
+        ) from None
 
 
 def _path(name):
@@ -69,8 +79,11 @@ def test_token_endpoint_conforms(target, mode):
 
 
 @requirement("LTSS-UP-6")
-@pytest.mark.parametrize("mode", [pytest.param(GenerationMode.POSITIVE, marks=pytest.mark.mutating),
-                                  GenerationMode.NEGATIVE], ids=["positive", "negative"])
+@pytest.mark.parametrize(
+    "mode",
+    [pytest.param(GenerationMode.POSITIVE, marks=pytest.mark.mutating), GenerationMode.NEGATIVE],
+    ids=["positive", "negative"],
+)
 def test_upload_endpoint_conforms(target, ltss, mode):
     """Generated uploads get documented statuses, headers and bodies; schema-violating ones are refused"""
     checks = CHECKS + ([negative_data_rejection] if mode is GenerationMode.NEGATIVE else [])

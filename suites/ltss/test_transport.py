@@ -1,4 +1,5 @@
 """HTTP/1.1 over HTTPS only."""
+
 import uuid
 
 import pytest
@@ -19,8 +20,9 @@ def test_plain_http_is_not_served(target, endpoint):
     except TransportError:
         return  # nothing listens for plain HTTP there: refused
     if response.is_redirect:
-        assert response.headers.get("location", "").startswith("https://"), \
+        assert response.headers.get("location", "").startswith("https://"), (
             f"LTSS-HTTP-1: plain HTTP redirected to {response.headers.get('location')!r}, not HTTPS"
+        )
         return
     assert response.status_code >= 400, f"LTSS-HTTP-1: plain HTTP was answered {response.status_code}"
     assert response.status_code != 401 or "TID" not in response.headers, "LTSS-HTTP-1: plain HTTP request was processed"

@@ -1,4 +1,5 @@
 """Upload Billing Entry: success, the TID header, content type, and the 400 body."""
+
 import random
 import uuid
 
@@ -15,7 +16,11 @@ def _entry(oracle, basis: str, seed: int) -> dict:
     rnd = random.Random(seed)
     for _ in range(50):
         entry = oracle.valid(rnd)
-        if entry and next(s for s in oracle.data["service_identifiers"] if s["id"] == entry["ServiceIdentifier"])["basis"] == basis:
+        if (
+            entry
+            and next(s for s in oracle.data["service_identifiers"] if s["id"] == entry["ServiceIdentifier"])["basis"]
+            == basis
+        ):
             return fresh_id(entry)
     pytest.skip(f"target data has no {basis}-based service identifier")
 
@@ -27,8 +32,9 @@ def test_valid_entry_is_accepted(ltss, oracle, basis):
     """A valid unit-based or cost-based entry gets 200"""
     entry = _entry(oracle, basis, seed=7)
     response = ltss.upload(entry)
-    assert response.status_code == 200, \
+    assert response.status_code == 200, (
         f"LTSS-UP-3: valid entry ({oracle.explain(entry)}) got {response.status_code}: {response.text[:200]}"
+    )
 
 
 @pytest.mark.mutating
@@ -38,8 +44,9 @@ def test_tid_echoed_on_200(ltss, oracle):
     entry = _entry(oracle, "unit", seed=8)
     response = ltss.upload(entry)
     assert response.status_code == 200, f"valid entry refused: {response.status_code} {response.text[:200]}"
-    assert response.headers.get("TID") == entry["TransactionId"], \
+    assert response.headers.get("TID") == entry["TransactionId"], (
         f"LTSS-UP-4: TID header {response.headers.get('TID')!r}, expected {entry['TransactionId']!r}"
+    )
 
 
 SMOKE_ENTRY = {"ServiceIdentifier": "PAYERCERT-SMOKE", "Units": 1}  # no ServiceDate: refused, never stored
@@ -52,7 +59,9 @@ def test_tid_echoed_on_400(ltss):
     tid = str(uuid.uuid4())
     response = ltss.upload({"TransactionId": tid, **SMOKE_ENTRY})
     assert response.status_code == 400, f"an entry without ServiceDate got {response.status_code}, expected 400"
-    assert response.headers.get("TID") == tid, f"LTSS-UP-4: TID on 400 is {response.headers.get('TID')!r}, expected {tid!r}"
+    assert response.headers.get("TID") == tid, (
+        f"LTSS-UP-4: TID on 400 is {response.headers.get('TID')!r}, expected {tid!r}"
+    )
 
 
 @pytest.mark.smoke
@@ -64,9 +73,13 @@ def test_400_body_has_code_and_message(ltss, target):
     body = response.json() if response.headers.get("content-type", "").startswith("application/json") else None
     assert isinstance(body, dict), f"LTSS-UP-6: 400 body is not a JSON object: {response.text[:200]!r}"
     code = ltss.error_code(response)
-    assert code in CODES, f"LTSS-UP-6: no error code of the document in {body} (reading {target.reading('LTSS-R-ERROR-BODY')})"
+    assert code in CODES, (
+        f"LTSS-UP-6: no error code of the document in {body} (reading {target.reading('LTSS-R-ERROR-BODY')})"
+    )
     text_key = "ErrorCode" if target.reading("LTSS-R-ERROR-BODY") == "as-printed" else "Message"
-    assert isinstance(body.get(text_key), str) and body[text_key].strip(), f"LTSS-UP-6: no descriptive message in {body}"
+    assert isinstance(body.get(text_key), str) and body[text_key].strip(), (
+        f"LTSS-UP-6: no descriptive message in {body}"
+    )
 
 
 @requirement("LTSS-UP-4")
@@ -75,7 +88,9 @@ def test_tid_echoed_on_401(ltss):
     tid = str(uuid.uuid4())
     response = ltss.upload({"TransactionId": tid}, authorization="Bearer invalid")
     assert response.status_code == 401
-    assert response.headers.get("TID") == tid, f"LTSS-UP-4: TID on 401 is {response.headers.get('TID')!r}, expected {tid!r}"
+    assert response.headers.get("TID") == tid, (
+        f"LTSS-UP-4: TID on 401 is {response.headers.get('TID')!r}, expected {tid!r}"
+    )
 
 
 @requirement("LTSS-UP-5")
@@ -83,4 +98,6 @@ def test_tid_echoed_on_401(ltss):
 def test_upload_that_is_not_json_gets_500(ltss, content_type):
     """An upload with another content type gets HTTP 500, as the document says"""
     response = ltss.upload(None, content_type=content_type, raw=b"TransactionId=" + str(uuid.uuid4()).encode())
-    assert response.status_code == 500, f"LTSS-UP-5: Content-Type {content_type} got {response.status_code}, expected 500"
+    assert response.status_code == 500, (
+        f"LTSS-UP-5: Content-Type {content_type} got {response.status_code}, expected 500"
+    )

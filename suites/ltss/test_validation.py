@@ -3,13 +3,15 @@
 The cases come from specs/ltss/rules.yaml: for each rule, hypothesis draws a valid entry and
 breaks that rule; the compiled rules say which code a conforming payer returns.
 """
+
 import itertools
 import random
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from payercert.suites.ltss.client import fresh_id
 from payercert.suites.ltss.oracle import default_rules, record_rules
@@ -24,11 +26,13 @@ def assert_answer(ltss, oracle, entry, response, requirement_id):
     expected = oracle.expected(entry)
     why = oracle.explain(entry)
     if expected is None:
-        assert response.status_code == 200, \
+        assert response.status_code == 200, (
             f"{requirement_id}: entry breaks no rule, expected 200, got {response.status_code} {response.text[:200]}"
+        )
         return
-    assert response.status_code == 400, \
+    assert response.status_code == 400, (
         f"{requirement_id}: expected 400 with code {expected} ({why}), got {response.status_code} {response.text[:200]}"
+    )
     got = ltss.error_code(response)
     assert got == expected, f"{requirement_id}: expected code {expected} ({why}), got {got!r} in {response.text[:200]}"
 
@@ -50,7 +54,9 @@ def test_rule_gets_its_code(ltss, oracle, rule_id):
 
 
 @requirement("LTSS-UP-7")
-@pytest.mark.parametrize("first,second", [pytest.param(a, b, id=f"{a}-before-{b}") for a, b in itertools.combinations(CODES, 2)])
+@pytest.mark.parametrize(
+    "first,second", [pytest.param(a, b, id=f"{a}-before-{b}") for a, b in itertools.combinations(CODES, 2)]
+)
 def test_first_failing_rule_wins(ltss, oracle, first, second):
     """An entry with defects under two codes gets the code that comes first in the document"""
     rules_a = [r.id for r in BREAKABLE if r.code == first]
@@ -80,11 +86,13 @@ def test_sso_user_without_staff_profile_gets_1000(ltss, target):
     token = ltss.token_for(account)
     entry = {"ServiceIdentifier": "", "Units": 1.5}  # would otherwise fail 1100, 1200, 1300...
     response = ltss.upload(entry, token=token)
-    assert response.status_code == 400 and ltss.error_code(response) == "1000", \
+    assert response.status_code == 400 and ltss.error_code(response) == "1000", (
         f"LTSS-1000-1: expected 400 1000, got {response.status_code} {response.text[:200]}"
+    )
 
 
 # --- boundaries: the payer's today (America/New_York), go-live, decimals, caps -------------------
+
 
 def _base(oracle, basis, seed):
     rnd = random.Random(seed)
@@ -103,10 +111,15 @@ MUTATING = pytest.mark.mutating  # an accepted entry is created at the payer
 
 
 @requirement("LTSS-1200-4")
-@pytest.mark.parametrize("days_ago", [
-    pytest.param(0, id="today", marks=MUTATING), pytest.param(-1, id="tomorrow"),
-    pytest.param(365, id="365-days-ago", marks=MUTATING), pytest.param(366, id="366-days-ago"),
-])
+@pytest.mark.parametrize(
+    "days_ago",
+    [
+        pytest.param(0, id="today", marks=MUTATING),
+        pytest.param(-1, id="tomorrow"),
+        pytest.param(365, id="365-days-ago", marks=MUTATING),
+        pytest.param(366, id="366-days-ago"),
+    ],
+)
 def test_service_date_window(ltss, oracle, days_ago):
     """Service date today and 365 days ago are accepted; tomorrow and 366 days ago get 1200"""
     day = oracle.context().today - timedelta(days=days_ago)
@@ -127,8 +140,9 @@ def _start_dates(oracle):
 
 
 @requirement("LTSS-1200-3", "LTSS-1200-5")
-@pytest.mark.parametrize("offset", [pytest.param(0, id="start-date", marks=MUTATING),
-                                    pytest.param(-1, id="day-before-start")])
+@pytest.mark.parametrize(
+    "offset", [pytest.param(0, id="start-date", marks=MUTATING), pytest.param(-1, id="day-before-start")]
+)
 def test_go_live_boundary(ltss, oracle, offset):
     """The go-live (or a client's pilot) date itself is accepted, the day before gets 1200"""
     starts = list(_start_dates(oracle))
@@ -141,11 +155,14 @@ def test_go_live_boundary(ltss, oracle, offset):
         assert_answer(ltss, oracle, entry, ltss.upload(entry), req)
 
 
-@pytest.mark.parametrize("units,req", [
-    pytest.param(0, "LTSS-1300-3", id="units-0", marks=[requirement("LTSS-1300-3"), MUTATING]),
-    pytest.param(1, "LTSS-1300-7", id="units-1", marks=[requirement("LTSS-1300-7"), MUTATING]),
-    pytest.param(1.5, "LTSS-1300-7", id="units-1.5", marks=requirement("LTSS-1300-7")),
-])
+@pytest.mark.parametrize(
+    "units,req",
+    [
+        pytest.param(0, "LTSS-1300-3", id="units-0", marks=[requirement("LTSS-1300-3"), MUTATING]),
+        pytest.param(1, "LTSS-1300-7", id="units-1", marks=[requirement("LTSS-1300-7"), MUTATING]),
+        pytest.param(1.5, "LTSS-1300-7", id="units-1.5", marks=requirement("LTSS-1300-7")),
+    ],
+)
 def test_units_boundary(ltss, oracle, units, req):
     """Units 0 and 1 follow the rules as written; 1.5 gets 1300"""
     entry = {**_base(oracle, "unit", 23), "Units": units}
@@ -154,20 +171,25 @@ def test_units_boundary(ltss, oracle, units, req):
 
 
 @requirement("LTSS-1300-8")
-@pytest.mark.parametrize("cost", [pytest.param("5.25", id="2-decimals", marks=MUTATING),
-                                  pytest.param("5.255", id="3-decimals")])
+@pytest.mark.parametrize(
+    "cost", [pytest.param("5.25", id="2-decimals", marks=MUTATING), pytest.param("5.255", id="3-decimals")]
+)
 def test_cost_decimals(ltss, oracle, cost):
     """Cost with 2 decimals is accepted, with 3 it gets 1300"""
     entry = {**_base(oracle, "cost", 24), "Cost": float(cost)}
     assert_answer(ltss, oracle, entry, ltss.upload(entry), "LTSS-1300-8")
 
 
-@pytest.mark.parametrize("basis,field,req,over", [
-    pytest.param(b, f, r, o, id=f"{name}-{'over' if o else 'at'}-cap",
-                 marks=[requirement(r)] + ([] if o else [MUTATING]))
-    for b, f, r, name in (("cost", "Cost", "LTSS-1800-1", "cost"), ("unit", "Units", "LTSS-1900-1", "units"))
-    for o in (0, 1)
-])
+@pytest.mark.parametrize(
+    "basis,field,req,over",
+    [
+        pytest.param(
+            b, f, r, o, id=f"{name}-{'over' if o else 'at'}-cap", marks=[requirement(r)] + ([] if o else [MUTATING])
+        )
+        for b, f, r, name in (("cost", "Cost", "LTSS-1800-1", "cost"), ("unit", "Units", "LTSS-1900-1", "units"))
+        for o in (0, 1)
+    ],
+)
 def test_caps(ltss, oracle, basis, field, req, over):
     """Cost at the max rate and Units at max units are accepted; a cent or a unit more is not"""
     service = oracle.service(basis)

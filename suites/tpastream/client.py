@@ -4,6 +4,7 @@ paths under the `api` URL, page walks cached per run (the data does not change: 
 Oracles shared by the tests live here too: the pagination envelope invariants (Flask-SQLAlchemy's
 Pagination, NOTES.md 2.4), the error payload, duplicate member names, and claim facts (employer,
 first day of service)."""
+
 from __future__ import annotations
 
 import base64
@@ -23,8 +24,12 @@ from payercert.transport import Transport
 from payercert.validators.schemas import compiled_schema
 
 SCHEMAS = load_feed("tpastream").root / "schemas"
-LISTS = {"/claims": "claims-page.json", "/employer": "employers-page.json", "/member": "members-page.json",
-         "/policy_holder": "policy-holders-page.json"}
+LISTS = {
+    "/claims": "claims-page.json",
+    "/employer": "employers-page.json",
+    "/member": "members-page.json",
+    "/policy_holder": "policy-holders-page.json",
+}
 ENVELOPE = ("data", "has_next", "has_prev", "next_num", "page", "pages", "per_page", "prev_num", "total")
 MAX_WALK_REQUESTS = 500  # a walk beyond this many pages is skipped, not run (a payer's sandbox is not a load test)
 
@@ -45,6 +50,7 @@ class DuplicateName(ValueError):
 
 def strict_json(content: bytes) -> Any:
     """JSON with duplicate member names refused (TPA-FMT-2): the default parser keeps the last silently."""
+
     def pairs(items):
         seen = set()
         for key, _ in items:
@@ -66,10 +72,11 @@ KEEP_ITEMS = 20_000
 class Walk:
     """Pages 1..pages of one list at one per_page, as served: ids, envelope numbers and problems
     kept; the bodies kept while small, else streamed again on demand."""
+
     path: str
     params: dict
     per_page: int
-    client: "TpaClient | None" = None
+    client: TpaClient | None = None
     first: dict | None = None  # page 1's body
     ids: list[Any] = field(default_factory=list)
     envelopes: list[tuple] = field(default_factory=list)  # (total, pages, per_page) of each page
@@ -107,8 +114,15 @@ class TpaClient:
     def auth(self) -> str:
         return basic(self.target.credential("email"), self.target.credential("api_key"))
 
-    def get(self, path: str, params: dict | None = None, *, authorization: str | None = "default",
-            transport: Transport | None = None, url: str | None = None) -> httpx.Response:
+    def get(
+        self,
+        path: str,
+        params: dict | None = None,
+        *,
+        authorization: str | None = "default",
+        transport: Transport | None = None,
+        url: str | None = None,
+    ) -> httpx.Response:
         headers = {"Accept": "application/json"}
         if authorization == "default":
             authorization = self.auth()
@@ -120,8 +134,9 @@ class TpaClient:
     def envelope(self, path: str, params: dict | None = None) -> dict:
         """A 200 JSON body, or an AssertionError naming the endpoint's requirement."""
         response = self.get(path, params)
-        assert response.status_code == 200, \
+        assert response.status_code == 200, (
             f"TPA-AUTH-1: GET {path} {params or ''} with valid credentials got {response.status_code} {response.text[:200]}"
+        )
         return strict_json(response.content)
 
     # --- walks ----------------------------------------------------------------------------------
@@ -169,8 +184,10 @@ class TpaClient:
                 pages, total = body.get("pages"), body.get("total")
                 last = pages if isinstance(pages, int) else 1
                 if last > MAX_WALK_REQUESTS:
-                    pytest.skip(f"{walk.path} has {last} pages at per_page={walk.per_page}: more than "
-                                f"{MAX_WALK_REQUESTS} requests, not walked")
+                    pytest.skip(
+                        f"{walk.path} has {last} pages at per_page={walk.per_page}: more than "
+                        f"{MAX_WALK_REQUESTS} requests, not walked"
+                    )
             seen += len(body["data"])
             yield body, None
             page += 1
@@ -187,8 +204,9 @@ class TpaClient:
 
 
 # --- oracles -------------------------------------------------------------------------------------
-def envelope_findings(body: Any, page: int | None, per_page: int | None, prev_reading: str,
-                      default_per_page: int = 10) -> list[tuple[str, str]]:
+def envelope_findings(
+    body: Any, page: int | None, per_page: int | None, prev_reading: str, default_per_page: int = 10
+) -> list[tuple[str, str]]:
     """(requirement, message) for every envelope invariant a 200 page breaks (NOTES.md 2.4)."""
     out: list[tuple[str, str]] = []
     if not isinstance(body, dict):
@@ -197,9 +215,12 @@ def envelope_findings(body: Any, page: int | None, per_page: int | None, prev_re
     if missing:
         return [("TPA-PAGE-1", f"envelope lacks {missing}")]
     ints = ("next_num", "prev_num", "page", "pages", "per_page", "total")
-    if (not isinstance(body["data"], list) or any(type(body[k]) is not bool for k in ("has_next", "has_prev"))
-            or any(not (body[k] is None or type(body[k]) is int) for k in ints)
-            or any(body[k] is None for k in ("page", "pages", "per_page", "total"))):
+    if (
+        not isinstance(body["data"], list)
+        or any(type(body[k]) is not bool for k in ("has_next", "has_prev"))
+        or any(not (body[k] is None or type(body[k]) is int) for k in ints)
+        or any(body[k] is None for k in ("page", "pages", "per_page", "total"))
+    ):
         return [("TPA-PAGE-1", f"envelope field types wrong: { {k: body[k] for k in ENVELOPE if k != 'data'} }")]
     p, pages, pp, total, n = body["page"], body["pages"], body["per_page"], body["total"], len(body["data"])
     shown = {k: body[k] for k in ENVELOPE if k != "data"} | {"len(data)": n}
@@ -223,7 +244,9 @@ def envelope_findings(body: Any, page: int | None, per_page: int | None, prev_re
         if body["prev_num"] != p - 1:
             out.append(("TPA-PAGE-5", f"prev_num {body['prev_num']} on page {p}: {shown}"))
     elif body["prev_num"] != (0 if zero else None):
-        out.append(("TPA-PAGE-5", f"prev_num {body['prev_num']!r} on page 1 (reading TPA-R-PREV-NUM={prev_reading}): {shown}"))
+        out.append(
+            ("TPA-PAGE-5", f"prev_num {body['prev_num']!r} on page 1 (reading TPA-R-PREV-NUM={prev_reading}): {shown}")
+        )
     if pp >= 1 and pages != (math.ceil(total / pp) if total else 0):
         out.append(("TPA-PAGE-6", f"pages {pages} != ceil(total {total} / per_page {pp}): {shown}"))
     if total == 0 and (pages != 0 or n or body["has_next"] or body["has_prev"]):
@@ -233,7 +256,12 @@ def envelope_findings(body: Any, page: int | None, per_page: int | None, prev_re
     if pp >= 1:
         expected = pp if p < pages else (total - (pages - 1) * pp if p == pages else 0)
         if n != expected:
-            out.append(("TPA-PAGE-9", f"page {p} of {pages} (total {total}, per_page {pp}) holds {n} items, expected {expected}"))
+            out.append(
+                (
+                    "TPA-PAGE-9",
+                    f"page {p} of {pages} (total {total}, per_page {pp}) holds {n} items, expected {expected}",
+                )
+            )
     return out
 
 
@@ -268,6 +296,7 @@ def claim_policy_holder_id(claim: dict) -> Any:
 
 def first_day(claim: dict) -> date | None:
     """The first day of a claim's date of service: its date_of_service, else its lines' earliest."""
+
     def start(rng):
         if isinstance(rng, dict) and isinstance(rng.get("start"), str):
             day = date.fromisoformat(rng["start"])

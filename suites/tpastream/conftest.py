@@ -1,4 +1,5 @@
 """Fixtures of the TPA Stream suite: a client for the target."""
+
 import pytest
 
 from payercert.suites.tpastream.client import TpaClient

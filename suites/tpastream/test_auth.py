@@ -1,6 +1,7 @@
 """Authentication (Basic e-mail:secret API key over HTTPS) and the IP CIDR allow-list.
 
 Read-only: every request is a GET, so no test here is `mutating`. SSH-JWT (TPA-JWT-*) is not tested."""
+
 import base64
 import secrets
 
@@ -13,7 +14,9 @@ requirement = pytest.mark.requirement
 
 
 def assert_refused(response, status, req):
-    assert response.status_code == status, f"{req}: expected HTTP {status}, got {response.status_code} {response.text[:200]}"
+    assert response.status_code == status, (
+        f"{req}: expected HTTP {status}, got {response.status_code} {response.text[:200]}"
+    )
     problems = error_findings(response)
     assert not problems, f"TPA-ERR-{ {401: 3, 403: 4}[status] }: {problems[0]}"
     body = strict_json(response.content)
@@ -26,8 +29,9 @@ def test_good_key_is_served(tpa):
     """Basic e-mail:API key gets 200 and the JSON envelope"""
     response = tpa.get("/claims", {"per_page": 1})
     assert response.status_code == 200, f"TPA-AUTH-1: got {response.status_code} {response.text[:200]}"
-    assert response.headers.get("content-type", "").split(";")[0].strip() == "application/json", \
+    assert response.headers.get("content-type", "").split(";")[0].strip() == "application/json", (
         f"TPA-FMT-3: Content-Type {response.headers.get('content-type')!r}"
+    )
     body = strict_json(response.content)
     assert isinstance(body, dict) and isinstance(body.get("data"), list), "TPA-FMT-1: no data array in the body"
 
@@ -54,13 +58,17 @@ def test_unknown_email_answered_like_wrong_key(tpa, target):
     key = "wrong-" + secrets.token_hex(12)
     wrong = tpa.get("/claims", authorization=basic(target.credential("email"), key))
     unknown = tpa.get("/claims", authorization=basic(f"nobody-{secrets.token_hex(4)}@example.com", key))
-    assert (unknown.status_code, unknown.text) == (wrong.status_code, wrong.text), \
+    assert (unknown.status_code, unknown.text) == (wrong.status_code, wrong.text), (
         f"TPA-AUTH-4: unknown e-mail {unknown.status_code} {unknown.text[:100]} vs wrong key {wrong.status_code} {wrong.text[:100]}"
+    )
 
 
 @requirement("TPA-AUTH-5")
-@pytest.mark.parametrize("header", ["Basic !!not-base64!!", "Basic " + base64.b64encode(b"no-colon").decode(),
-                                    "Token abc", "Basic"], ids=["not-base64", "no-colon", "unknown-scheme", "empty"])
+@pytest.mark.parametrize(
+    "header",
+    ["Basic !!not-base64!!", "Basic " + base64.b64encode(b"no-colon").decode(), "Token abc", "Basic"],
+    ids=["not-base64", "no-colon", "unknown-scheme", "empty"],
+)
 def test_malformed_authorization_is_401(tpa, header):
     """A malformed Authorization header gets 401 with a message, never a 5xx"""
     response = tpa.get("/claims", authorization=header)
@@ -87,8 +95,9 @@ def test_plain_http_is_not_served(tpa):
     except TransportError:
         return  # nothing answers plain HTTP there
     if response.is_redirect:
-        assert response.headers.get("location", "").startswith("https://"), \
+        assert response.headers.get("location", "").startswith("https://"), (
             f"TPA-AUTH-6: plain HTTP redirected to {response.headers.get('location')!r}"
+        )
         return
     assert response.status_code >= 400, f"TPA-AUTH-6: plain HTTP answered {response.status_code}"
     assert '"data"' not in response.text, "TPA-AUTH-6: plain HTTP answered with data"
@@ -109,7 +118,9 @@ def _outside(target, tpa):
 def test_outside_allow_list_is_403(tpa, target):
     """Valid credentials from outside the user's IP CIDR allow-list get 403 and no data"""
     response = _outside(target, tpa)
-    assert response.status_code == 403, f"TPA-IP-1: expected 403 from outside the allow-list, got {response.status_code}"
+    assert response.status_code == 403, (
+        f"TPA-IP-1: expected 403 from outside the allow-list, got {response.status_code}"
+    )
     problems = error_findings(response, target.reading("TPA-R-403-BODY"))
     assert not problems, f"TPA-ERR-4: {problems[0]}"
     assert '"data"' not in response.text, "TPA-IP-1: a refused request got data"

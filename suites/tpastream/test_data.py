@@ -3,6 +3,7 @@ requirements by x-requirement), plus what a schema cannot say: date-range order 
 a claim's consistency with itself, unique member names, the JSON content type.
 
 Read-only (GETs only), so nothing here is `mutating`."""
+
 from datetime import date
 
 import pytest
@@ -14,10 +15,31 @@ from payercert.validators.ruleset import load_kind_rules
 
 requirement = pytest.mark.requirement
 PER_PAGE = 100
-SCHEMA_REQUIREMENTS = ["TPA-PAGE-1", "TPA-DATA-1", "TPA-DATA-2", "TPA-DATA-3", "TPA-DATA-4", "TPA-DATA-5",
-                       "TPA-DATA-6", "TPA-DATA-7", "TPA-DATA-8", "TPA-DATA-9", "TPA-DATA-10", "TPA-DATA-11",
-                       "TPA-RANGE-1", "TPA-RANGE-2", "TPA-RANGE-3", "TPA-MONEY-1", "TPA-MONEY-2",
-                       "TPA-TIME-1", "TPA-TIME-2", "TPA-ENUM-1", "TPA-ENUM-2", "TPA-ENUM-3", "TPA-ENUM-4"]
+SCHEMA_REQUIREMENTS = [
+    "TPA-PAGE-1",
+    "TPA-DATA-1",
+    "TPA-DATA-2",
+    "TPA-DATA-3",
+    "TPA-DATA-4",
+    "TPA-DATA-5",
+    "TPA-DATA-6",
+    "TPA-DATA-7",
+    "TPA-DATA-8",
+    "TPA-DATA-9",
+    "TPA-DATA-10",
+    "TPA-DATA-11",
+    "TPA-RANGE-1",
+    "TPA-RANGE-2",
+    "TPA-RANGE-3",
+    "TPA-MONEY-1",
+    "TPA-MONEY-2",
+    "TPA-TIME-1",
+    "TPA-TIME-2",
+    "TPA-ENUM-1",
+    "TPA-ENUM-2",
+    "TPA-ENUM-3",
+    "TPA-ENUM-4",
+]
 ENDPOINT = {"/claims": "TPA-EP-1", "/employer": "TPA-EP-2", "/member": "TPA-EP-3", "/policy_holder": "TPA-EP-4"}
 
 
@@ -41,7 +63,9 @@ def test_every_item_validates(tpa, requirement_id):
     assert not mine, f"{requirement_id}: {len(mine)} schema error(s), first: {mine[0]}"
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, marks=requirement(r, "TPA-FMT-1"), id=p) for p, r in ENDPOINT.items()])
+@pytest.mark.parametrize(
+    "path", [pytest.param(p, marks=requirement(r, "TPA-FMT-1"), id=p) for p, r in ENDPOINT.items()]
+)
 def test_list_endpoint_serves_its_entities(tpa, path):
     """Each list endpoint answers a paginated envelope of its entities, starting with page 1"""
     walk = tpa.walk(path, PER_PAGE)
@@ -60,8 +84,10 @@ def rule_violations(tpa, requirement_id: str) -> list[str]:
         for path, name in LISTS.items():
             rules = load_kind_rules(feed.kinds[name.removesuffix(".json")], feed.default_readings())
             for number, body in enumerate(tpa.walk(path, PER_PAGE).pages, start=1):
-                found += [(v.rule.id, f"{path} page {number} {v.pointer}: {v.detail}")
-                          for v in rules.evaluate(body, ctx).violations]
+                found += [
+                    (v.rule.id, f"{path} page {number} {v.pointer}: {v.detail}")
+                    for v in rules.evaluate(body, ctx).violations
+                ]
         tpa.target.cache[key] = found
     return [message for rid, message in tpa.target.cache[key] if rid == requirement_id]
 

@@ -1,5 +1,6 @@
 """The error payload: a JSON object with a message on every error, an event_id on unexpected ones,
 and meaningful statuses. Read-only (GETs only), so nothing here is `mutating`."""
+
 import pytest
 
 from payercert.suites.tpastream.client import error_findings, strict_json
@@ -8,8 +9,11 @@ requirement = pytest.mark.requirement
 
 
 @requirement("TPA-ERR-2", "TPA-QUERY-4")
-@pytest.mark.parametrize("params", [{"page": 0}, {"page": -1}, {"per_page": 0}, {"per_page": "abc"}, {"page": "1.5"}],
-                         ids=["page-0", "page-negative", "per_page-0", "per_page-text", "page-decimal"])
+@pytest.mark.parametrize(
+    "params",
+    [{"page": 0}, {"page": -1}, {"per_page": 0}, {"per_page": "abc"}, {"page": "1.5"}],
+    ids=["page-0", "page-negative", "per_page-0", "per_page-text", "page-decimal"],
+)
 def test_invalid_paging_is_a_client_error(tpa, params):
     """A page or per_page that is not a positive integer gets a 4xx with a message (a 400 has a message)"""
     response = tpa.get("/claims", params)
@@ -42,5 +46,9 @@ def test_unexpected_error_has_event_id(tpa, target):
     response = tpa.get("", url=url)
     assert response.status_code >= 500, f"TPA-ERR-6: options.error_url answered {response.status_code}, not a 5xx"
     body = strict_json(response.content)
-    assert isinstance(body, dict) and isinstance(body.get("message"), str), f"TPA-ERR-6: 5xx body without message: {response.text[:200]}"
-    assert isinstance(body.get("event_id"), str) and body["event_id"], f"TPA-ERR-6: 5xx body without event_id: {response.text[:200]}"
+    assert isinstance(body, dict) and isinstance(body.get("message"), str), (
+        f"TPA-ERR-6: 5xx body without message: {response.text[:200]}"
+    )
+    assert isinstance(body.get("event_id"), str) and body["event_id"], (
+        f"TPA-ERR-6: 5xx body without event_id: {response.text[:200]}"
+    )

@@ -3,6 +3,7 @@
 Which claims are read by the requesting user comes from the target's data (read_claims, read_claim);
 whether a claim is before its employer's effective date is computed from the answers themselves
 (reading TPA-R-EFFECTIVE-DATE). Read-only (GETs only), so nothing here is `mutating`."""
+
 from datetime import date
 
 import pytest
@@ -21,8 +22,11 @@ def read_ids(target) -> set:
 
 
 def before_effective(claim: dict, employers: dict, reading: str) -> bool:
-    effective = [date.fromisoformat(employers[e]["effective_date"]) for e in claim_employer_ids(claim)
-                 if e in employers and employers[e].get("effective_date")]
+    effective = [
+        date.fromisoformat(employers[e]["effective_date"])
+        for e in claim_employer_ids(claim)
+        if e in employers and employers[e].get("effective_date")
+    ]
     if not effective:
         return False
     if reading == "processed-on":
@@ -69,10 +73,13 @@ def test_hide_before_effective_date(tpa, target):
     for path in nested_paths(tpa):
         walk = walked(tpa, path, HIDE_BEFORE)
         early = [c["id"] for c in walk.items if before_effective(c, employers, reading)]
-        assert not early, f"TPA-FILTER-2: {path}?hide_before_effective_date=on returned claims before the effective date: {early[:5]}"
+        assert not early, (
+            f"TPA-FILTER-2: {path}?hide_before_effective_date=on returned claims before the effective date: {early[:5]}"
+        )
         if path == "/claims":
-            assert data["claim_before_effective_date"] not in walk.ids, \
+            assert data["claim_before_effective_date"] not in walk.ids, (
                 f"TPA-FILTER-2: claim {data['claim_before_effective_date']} (before its employer's effective date) returned"
+            )
 
 
 @requirement("TPA-FILTER-3")
@@ -81,12 +88,15 @@ def test_filters_are_opt_in(tpa, target):
     data = target.require_data("read_claim", "claim_before_effective_date")
     ids = set(walked(tpa, "/claims", {}).ids)
     assert data["read_claim"] in ids, f"TPA-FILTER-3: read claim {data['read_claim']} missing without hide_read"
-    assert data["claim_before_effective_date"] in ids, \
+    assert data["claim_before_effective_date"] in ids, (
         f"TPA-FILTER-3: claim {data['claim_before_effective_date']} missing without hide_before_effective_date"
+    )
 
 
 @requirement("TPA-FILTER-4", "TPA-FILTER-5")
-@pytest.mark.parametrize("params", [HIDE_READ, HIDE_BEFORE, {**HIDE_READ, **HIDE_BEFORE}], ids=["read", "before", "both"])
+@pytest.mark.parametrize(
+    "params", [HIDE_READ, HIDE_BEFORE, {**HIDE_READ, **HIDE_BEFORE}], ids=["read", "before", "both"]
+)
 def test_filtered_list_is_the_unfiltered_minus_hidden(tpa, target, params):
     """A filtered list is the unfiltered one minus the hidden claims, in order, with a matching total, on every claims path"""
     read = read_ids(target) if "hide_read" in params else set()
@@ -94,12 +104,19 @@ def test_filtered_list_is_the_unfiltered_minus_hidden(tpa, target, params):
     employers = tpa.employers()
     for path in nested_paths(tpa):
         full, filtered = walked(tpa, path, {}), walked(tpa, path, params)
-        expected = [c["id"] for c in full.items if c["id"] not in read
-                    and not ("hide_before_effective_date" in params and before_effective(c, employers, reading))]
-        assert filtered.ids == expected, \
-            f"TPA-FILTER-4: {path} {params}: {len(filtered.ids)} claims, expected {len(expected)} " \
+        expected = [
+            c["id"]
+            for c in full.items
+            if c["id"] not in read
+            and not ("hide_before_effective_date" in params and before_effective(c, employers, reading))
+        ]
+        assert filtered.ids == expected, (
+            f"TPA-FILTER-4: {path} {params}: {len(filtered.ids)} claims, expected {len(expected)} "
             f"(extra {sorted(set(filtered.ids) - set(expected))[:5]}, missing {sorted(set(expected) - set(filtered.ids))[:5]})"
-        assert filtered.total == len(expected), f"TPA-FILTER-4: {path} {params}: total {filtered.total}, expected {len(expected)}"
+        )
+        assert filtered.total == len(expected), (
+            f"TPA-FILTER-4: {path} {params}: total {filtered.total}, expected {len(expected)}"
+        )
 
 
 @requirement("TPA-FILTER-6")
@@ -112,7 +129,9 @@ def test_filters_combine_with_paging(tpa, target):
     expected = whole[20:30]
     response = tpa.get(path, {**params, "per_page": 10, "page": 3})
     if not expected:
-        assert response.status_code in (200, 404), f"TPA-FILTER-6: page 3 beyond the filtered list answered {response.status_code}"
+        assert response.status_code in (200, 404), (
+            f"TPA-FILTER-6: page 3 beyond the filtered list answered {response.status_code}"
+        )
         return
     assert response.status_code == 200, f"TPA-FILTER-6: got {response.status_code}"
     got = [c["id"] for c in response.json()["data"]]

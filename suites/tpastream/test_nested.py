@@ -1,6 +1,7 @@
 """The nested claims paths /employer/{id}/claims, /member/{id}/claims, /policy_holder/{id}/claims.
 
 Read-only (GETs only), so nothing here is `mutating`."""
+
 import pytest
 
 from payercert.suites.tpastream.client import claim_employer_ids, claim_policy_holder_id, error_findings
@@ -18,9 +19,11 @@ def belongs(kind, entity_id, claim):
     return claim_policy_holder_id(claim) == entity_id
 
 
-ENTITIES = {"employer": ("/employer", "employer_id", "TPA-NEST-1", "TPA-EP-5"),
-            "member": ("/member", "id", "TPA-NEST-3", "TPA-EP-7"),
-            "policy_holder": ("/policy_holder", "id", "TPA-NEST-2", "TPA-EP-6")}
+ENTITIES = {
+    "employer": ("/employer", "employer_id", "TPA-NEST-1", "TPA-EP-5"),
+    "member": ("/member", "id", "TPA-NEST-3", "TPA-EP-7"),
+    "policy_holder": ("/policy_holder", "id", "TPA-NEST-2", "TPA-EP-6"),
+}
 
 
 def kinds(*which):
@@ -50,8 +53,9 @@ def test_nested_list_is_complete(tpa, kind):
         entity_id = entity[key]
         expected = [c["id"] for c in claims.items if belongs(kind, entity_id, c)]
         got = tpa.walk(f"{path}/{entity_id}/claims", PER_PAGE).ids
-        assert sorted(got) == sorted(expected), \
+        assert sorted(got) == sorted(expected), (
             f"TPA-NEST-4: {path}/{entity_id}/claims has {len(got)} claims, /claims has {len(expected)} of it"
+        )
 
 
 @requirement("TPA-NEST-5")
@@ -73,7 +77,8 @@ def test_unknown_id_is_404(tpa, kind, bad):
     known = {e[key] for e in tpa.all_items(path)}
     entity_id = (max(known, default=0) + 1000003) if bad == "unknown" else "abc"
     response = tpa.get(f"{path}/{entity_id}/claims")
-    assert response.status_code in (404, 403) if bad == "unknown" else response.status_code == 404, \
+    assert response.status_code in (404, 403) if bad == "unknown" else response.status_code == 404, (
         f"TPA-EP-9: {path}/{entity_id}/claims answered {response.status_code}, expected 404"
+    )
     problems = error_findings(response)
     assert not problems, f"TPA-ERR-5: {problems[0]}"

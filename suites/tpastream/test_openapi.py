@@ -4,13 +4,16 @@ checks, on our transport). Read-only (GETs only), so nothing here is `mutating`.
 
 Schemathesis's negative_data_rejection is not used: a value outside an enum the bundle declares
 (hide_read other than "on") is ignored by the document's API, not refused, and that is no finding."""
+
 import pytest
 import schemathesis
 from hypothesis import given, settings
 from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
 )
 
 from payercert.feeds import load_feed
@@ -18,9 +21,15 @@ from payercert.feeds import load_feed
 SCHEMA = schemathesis.openapi.from_path(str(load_feed("tpastream").root / "openapi.yaml"))
 OPERATIONS = {op.ok().path: op.ok() for op in SCHEMA.get_all_operations()}
 CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]
-ENDPOINT = {"/claims": "TPA-EP-1", "/employer": "TPA-EP-2", "/member": "TPA-EP-3", "/policy_holder": "TPA-EP-4",
-            "/employer/{id}/claims": "TPA-EP-5", "/policy_holder/{id}/claims": "TPA-EP-6",
-            "/member/{id}/claims": "TPA-EP-7"}
+ENDPOINT = {
+    "/claims": "TPA-EP-1",
+    "/employer": "TPA-EP-2",
+    "/member": "TPA-EP-3",
+    "/policy_holder": "TPA-EP-4",
+    "/employer/{id}/claims": "TPA-EP-5",
+    "/policy_holder/{id}/claims": "TPA-EP-6",
+    "/member/{id}/claims": "TPA-EP-7",
+}
 requirement = pytest.mark.requirement
 
 
@@ -28,12 +37,19 @@ def _validate(case, response):
     try:
         case.validate_response(response, checks=CHECKS)
     except FailureGroup as group:
-        raise AssertionError("OpenAPI conformance: " + "; ".join(str(e).splitlines()[0] for e in group.exceptions)) from None
+        raise AssertionError(
+            "OpenAPI conformance: " + "; ".join(str(e).splitlines()[0] for e in group.exceptions)
+        ) from None
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
-@pytest.mark.parametrize("path", [pytest.param(p, marks=requirement(r, "TPA-ERR-7"), id=p.strip("/").replace("/", "-"))
-                                  for p, r in ENDPOINT.items()])
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=requirement(r, "TPA-ERR-7"), id=p.strip("/").replace("/", "-"))
+        for p, r in ENDPOINT.items()
+    ],
+)
 def test_operation_conforms(tpa, path, mode):
     """Generated requests get documented statuses, JSON content types and bodies that match the response schemas"""
     operation = OPERATIONS[path]
@@ -42,8 +58,9 @@ def test_operation_conforms(tpa, path, mode):
     @given(operation.as_strategy(mode))
     def check(case):
         url = tpa.url(case.formatted_path)
-        response = tpa.target.request("GET", url, params=case.query or None,
-                                      headers={"Authorization": tpa.auth(), "Accept": "application/json"})
+        response = tpa.target.request(
+            "GET", url, params=case.query or None, headers={"Authorization": tpa.auth(), "Accept": "application/json"}
+        )
         _validate(case, response)
 
     check()

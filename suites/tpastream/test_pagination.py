@@ -2,16 +2,29 @@
 every answer to generated page/per_page values, full walks, and walks at two page sizes.
 
 Read-only (GETs only), so nothing here is `mutating`."""
+
 from collections import Counter
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from payercert.suites.tpastream.client import LISTS, envelope_findings, error_findings, strict_json
 
 requirement = pytest.mark.requirement
-INVARIANTS = ["TPA-PAGE-1", "TPA-PAGE-2", "TPA-PAGE-3", "TPA-PAGE-4", "TPA-PAGE-5", "TPA-PAGE-6", "TPA-PAGE-7",
-              "TPA-PAGE-8", "TPA-PAGE-9", "TPA-QUERY-1", "TPA-QUERY-2"]
+INVARIANTS = [
+    "TPA-PAGE-1",
+    "TPA-PAGE-2",
+    "TPA-PAGE-3",
+    "TPA-PAGE-4",
+    "TPA-PAGE-5",
+    "TPA-PAGE-6",
+    "TPA-PAGE-7",
+    "TPA-PAGE-8",
+    "TPA-PAGE-9",
+    "TPA-QUERY-1",
+    "TPA-QUERY-2",
+]
 PATHS = list(LISTS)
 WALK_PER_PAGE = 7  # not a divisor of most totals: the last page is partial
 
@@ -66,7 +79,9 @@ def generated_findings(tpa, target):
     return found
 
 
-@pytest.mark.parametrize("requirement_id", [pytest.param(r, marks=requirement(r), id=r) for r in INVARIANTS + ["TPA-QUERY-4", "TPA-QUERY-5"]])
+@pytest.mark.parametrize(
+    "requirement_id", [pytest.param(r, marks=requirement(r), id=r) for r in INVARIANTS + ["TPA-QUERY-4", "TPA-QUERY-5"]]
+)
 def test_envelope_for_generated_page_and_per_page(tpa, target, requirement_id):
     """Every answer to generated page/per_page values (0, negative, huge, past the last page, not integers)
     keeps the envelope invariants, or is a 4xx with a message"""
@@ -81,8 +96,11 @@ def test_envelope_on_every_page_of_a_walk(tpa, target, path, requirement_id):
     walk = tpa.walk(path, WALK_PER_PAGE)
     assert walk.first, f"TPA-PAGE-1: walking {path} got no page: {walk.problems}"
     for page, body in enumerate(walk.pages, start=1):
-        mine = [m for r, m in envelope_findings(body, page, WALK_PER_PAGE, target.reading("TPA-R-PREV-NUM"))
-                if r == requirement_id]
+        mine = [
+            m
+            for r, m in envelope_findings(body, page, WALK_PER_PAGE, target.reading("TPA-R-PREV-NUM"))
+            if r == requirement_id
+        ]
         assert not mine, f"{requirement_id} ({path} page {page}): {mine[0]}"
 
 
@@ -98,8 +116,9 @@ def test_page_after_the_last(tpa, path):
         return
     assert response.status_code == 200, f"TPA-QUERY-5: page {after} (after the last) answered {response.status_code}"
     body = strict_json(response.content)
-    assert body.get("data") == [] and body.get("has_next") is False, \
+    assert body.get("data") == [] and body.get("has_next") is False, (
         f"TPA-PAGE-9: page {after} of {first['pages']} holds {len(body.get('data') or [])} items, has_next {body.get('has_next')}"
+    )
 
 
 @requirement("TPA-PAGE-11", "TPA-PAGE-12")
@@ -122,9 +141,10 @@ def test_walks_at_two_page_sizes_agree(tpa, path):
     """Walks at per_page=7 and per_page=25 return the same items in the same order"""
     small, large = tpa.walk(path, WALK_PER_PAGE), tpa.walk(path, 25)
     assert not small.problems and not large.problems, f"TPA-PAGE-11: {(small.problems + large.problems)[0]}"
-    assert small.ids == large.ids, \
-        f"TPA-PAGE-11: {path} walks differ: {len(small.ids)} items at 7 per page, {len(large.ids)} at 25 " \
+    assert small.ids == large.ids, (
+        f"TPA-PAGE-11: {path} walks differ: {len(small.ids)} items at 7 per page, {len(large.ids)} at 25 "
         f"(only at 7: {sorted(set(small.ids) - set(large.ids))[:5]}, only at 25: {sorted(set(large.ids) - set(small.ids))[:5]})"
+    )
 
 
 @requirement("TPA-PAGE-10", "TPA-QUERY-3")
@@ -152,7 +172,9 @@ def test_empty_list(tpa, target):
     for member in tpa.all_items("/member", 50):
         body = tpa.envelope(f"/member/{member['id']}/claims")
         if body.get("total") == 0:
-            mine = [m for r, m in envelope_findings(body, None, None, target.reading("TPA-R-PREV-NUM")) if r == "TPA-PAGE-7"]
+            mine = [
+                m for r, m in envelope_findings(body, None, None, target.reading("TPA-R-PREV-NUM")) if r == "TPA-PAGE-7"
+            ]
             assert not mine, f"TPA-PAGE-7: {mine[0]}"
             return
     pytest.skip("no member without claims among the first 50: no empty list to check")

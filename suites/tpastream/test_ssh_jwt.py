@@ -2,6 +2,7 @@
 "Authorization: SSH-JWT <jwt>", signed with a key registered at /settings/ssh, claims email, iat, exp,
 alg matching the key type, no clock-skew tolerance. Needs the `ssh_private_key` credential (a PEM
 private key); skipped without it. Read-only (GETs only), so nothing here is `mutating`."""
+
 import time
 
 import jwt
@@ -77,7 +78,7 @@ def test_ssh_jwt_is_accepted_like_basic(tpa, target, ssh_key):
 
 @requirement("TPA-JWT-2")
 def test_scheme_is_case_insensitive(tpa, target, ssh_key):
-    """"ssh-jwt" in lower case is accepted"""
+    """ "ssh-jwt" in lower case is accepted"""
     response = tpa.get("/claims", {"per_page": 1}, authorization=f"ssh-jwt {make(target, ssh_key)}")
     assert response.status_code == 200, f"TPA-JWT-2: 'ssh-jwt' answered {response.status_code}"
 
@@ -90,7 +91,9 @@ def test_bearer_is_refused(tpa, target, ssh_key):
 
 
 @requirement("TPA-JWT-4")
-@pytest.mark.parametrize("token", ["not-a-jwt", "a.b", "!!!.???.###"], ids=["one-segment", "two-segments", "bad-base64"])
+@pytest.mark.parametrize(
+    "token", ["not-a-jwt", "a.b", "!!!.???.###"], ids=["one-segment", "two-segments", "bad-base64"]
+)
 def test_undecodable_jwt_is_400(tpa, token):
     """A JWT that cannot be decoded gets 400 with a message"""
     response = tpa.get("/claims", authorization=f"SSH-JWT {token}")
@@ -103,7 +106,9 @@ def test_undecodable_jwt_is_400(tpa, token):
 def test_missing_claim_is_400(tpa, target, ssh_key, claim):
     """A JWT without email, iat or exp gets 400 with a message"""
     response = tpa.get("/claims", authorization=f"SSH-JWT {make(target, ssh_key, drop=[claim])}")
-    assert response.status_code == 400, f"TPA-JWT-5: a JWT without {claim} answered {response.status_code}, expected 400"
+    assert response.status_code == 400, (
+        f"TPA-JWT-5: a JWT without {claim} answered {response.status_code}, expected 400"
+    )
     assert not error_findings(response), f"TPA-JWT-5: {error_findings(response)[0]}"
 
 
@@ -112,10 +117,15 @@ def test_alg_not_matching_the_key_is_400(tpa, target, ssh_key):
     """A JWT whose alg does not fit the registered key's type gets 400 with a message"""
     other = other_type_key(ssh_key)
     now = int(time.time())
-    token = jwt.encode({"email": target.credential("email"), "iat": now, "exp": now + 900}, other,
-                       algorithm="RS256" if isinstance(other, rsa.RSAPrivateKey) else "EdDSA")
+    token = jwt.encode(
+        {"email": target.credential("email"), "iat": now, "exp": now + 900},
+        other,
+        algorithm="RS256" if isinstance(other, rsa.RSAPrivateKey) else "EdDSA",
+    )
     response = tpa.get("/claims", authorization=f"SSH-JWT {token}")
-    assert response.status_code == 400, f"TPA-JWT-6: a JWT with the wrong alg answered {response.status_code}, expected 400"
+    assert response.status_code == 400, (
+        f"TPA-JWT-6: a JWT with the wrong alg answered {response.status_code}, expected 400"
+    )
     assert not error_findings(response), f"TPA-JWT-6: {error_findings(response)[0]}"
 
 
@@ -125,8 +135,9 @@ def test_unknown_key_and_unknown_email_get_the_same_401(tpa, target, ssh_key):
     stranger = tpa.get("/claims", authorization=f"SSH-JWT {make(target, same_type_key(ssh_key))}")
     nobody = tpa.get("/claims", authorization=f"SSH-JWT {make(target, ssh_key, email='nobody@example.com')}")
     assert stranger.status_code == 401, f"TPA-JWT-7: an unregistered key answered {stranger.status_code}"
-    assert (nobody.status_code, nobody.text) == (stranger.status_code, stranger.text), \
+    assert (nobody.status_code, nobody.text) == (stranger.status_code, stranger.text), (
         f"TPA-JWT-7: unknown e-mail {nobody.status_code} {nobody.text[:100]} vs bad signature {stranger.text[:100]}"
+    )
 
 
 @requirement("TPA-JWT-8")
@@ -160,7 +171,11 @@ def test_allow_list_applies_to_ssh_jwt(tpa, target, ssh_key):
     address = target.target.options.get("outside_address")
     if not address:
         pytest.skip("no options.outside_address: cannot send from outside the allow-list")
-    response = tpa.get("/claims", {"per_page": 1}, authorization=f"SSH-JWT {make(target, ssh_key)}",
-                       transport=target.transport_from(address))
+    response = tpa.get(
+        "/claims",
+        {"per_page": 1},
+        authorization=f"SSH-JWT {make(target, ssh_key)}",
+        transport=target.transport_from(address),
+    )
     assert response.status_code == 403, f"TPA-IP-2: SSH-JWT from outside the allow-list answered {response.status_code}"
     assert '"data"' not in response.text, "TPA-IP-2: a refused request got data"

@@ -1,13 +1,14 @@
 """How the WebBBS suites talk to a target: CORE requests built by the codec in the three forms
 (SOAP 1.2 RealTime, MTOM batch, MIME form-data), sent through the run's transport (so every
 exchange is attached to the report, redacted), and the answers parsed by the same codec."""
+
 from __future__ import annotations
 
 import hashlib
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -32,34 +33,71 @@ def schema() -> etree.XMLSchema:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- synthetic X12 requests (what a provider's system sends) -------------------------------------
 def interchange(tp: str, control: int, st01: str, version: str, body: list[str], *, gs01: str) -> bytes:
     """One 5010 interchange with correct control numbers and counts (ISA fixed width)."""
-    isa = (f"ISA*00*{' ' * 10}*00*{' ' * 10}*ZZ*{tp.ljust(15)[:15]}*30*{PAYER.ljust(15)}*240115*1230*^*00501*"
-           f"{control:09d}*0*P*:")
-    segments = [f"GS*{gs01}*{tp}*{PAYER}*20240115*1230*{control % 1000000}*X*{version}",
-                f"ST*{st01}*0001*{version}", *body]
+    isa = (
+        f"ISA*00*{' ' * 10}*00*{' ' * 10}*ZZ*{tp.ljust(15)[:15]}*30*{PAYER.ljust(15)}*240115*1230*^*00501*"
+        f"{control:09d}*0*P*:"
+    )
+    segments = [
+        f"GS*{gs01}*{tp}*{PAYER}*20240115*1230*{control % 1000000}*X*{version}",
+        f"ST*{st01}*0001*{version}",
+        *body,
+    ]
     segments.append(f"SE*{len(body) + 2}*0001")
     segments += [f"GE*1*{control % 1000000}", f"IEA*1*{control:09d}"]
     return ("~".join([isa, *segments]) + "~").encode("ascii")
 
 
 def x12_270(tp: str, control: int, member: str = "1234567890", trace: str = "93175-012547") -> bytes:
-    return interchange(tp, control, "270", "005010X279A1", [
-        f"BHT*0022*13*{control}*20240115*1230", "HL*1**20*1", f"NM1*PR*2*ARKANSAS MEDICAID*****PI*{PAYER}",
-        "HL*2*1*21*1", "NM1*1P*2*EXAMPLE CLINIC*****XX*1234567893", "HL*3*2*22*0", f"TRN*1*{trace}*9877281234",
-        f"NM1*IL*1*DOE*JANE****MI*{member}", "DMG*D8*19700101", "DTP*291*D8*20240115", "EQ*30"], gs01="HS")
+    return interchange(
+        tp,
+        control,
+        "270",
+        "005010X279A1",
+        [
+            f"BHT*0022*13*{control}*20240115*1230",
+            "HL*1**20*1",
+            f"NM1*PR*2*ARKANSAS MEDICAID*****PI*{PAYER}",
+            "HL*2*1*21*1",
+            "NM1*1P*2*EXAMPLE CLINIC*****XX*1234567893",
+            "HL*3*2*22*0",
+            f"TRN*1*{trace}*9877281234",
+            f"NM1*IL*1*DOE*JANE****MI*{member}",
+            "DMG*D8*19700101",
+            "DTP*291*D8*20240115",
+            "EQ*30",
+        ],
+        gs01="HS",
+    )
 
 
 def x12_276(tp: str, control: int, member: str = "1234567890") -> bytes:
-    return interchange(tp, control, "276", "005010X212", [
-        f"BHT*0010*13*{control}*20240115*1230", "HL*1**20*1", f"NM1*PR*2*ARKANSAS MEDICAID*****PI*{PAYER}",
-        "HL*2*1*21*1", f"NM1*41*2*EXAMPLE CLINIC*****46*{tp}", "HL*3*2*19*1",
-        "NM1*1P*2*EXAMPLE CLINIC*****XX*1234567893", "HL*4*3*22*0", "DMG*D8*19700101*F",
-        f"NM1*IL*1*DOE*JANE****MI*{member}", "TRN*1*ABCXYZ1", "AMT*T3*150"], gs01="HR")
+    return interchange(
+        tp,
+        control,
+        "276",
+        "005010X212",
+        [
+            f"BHT*0010*13*{control}*20240115*1230",
+            "HL*1**20*1",
+            f"NM1*PR*2*ARKANSAS MEDICAID*****PI*{PAYER}",
+            "HL*2*1*21*1",
+            f"NM1*41*2*EXAMPLE CLINIC*****46*{tp}",
+            "HL*3*2*19*1",
+            "NM1*1P*2*EXAMPLE CLINIC*****XX*1234567893",
+            "HL*4*3*22*0",
+            "DMG*D8*19700101*F",
+            f"NM1*IL*1*DOE*JANE****MI*{member}",
+            "TRN*1*ABCXYZ1",
+            "AMT*T3*150",
+        ],
+        gs01="HR",
+    )
 
 
 def segments(x12: bytes) -> list[list[str]]:
@@ -75,8 +113,8 @@ class Exchange:
     request: CoreMessage
     status: int
     response: httpx.Response
-    msg: CoreMessage | None      # the parsed answer, None when the body is not a CORE message
-    problem: str | None          # why the body is not a CORE message
+    msg: CoreMessage | None  # the parsed answer, None when the body is not a CORE message
+    problem: str | None  # why the body is not a CORE message
     elapsed: float
 
     @property
@@ -87,8 +125,10 @@ class Exchange:
         if self.msg is None:
             return f"HTTP {self.status}, no CORE envelope ({self.problem})"
         f = self.msg.fields
-        return (f"HTTP {self.status}, ErrorCode {f.get('ErrorCode')!r}, PayloadType {f.get('PayloadType')!r}, "
-                f"ErrorMessage {f.get('ErrorMessage', f.get('ErrorDescription'))!r}")
+        return (
+            f"HTTP {self.status}, ErrorCode {f.get('ErrorCode')!r}, PayloadType {f.get('PayloadType')!r}, "
+            f"ErrorMessage {f.get('ErrorMessage', f.get('ErrorDescription'))!r}"
+        )
 
 
 class WebbbsClient:
@@ -101,9 +141,15 @@ class WebbbsClient:
         """A valid request envelope of `method`; overrides change (or, with None, remove) fields."""
         element = REQUEST_ELEMENT[method]
         realtime = element.startswith("COREEnvelopeRealTime")
-        fields = {"PayloadType": payload_type, "ProcessingMode": "RealTime" if realtime else "Batch",
-                  "PayloadID": str(uuid.uuid4()), "TimeStamp": utc_now(), "SenderID": self.tp,
-                  "ReceiverID": PAYER, "CORERuleVersion": "2.2.0"}
+        fields = {
+            "PayloadType": payload_type,
+            "ProcessingMode": "RealTime" if realtime else "Batch",
+            "PayloadID": str(uuid.uuid4()),
+            "TimeStamp": utc_now(),
+            "SenderID": self.tp,
+            "ReceiverID": PAYER,
+            "CORERuleVersion": "2.2.0",
+        }
         if payload is not None and not realtime:
             fields["PayloadLength"] = str(len(payload))
             fields["CheckSum"] = hashlib.sha1(payload).hexdigest()
@@ -112,12 +158,26 @@ class WebbbsClient:
                 fields.pop(name, None)
             else:
                 fields[name] = value
-        return CoreMessage(form="soap" if realtime else "mtom", element=element,
-                           fields=codec.ordered_fields(element, fields), payload=payload, username=self.tp,
-                           password=self.target.credential("password"), action=method, direction="request")
+        return CoreMessage(
+            form="soap" if realtime else "mtom",
+            element=element,
+            fields=codec.ordered_fields(element, fields),
+            payload=payload,
+            username=self.tp,
+            password=self.target.credential("password"),
+            action=method,
+            direction="request",
+        )
 
-    def send(self, msg: CoreMessage, *, form: str | None = None, url: str | None = None,
-             content_type: str | None = None, body: bytes | None = None) -> Exchange:
+    def send(
+        self,
+        msg: CoreMessage,
+        *,
+        form: str | None = None,
+        url: str | None = None,
+        content_type: str | None = None,
+        body: bytes | None = None,
+    ) -> Exchange:
         """Send `msg` as SOAP/MTOM (by its method's endpoint) or MIME, and parse the answer."""
         form = form or msg.form
         msg.form = form
@@ -143,21 +203,33 @@ class WebbbsClient:
         return Exchange(msg, response.status_code, response, parsed, problem, elapsed)
 
     # --- the web methods ---------------------------------------------------------------------------
-    def realtime(self, payload_type: str = "X12_270_Request_005010X279A1", payload: bytes | None = None,
-                 form: str = "soap", **overrides: Any) -> Exchange:
+    def realtime(
+        self,
+        payload_type: str = "X12_270_Request_005010X279A1",
+        payload: bytes | None = None,
+        form: str = "soap",
+        **overrides: Any,
+    ) -> Exchange:
         if payload is None:
             payload = (x12_270 if "270" in payload_type else x12_276)(self.tp, self.control())
         return self.send(self.envelope("RealTimeTransaction", payload_type, payload, **overrides), form=form)
 
-    def submit(self, payload: bytes, payload_type: str = "X12_270_Request_005010X279A1", form: str = "mtom",
-               method: str = "BatchSubmitTransaction", **overrides: Any) -> Exchange:
+    def submit(
+        self,
+        payload: bytes,
+        payload_type: str = "X12_270_Request_005010X279A1",
+        form: str = "mtom",
+        method: str = "BatchSubmitTransaction",
+        **overrides: Any,
+    ) -> Exchange:
         return self.send(self.envelope(method, payload_type, payload, **overrides), form=form)
 
     def acks(self, payload_type: str = "X12_005010_Request_Acks", form: str = "mtom", **overrides: Any) -> Exchange:
         return self.send(self.envelope("BatchSubmitAckRetrievalTransaction", payload_type, **overrides), form=form)
 
-    def results(self, payload_type: str = "X12_005010_Request_Batch_Results_271", form: str = "mtom",
-                **overrides: Any) -> Exchange:
+    def results(
+        self, payload_type: str = "X12_005010_Request_Batch_Results_271", form: str = "mtom", **overrides: Any
+    ) -> Exchange:
         return self.send(self.envelope("BatchResultsRetrievalTransaction", payload_type, **overrides), form=form)
 
     def drain_results(self, payload_type: str = "X12_005010_Request_Batch_Results_271", limit: int = 50) -> list[bytes]:

@@ -1,4 +1,5 @@
 """Fixtures of the WebBBS suite: a client for the target."""
+
 import pytest
 
 from payercert.suites.webbbs.client import WebbbsClient

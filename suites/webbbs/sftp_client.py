@@ -4,20 +4,22 @@ private event loop, each operation written to a transcript attached to the repor
 Fixtures (import them into a test module): `sftp_endpoint`, the target's endpoint or a skip;
 `sftp`, a session logged in as the target's Trading Partner, closed after the test.
 """
+
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import allure
-from payercert.sshlib import asyncssh
 import pytest
 
 from payercert.redact import REDACTOR
 from payercert.sftp_endpoint import SftpEndpoint
+from payercert.sshlib import asyncssh
 
 TIMEOUT = 30.0  # seconds for one operation, login included
 
@@ -38,7 +40,7 @@ class SftpSession:
         return f"/home/edi/{self.username}"
 
     # --- life cycle -------------------------------------------------------------------------------
-    def open(self) -> "SftpSession":
+    def open(self) -> SftpSession:
         self._thread.start()
         try:
             self._run(f"login {self.username}@{self.endpoint.host}:{self.endpoint.port}", self._connect())
@@ -49,9 +51,16 @@ class SftpSession:
 
     async def _connect(self) -> None:
         self._conn = await asyncssh.connect(
-            self.endpoint.host, self.endpoint.port, username=self.username, password=self._password,
-            known_hosts=self.endpoint.trusted_keys(), client_keys=None, agent_path=None, preferred_auth="password",
-            connect_timeout=TIMEOUT)
+            self.endpoint.host,
+            self.endpoint.port,
+            username=self.username,
+            password=self._password,
+            known_hosts=self.endpoint.trusted_keys(),
+            client_keys=None,
+            agent_path=None,
+            preferred_auth="password",
+            connect_timeout=TIMEOUT,
+        )
         self._sftp = await self._conn.start_sftp_client()
 
     def close(self) -> None:
@@ -61,6 +70,7 @@ class SftpSession:
             if self._conn is not None:
                 self._conn.close()
                 await self._conn.wait_closed()
+
         if self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(TIMEOUT)
             self._loop.call_soon_threadsafe(self._loop.stop)
@@ -68,7 +78,7 @@ class SftpSession:
         self._loop.close()
         self._attach()
 
-    def __enter__(self) -> "SftpSession":
+    def __enter__(self) -> SftpSession:
         return self.open()
 
     def __exit__(self, *exc: Any) -> None:
@@ -76,7 +86,7 @@ class SftpSession:
 
     # --- operations -------------------------------------------------------------------------------
     def _run(self, what: str, coro: Awaitable[Any]) -> Any:
-        stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
         try:
             result = asyncio.run_coroutine_threadsafe(asyncio.wait_for(coro, TIMEOUT), self._loop).result()
         except Exception as exc:
@@ -95,13 +105,19 @@ class SftpSession:
     def listdir(self, path: str) -> list[str]:
         async def names() -> list[str]:
             return sorted(n for n in await self._sftp.listdir(path) if n not in (".", ".."))
+
         return self._run(f"dir {path}", names())
 
     def sizes(self, path: str) -> dict[str, int]:
         """Regular files of a folder and their sizes, as the listing reports them."""
+
         async def entries() -> dict[str, int]:
-            return {e.filename: e.attrs.size for e in await self._sftp.readdir(path)
-                    if e.filename not in (".", "..") and e.attrs.type == asyncssh.FILEXFER_TYPE_REGULAR}
+            return {
+                e.filename: e.attrs.size
+                for e in await self._sftp.readdir(path)
+                if e.filename not in (".", "..") and e.attrs.type == asyncssh.FILEXFER_TYPE_REGULAR
+            }
+
         return self._run(f"dir {path}", entries())
 
     def stat(self, path: str) -> asyncssh.SFTPAttrs:
@@ -111,12 +127,14 @@ class SftpSession:
         async def read() -> bytes:
             async with self._sftp.open(path, "rb") as fh:
                 return await fh.read()
+
         return self._run(f"get {path}", read())
 
     def put(self, path: str, data: bytes) -> None:
         async def write() -> None:
             async with self._sftp.open(path, "wb") as fh:
                 await fh.write(data)
+
         return self._run(f"put {path} ({len(data)} bytes)", write())
 
     def exec(self, command: str) -> Any:
@@ -126,8 +144,11 @@ class SftpSession:
         if not self.transcript:
             return
         try:
-            allure.attach(REDACTOR.text("\n".join(self.transcript)), name=f"sftp {self.username}@{self.endpoint.host}",
-                          attachment_type=allure.attachment_type.TEXT)
+            allure.attach(
+                REDACTOR.text("\n".join(self.transcript)),
+                name=f"sftp {self.username}@{self.endpoint.host}",
+                attachment_type=allure.attachment_type.TEXT,
+            )
         except Exception:  # outside a test there is nowhere to attach
             pass
 
@@ -153,16 +174,28 @@ def poll(check: Callable[[], Any], seconds: float, every: float = 0.25) -> Any:
 
 def x12_270(trading_partner: str, control: int, trace: str) -> bytes:
     """A 5010 270 inquiry from the Trading Partner to Arkansas Medicaid, as the bundle's sample."""
-    now = datetime.now(timezone.utc)
-    isa = (f"ISA*00*          *00*          *ZZ*{trading_partner:<15}*30*716007869      *{now:%y%m%d}*{now:%H%M}*^*00501*"
-           f"{control:09d}*0*P*:~")
+    now = datetime.now(UTC)
+    isa = (
+        f"ISA*00*          *00*          *ZZ*{trading_partner:<15}*30*716007869      *{now:%y%m%d}*{now:%H%M}*^*00501*"
+        f"{control:09d}*0*P*:~"
+    )
     segments = [
         f"GS*HS*{trading_partner}*716007869*{now:%Y%m%d}*{now:%H%M}*{control}*X*005010X279A1",
-        "ST*270*0001*005010X279A1", f"BHT*0022*13*{trace[:30]}*{now:%Y%m%d}*{now:%H%M}",
-        "HL*1**20*1", "NM1*PR*2*ARKANSAS MEDICAID*****PI*716007869", "HL*2*1*21*1",
-        "NM1*1P*2*EXAMPLE CLINIC*****XX*1234567893", "HL*3*2*22*0", f"TRN*1*{trace}*9877281234",
-        "NM1*IL*1*DOE*JANE****MI*1234567890", "DMG*D8*19700101", f"DTP*291*D8*{now:%Y%m%d}", "EQ*30",
-        "SE*13*0001", f"GE*1*{control}", f"IEA*1*{control:09d}",
+        "ST*270*0001*005010X279A1",
+        f"BHT*0022*13*{trace[:30]}*{now:%Y%m%d}*{now:%H%M}",
+        "HL*1**20*1",
+        "NM1*PR*2*ARKANSAS MEDICAID*****PI*716007869",
+        "HL*2*1*21*1",
+        "NM1*1P*2*EXAMPLE CLINIC*****XX*1234567893",
+        "HL*3*2*22*0",
+        f"TRN*1*{trace}*9877281234",
+        "NM1*IL*1*DOE*JANE****MI*1234567890",
+        "DMG*D8*19700101",
+        f"DTP*291*D8*{now:%Y%m%d}",
+        "EQ*30",
+        "SE*13*0001",
+        f"GE*1*{control}",
+        f"IEA*1*{control:09d}",
     ]
     return (isa + "".join(s + "~" for s in segments)).encode("ascii")
 

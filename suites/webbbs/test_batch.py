@@ -1,6 +1,7 @@
 """Batch processing (3.7): uploads answered 202 with a receipt, PartialUpload for files that fail,
 negative acknowledgments only, results separated by FS with FilesPending, receipt confirmations;
 and the lifecycle as a state machine."""
+
 import hypothesis.strategies as st
 import pytest
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -27,8 +28,9 @@ def test_upload_accepted_202(webbbs, form):
     """An accepted upload: HTTP 202, Success, X12_BatchReceiptConfirmation"""
     ex = webbbs.submit(x12_270(webbbs.tp, webbbs.control()), form=form)
     assert ex.msg is not None, ex.explain()
-    assert (ex.status, ex.code, ex.msg.payload_type) == (202, "Success", "X12_BatchReceiptConfirmation"), \
+    assert (ex.status, ex.code, ex.msg.payload_type) == (202, "Success", "X12_BatchReceiptConfirmation"), (
         f"WEBBBS-BATCH-3: {ex.explain()}"
+    )
 
 
 @requirement("WEBBBS-BATCH-5")
@@ -37,7 +39,9 @@ def test_partial_upload_returns_failed_files(webbbs):
     bad = b"THIS IS NOT AN X12 INTERCHANGE"
     ex = webbbs.submit(x12_270(webbbs.tp, webbbs.control()) + FS + bad)
     assert ex.msg is not None and ex.code == "PartialUpload", f"WEBBBS-BATCH-5: {ex.explain()}"
-    assert ex.msg.payload is not None and bad in ex.msg.payload.split(FS), "WEBBBS-BATCH-5: the failed file is not returned"
+    assert ex.msg.payload is not None and bad in ex.msg.payload.split(FS), (
+        "WEBBBS-BATCH-5: the failed file is not returned"
+    )
 
 
 @requirement("WEBBBS-BATCH-7", "WEBBBS-BATCH-8", "WEBBBS-MTOM-2", "WEBBBS-MTOM-4")
@@ -53,9 +57,12 @@ def test_results_separated_and_pending(webbbs, target):
     assert not first.msg.payload_unresolved, "WEBBBS-MTOM-4: the Payload's xop:Include names no part"
     assert first.msg.payload_encoding == "xop", f"WEBBBS-MTOM-2: payload sent {first.msg.payload_encoding}, not MTOM"
     files = first.msg.payload.split(FS)
-    assert all(segments(f) and segments(f)[-1][0] == "IEA" for f in files), \
+    assert all(segments(f) and segments(f)[-1][0] == "IEA" for f in files), (
         "WEBBBS-BATCH-7: the results are not whole interchanges separated by FS"
-    assert first.code == "FilesPending", f"WEBBBS-BATCH-8: {len(controls)} results waiting, {len(files)} sent, {first.explain()}"
+    )
+    assert first.code == "FilesPending", (
+        f"WEBBBS-BATCH-8: {len(controls)} results waiting, {len(files)} sent, {first.explain()}"
+    )
     rest = webbbs.drain_results()
     got = {segments(f)[0][13] for f in files + rest}
     assert got == {f"{c:09d}" for c in controls}, "WEBBBS-BATCH-7: results do not answer every uploaded interchange"
@@ -76,12 +83,20 @@ def test_acks_are_negative_only(webbbs):
     assert bad.code == "Success", bad.explain()
     after_bad = webbbs.acks()
     acks = [a for a in (after_bad.msg.payload or b"").split(FS) if a]
-    assert acks and all(is_negative(a) for a in acks), f"WEBBBS-BATCH-9: no negative ack for a broken interchange: {after_bad.explain()}"
+    assert acks and all(is_negative(a) for a in acks), (
+        f"WEBBBS-BATCH-9: no negative ack for a broken interchange: {after_bad.explain()}"
+    )
 
 
 @requirement("WEBBBS-BATCH-11")
-@pytest.mark.parametrize("method,form", [("BatchResultsAckSubmitTransaction", "mtom"),
-                                         ("BatchSubmitTransaction", "mtom"), ("BatchSubmitTransaction", "mime")])
+@pytest.mark.parametrize(
+    "method,form",
+    [
+        ("BatchResultsAckSubmitTransaction", "mtom"),
+        ("BatchSubmitTransaction", "mtom"),
+        ("BatchSubmitTransaction", "mime"),
+    ],
+)
 def test_receipt_confirmation(webbbs, method, form):
     """X12_999_SubmissionRequest only logs the receipt: X12_Response_ConfirmReceiptReceived"""
     ex = webbbs.submit(b"ISA*RECEIPT CONFIRMED~", "X12_999_SubmissionRequest_005010X231A1", form=form, method=method)

@@ -1,5 +1,6 @@
 """Response envelopes: schema-valid, PayloadID and ProcessingMode echoed, SenderID/ReceiverID swapped,
 ErrorCode/ErrorMessage present, payload type paired with the request, X12 answering the request."""
+
 import pytest
 
 from payercert.feeds import load_feed
@@ -7,8 +8,12 @@ from payercert.suites.webbbs.client import PAYER, schema, segments
 
 requirement = pytest.mark.requirement
 PAIRS = {(p["mode"], p["request"]): p["responses"] for p in load_feed("webbbs").spec["payload_pairs"]}
-CASES = [("soap", "X12_270_Request_005010X279A1"), ("soap", "X12_276_Request_005010X212"),
-         ("mime", "X12_270_Request_005010X279A1"), ("mime", "X12_276_Request_005010X212")]
+CASES = [
+    ("soap", "X12_270_Request_005010X279A1"),
+    ("soap", "X12_276_Request_005010X212"),
+    ("mime", "X12_270_Request_005010X279A1"),
+    ("mime", "X12_276_Request_005010X212"),
+]
 IDS = [f"{form}-{ptype[4:7]}" for form, ptype in CASES]
 
 
@@ -24,7 +29,9 @@ def test_payload_id_and_mode_echoed(webbbs, form, ptype):
     ex = webbbs.realtime(ptype, form=form)
     msg = answered(ex)
     sent = ex.request.fields["PayloadID"]
-    assert msg.fields.get("PayloadID") == sent, f"WEBBBS-ENVELOPE-11: PayloadID {msg.fields.get('PayloadID')!r}, sent {sent!r}"
+    assert msg.fields.get("PayloadID") == sent, (
+        f"WEBBBS-ENVELOPE-11: PayloadID {msg.fields.get('PayloadID')!r}, sent {sent!r}"
+    )
     assert msg.fields.get("ProcessingMode") == "RealTime"
 
 
@@ -33,16 +40,20 @@ def test_payload_id_and_mode_echoed(webbbs, form, ptype):
 def test_sender_and_receiver_swapped(webbbs, form, ptype):
     """A response's SenderID is 716007869 and its ReceiverID the trading partner"""
     msg = answered(webbbs.realtime(ptype, form=form))
-    assert (msg.fields.get("SenderID"), msg.fields.get("ReceiverID")) == (PAYER, webbbs.tp), \
+    assert (msg.fields.get("SenderID"), msg.fields.get("ReceiverID")) == (PAYER, webbbs.tp), (
         f"WEBBBS-ENVELOPE-10: SenderID/ReceiverID {msg.fields.get('SenderID')!r}/{msg.fields.get('ReceiverID')!r}"
+    )
 
 
 @pytest.mark.parametrize("form,ptype", CASES, ids=IDS)
 @requirement("WEBBBS-ENVELOPE-12")
 def test_error_code_and_message_present(webbbs, form, ptype, target):
     """Every response carries ErrorCode and ErrorMessage, on success and on an envelope error"""
-    name = "ErrorDescription" if form == "mime" and target.reading("WEBBBS-R-ERROR-FIELD") == "error-description" \
+    name = (
+        "ErrorDescription"
+        if form == "mime" and target.reading("WEBBBS-R-ERROR-FIELD") == "error-description"
         else "ErrorMessage"
+    )
     ok = answered(webbbs.realtime(ptype, form=form))
     assert ok.fields.get(name) == "", f"WEBBBS-ENVELOPE-12: {name} {ok.fields.get(name)!r} on success, expected empty"
     bad = webbbs.realtime(ptype, form=form, CORERuleVersion="2.0.0")
@@ -65,17 +76,20 @@ def test_response_type_and_x12_answer(webbbs, form, ptype):
     want = {s[0]: s for s in reversed(sent)}
     assert first["ST"][1] == {"270": "271", "276": "277"}[want["ST"][1]], f"WEBBBS-REALTIME-4: ST01 {first['ST'][1]}"
     assert first["ISA"][13] == want["ISA"][13], "WEBBBS-REALTIME-4: ISA13 does not answer the request's"
-    assert first["GS"][6] == want["GS"][6] and first["ST"][2] == want["ST"][2], \
+    assert first["GS"][6] == want["GS"][6] and first["ST"][2] == want["ST"][2], (
         "WEBBBS-REALTIME-4: GS06/ST02 do not answer the request's"
+    )
 
 
 @requirement("WEBBBS-ENVELOPE-1")
 @pytest.mark.parametrize("kind", ["realtime", "batch-receipt", "acks"])
 def test_response_envelopes_schema_valid(webbbs, kind):
     """Response envelopes validate against the CORE 2.2.0 schema (unqualified children in order)"""
-    ex = {"realtime": lambda: webbbs.realtime(),
-          "batch-receipt": lambda: webbbs.submit(webbbs_payload(webbbs)),
-          "acks": lambda: webbbs.acks()}[kind]()
+    ex = {
+        "realtime": lambda: webbbs.realtime(),
+        "batch-receipt": lambda: webbbs.submit(webbbs_payload(webbbs)),
+        "acks": lambda: webbbs.acks(),
+    }[kind]()
     assert ex.msg is not None, f"WEBBBS-ENVELOPE-1: {ex.explain()}"
     assert not ex.msg.qualified, f"WEBBBS-ENVELOPE-1: children {ex.msg.qualified} are namespace-qualified"
     from lxml import etree

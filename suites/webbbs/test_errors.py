@@ -1,9 +1,11 @@
 """Envelope errors: from a valid envelope, break one field and expect the documented ErrorCode with
 HTTP 200 (4.1, 4.1.1); credentials that fail get HTTP 403; valid envelopes always succeed."""
+
 import uuid
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from payercert.suites.webbbs.client import PAYER, x12_270, x12_276
 
@@ -14,15 +16,23 @@ text = st.text(st.characters(min_codepoint=33, max_codepoint=126, exclude_charac
 BREAKS = {
     "PayloadID": (text.filter(lambda v: not _is_uuid(v)), "PayloadIDIllegal"),
     "ReceiverID": (text.filter(lambda v: v != PAYER), "ReceiverIDIllegal"),
-    "CORERuleVersion": (st.sampled_from(["2.0.0", "2.1.0", "2.2", "3.0.0"]) | text.filter(lambda v: v != "2.2.0"),
-                        "VersionMismatch"),
-    "TimeStamp": (st.sampled_from(["2012-11-19T15:58:13", "2014-07-09T11:35:45+03:00", "2020-03-05 02:34:15.487",
-                                   "yesterday"]), "TimeStampIllegal"),
+    "CORERuleVersion": (
+        st.sampled_from(["2.0.0", "2.1.0", "2.2", "3.0.0"]) | text.filter(lambda v: v != "2.2.0"),
+        "VersionMismatch",
+    ),
+    "TimeStamp": (
+        st.sampled_from(["2012-11-19T15:58:13", "2014-07-09T11:35:45+03:00", "2020-03-05 02:34:15.487", "yesterday"]),
+        "TimeStampIllegal",
+    ),
     "SenderID": (text, "SenderIDIllegal"),
 }
-REQUIREMENT_OF = {"PayloadID": "WEBBBS-ENVELOPE-4", "ReceiverID": "WEBBBS-ENVELOPE-8",
-                  "CORERuleVersion": "WEBBBS-ENVELOPE-9", "TimeStamp": "WEBBBS-ENVELOPE-6",
-                  "SenderID": "WEBBBS-ENVELOPE-7"}
+REQUIREMENT_OF = {
+    "PayloadID": "WEBBBS-ENVELOPE-4",
+    "ReceiverID": "WEBBBS-ENVELOPE-8",
+    "CORERuleVersion": "WEBBBS-ENVELOPE-9",
+    "TimeStamp": "WEBBBS-ENVELOPE-6",
+    "SenderID": "WEBBBS-ENVELOPE-7",
+}
 
 
 def _is_uuid(value: str) -> bool:
@@ -50,8 +60,9 @@ def test_broken_field_gets_its_error_code(webbbs, name, form):
             return
         ex = webbbs.realtime(form=form, **{name: value})
         assert ex.msg is not None, f"{REQUIREMENT_OF[name]}: {name}={value!r}: {ex.explain()}"
-        assert (ex.status, ex.code) == (200, code), \
+        assert (ex.status, ex.code) == (200, code), (
             f"{REQUIREMENT_OF[name]}: {name}={value!r}: expected HTTP 200 {code}, got {ex.explain()}"
+        )
 
     check()
 
@@ -70,7 +81,9 @@ def test_missing_field_is_required(webbbs, name):
 def test_checksum_mismatch(webbbs, form):
     """A batch whose CheckSum is not the SHA-1 of its payload: ChecksumMismatched, not uploaded"""
     ex = webbbs.submit(x12_270(webbbs.tp, webbbs.control()), form=form, CheckSum="0" * 40)
-    assert ex.msg is not None and (ex.status, ex.code) == (200, "ChecksumMismatched"), f"WEBBBS-PAYLOAD-2: {ex.explain()}"
+    assert ex.msg is not None and (ex.status, ex.code) == (200, "ChecksumMismatched"), (
+        f"WEBBBS-PAYLOAD-2: {ex.explain()}"
+    )
 
 
 @requirement("WEBBBS-ENVELOPE-5")
@@ -81,7 +94,9 @@ def test_duplicate_payload_id_refused(webbbs, form):
     first = webbbs.realtime(form=form, PayloadID=payload_id)
     assert first.code == "Success", first.explain()
     second = webbbs.realtime(form=form, PayloadID=payload_id)
-    assert second.msg is not None and second.code == "Sender", f"WEBBBS-ENVELOPE-5: reused PayloadID: {second.explain()}"
+    assert second.msg is not None and second.code == "Sender", (
+        f"WEBBBS-ENVELOPE-5: reused PayloadID: {second.explain()}"
+    )
 
 
 @requirement("WEBBBS-ERROR-6")
@@ -100,18 +115,27 @@ def test_bad_credentials_refused(webbbs, form, target):
 def test_aged_password_refused(webbbs, target):
     """A password 90 days old is refused: nothing is processed until it is changed (7.3.2)"""
     account = target.require_account("aged_password")
-    msg = webbbs.envelope("RealTimeTransaction", "X12_270_Request_005010X279A1",
-                          x12_270(account["username"], webbbs.control()), SenderID=account["username"])
+    msg = webbbs.envelope(
+        "RealTimeTransaction",
+        "X12_270_Request_005010X279A1",
+        x12_270(account["username"], webbbs.control()),
+        SenderID=account["username"],
+    )
     msg.username, msg.password = account["username"], account["password"]
     ex = webbbs.send(msg)
-    assert ex.status in (401, 403) or (ex.msg is not None and ex.code == "UnAuthorized"), \
+    assert ex.status in (401, 403) or (ex.msg is not None and ex.code == "UnAuthorized"), (
         f"WEBBBS-PASSWORD-8: an aged password was accepted: {ex.explain()}"
+    )
     assert ex.code != "Success", f"WEBBBS-PASSWORD-8: {ex.explain()}"
 
 
 @requirement("WEBBBS-ERROR-4", "WEBBBS-REALTIME-4")
-@given(member=st.from_regex(r"\A[A-Z0-9]{6,15}\Z"), trace=st.from_regex(r"\A[0-9A-Z-]{4,20}\Z"),
-       kind=st.sampled_from(["270", "276"]), form=st.sampled_from(["soap", "mime"]))
+@given(
+    member=st.from_regex(r"\A[A-Z0-9]{6,15}\Z"),
+    trace=st.from_regex(r"\A[0-9A-Z-]{4,20}\Z"),
+    kind=st.sampled_from(["270", "276"]),
+    form=st.sampled_from(["soap", "mime"]),
+)
 def test_valid_envelopes_succeed(webbbs, member, trace, kind, form):
     """Any valid envelope around generated X12 is answered HTTP 200 Success"""
     if kind == "270":
@@ -129,16 +153,18 @@ def test_aged_password_blocks_batch_work(webbbs, target, method):
     account = target.require_account("aged_password")
     user = account["username"]
     if method == "submit":
-        msg = webbbs.envelope("BatchSubmitTransaction", "X12_270_Request_005010X279A1", x12_270(user, webbbs.control()),
-                              SenderID=user)
+        msg = webbbs.envelope(
+            "BatchSubmitTransaction", "X12_270_Request_005010X279A1", x12_270(user, webbbs.control()), SenderID=user
+        )
     elif method == "acks":
         msg = webbbs.envelope("BatchSubmitAckRetrievalTransaction", "X12_005010_Request_Acks", SenderID=user)
     else:
         msg = webbbs.envelope("BatchResultsRetrievalTransaction", "X12_005010_Request_Batch_Results_271", SenderID=user)
     msg.username, msg.password = user, account["password"]
     ex = webbbs.send(msg)
-    assert ex.code != "Success" and (ex.status in (401, 403) or ex.code == "UnAuthorized"), \
+    assert ex.code != "Success" and (ex.status in (401, 403) or ex.code == "UnAuthorized"), (
         f"WEBBBS-PASSWORD-11: an aged password could {method}: {ex.explain()}"
+    )
     assert ex.msg is None or not ex.msg.payload, "WEBBBS-PASSWORD-11: files were handed to an aged password"
 
 
@@ -161,8 +187,7 @@ def test_must_understand_header_not_understood(webbbs):
     from payercert.validators.xmlsafe import parse_xml
 
     msg = webbbs.envelope("RealTimeTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control()))
-    block = (f'<t:Trace xmlns:t="urn:example:trace" xmlns:s="{SOAP12_NS}" s:mustUnderstand="true">'
-             "route-7</t:Trace>")
+    block = f'<t:Trace xmlns:t="urn:example:trace" xmlns:s="{SOAP12_NS}" s:mustUnderstand="true">route-7</t:Trace>'
     body, content_type = _soap_with_header_block(msg, block)
     ex = webbbs.send(msg, body=body, content_type=content_type)
     assert ex.code != "Success", f"WEBBBS-SOAP-9: the request was processed: {ex.explain()}"
@@ -183,8 +208,9 @@ def test_mime_checksum_field_name(webbbs, target):
     msg.fields = {("Checksum" if k == "CheckSum" else k): v for k, v in msg.fields.items()}
     ex = webbbs.send(msg, form="mime")
     if target.reading("WEBBBS-R-CHECKSUM-NAME") == "xsd":
-        assert ex.msg is not None and ex.code == "CheckSumRequired", \
+        assert ex.msg is not None and ex.code == "CheckSumRequired", (
             f"WEBBBS-MIME-3: a Checksum field stood for CheckSum: {ex.explain()}"
+        )
     else:
         assert ex.code == "Success", f"WEBBBS-MIME-3: Checksum refused under its reading: {ex.explain()}"
     right = webbbs.submit(x12_270(webbbs.tp, webbbs.control()), form="mime")

@@ -1,7 +1,7 @@
 """The HTTP layer (4.1): malformed messages get 400, SOAP 1.1 is refused, sizes are limited to the
 whole message (limit and limit + 1 byte), RealTime is answered within 20 seconds, the WSDL is served."""
+
 import pytest
-from lxml import etree
 
 from payercert.suites.webbbs.client import x12_270
 
@@ -13,8 +13,12 @@ WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
 def test_malformed_mime_is_400(webbbs, target):
     """A form-data body whose boundary delimits nothing: HTTP 400"""
     msg = webbbs.envelope("RealTimeTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control()))
-    ex = webbbs.send(msg, form="mime", content_type="multipart/form-data; boundary=NOT-IN-THE-BODY",
-                     body=b"--SOMETHING-ELSE\r\nContent-Disposition: form-data; name=\"PayloadType\"\r\n\r\nX\r\n")
+    ex = webbbs.send(
+        msg,
+        form="mime",
+        content_type="multipart/form-data; boundary=NOT-IN-THE-BODY",
+        body=b'--SOMETHING-ELSE\r\nContent-Disposition: form-data; name="PayloadType"\r\n\r\nX\r\n',
+    )
     assert ex.status == 400, f"WEBBBS-MIME-9: HTTP {ex.status}"
 
 
@@ -22,8 +26,11 @@ def test_malformed_mime_is_400(webbbs, target):
 def test_malformed_soap_is_400(webbbs):
     """A SOAP body that is not well-formed XML: HTTP 400"""
     msg = webbbs.envelope("RealTimeTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control()))
-    ex = webbbs.send(msg, content_type='application/soap+xml; charset=utf-8; action="RealTimeTransaction"',
-                     body=b"<soap:Envelope xmlns:soap='http://www.w3.org/2003/05/soap-envelope'><soap:Body>")
+    ex = webbbs.send(
+        msg,
+        content_type='application/soap+xml; charset=utf-8; action="RealTimeTransaction"',
+        body=b"<soap:Envelope xmlns:soap='http://www.w3.org/2003/05/soap-envelope'><soap:Body>",
+    )
     assert ex.status == 400, f"WEBBBS-SOAP-1: HTTP {ex.status}"
 
 
@@ -34,7 +41,9 @@ def test_unroutable_soap_is_400_empty(webbbs, action):
     msg = webbbs.envelope("RealTimeTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control()))
     msg.action = action
     ex = webbbs.send(msg, url=webbbs.target.url("soap_realtime"))
-    assert ex.status == 400 and not ex.response.content, f"WEBBBS-SOAP-6: HTTP {ex.status}, {len(ex.response.content)} bytes"
+    assert ex.status == 400 and not ex.response.content, (
+        f"WEBBBS-SOAP-6: HTTP {ex.status}, {len(ex.response.content)} bytes"
+    )
 
 
 @requirement("WEBBBS-SOAP-7")
@@ -51,8 +60,9 @@ def test_soap_1_1_refused(webbbs, target):
 
 def _wire_size(webbbs, url: str, body: bytes, content_type: str) -> int:
     """Bytes of the whole HTTP/1.1 request as the transport sends it (request line, headers, body)."""
-    request = webbbs.target.transport.client.build_request("POST", url, content=body,
-                                                            headers={"Content-Type": content_type})
+    request = webbbs.target.transport.client.build_request(
+        "POST", url, content=body, headers={"Content-Type": content_type}
+    )
     line = f"POST {request.url.raw_path.decode()} HTTP/1.1\r\n"
     return len(line) + sum(len(k) + len(v) + 4 for k, v in request.headers.raw) + 2 + len(body)
 
@@ -67,7 +77,9 @@ def test_realtime_size_boundary(webbbs, target, form):
     url = target.url("mime" if form == "mime" else "soap_realtime")
     outcomes = {}
     for extra in (0, 1):
-        msg = webbbs.envelope("RealTimeTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control()))
+        msg = webbbs.envelope(
+            "RealTimeTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control())
+        )
         msg.form = form
         body, content_type = build(msg)
         # padding the message cannot mistake for data: an XML comment after the envelope, a MIME epilogue
@@ -80,9 +92,12 @@ def test_realtime_size_boundary(webbbs, target, form):
         assert _wire_size(webbbs, url, body, content_type) == megabyte + extra
         outcomes[extra] = webbbs.send(msg, url=url, body=body, content_type=content_type)
     at_limit, over = outcomes[0], outcomes[1]
-    assert at_limit.status == 200 and at_limit.code == "Success", f"WEBBBS-SIZE-2: {megabyte} bytes: {at_limit.explain()}"
-    assert over.status >= 400 or over.code not in (None, "Success"), \
+    assert at_limit.status == 200 and at_limit.code == "Success", (
+        f"WEBBBS-SIZE-2: {megabyte} bytes: {at_limit.explain()}"
+    )
+    assert over.status >= 400 or over.code not in (None, "Success"), (
         f"WEBBBS-SIZE-2: {megabyte + 1} bytes were processed: {over.explain()}"
+    )
 
 
 @requirement("WEBBBS-TIME-1")
@@ -102,5 +117,10 @@ def test_wsdl_served(webbbs, target):
 
     root = parse_xml(response.content)
     operations = {op.get("name") for op in root.iter(f"{{{WSDL_NS}}}operation")}
-    assert {"RealTimeTransaction", "BatchSubmitTransaction", "BatchSubmitAckRetrievalTransaction",
-            "BatchResultsRetrievalTransaction", "BatchResultsAckSubmitTransaction"} <= operations, operations
+    assert {
+        "RealTimeTransaction",
+        "BatchSubmitTransaction",
+        "BatchSubmitAckRetrievalTransaction",
+        "BatchResultsRetrievalTransaction",
+        "BatchResultsAckSubmitTransaction",
+    } <= operations, operations

@@ -1,4 +1,5 @@
 """The web methods of Table 1: every supported one over SOAP and over MIME; the Generic* ones refused."""
+
 import pytest
 
 from payercert.suites.webbbs.client import x12_270
@@ -7,12 +8,24 @@ requirement = pytest.mark.requirement
 SUPPORTED = [  # (method, request payload type, carries a payload, expected response payload types)
     ("RealTimeTransaction", "X12_270_Request_005010X279A1", True, {"X12_271_Response_005010X279A1"}),
     ("BatchSubmitTransaction", "X12_270_Request_005010X279A1", True, {"X12_BatchReceiptConfirmation"}),
-    ("BatchSubmitAckRetrievalTransaction", "X12_999_RetrievalRequest_005010X231A1", False,
-     {"X12_999_Response_005010X231A1", "X12_005010_Response_NoBatchAckFile"}),
-    ("BatchResultsRetrievalTransaction", "X12_835_Request_005010X221A1", False,
-     {"X12_835_Response_005010X221A1", "X12_005010_Response_NoBatchResultsFile"}),
-    ("BatchResultsAckSubmitTransaction", "X12_999_SubmissionRequest_005010X231A1", True,
-     {"X12_Response_ConfirmReceiptReceived"}),
+    (
+        "BatchSubmitAckRetrievalTransaction",
+        "X12_999_RetrievalRequest_005010X231A1",
+        False,
+        {"X12_999_Response_005010X231A1", "X12_005010_Response_NoBatchAckFile"},
+    ),
+    (
+        "BatchResultsRetrievalTransaction",
+        "X12_835_Request_005010X221A1",
+        False,
+        {"X12_835_Response_005010X221A1", "X12_005010_Response_NoBatchResultsFile"},
+    ),
+    (
+        "BatchResultsAckSubmitTransaction",
+        "X12_999_SubmissionRequest_005010X231A1",
+        True,
+        {"X12_Response_ConfirmReceiptReceived"},
+    ),
 ]
 
 
@@ -30,14 +43,22 @@ def test_supported_method(webbbs, method, ptype, with_payload, responses, form):
     assert ex.msg.payload_type in responses, f"{method} over {form}: PayloadType {ex.msg.payload_type!r}"
 
 
-@pytest.mark.parametrize("method", ["GenericBatchSubmissionTransaction", "GenericBatchRetrievalTransaction",
-                                    "GenericBatchReceiptConfirmationTransaction"])
+@pytest.mark.parametrize(
+    "method",
+    [
+        "GenericBatchSubmissionTransaction",
+        "GenericBatchRetrievalTransaction",
+        "GenericBatchReceiptConfirmationTransaction",
+    ],
+)
 @requirement("WEBBBS-SOAP-5")
 def test_unsupported_method_refused(webbbs, method):
     """Generic* web methods get ErrorCode Sender and are not processed"""
-    ptype = {"GenericBatchSubmissionTransaction": "X12_270_Request_005010X279A1",
-             "GenericBatchRetrievalTransaction": "X12_005010_Request_Batch_Results_271",
-             "GenericBatchReceiptConfirmationTransaction": "X12_999_SubmissionRequest_005010X231A1"}[method]
+    ptype = {
+        "GenericBatchSubmissionTransaction": "X12_270_Request_005010X279A1",
+        "GenericBatchRetrievalTransaction": "X12_005010_Request_Batch_Results_271",
+        "GenericBatchReceiptConfirmationTransaction": "X12_999_SubmissionRequest_005010X231A1",
+    }[method]
     payload = None if "Retrieval" in method else x12_270(webbbs.tp, webbbs.control())
     ex = webbbs.send(webbbs.envelope(method, ptype, payload), form="mtom")
     assert ex.msg is not None and ex.code == "Sender", f"WEBBBS-SOAP-5: {method}: {ex.explain()}"

@@ -1,6 +1,7 @@
 """What the answers carry: well-formed X12 5010 matching its PayloadType, PayloadLength/CheckSum
 of the payload, error codes of 4.1.1, the MIME response fields, and the hostile or odd requests
 the service must refuse or accept (DTD, a Body with two elements, a UsernameToken with Nonce/Created)."""
+
 import base64
 import hashlib
 import uuid
@@ -29,8 +30,9 @@ def test_realtime_x12_well_formed(webbbs, ptype):
     assert not problems, f"{problems[0].requirement}: {problems[0].message}"
 
 
-@requirement("WEBBBS-ERROR-1", "WEBBBS-PAYLOAD-1", "WEBBBS-PAYLOAD-4", "WEBBBS-MIME-8", "WEBBBS-MIME-4",
-             "WEBBBS-MIME-6")
+@requirement(
+    "WEBBBS-ERROR-1", "WEBBBS-PAYLOAD-1", "WEBBBS-PAYLOAD-4", "WEBBBS-MIME-8", "WEBBBS-MIME-4", "WEBBBS-MIME-6"
+)
 @pytest.mark.mutating
 @pytest.mark.parametrize("form", ["mtom", "mime"])
 def test_results_response_fields(webbbs, form):
@@ -76,8 +78,9 @@ def test_realtime_answer_in_cdata(webbbs):
 def test_batch_timings(webbbs):
     """Batch requests are answered within 60 s; the 271 and a negative ack are downloadable at once"""
     webbbs.drain_results()
-    ex = webbbs.submit(x12_270(webbbs.tp, webbbs.control()) + FS
-                       + x12_270(webbbs.tp, webbbs.control()).replace(b"SE*13*", b"SE*12*"))
+    ex = webbbs.submit(
+        x12_270(webbbs.tp, webbbs.control()) + FS + x12_270(webbbs.tp, webbbs.control()).replace(b"SE*13*", b"SE*12*")
+    )
     assert ex.elapsed <= 60, f"WEBBBS-TIME-2: {ex.elapsed:.1f} s"
     assert webbbs.drain_results(), "WEBBBS-TIME-4: no 271 available"
     acks = webbbs.acks()
@@ -86,12 +89,21 @@ def test_batch_timings(webbbs):
 
 @requirement("WEBBBS-BATCH-12")
 @pytest.mark.mutating
-@pytest.mark.parametrize("ptype", ["X12_276_Request_005010X212", "X12_278_Request_005010X217",
-                                   "X12_837_Request_005010X222A1", "X12_837_Request_005010X223A2",
-                                   "X12_837_Request_005010X224A2"])
+@pytest.mark.parametrize(
+    "ptype",
+    [
+        "X12_276_Request_005010X212",
+        "X12_278_Request_005010X217",
+        "X12_837_Request_005010X222A1",
+        "X12_837_Request_005010X223A2",
+        "X12_837_Request_005010X224A2",
+    ],
+)
 def test_every_upload_type_accepted(webbbs, ptype):
     """Every batch upload payload type of Appendix A is accepted"""
-    st01, version = {"X12_276_Request_005010X212": ("276", "005010X212")}.get(ptype, (ptype[4:7], ptype.rsplit("_", 1)[1]))
+    st01, version = {"X12_276_Request_005010X212": ("276", "005010X212")}.get(
+        ptype, (ptype[4:7], ptype.rsplit("_", 1)[1])
+    )
     if st01 == "276":
         payload = x12_276(webbbs.tp, webbbs.control())
     else:
@@ -108,8 +120,10 @@ def test_every_upload_type_accepted(webbbs, ptype):
 def test_dtd_refused(webbbs):
     """A SOAP message with a DTD is refused and no entity is expanded"""
     msg = webbbs.envelope("RealTimeTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control()))
-    body = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
-            b'<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>&b;</soap:Body></soap:Envelope>')
+    body = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+        b'<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>&b;</soap:Body></soap:Envelope>'
+    )
     ex = webbbs.send(msg, body=body, content_type='application/soap+xml; charset=utf-8; action="RealTimeTransaction"')
     assert ex.status in (400, 500) and b"aaaaaaaaaa" not in ex.response.content, f"WEBBBS-SOAP-10: HTTP {ex.status}"
 
@@ -123,8 +137,9 @@ def test_body_with_two_elements_refused(webbbs):
     body, content_type = build_soap(msg)
     body = body.replace(b"</soapenv:Body>", b"<extra/></soapenv:Body>")
     ex = webbbs.send(msg, body=body, content_type=content_type)
-    assert ex.code != "Success" and ex.status != 200 or (ex.msg is not None and ex.code != "Success"), \
+    assert ex.code != "Success" and ex.status != 200 or (ex.msg is not None and ex.code != "Success"), (
         f"WEBBBS-SOAP-3: {ex.explain()}"
+    )
 
 
 @requirement("WEBBBS-WSS-3", "WEBBBS-MTOM-6")

@@ -6,16 +6,23 @@ promises answers by 7:00 am the next day, 3.4, so without it that test skips), a
 `sftp_other_partner` (another Trading Partner ID whose home must be out of reach). Account
 `sftp_expired`: a Trading Partner whose password is older than 90 days.
 """
+
 from __future__ import annotations
 
 import socket
 import uuid
 
-from payercert.sshlib import asyncssh
 import pytest
 
+from payercert.sshlib import asyncssh
 from payercert.suites.webbbs.sftp_client import (  # noqa: F401 (fixtures)
-    SftpSession, login_refusal, poll, segments, sftp, sftp_endpoint, x12_270,
+    SftpSession,
+    login_refusal,
+    poll,
+    segments,
+    sftp,
+    sftp_endpoint,
+    x12_270,
 )
 
 
@@ -122,8 +129,16 @@ def _outside_paths(target, sftp) -> list[tuple[str, set[str]]]:
     """Paths outside the home, each with the names a listing of it may show without leaking: the
     way down to the home itself (a server that jails each partner shows exactly that)."""
     other = target.target.options.get("sftp_other_partner", "TP999999")
-    return [("/", {"home"}), ("/home", {"edi"}), ("/home/edi", {sftp.username}), (f"{sftp.home}/..", {sftp.username}),
-            (f"/home/edi/{other}", set()), (f"/home/edi/{other}/download", set()), ("/etc", set()), ("/tmp", set())]
+    return [
+        ("/", {"home"}),
+        ("/home", {"edi"}),
+        ("/home/edi", {sftp.username}),
+        (f"{sftp.home}/..", {sftp.username}),
+        (f"/home/edi/{other}", set()),
+        (f"/home/edi/{other}/download", set()),
+        ("/etc", set()),
+        ("/tmp", set()),
+    ]
 
 
 @pytest.mark.smoke

@@ -1,4 +1,5 @@
 """Smoke: read-only requests that show the service answers its envelopes (nothing is uploaded)."""
+
 import pytest
 
 requirement = pytest.mark.requirement

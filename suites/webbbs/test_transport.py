@@ -1,6 +1,7 @@
 """The transport of the CORE web services (3.1, 3.5, 3.7.1): HTTPS with HTTP/1.1 only, TLS 1.1 or
 above, Content-Length that is the body's length, MTOM attachments holding the payload's octets,
 and a batch message over four megabytes rejected entirely."""
+
 from __future__ import annotations
 
 import email.parser
@@ -13,8 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from payercert.transport import TransportError
 from payercert.suites.webbbs.client import segments, x12_270
+from payercert.transport import TransportError
 
 requirement = pytest.mark.requirement
 TLS_OK = ("TLSv1.1", "TLSv1.2", "TLSv1.3")
@@ -53,8 +54,9 @@ def test_https_only_with_http_1_1(webbbs, target):
         over_http = webbbs.send(msg, url=plain)
     except TransportError:
         return  # refused at the connection: the service speaks TLS only
-    assert over_http.status >= 400 and over_http.code != "Success", \
+    assert over_http.status >= 400 and over_http.code != "Success", (
         f"WEBBBS-TRANSPORT-1: a plain-HTTP request was served: {over_http.explain()}"
+    )
 
 
 @requirement("WEBBBS-TRANSPORT-2")
@@ -77,8 +79,9 @@ def test_content_length_is_the_body_length(webbbs, form):
     ex = webbbs.realtime(form="mime") if form == "mime" else webbbs.realtime() if form == "soap" else webbbs.acks()
     declared = ex.response.headers.get("content-length")
     assert ex.response.headers.get("content-encoding") in (None, "identity"), "the body is encoded; its length differs"
-    assert declared is not None and declared == str(len(ex.response.content)), \
+    assert declared is not None and declared == str(len(ex.response.content)), (
         f"WEBBBS-TRANSPORT-5: Content-Length {declared}, body {len(ex.response.content)} bytes"
+    )
 
 
 @requirement("WEBBBS-MTOM-5")
@@ -95,16 +98,21 @@ def test_mtom_attachment_holds_the_payload_octets(webbbs):
     assert len(parts) >= 2, f"WEBBBS-MTOM-5: {len(parts)} MIME part(s), no attachment"
     attachment = parts[1]
     encoding = (attachment.get("Content-Transfer-Encoding") or "").strip().lower()
-    assert encoding == "binary", f"WEBBBS-MTOM-5: the attachment is sent {encoding or 'without'} Content-Transfer-Encoding"
+    assert encoding == "binary", (
+        f"WEBBBS-MTOM-5: the attachment is sent {encoding or 'without'} Content-Transfer-Encoding"
+    )
     octets = attachment.get_payload(decode=True)
     assert octets == ex.msg.payload, "WEBBBS-MTOM-5: the referenced attachment is not the payload"
-    assert hashlib.sha1(octets).hexdigest() == (ex.msg.fields.get("CheckSum") or "").lower(), \
+    assert hashlib.sha1(octets).hexdigest() == (ex.msg.fields.get("CheckSum") or "").lower(), (
         "WEBBBS-MTOM-5: the attachment's octets do not hash to CheckSum"
+    )
 
 
 def _wire_size(webbbs, url: str, body: bytes, content_type: str) -> int:
     """Bytes of the whole HTTP/1.1 request as the transport sends it (request line, headers, body)."""
-    request = webbbs.target.transport.client.build_request("POST", url, content=body, headers={"Content-Type": content_type})
+    request = webbbs.target.transport.client.build_request(
+        "POST", url, content=body, headers={"Content-Type": content_type}
+    )
     line = f"POST {request.url.raw_path.decode()} HTTP/1.1\r\n"
     return len(line) + sum(len(k) + len(v) + 4 for k, v in request.headers.raw) + 2 + len(body)
 
@@ -121,7 +129,9 @@ def test_batch_over_four_megabytes_rejected_entirely(webbbs, target):
     outcomes, controls = {}, {}
     for extra in (0, 1):
         controls[extra] = webbbs.control()
-        msg = webbbs.envelope("BatchSubmitTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, controls[extra]))
+        msg = webbbs.envelope(
+            "BatchSubmitTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, controls[extra])
+        )
         body, content_type = build(msg)
         padded = body
         for _ in range(3):  # an epilogue after the closing boundary: padding no parser reads as data
@@ -131,8 +141,9 @@ def test_batch_over_four_megabytes_rejected_entirely(webbbs, target):
         outcomes[extra] = webbbs.send(msg, url=url, body=padded, content_type=content_type)
     at_limit, over = outcomes[0], outcomes[1]
     assert at_limit.code == "Success", f"WEBBBS-SIZE-4: {limit} bytes: {at_limit.explain()}"
-    assert over.status >= 400 or over.code not in (None, "Success"), \
+    assert over.status >= 400 or over.code not in (None, "Success"), (
         f"WEBBBS-SIZE-4: {limit + 1} bytes were accepted: {over.explain()}"
+    )
     answered = {segments(f)[0][13] for f in webbbs.drain_results() if segments(f)}
     assert f"{controls[0]:09d}" in answered, "the four-megabyte batch was not processed"
     assert f"{controls[1]:09d}" not in answered, "WEBBBS-SIZE-4: part of the oversized batch was uploaded and answered"

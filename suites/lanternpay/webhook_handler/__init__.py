@@ -3,4 +3,5 @@
 
 It certifies the user's side: the catalogue's client requirements of the webhook-handler area.
 """
+
 CLIENT_AREAS = ("webhook-handler",)

@@ -1,7 +1,9 @@
 """Fixtures of the webhook-handler suite: the harness's client towards the user's handler."""
+
 from __future__ import annotations
 
 import pytest
+
 from payercert.suites.lanternpay.webhook_handler.sender import HandlerClient
 
 

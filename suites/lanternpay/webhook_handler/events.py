@@ -1,6 +1,7 @@
 """The webhooks the harness sends to the user's handler, built from the spec bundle: every event
 type of feed.yaml `webhooks`, claim states walked along claim-states.yaml, and every payload checked
 against its schema (under the target's readings) before it leaves."""
+
 from __future__ import annotations
 
 import time
@@ -8,13 +9,12 @@ import uuid
 from decimal import Decimal
 from functools import lru_cache
 
+from payercert.feeds import load_feed
 from payercert.suites.lanternpay import states as sm
 from payercert.suites.lanternpay.client import schema_errors
 
-from payercert.feeds import load_feed
-
 FEED = load_feed("lanternpay")
-WEBHOOKS: dict[str, dict] = FEED.spec["webhooks"]   # event -> {type | placeholder_type, schema, section}
+WEBHOOKS: dict[str, dict] = FEED.spec["webhooks"]  # event -> {type | placeholder_type, schema, section}
 EVENTS = tuple(WEBHOOKS)
 SCHEMA_STATES = "LP-R-WEBHOOK-CLAIM-STATE"
 PROGRAM_SETTABLE = {"noChange", "provisionallyApproved", "approved", "rejected"}  # ClaimStatuses.state's own list
@@ -27,23 +27,31 @@ class InvalidWebhook(Exception):
 
 def type_of(event: str) -> str:
     spec = WEBHOOKS[event]
-    return spec.get("type") or spec["placeholder_type"]   # the two blank types: the event's name (feed.yaml)
+    return spec.get("type") or spec["placeholder_type"]  # the two blank types: the event's name (feed.yaml)
 
 
 def envelope(event: str, data: dict, *, created: int | None = None) -> dict:
-    return {"id": str(uuid.uuid4()), "created": int(time.time()) if created is None else created,
-            "type": type_of(event), "data": data,
-            # "this value can be null if no retry is possible" (Invoice Status Updated, _links)
-            "_links": {"lp:webhook-error": {"href": None}}}
+    return {
+        "id": str(uuid.uuid4()),
+        "created": int(time.time()) if created is None else created,
+        "type": type_of(event),
+        "data": data,
+        # "this value can be null if no retry is possible" (Invoice Status Updated, _links)
+        "_links": {"lp:webhook-error": {"href": None}},
+    }
 
 
-def claim_status(state: str | None, *, claim_id: str | None = None, biller_claim_id: str | None = None,
-                 benefit: str = "42.50") -> dict:
+def claim_status(
+    state: str | None, *, claim_id: str | None = None, biller_claim_id: str | None = None, benefit: str = "42.50"
+) -> dict:
     paid = state in PAID_STATES
-    status = {"claimId": claim_id or str(uuid.uuid4()), "billerClaimId": biller_claim_id or "PC-" + uuid.uuid4().hex[:10],
-              "benefit": float(Decimal(benefit) if paid else Decimal(0)),
-              "adjudications": [{"reason": "Eligible amount", "amount": float(Decimal(benefit) if paid else Decimal(0))}],
-              "statusDescription": f"The claim is {state or 'unchanged'}."}
+    status = {
+        "claimId": claim_id or str(uuid.uuid4()),
+        "billerClaimId": biller_claim_id or "PC-" + uuid.uuid4().hex[:10],
+        "benefit": float(Decimal(benefit) if paid else Decimal(0)),
+        "adjudications": [{"reason": "Eligible amount", "amount": float(Decimal(benefit) if paid else Decimal(0))}],
+        "statusDescription": f"The claim is {state or 'unchanged'}.",
+    }
     if state is not None:
         status["state"] = state
         title = sm.machine()["states"].get(state, {}).get("title", "").title()
@@ -64,13 +72,22 @@ def sample(event: str, readings: tuple, *, state: str = "approved", created: int
     if event in ("onInvoiceStatusUpdated", "onPredeterminationStatusUpdated"):
         data = invoice_status([claim_status(state)], array)
     elif event == "onMemberEligibilityStatus":
-        data = {"memberNumber": "PC" + uuid.uuid4().hex[:8], "program": "mpl", "state": "eligible",
-                "statusTitle": "Eligible", "statusDescription": "The member is eligible."}
+        data = {
+            "memberNumber": "PC" + uuid.uuid4().hex[:8],
+            "program": "mpl",
+            "state": "eligible",
+            "statusTitle": "Eligible",
+            "statusDescription": "The member is eligible.",
+        }
     else:
-        data = {"contractId": str(uuid.uuid4()), "billerContractId": "PC-" + uuid.uuid4().hex[:8],
-                "contractLineItemStatus": [
-                    {"contractLineItemId": str(uuid.uuid4()), "billerContractLineItemId": "1", "state": "approved"},
-                    {"contractLineItemId": str(uuid.uuid4()), "billerContractLineItemId": "2", "state": "rejected"}]}
+        data = {
+            "contractId": str(uuid.uuid4()),
+            "billerContractId": "PC-" + uuid.uuid4().hex[:8],
+            "contractLineItemStatus": [
+                {"contractLineItemId": str(uuid.uuid4()), "billerContractLineItemId": "1", "state": "approved"},
+                {"contractLineItemId": str(uuid.uuid4()), "billerContractLineItemId": "2", "state": "rejected"},
+            ],
+        }
     return checked(event, envelope(event, data, created=created), readings)
 
 

@@ -1,5 +1,6 @@
 """How the harness posts webhooks to the user's handler, as LanternPay would: the subscription's URL
 per event, its one authentication mode ("Webhook Authentication"), and the time each answer took."""
+
 from __future__ import annotations
 
 import base64
@@ -62,8 +63,10 @@ class HandlerClient:
     def wrong_headers(self, how: str) -> dict[str, str]:
         """Credentials of the configured mode that must be refused: none at all, or wrong ones."""
         if self.mode is None:
-            pytest.skip("no webhook authentication is configured (--webhook-auth or credentials.webhook_auth); "
-                        "the document says webhooks must be configured with one")
+            pytest.skip(
+                "no webhook authentication is configured (--webhook-auth or credentials.webhook_auth); "
+                "the document says webhooks must be configured with one"
+            )
         if how == "missing":
             return {}
         wrong = "payercert-wrong-" + base64.b32encode(str(time.monotonic_ns()).encode()).decode()[:10].lower()
@@ -82,10 +85,15 @@ class HandlerClient:
         cred = self.target.credential
         client_id, secret = cred("webhook_client_id"), cred("webhook_client_secret")
         REDACTOR.add_basic(client_id, secret)
-        response = self.target.request("POST", cred("webhook_token_url"), data={"grant_type": "client_credentials"},
-                                       headers={"Authorization": _basic(client_id, secret)})
-        assert response.status_code == 200, \
+        response = self.target.request(
+            "POST",
+            cred("webhook_token_url"),
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": _basic(client_id, secret)},
+        )
+        assert response.status_code == 200, (
             f"the handler's token endpoint refused client_credentials: HTTP {response.status_code}"
+        )
         body = response.json()
         REDACTOR.add(body.get("access_token"))
         lifetime = float(body.get("expires_in") or 60)
@@ -94,8 +102,9 @@ class HandlerClient:
 
     # --- one call back ----------------------------------------------------------------------------
     def send(self, event: str, body: dict, *, headers: dict[str, str] | None = None, what: str = "") -> Ack:
-        response = self.target.request("POST", self.url(event), json=body,
-                                       headers=self.auth_headers() if headers is None else headers)
+        response = self.target.request(
+            "POST", self.url(event), json=body, headers=self.auth_headers() if headers is None else headers
+        )
         ack = Ack(event, response.status_code, response.elapsed.total_seconds(), what or body.get("type", event))
         self.acks.append(ack)
         return ack
@@ -107,8 +116,11 @@ class HandlerClient:
         lines = [f"{a.status}  {a.latency * 1000:8.1f} ms  {a.event}  {a.what}" for a in self.acks]
         median = statistics.median(a.latency for a in self.acks)
         allure.dynamic.parameter("handler latency (median)", f"{median * 1000:.1f} ms", excluded=True)
-        allure.attach("\n".join([f"limit {self.latency_limit * 1000:.0f} ms", *lines]), name="handler answers and latency",
-                      attachment_type=allure.attachment_type.TEXT)
+        allure.attach(
+            "\n".join([f"limit {self.latency_limit * 1000:.0f} ms", *lines]),
+            name="handler answers and latency",
+            attachment_type=allure.attachment_type.TEXT,
+        )
 
 
 def _basic(user: str, secret: str) -> str:
