@@ -18,10 +18,10 @@ from rich.prompt import Prompt
 from rich.table import Table
 
 from .config import build_target, load_config
-from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ConfigError, ProductionRefused
+from .errors import EXIT_USAGE, ConfigError, ProductionRefused
 from .feeds import implemented_feeds, load_feed
 from .redact import REDACTOR
-from .reporting.certificate import verdict_ok
+from .reporting.certificate import GREEN, INCONCLUSIVE, exit_code
 from .simulation import load_simulator
 from .webhook_target import webhook_target
 
@@ -44,6 +44,7 @@ class CertifyRequest:
     webhook_auth: str | None = None
     strict_ig: bool = False  # option `ig` for every reading that has one (explicit readings still win)
     requirements: tuple[str, ...] = ()  # only these requirements' tests (a check, not a certification)
+    seed: int | None = None  # Hypothesis seed; None: 0 on the local target, a new one elsewhere
 
 
 class Prepared:
@@ -76,7 +77,7 @@ def run_certify(request: CertifyRequest, console: Console) -> int:
         from .reporting.render import render_html_report
 
         render_html_report(request.reports, request.history, console)
-    return EXIT_OK if verdict_ok(certificate) else EXIT_FINDINGS
+    return exit_code(certificate)
 
 
 def _feeds(request: CertifyRequest) -> list[str]:
@@ -178,6 +179,7 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
         "-p",
         "no:cacheprovider",
         "--import-mode=importlib",
+        "--strict-markers",  # a misspelt marker stops the run before anything is sent
         "--rootdir",
         str(load_feed(feeds[0]).suites_dir.parent),
     ]
@@ -195,6 +197,8 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
         args += ["--payercert-webhook-url", request.webhook_url]
     if request.webhook_auth:
         args += ["--payercert-webhook-auth", request.webhook_auth]
+    if request.seed is not None:
+        args += ["--payercert-seed", str(request.seed)]
     for requirement in request.requirements:
         args += ["--payercert-requirement", requirement]
     for reading, option in request.readings.items():
@@ -244,20 +248,19 @@ class _ProgressPlugin:
 
 def _summary(certificate: dict, reports: Path, console: Console) -> None:
     table = Table(title="payercert certification", title_justify="left")
-    for column in ("feed", "target", "suite", "verdict", "MUST verified", "failed", "skipped"):
+    for column in ("feed", "target", "suite", "verdict", "MUST verified", "failed", "inconclusive", "skipped"):
         table.add_column(column)
     for feed in certificate["feeds"]:
         rows = feed["requirements"]
         must = feed["coverage"]["levels"]["MUST"]
-        colour = "green" if feed["verdict"] in ("CERTIFIED", "SMOKE PASSED") else "red"
+        colour = {**dict.fromkeys(GREEN, "green"), INCONCLUSIVE: "yellow"}.get(feed["verdict"], "red")
         table.add_row(
             feed["feed"],
             feed["target"],
             feed["suite"],
             f"[{colour}]{feed['verdict']}[/{colour}]",
             f"{must['verified']}/{must['total']}",
-            str(sum(1 for r in rows if r["status"] in ("failed", "error"))),
-            str(sum(1 for r in rows if r["status"] == "skipped")),
+            *(str(sum(1 for r in rows if r["status"] == s)) for s in ("failed", "inconclusive", "skipped")),
         )
     console.print(table)
     for feed in certificate["feeds"]:
@@ -265,7 +268,12 @@ def _summary(certificate: dict, reports: Path, console: Console) -> None:
             console.print(f"  [red]•[/red] {feed['feed']}: {escape(REDACTOR.text(reason))}", highlight=False)
     run = json.loads((reports / "run.json").read_text()) if (reports / "run.json").is_file() else {}
     if run.get("guarded"):
-        console.print(f"[yellow]production guard skipped {len(run['guarded'])} mutating test(s):[/yellow]")
+        console.print(
+            f"[yellow]production guard skipped {len(run['guarded'])} test(s) not declared read-only:[/yellow]"
+        )
         for nodeid in run["guarded"]:
             console.print(f"  - {nodeid}")
+    if certificate.get("overall", {}).get("verdict") == INCONCLUSIVE:
+        console.print("[yellow]INCONCLUSIVE[/yellow]: the run could not tell (see the reasons); run it again.")
+    console.print(f"seed: {certificate.get('seed')} (replay a test's draws with --seed)")
     console.print(f"certificate: {reports / 'certificate.html'}")

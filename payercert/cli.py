@@ -178,6 +178,13 @@ def certify(
         "--requirement",
         help="Run only the tests of this requirement (repeatable): a check after a fix, not a certification.",
     ),
+    seed: int | None = typer.Option(
+        None,
+        "--seed",
+        min=0,
+        help="Hypothesis seed: replays a run's draws exactly (the certificate shows each run's seed; "
+        "default: 0 on the local target, a new one elsewhere).",
+    ),
 ) -> None:
     """Run the conformance suites of each feed against a target; write results and the certificate."""
     from .certify import CertifyRequest, run_certify
@@ -199,6 +206,7 @@ def certify(
         webhook_auth=webhook_auth,
         strict_ig=strict_ig,
         requirements=tuple(requirement),
+        seed=seed,
     )
     raise typer.Exit(run_certify(request, out))
 

@@ -1,12 +1,13 @@
 """The harness's own errors. Each carries a one-line message meant for the user, never a traceback.
 
-Exit codes follow the design: 0 clean/certified, 1 findings or failed certification,
-2 unusable input or configuration.
+Exit codes: 0 clean/certified, 1 findings or failed certification, 2 unusable input or
+configuration, 3 a certification that could not tell (INCONCLUSIVE: retry it).
 """
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_INCONCLUSIVE = 3  # the run could not tell (transport, timeout, a flaky answer, a payercert defect)
 
 
 class PayercertError(Exception):

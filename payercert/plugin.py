@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import hypothesis.errors
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
@@ -28,10 +31,14 @@ RUN_KEY = pytest.StashKey[Run]()
 SUITES_ROOT = Path(payercert.suites.__path__[0]).resolve()
 MARKERS = {
     "requirement(*ids)": "the catalogue requirements this test verifies",
-    "smoke": "fast, creates nothing at the payer",
+    "readonly": "creates and changes nothing at the payer: may run on production",
+    "smoke": "fast, and read-only by definition (creates nothing at the payer)",
     "mutating": "creates data at the payer (refused on production unless allowed)",
     "slow": "takes more than a few seconds",
 }
+READ_ONLY = ("readonly", "smoke")
+TIMEOUT_MESSAGE = "Timeout ("  # how pytest-timeout words the failure it raises  # what declares a test safe for production; anything else may write
+LOCAL_SEED = 0  # the local target's draws never change from run to run
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,6 +60,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         default=int(os.environ.get("PAYERCERT_EXAMPLES", 25)),
         help="hypothesis examples per property (env PAYERCERT_EXAMPLES)",
+    )
+    group.addoption(
+        "--payercert-seed",
+        type=int,
+        default=None,
+        help="Hypothesis seed of the run (default: 0 on the local target, a new one elsewhere; recorded)",
     )
     group.addoption(
         "--payercert-requirement",
@@ -102,6 +115,7 @@ def pytest_configure(config: pytest.Config) -> None:
         requirements=tuple(config.getoption("payercert_requirement")),
     )
     run = Run(options)
+    run.seed = _seed(config, options.target)
     prepared = next(
         (p for p in config.pluginmanager.get_plugins() if getattr(p, "name", None) == "payercert-prepared"), None
     )
@@ -120,11 +134,24 @@ def pytest_configure(config: pytest.Config) -> None:
         deadline=None,
         phases=[Phase.explicit, Phase.reuse, Phase.generate],
         print_blob=False,
-        derandomize=options.target == "local",
+        derandomize=False,  # the run's seed decides every draw, on every target (see _seed)
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
     settings.load_profile("payercert")
+
+
+def _seed(config: pytest.Config, target: str) -> int:
+    """The run's Hypothesis seed, handed to Hypothesis' own `--hypothesis-seed` (read after this hook):
+    `--payercert-seed`, else Hypothesis' option, else a fixed one on the local target and a new one
+    elsewhere. Recorded in the certificate, so `--seed N` replays a run's draws exactly."""
+    seed = config.getoption("payercert_seed")
+    if seed is None and config.getoption("hypothesis_seed", None) is not None:
+        seed = int(config.getoption("hypothesis_seed"))
+    if seed is None:
+        seed = LOCAL_SEED if target == "local" else secrets.randbelow(2**32)
+    config.option.hypothesis_seed = seed
+    return seed
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -194,17 +221,25 @@ def _chosen(suite: str, feed) -> str | None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
+    """The production guard, failing safe: on a production target only a test declared read-only
+    runs (unless writes were allowed and confirmed for this run). Unmarked, misspelt or unknown
+    markers all mean "may write"."""
     run = item.config.stash.get(RUN_KEY, None)
-    feed_id = _feed_of(item)
-    if run is None or feed_id is None or item.get_closest_marker("mutating") is None:
+    if run is None or declared_read_only(item.iter_markers()):
         return
-    target = run.target(feed_id)
-    if not run.mutations_allowed(target):
-        run.guarded.append(item.nodeid)
-        pytest.skip(
-            f"production guard: {target.name} is production and this test creates data "
-            "(allow with --allow-mutations and confirm)"
-        )
+    feed_id = _feed_of(item)
+    if not run.production(feed_id) or run.writes_allowed(feed_id):
+        return
+    run.guarded.append(item.nodeid)
+    pytest.skip(
+        f"production guard: {run.options.target} is production and this test is not declared read-only "
+        "(allow writes with --allow-mutations and confirm)"
+    )
+
+
+def declared_read_only(marks: Iterable[pytest.Mark]) -> bool:
+    names = {mark.name for mark in marks}
+    return bool(names & set(READ_ONLY)) and "mutating" not in names
 
 
 @pytest.fixture(scope="session")
@@ -235,7 +270,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if run is None or _feed_of(item) is None:
         return
     _redact_report(report)
-    status, message = _status(report, call)
+    status, message, detail = _status(report, call)
+    if status == "failed" and call.when == "call" and not _reproduces(item):
+        status, message = "broken", f"not reproduced on replay: {message}"
     requirements = tuple(rid for mark in item.iter_markers("requirement") for rid in mark.args)
     target = run.targets.get(_feed_of(item))
     waivers = target.waivers if target else {}
@@ -253,25 +290,56 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 status=status,
                 message=message,
                 duration=report.duration,
+                detail=detail,
             )
         )
 
 
-def _status(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[str, str]:
+def _reproduces(item: pytest.Item) -> bool:
+    """A failure is a finding only when the test fails the same way on replay (same fixtures, same
+    seed); one that does not is inconclusive: a verdict must never hang on timing or load."""
+    try:
+        item.runtest()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a skip or a transport error on replay confirms nothing
+        return _is_failure(exc)
+    return False
+
+
+def _status(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[str, str, str]:
+    """(status, one-line message, evidence). `failed` is the target's doing; `broken` means the run
+    could not tell (transport, timeout, a failure Hypothesis could not reproduce, a payercert defect)."""
     if report.skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-        return "skipped", reason.removeprefix("Skipped: ")
+        return "skipped", reason.removeprefix("Skipped: "), ""
     if report.passed:
-        return "passed", ""
+        return "passed", "", ""
     excinfo = call.excinfo
-    if excinfo is not None and isinstance(excinfo.value, TransportError):
-        return "broken", f"TransportError: {excinfo.value}"
-    if excinfo is not None and not isinstance(excinfo.value, AssertionError):
-        return "broken", REDACTOR.text(
-            f"{excinfo.typename}: {str(excinfo.value).splitlines()[0] if str(excinfo.value) else ''}"
-        )
-    text = REDACTOR.text(str(excinfo.value) if excinfo else str(report.longrepr))
-    return "failed", text.strip().splitlines()[0] if text.strip() else "assertion failed"
+    if excinfo is None:
+        return "failed", _first_line(str(report.longrepr)) or "assertion failed", ""
+    exc = excinfo.value
+    if isinstance(exc, TransportError):
+        return "broken", f"transport: {exc}", ""
+    if isinstance(exc, pytest.fail.Exception) and str(exc).startswith(TIMEOUT_MESSAGE):
+        return "broken", "timeout: the test ran past its time limit", ""
+    if isinstance(exc, hypothesis.errors.Flaky):
+        return "broken", f"not reproduced on replay: {_first_line(str(exc))}", ""
+    if _is_failure(exc):
+        return "failed", _first_line(str(exc)) or "assertion failed", ""
+    trace = REDACTOR.text(str(excinfo.getrepr(style="short", chain=True)))
+    return "broken", f"payercert defect: {excinfo.typename}: {_first_line(str(exc))}", trace[-8000:]
+
+
+def _is_failure(exc: BaseException) -> bool:
+    """An assertion (or pytest.fail) of a suite, alone or as every member of an exception group."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_is_failure(e) for e in exc.exceptions)
+    return isinstance(exc, AssertionError | pytest.fail.Exception)
+
+
+def _first_line(text: str) -> str:
+    return REDACTOR.text(text).strip().split("\n", 1)[0]
 
 
 def _redact_report(report: pytest.TestReport) -> None:
@@ -321,7 +389,7 @@ def _write_outputs(run: Run) -> None:
     history.mkdir(parents=True, exist_ok=True)
     last_green_path = history / "last-green.json"
     last_green = json.loads(last_green_path.read_text()) if last_green_path.is_file() else {}
-    certificate, last_green = build_certificate(feed_runs, last_green)
+    certificate, last_green = build_certificate(feed_runs, last_green, seed=run.seed)
     write_certificate(certificate, reports)
     last_green_path.write_text(json.dumps(last_green, indent=2), encoding="utf-8")
     allure_results.write_environment(
@@ -330,6 +398,7 @@ def _write_outputs(run: Run) -> None:
             "payercert.target": run.options.target,
             "payercert.suite": run.options.suite,
             "payercert.fault": run.options.fault or "none",
+            "payercert.seed": str(run.seed),
             **{f"feed.{t.feed}.environment": t.environment for t in run.targets.values()},
             **{f"feed.{t.feed}.production": str(t.production).lower() for t in run.targets.values()},
             "payercert.production_guard.skipped": str(len(run.guarded)),
@@ -342,6 +411,7 @@ def _write_outputs(run: Run) -> None:
                 "suite": run.options.suite,
                 "fault": run.options.fault,
                 "guarded": run.guarded,
+                "seed": run.seed,
                 "history": str(history),
             },
             indent=2,

@@ -197,6 +197,7 @@ class Run:
         self.targets: dict[str, Target] = {}
         self.outcomes: list[TestOutcome] = []
         self.guarded: list[str] = []  # tests the production guard skipped
+        self.seed: int | None = None  # the run's Hypothesis seed (the plugin sets it)
         self.started = datetime.now(UTC)
 
     def target(self, feed_id: str) -> Target:
@@ -229,12 +230,21 @@ class Run:
             self.contexts[feed_id] = TargetContext(load_feed(feed_id), target, ca_hint)
         return self.contexts[feed_id]
 
-    def mutations_allowed(self, target: Target) -> bool:
-        if not target.production:
-            return True
-        if not self.options.allow_mutations:
+    def production(self, feed_id: str | None) -> bool:
+        """Whether a test runs against production: its feed's target, or (a test outside any feed's
+        suites) the named target as payercert.toml declares it."""
+        if feed_id is not None:
+            return self.target(feed_id).production
+        if self.local is not None:
             return False
-        return self.options.production_confirmed in target.hosts
+        raw = self.config.get("targets", {}).get(self.options.target, {})
+        return bool(raw.get("production")) or raw.get("environment") == "production"
+
+    def writes_allowed(self, feed_id: str | None) -> bool:
+        """Writes on production need --allow-mutations and the production host typed back."""
+        if not self.options.allow_mutations or not self.options.production_confirmed:
+            return False
+        return feed_id is None or self.options.production_confirmed in self.target(feed_id).hosts
 
     def close(self) -> None:
         for ctx in self.contexts.values():

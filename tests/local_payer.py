@@ -18,7 +18,7 @@ SUITES = Path(__file__).resolve().parents[1] / "suites" / "ltss"
 
 @contextlib.contextmanager
 def ltss_payer(fault: str | None = None, **options):
-    simulator = load_simulator("ltss").create(fault, token_lifetime=2, **options)
+    simulator = load_simulator("ltss").create(fault, **options)
     ca = LocalCA()
     with BackgroundServer(simulator.app, ca) as server:
         yield simulator, ca, simulator.local_target(server.base_url)
@@ -48,6 +48,8 @@ def write_target(
         "T_NS_PASSWORD": accounts["no_staff_user"]["password"],
         "T_NOSCOPE_ID": accounts["no_scope_client"]["app_id"],
         "T_NOSCOPE_SECRET": accounts["no_scope_client"]["app_secret"],
+        "T_SHORT_ID": accounts["short_token_client"]["app_id"],
+        "T_SHORT_SECRET": accounts["short_token_client"]["app_secret"],
     }
     lines = [
         f"[targets.{name}]",
@@ -68,6 +70,9 @@ def write_target(
         f"[targets.{name}.accounts.no_scope_client]",
         'app_id = "env:T_NOSCOPE_ID"',
         'app_secret = "env:T_NOSCOPE_SECRET"',
+        f"[targets.{name}.accounts.short_token_client]",
+        'app_id = "env:T_SHORT_ID"',
+        'app_secret = "env:T_SHORT_SECRET"',
     ]
     if waivers:
         lines += [f"[targets.{name}.waivers]", *[f'{k} = "{v}"' for k, v in waivers.items()]]

@@ -14,6 +14,7 @@ from payercert.reporting.certificate import (
     FeedRun,
     TestOutcome,
     build_certificate,
+    exit_code,
     render_html,
     verdict_ok,
     write_certificate,
@@ -198,17 +199,55 @@ def test_should_not_covered_does_not_block_certification():
     assert rows(cert)["F-UP-2"]["status"] == "not covered"
 
 
-def test_broken_counts_as_failed_and_shows_as_error():
-    outcomes = replace(all_passed(), "F-UP-1", out("F-UP-1", "broken", "ConnectTimeout after 30 s"))
+def test_broken_is_inconclusive_never_a_failure():
+    outcomes = replace(all_passed(), "F-UP-1", out("F-UP-1", "broken", "transport: ConnectTimeout after 30 s"))
     cert, _ = cert_of(run(outcomes))
     feed = cert["feeds"][0]
-    assert rows(cert)["F-UP-1"]["status"] == "error"
-    assert feed["verdict"] == "NOT CERTIFIED"
+    assert rows(cert)["F-UP-1"]["status"] == "inconclusive"
+    assert feed["verdict"] == "INCONCLUSIVE"
     assert len(feed["reasons"]) == 1
-    assert feed["reasons"][0].startswith("F-UP-1 error")
+    assert feed["reasons"][0].startswith("F-UP-1 inconclusive")
     assert "ConnectTimeout after 30 s" in feed["reasons"][0]
     assert feed["coverage"]["levels"]["MUST"]["verified"] == 3
-    assert '<span class="pill error">error</span>' in render_html(cert)
+    assert cert["overall"] == {"verdict": "INCONCLUSIVE", "ok": False}
+    assert exit_code(cert) == 3
+    page = render_html(cert)
+    assert '<span class="pill inconclusive">inconclusive</span>' in page
+    assert '<span class="badge unknown' in page
+
+
+def test_a_failure_decides_over_inconclusive():
+    outcomes = replace(all_passed(), "F-UP-1", out("F-UP-1", "broken", "transport: reset"))
+    outcomes = replace(outcomes, "F-AUTH-1", out("F-AUTH-1", "failed", "got 200, expected 401"))
+    cert, _ = cert_of(run(outcomes))
+    feed = cert["feeds"][0]
+    assert feed["verdict"] == "NOT CERTIFIED"
+    assert feed["reasons"][0] == "F-AUTH-1 failed: got 200, expected 401"  # failures first
+    assert feed["reasons"][1].startswith("F-UP-1 inconclusive")
+    assert exit_code(cert) == 1
+
+
+def test_harness_defect_keeps_its_traceback_as_evidence():
+    trace = "Traceback (most recent call last):\n  File suites/x.py, line 3\nKeyError: 'x'"
+    defect = TestOutcome(
+        nodeid="suites/fake/test_x.py::t",
+        title="t",
+        feed="fake",
+        requirements=("F-UP-1",),
+        status="broken",
+        message="payercert defect: KeyError: 'x'",
+        detail=trace,
+    )
+    cert, _ = cert_of(run(replace(all_passed(), "F-UP-1", defect)))
+    test = rows(cert)["F-UP-1"]["tests"][0]
+    assert test["detail"] == trace
+    assert "KeyError: &#x27;x&#x27;</pre>" in render_html(cert)
+
+
+def test_seed_is_recorded():
+    cert, _ = build_certificate([run(all_passed())], seed=1234)
+    assert cert["seed"] == 1234
+    assert "seed 1234" in render_html(cert)
 
 
 def test_failed_beats_broken_in_row_status():
@@ -251,8 +290,10 @@ def test_smoke_failed():
     assert verdict_ok(cert) is False
 
 
-def test_smoke_broken_is_smoke_failed():
+def test_smoke_broken_is_inconclusive():
     cert, _ = cert_of(run([out("F-UP-1", "broken", "refused")], suite="smoke"))
+    assert cert["feeds"][0]["verdict"] == "INCONCLUSIVE"
+    cert, _ = cert_of(run([out("F-UP-1", "broken", "refused"), out("F-AUTH-1", "failed", "500")], suite="smoke"))
     assert cert["feeds"][0]["verdict"] == "SMOKE FAILED"
 
 
@@ -379,7 +420,7 @@ def test_json_shape_and_files(tmp_path):
     assert (jp.name, hp.name) == ("certificate.json", "certificate.html")
     data = json.loads(jp.read_text(encoding="utf-8"))
     assert data == cert
-    assert set(data) == {"payercert_version", "generated", "overall", "feeds"}
+    assert set(data) == {"payercert_version", "generated", "overall", "seed", "feeds"}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", data["generated"])
     feed = data["feeds"][0]
     for key in (
@@ -476,5 +517,5 @@ def test_real_ltss_catalogue_lists_every_requirement():
 def test_odd_statuses_are_treated_as_broken(status):
     outcomes = replace(all_passed(), "F-UP-1", out("F-UP-1", status, "odd"))
     cert, _ = cert_of(run(outcomes))
-    assert rows(cert)["F-UP-1"]["status"] == "error"
-    assert cert["feeds"][0]["verdict"] == "NOT CERTIFIED"
+    assert rows(cert)["F-UP-1"]["status"] == "inconclusive"
+    assert cert["feeds"][0]["verdict"] == "INCONCLUSIVE"

@@ -89,3 +89,40 @@ def test_confirmed_mutations_run(prod):
     assert done.returncode == 0, done.stdout[-2000:]
     assert json.loads((folder / "reports" / "run.json").read_text())["guarded"] == []
     assert simulator.entries, "the allowed, confirmed run created no entry"
+
+
+PLANTED = '''
+import pytest
+
+@pytest.mark.readonly
+def test_declared_read_only():
+    pass
+
+@pytest.mark.mutatng
+def test_misspelt_marker():
+    raise AssertionError("ran on production")
+
+def test_unmarked():
+    raise AssertionError("ran on production")
+'''
+
+
+def test_only_declared_read_only_tests_run_on_production(prod, tmp_path):
+    """Fail safe: a misspelt or missing marker means "may write", and such a test is skipped on
+    production (here without --strict-markers, as a user's own pytest configuration may run)."""
+    _simulator, config, env, folder = prod
+    planted = tmp_path / "planted" / "test_planted.py"
+    planted.parent.mkdir()
+    planted.write_text(PLANTED)
+    command = [sys.executable, "-m", "pytest", str(planted), "--payercert-target", "prod"]
+    command += ["--payercert-config", str(config), "--payercert-reports", str(folder / "reports"), "-p"]
+    command += ["no:cacheprovider", "-rs", "-q", "--rootdir", str(planted.parent)]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, cwd=planted.parent)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "1 passed, 2 skipped" in done.stdout, done.stdout[-3000:]
+    assert "SKIPPED [2]" in done.stdout and "production guard: prod is production" in done.stdout, done.stdout
+    guarded = json.loads((folder / "reports" / "run.json").read_text())["guarded"]
+    assert sorted(g.rsplit("::", 1)[1] for g in guarded) == ["test_misspelt_marker", "test_unmarked"]
+    strict = subprocess.run([*command, "--strict-markers"], capture_output=True, text=True, env={**os.environ, **env})
+    assert strict.returncode == pytest.ExitCode.INTERRUPTED, strict.stdout[-2000:]  # collection refused
+    assert "'mutatng' not found in `markers`" in strict.stdout, strict.stdout[-2000:]

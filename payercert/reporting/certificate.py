@@ -20,8 +20,9 @@ Per requirement (from the outcomes that name it, catalogue order):
   one of those areas; excluded like client-side. The client requirements of those areas are then
   counted, in coverage and verdict, exactly as server requirements are in a full run.
 * ``failed``       an outcome failed, not waived.
-* ``error``        an outcome broke (transport/harness error) and none failed, not waived;
-  counts as failed for the verdict.
+* ``inconclusive`` an outcome broke and none failed, not waived: the run could not tell (a
+  transport error or timeout, a failure that did not reproduce on replay, or a defect of
+  payercert's own, whose traceback is the test's ``detail``). Never a failure of the target.
 * ``waived``       it would have failed (or an outcome has status ``waived``) and the target has
   a written waiver for it; the reason is the row's message.
 * ``passed``       at least one outcome passed and none failed or broke.
@@ -33,19 +34,22 @@ client suite), per level and
 in all: ``total``; ``covered`` = named by at least one outcome (whatever its status);
 ``verified`` = status passed or waived.
 
-Verdict per feed: suite ``full`` (or a client suite): ``CERTIFIED`` when no requirement is
-failed/error, no test that names no catalogued requirement failed or broke, and every in-scope MUST
-requirement is verified; else ``NOT CERTIFIED`` with one-line reasons. Suite ``smoke``: ``SMOKE PASSED`` when
-nothing failed or broke, else ``SMOKE FAILED``.
-Overall: ``CERTIFIED`` only when every feed is; ``SMOKE PASSED`` when every feed is green and at
-least one was a smoke run; otherwise ``NOT CERTIFIED`` (or ``SMOKE FAILED`` if all were smoke
-runs). ``overall.ok`` (and :func:`verdict_ok`) is true when every feed is green (CERTIFIED or
-SMOKE PASSED) — the exit status of the run.
+Verdict per feed: suite ``full`` (or a client suite): ``NOT CERTIFIED`` when a requirement failed,
+a test that names no catalogued requirement failed, or an in-scope MUST requirement is skipped or
+not covered; else ``INCONCLUSIVE`` when anything is inconclusive (a MUST requirement among them is
+not verified either); else ``CERTIFIED``. Reasons are one line each. Suite ``smoke``: ``SMOKE
+FAILED`` / ``INCONCLUSIVE`` / ``SMOKE PASSED`` by the same order; a ``--requirement`` run:
+``CHECKS FAILED`` / ``INCONCLUSIVE`` / ``CHECKS PASSED``.
+Overall: a failing verdict if any feed has one (``NOT CERTIFIED``, or ``SMOKE FAILED`` /
+``CHECKS FAILED`` when every feed ran that way); else ``INCONCLUSIVE`` if any feed is; else
+``CERTIFIED`` when every feed is, ``SMOKE PASSED`` or ``CHECKS PASSED`` otherwise.
+``overall.ok`` (and :func:`verdict_ok`) is true when every feed is green; :func:`exit_code` maps
+the overall verdict to the run's exit status (0 green, 1 failing, 3 inconclusive).
 
 certificate.json shape (stable; keys are only ever added)::
 
     {"payercert_version", "generated",
-     "overall": {"verdict", "ok"},
+     "overall": {"verdict", "ok"}, "seed",
      "feeds": [{"feed", "title", "document": {"doc", "title", "version"},
                 "target", "environment", "suite", "fault", "started", "finished",
                 "verdict", "reasons": [str],
@@ -54,8 +58,8 @@ certificate.json shape (stable; keys are only ever added)::
                 "last_green": {"finished", "target", "suite", "verdict"} | null,
                 "requirements": [{"id", "level", "applies_to", "area", "text", "section",
                                   "reading", "status", "message",
-                                  "tests": [{"nodeid", "title", "status", "message"}]}],
-                "unlinked_tests": [{"nodeid", "title", "status", "message", "requirements"}],
+                                  "tests": [{"nodeid", "title", "status", "message", "detail"}]}],
+                "unlinked_tests": [{"nodeid", "title", "status", "message", "detail", "requirements"}],
                 "unknown_requirement_ids": [str]}]}
 
 Times are ISO 8601 in UTC. ``last_green`` is the feed's last green run *including this one*
@@ -74,6 +78,7 @@ from pathlib import Path
 from typing import Any
 
 from payercert import __version__
+from payercert.errors import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_OK
 from payercert.feeds import LEVELS, Feed, Requirement
 
 CERTIFIED = "CERTIFIED"
@@ -82,13 +87,15 @@ SMOKE_PASSED = "SMOKE PASSED"
 SMOKE_FAILED = "SMOKE FAILED"
 CHECKS_PASSED = "CHECKS PASSED"
 CHECKS_FAILED = "CHECKS FAILED"
+INCONCLUSIVE = "INCONCLUSIVE"
 GREEN = frozenset({CERTIFIED, SMOKE_PASSED, CHECKS_PASSED})
+FAILING = frozenset({NOT_CERTIFIED, SMOKE_FAILED, CHECKS_FAILED})
 
 OUTCOME_STATUSES = ("passed", "failed", "broken", "skipped", "waived")
 REQUIREMENT_STATUSES = (
     "passed",
     "failed",
-    "error",
+    "inconclusive",
     "waived",
     "skipped",
     "not covered",
@@ -115,6 +122,7 @@ class TestOutcome:
     status: str  # passed | failed | broken | skipped | waived
     message: str = ""  # one line: failure, skip or waiver reason
     duration: float = 0.0
+    detail: str = ""  # evidence beyond the line: a defect of payercert's own shows its traceback
 
 
 @dataclass
@@ -185,7 +193,7 @@ def _requirement_status(
     if "failed" in statuses:
         return "failed", first["failed"]
     if "broken" in statuses:
-        return "error", first["broken"]
+        return "inconclusive", first["broken"]
     if "waived" in statuses:
         return "waived", _one_line(waiver) if waiver is not None else first["waived"]
     if "passed" in statuses:
@@ -218,23 +226,25 @@ def _plural(n: int, word: str) -> str:
 def _verdict(
     suite: str, rows: list[dict], unlinked: list[dict], client_suite: bool = False, partial: bool = False
 ) -> tuple[str, list[str]]:
-    reasons: list[str] = []
+    """Failures first (they decide), then what could not be told, each as one-line reasons."""
+    failures: list[str] = []
+    unknowns: list[str] = []
     for r in rows:
         if r["status"] == "failed":
-            reasons.append(f"{r['id']} failed" + (f": {r['message']}" if r["message"] else ""))
-        elif r["status"] == "error":
-            reasons.append(f"{r['id']} error (transport or harness)" + (f": {r['message']}" if r["message"] else ""))
+            failures.append(f"{r['id']} failed" + (f": {r['message']}" if r["message"] else ""))
+        elif r["status"] == "inconclusive":
+            unknowns.append(f"{r['id']} inconclusive" + (f": {r['message']}" if r["message"] else ""))
     for t in unlinked:
         if t["status"] in ("failed", "broken"):
-            what = "failed" if t["status"] == "failed" else "error (transport or harness)"
-            reasons.append(
+            what, into = ("failed", failures) if t["status"] == "failed" else ("inconclusive", unknowns)
+            into.append(
                 f"test {t['title'] or t['nodeid']} {what}, naming no catalogued requirement"
                 + (f": {t['message']}" if t["message"] else "")
             )
     if suite == "smoke":
-        return (SMOKE_FAILED if reasons else SMOKE_PASSED), reasons
+        return _decide(failures, unknowns, SMOKE_FAILED, SMOKE_PASSED)
     if partial:  # some requirements' tests only: they pass or fail, nothing is certified
-        return (CHECKS_FAILED if reasons else CHECKS_PASSED), reasons
+        return _decide(failures, unknowns, CHECKS_FAILED, CHECKS_PASSED)
     unverified = [r for r in rows if r["level"] == "MUST" and r["status"] in ("skipped", "not covered")]
     if unverified:
         items = ", ".join(
@@ -243,10 +253,18 @@ def _verdict(
             else f"{r['id']} ({r['status']})"
             for r in unverified
         )
-        reasons.append(f"{_plural(len(unverified), 'MUST requirement')} not verified: {items}")
+        failures.append(f"{_plural(len(unverified), 'MUST requirement')} not verified: {items}")
     if suite != "full" and not client_suite:
-        reasons.insert(0, f"unknown suite {suite!r}: only a full suite can certify")
-    return (NOT_CERTIFIED if reasons else CERTIFIED), reasons
+        failures.insert(0, f"unknown suite {suite!r}: only a full suite can certify")
+    return _decide(failures, unknowns, NOT_CERTIFIED, CERTIFIED)
+
+
+def _decide(failures: list[str], unknowns: list[str], failing: str, green: str) -> tuple[str, list[str]]:
+    if failures:
+        return failing, failures + unknowns
+    if unknowns:
+        return INCONCLUSIVE, unknowns
+    return green, []
 
 
 def _feed_entry(run: FeedRun, last_green: dict[str, dict]) -> dict:
@@ -257,7 +275,13 @@ def _feed_entry(run: FeedRun, last_green: dict[str, dict]) -> dict:
     unknown: set[str] = set()
     for outcome in run.outcomes:
         status, message = _status(outcome)
-        test = {"nodeid": outcome.nodeid, "title": _one_line(outcome.title), "status": status, "message": message}
+        test = {
+            "nodeid": outcome.nodeid,
+            "title": _one_line(outcome.title),
+            "status": status,
+            "message": message,
+            "detail": outcome.detail,
+        }
         known = [rid for rid in outcome.requirements if rid in tests_by_req]
         unknown.update(rid for rid in outcome.requirements if rid not in tests_by_req)
         for rid in dict.fromkeys(known):
@@ -320,6 +344,8 @@ def _overall(feeds: list[dict]) -> dict:
             if any(v == SMOKE_PASSED for v in verdicts)
             else CHECKS_PASSED
         )
+    elif verdicts and not any(v in FAILING for v in verdicts):
+        verdict = INCONCLUSIVE
     elif verdicts and all(f["suite"] == "smoke" for f in feeds):
         verdict = SMOKE_FAILED
     elif verdicts and all(f["only"] for f in feeds):
@@ -330,7 +356,11 @@ def _overall(feeds: list[dict]) -> dict:
 
 
 def build_certificate(
-    runs: Iterable[FeedRun], last_green: dict[str, dict] | None = None, *, now: datetime | None = None
+    runs: Iterable[FeedRun],
+    last_green: dict[str, dict] | None = None,
+    *,
+    now: datetime | None = None,
+    seed: int | None = None,
 ) -> tuple[dict, dict]:
     """Return ``(certificate, updated_last_green)``; the input ``last_green`` is not modified."""
     updated = {k: dict(v) for k, v in (last_green or {}).items()}
@@ -339,6 +369,7 @@ def build_certificate(
         "payercert_version": __version__,
         "generated": _iso(now or datetime.now(UTC)),
         "overall": _overall(feeds),
+        "seed": seed,  # the run's Hypothesis seed: `--seed` replays its draws
         "feeds": feeds,
     }
     return cert, updated
@@ -348,6 +379,13 @@ def verdict_ok(cert: dict) -> bool:
     """True when every feed of the certificate is green (CERTIFIED, or SMOKE PASSED for smoke runs)."""
     feeds = cert.get("feeds") or []
     return bool(feeds) and all(f.get("verdict") in GREEN for f in feeds)
+
+
+def exit_code(cert: dict) -> int:
+    """The run's exit status: 0 green, 1 a failing verdict, 3 inconclusive (worth a retry)."""
+    if verdict_ok(cert):
+        return EXIT_OK
+    return EXIT_INCONCLUSIVE if cert.get("overall", {}).get("verdict") == INCONCLUSIVE else EXIT_FINDINGS
 
 
 def write_certificate(cert: dict, out_dir: Path) -> tuple[Path, Path]:
@@ -387,6 +425,7 @@ h3 { font-size: 15px; margin: 22px 0 8px; padding-bottom: 4px; border-bottom: 2p
 .badge.small { font-size: 14px; padding: 6px 12px; }
 .badge.ok { background: #15803d; border-color: #166534; }
 .badge.bad { background: #b91c1c; border-color: #991b1b; }
+.badge.unknown { background: #c2410c; border-color: #9a3412; }
 .notice { margin: 14px 0 0; padding: 8px 12px; border-radius: 6px; background: #fffbeb; border: 1px solid #fcd34d; color: #78350f; }
 .meta { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 6px 20px; margin: 16px 0 0;
   padding: 12px 14px; background: #f9fafb; border: 1px solid #e5e7eb; border-radius: 8px; }
@@ -417,7 +456,7 @@ table.reqs col.c-sec { width: 190px; } table.reqs col.c-st { width: 104px; }
 td.rid { font-weight: 700; }
 .reading { color: #6b7280; font-size: 11px; margin-top: 2px; }
 .rmsg { margin-top: 4px; font-size: 12px; }
-.rmsg.failed, .rmsg.error { color: #991b1b; } .rmsg.waived { color: #92400e; } .rmsg.skipped { color: #4b5563; }
+.rmsg.failed { color: #991b1b; } .rmsg.inconclusive { color: #9a3412; } .rmsg.waived { color: #92400e; } .rmsg.skipped { color: #4b5563; }
 ul.tests { list-style: none; margin: 6px 0 0; padding: 6px 0 0 10px; border-left: 3px solid #e5e7eb; }
 ul.tests li { margin: 2px 0; font-size: 12px; }
 ul.tests .nodeid { color: #6b7280; display: block; }
@@ -427,14 +466,15 @@ ul.tests .tmsg { color: #374151; display: block; }
 .pill.t { font-size: 10px; padding: 0 6px; margin-right: 4px; }
 .pill.passed { background: #dcfce7; color: #166534; border-color: #86efac; }
 .pill.failed { background: #fee2e2; color: #991b1b; border-color: #fca5a5; }
-.pill.error { background: #ffedd5; color: #9a3412; border-color: #fdba74; }
+.pill.inconclusive { background: #ffedd5; color: #9a3412; border-color: #fdba74; }
 .pill.waived { background: #fef3c7; color: #92400e; border-color: #fcd34d; }
 .pill.skipped { background: #f3f4f6; color: #4b5563; border-color: #d1d5db; }
 .pill.not-covered { background: #fff; color: #6b7280; border: 1px dashed #9ca3af; }
 .pill.client-side { background: #e0f2fe; color: #075985; border-color: #7dd3fc; }
 .pill.manual { background: #f5f3ff; color: #5b21b6; border-color: #c4b5fd; }
 .pill.out-of-scope { background: #fff; color: #9ca3af; border-color: #e5e7eb; }
-tr.st-failed td.rid, tr.st-error td.rid { color: #b91c1c; }
+tr.st-failed td.rid { color: #b91c1c; } tr.st-inconclusive td.rid { color: #9a3412; }
+pre.detail { font-size: 11px; white-space: pre-wrap; background: #f9fafb; border: 1px solid #e5e7eb; padding: 6px; }
 .unlinked { margin-top: 18px; }
 footer { color: #6b7280; font-size: 11px; text-align: center; margin: 8px 0 24px; }
 @media print {
@@ -451,12 +491,12 @@ _e = html.escape
 
 
 def _pill(status: str, *, small: bool = False) -> str:
-    label = "error" if status == "broken" else status
+    label = "inconclusive" if status == "broken" else status
     return f'<span class="pill{" t" if small else ""} {_e(label.replace(" ", "-"))}">{_e(label)}</span>'
 
 
 def _badge(verdict: str, *, small: bool = False) -> str:
-    cls = "ok" if verdict in GREEN else "bad"
+    cls = "ok" if verdict in GREEN else "unknown" if verdict == INCONCLUSIVE else "bad"
     return f'<span class="badge {cls}{" small" if small else ""}">{_e(verdict)}</span>'
 
 
@@ -536,6 +576,8 @@ def _requirement_rows(reqs: list[dict]) -> str:
             items = []
             for t in r["tests"]:
                 msg = f'<span class="tmsg">{_e(t["message"])}</span>' if t["message"] else ""
+                if t.get("detail"):
+                    msg += f'<details><summary>evidence</summary><pre class="detail">{_e(t["detail"])}</pre></details>'
                 items.append(
                     f"<li>{_pill(t['status'], small=True)}{_e(t['title'] or t['nodeid'])}"
                     f'<span class="nodeid mono">{_e(t["nodeid"])}</span>{msg}</li>'
@@ -613,6 +655,11 @@ def _feed_html(feed: dict, generated: str) -> str:
             f'<li>{_pill(t["status"], small=True)}{_e(t["title"] or t["nodeid"])}<span class="nodeid mono">{_e(t["nodeid"])}'
             f"{' — names ' + _e(', '.join(t['requirements'])) if t['requirements'] else ' — names no requirement'}</span>"
             + (f'<span class="tmsg">{_e(t["message"])}</span>' if t["message"] else "")
+            + (
+                f'<details><summary>evidence</summary><pre class="detail">{_e(t["detail"])}</pre></details>'
+                if t.get("detail")
+                else ""
+            )
             + "</li>"
             for t in feed.get("unlinked_tests", [])
         )
@@ -652,10 +699,13 @@ def render_html(cert: dict) -> str:
         f"<style>{CSS}</style></head><body><main>"
         '<header class="top"><div><h1>Conformance certificate</h1>'
         f'<div class="sub">{_e(names)} · generated {_e(_when(cert.get("generated")))}'
-        f" · payercert {_e(str(cert.get('payercert_version', '')))}</div></div>"
+        f" · payercert {_e(str(cert.get('payercert_version', '')))}"
+        + (f" · seed {_e(str(cert['seed']))}" if cert.get("seed") is not None else "")
+        + "</div></div>"
         f"<div>Overall&nbsp; {_badge(overall.get('verdict', NOT_CERTIFIED), small=True)}</div></header>"
         f"{body}<footer>Generated by payercert {_e(str(cert.get('payercert_version', '')))}. "
-        "Per requirement: passed, failed, error (transport or harness error; counts as failed), "
+        "Per requirement: passed, failed, inconclusive (the run could not tell: transport trouble, a failure "
+        "that did not reproduce, or a payercert defect; retry it), "
         "waived (accepted deviation, reason shown), skipped, not covered, client-side "
         "(checked by payercert validate, not counted), manual (checked by hand, not counted).</footer>"
         "</main></body></html>\n"

@@ -12,10 +12,11 @@ expiry, six downloads per file. Time scales with `token_lifetime`, `job_seconds`
 from .app import Ab2dSimulator, create
 from .faults import FAULTS
 
-# `certify --target local`: short tokens (so renewal is exercised), jobs of about a second, a small
-# export split over a few files.
+# `certify --target local`: hour-long tokens as AB2D's, 3-second ones for the client the expiry
+# tests ask for (`short_token_client`), jobs of about a second, a small export split over a few files.
 CERTIFY_OPTIONS = {
-    "token_lifetime": 3,
+    "token_lifetime": 3600,
+    "short_token_lifetime": 3,
     "job_seconds": 1.0,
     "retry_after": 1,
     "claims_per_beneficiary": 2,

@@ -78,6 +78,7 @@ class Ab2dSimulator:
         *,
         readings: dict[str, str] | None = None,
         token_lifetime: int = 3600,
+        short_token_lifetime: int = 3,
         job_seconds: float = 20.0,
         retry_after: int = 5,
         claims_per_beneficiary: int = 2,
@@ -123,6 +124,18 @@ class Ab2dSimulator:
                 attested=date(2020, 3, 1),
                 failing=True,
             ),
+            # not from the seed: a client of our own whose tokens expire in seconds, for the tests
+            # that wait a token out (every other client's tokens live as long as AB2D's)
+            Sponsor(
+                "PDP-3000",
+                "Z0003",
+                "0oapayercertshort0001",
+                secrets.token_urlsafe(30),
+                max(1, int(20 * scale)),
+                v3_allowed=False,
+                attested=date(2020, 3, 1),
+                token_lifetime=short_token_lifetime,
+            ),
         ]
         self.clients = {s.client_id: s for s in self.sponsors}
         self.enrollees: dict[str, list[Beneficiary]] = {
@@ -151,7 +164,7 @@ class Ab2dSimulator:
 
     # --- the local target --------------------------------------------------------------------------
     def local_target(self, base_url: str) -> dict[str, Any]:
-        primary, second, failing = self.sponsors
+        primary, second, failing, short = self.sponsors
         return {
             "urls": {
                 "api": base_url,
@@ -166,6 +179,7 @@ class Ab2dSimulator:
             "accounts": {
                 "second_client": {"client_id": second.client_id, "client_secret": second.client_secret},
                 "failing_client": {"client_id": failing.client_id, "client_secret": failing.client_secret},
+                "short_token_client": {"client_id": short.client_id, "client_secret": short.client_secret},
             },
             "data": {
                 "contract": primary.contract,
@@ -204,7 +218,7 @@ class Ab2dSimulator:
                 },
                 400,
             )
-        now = self.clock()
+        now, lifetime = self.clock(), sponsor.token_lifetime or self.token_lifetime
         issuer = f"{request.base_url}".rstrip("/") + "/oauth2/" + AUTH_SERVER
         # whole seconds as Okta writes them; the token lives at least expires_in
         claims = {
@@ -213,14 +227,14 @@ class Ab2dSimulator:
             "iss": issuer,
             "aud": AUDIENCE,
             "iat": int(now),
-            "exp": math.ceil(now) + self.token_lifetime,
+            "exp": math.ceil(now) + lifetime,
             "cid": sponsor.client_id,
             "scp": [SCOPE],
             "sub": sponsor.client_id,
         }
         token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "payercert-sim"})
         return JSONResponse(
-            {"token_type": "Bearer", "expires_in": self.token_lifetime, "access_token": token, "scope": SCOPE}
+            {"token_type": "Bearer", "expires_in": lifetime, "access_token": token, "scope": SCOPE}
         )
 
     def _basic_client(self, header: str) -> Sponsor | None:

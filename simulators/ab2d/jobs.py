@@ -18,6 +18,7 @@ class Sponsor:
     v3_allowed: bool
     attested: date
     failing: bool = False  # its claims source fails: every job of it ends FAILED
+    token_lifetime: int | None = None  # seconds; None: the simulator's lifetime
 
 
 @dataclass

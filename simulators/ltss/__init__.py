@@ -7,7 +7,8 @@ so the simulator cannot drift from the spec bundle. Fault profiles are in `fault
 from .app import LtssSimulator, create
 from .faults import FAULTS
 
-# certify --target local: short-lived tokens, so that expiry (LTSS-AUTH-6) is tested in seconds
-CERTIFY_OPTIONS = {"token_lifetime": 2}
+# certify --target local: tokens live an hour as the real ones do; the client `short_token_client`
+# gets 2-second tokens, so that expiry (LTSS-AUTH-6) is tested in seconds
+CERTIFY_OPTIONS = {"token_lifetime": 3600, "short_token_lifetime": 2}
 
 __all__ = ["FAULTS", "CERTIFY_OPTIONS", "create", "LtssSimulator"]

@@ -38,6 +38,7 @@ class AppClient:
     app_id: str
     secret: str
     scopes: tuple[str, ...]
+    token_lifetime: int | None = None  # seconds; None: the simulator's lifetime
 
 
 @dataclass
@@ -71,6 +72,7 @@ class LtssSimulator:
         fault: str | None = None,
         *,
         token_lifetime: int = 3600,
+        short_token_lifetime: int = 2,
         today: Callable[[], date] | None = None,
         readings: dict[str, str] | None = None,
     ):
@@ -86,6 +88,11 @@ class LtssSimulator:
         self.clients = {
             "payercert-demo-app": AppClient("payercert-demo-app", secrets.token_urlsafe(18), (SCOPE,)),
             "payercert-noscope-app": AppClient("payercert-noscope-app", secrets.token_urlsafe(18), ()),
+            # the one client whose tokens expire in seconds: the expiry test asks for it by name,
+            # so no other test's token can run out under a slow machine
+            "payercert-short-token-app": AppClient(
+                "payercert-short-token-app", secrets.token_urlsafe(18), (SCOPE,), short_token_lifetime
+            ),
         }
         self.users = {
             "demo.provider": SsoUser("demo.provider", secrets.token_urlsafe(12) + "!a1", True),
@@ -113,6 +120,7 @@ class LtssSimulator:
     # --- the local target: everything a suite needs to test this simulator ------------------
     def local_target(self, base_url: str) -> dict[str, Any]:
         demo, noscope = self.clients["payercert-demo-app"], self.clients["payercert-noscope-app"]
+        short = self.clients["payercert-short-token-app"]
         user, nostaff = self.users["demo.provider"], self.users["nostaff.user"]
         return {
             "urls": {"token": base_url + self.token_path, "upload": base_url + self.upload_path},
@@ -124,10 +132,11 @@ class LtssSimulator:
             },
             "accounts": {
                 "no_scope_client": {"app_id": noscope.app_id, "app_secret": noscope.secret},
+                "short_token_client": {"app_id": short.app_id, "app_secret": short.secret},
                 "no_staff_user": {"username": nostaff.username, "password": nostaff.password},
             },
             "data": self.data,
-            "secrets": [demo.secret, noscope.secret, user.password, nostaff.password],
+            "secrets": [demo.secret, noscope.secret, short.secret, user.password, nostaff.password],
         }
 
     # --- token endpoint (Authentication Endpoint) ---------------------------------------------
@@ -173,7 +182,7 @@ class LtssSimulator:
         return None
 
     def _issue(self, client: AppClient, user: SsoUser) -> Response:
-        now = int(time.time())
+        now, lifetime = int(time.time()), client.token_lifetime or self.token_lifetime
         scope = " ".join(client.scopes) or SCOPE
         claims = {
             "iss": ISSUER,
@@ -182,13 +191,13 @@ class LtssSimulator:
             "scope": scope,
             "iat": now,
             "nbf": now,
-            "exp": now + self.token_lifetime,
+            "exp": now + lifetime,
             "jti": uuid.uuid4().hex,
         }
         token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "payercert-sim"})
         body = {
             "access_token": token,
-            "expires_in": self.token_lifetime,
+            "expires_in": lifetime,
             "token_type": "bearer-jwt" if self.broken("token-type-not-bearer") else "Bearer",
             "scope": scope,
         }

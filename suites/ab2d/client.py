@@ -173,13 +173,23 @@ class Ab2dClient:
     def call(
         self, method: str, url: str, *, token: str | None | bool = True, headers: dict | None = None, params: Any = None
     ) -> httpx.Response:
-        """`token`: True for the client's current token, a string for that token, None for none."""
+        """`token`: True for the client's current token, a string for that token, None for none.
+
+        With the current token, a 401/403 that came back after that token's own expiry is the clock's
+        doing, not the server's: the request goes again, once, with a renewed token, as a real client
+        would. A token refused while it still had time left is the server's answer and stands."""
         headers = dict(headers or {})
-        if token is True:
-            token = self.token()
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        return self.target.request(method, url, headers=headers, params=params)
+        if token is not True:
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            return self.target.request(method, url, headers=headers, params=params)
+        headers["Authorization"] = f"Bearer {self.token()}"
+        response = self.target.request(method, url, headers=headers, params=params)
+        _token, until, _lifetime = self.target.cache[("ab2d-token", self.client_id)]
+        if response.status_code in (401, 403) and time.time() >= until:
+            headers["Authorization"] = f"Bearer {self.token()}"
+            response = self.target.request(method, url, headers=headers, params=params)
+        return response
 
     def kickoff(
         self,

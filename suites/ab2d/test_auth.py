@@ -30,6 +30,7 @@ def test_good_credentials_get_a_token(ab2d):
     assert str(body.get("token_type", "")).lower() == "bearer", f"AB2D-AUTH-2: token_type {body.get('token_type')!r}"
 
 
+@pytest.mark.readonly
 @requirement("AB2D-AUTH-10")
 def test_grant_and_scope_in_the_query_string_get_a_token(ab2d):
     """grant_type and scope in the token URL's query string (the tutorial's way) get a token too"""
@@ -39,6 +40,7 @@ def test_grant_and_scope_in_the_query_string_get_a_token(ab2d):
     assert isinstance(token, str) and token.count(".") == 2, "AB2D-AUTH-10: access_token is not a JWT"
 
 
+@pytest.mark.readonly
 @requirement("AB2D-AUTH-7")
 def test_token_claims(ab2d, target):
     """The access token names its issuer, audience AB2D, scope clientCreds and the client as subject"""
@@ -107,6 +109,7 @@ def test_token_that_does_not_verify_is_403(ab2d, second, target, case):
     auth_refusal(response, 403, "AB2D-AUTH-6", target)
 
 
+@pytest.mark.readonly
 @requirement("AB2D-AUTH-8")
 def test_health_is_public(ab2d, target):
     """GET /health answers 200 without a token"""

@@ -25,6 +25,7 @@ def test_metadata_is_public(ab2d, version):
     statement(ab2d, version)
 
 
+@pytest.mark.readonly
 @requirement("AB2D-META-2")
 def test_v2_capability_statement(ab2d):
     """The v2 statement has fhirVersion 4.0.x, instantiates the bulk-data statement and declares Patient export"""
@@ -43,6 +44,7 @@ def test_v2_capability_statement(ab2d):
     assert any(op.get("name") == "export" for op in operations), "AB2D-META-2: no Patient export operation"
 
 
+@pytest.mark.readonly
 @requirement("AB2D-META-3")
 def test_v1_capability_statement(ab2d):
     """The v1 statement has fhirVersion 3.0.x and lists the export, status, cancel and download operations"""

@@ -1,6 +1,7 @@
 """Tokens run out (seed "Retrieve a token": "it does expire"; NOTES.md 1.1): an expired token is
 refused with 403, and a client renews its token during a job without losing the job. The wait is
-the token's own lifetime: skipped where expires_in is beyond options.max_token_wait (default 120 s)."""
+the token's own lifetime, so these tests use the target's `short_token_client` where it names one:
+skipped where expires_in is beyond options.max_token_wait (default 120 s)."""
 
 import time
 
@@ -35,24 +36,24 @@ def expired_token_job(ab2d):
 @pytest.mark.mutating
 @requirement("AB2D-AUTH-6", "AB2D-ERR-4")
 @pytest.mark.parametrize("call", ["status", "kickoff"])
-def test_expired_token_is_403(ab2d, target, call):
+def test_expired_token_is_403(expiring, target, call):
     """An expired bearer token is refused with 403"""
-    token, location = expired_token_job(ab2d)
+    token, location = expired_token_job(expiring)
     if call == "status":
-        response = ab2d.call("GET", location, token=token)
+        response = expiring.call("GET", location, token=token)
     else:
-        response = ab2d.kickoff("v1", token=token)
+        response = expiring.kickoff("v1", token=token)
         if STATUS_URL.match(response.headers.get("content-location", "")):
-            ab2d.call("DELETE", response.headers["content-location"])
+            expiring.call("DELETE", response.headers["content-location"])
     auth_refusal(response, 403, "AB2D-AUTH-6", target)
 
 
 @pytest.mark.mutating
 @requirement("AB2D-AUTH-4", "AB2D-STATUS-4")
-def test_job_survives_token_renewal(ab2d):
+def test_job_survives_token_renewal(expiring):
     """After the token the job was started with runs out, a renewed token polls it to completion"""
-    _token, location = expired_token_job(ab2d)
-    final, _polls = ab2d.poll(location)
+    _token, location = expired_token_job(expiring)
+    final, _polls = expiring.poll(location)
     assert final.status_code == 200, (
         f"AB2D-STATUS-4: with a renewed token the job answered {final.status_code} {final.text[:200]}"
     )

@@ -37,6 +37,7 @@ def test_invoice_accepted_with_either_auth(lp, target, mode):
     assert response.status_code in (200, 202), f"{which}: invoice with {mode} auth answered {response.status_code}"
 
 
+@pytest.mark.readonly
 @requirement("LP-AUTH-3")
 def test_authorization_code_grant_supported(lp, target):
     """The identity provider supports authorization_code (discovery lists it; a bad code is invalid_grant)"""

@@ -35,6 +35,7 @@ def test_root_links_follow_the_document(lp):
     )
 
 
+@pytest.mark.readonly
 @requirement("LP-HTTP-1", "LP-HAL-9")
 def test_root_links_are_https_under_the_base(lp):
     """Every API link of the root is an absolute HTTPS URI under the root's self"""

@@ -10,6 +10,8 @@ import pytest
 from payercert.suites.tpastream.client import basic, error_findings, strict_json
 from payercert.transport import TransportError
 
+pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
+
 requirement = pytest.mark.requirement
 
 

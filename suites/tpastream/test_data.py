@@ -13,6 +13,8 @@ from payercert.suites.tpastream.client import LISTS, DuplicateName, schema, stri
 from payercert.validators.rules import RuleContext
 from payercert.validators.ruleset import load_kind_rules
 
+pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
+
 requirement = pytest.mark.requirement
 PER_PAGE = 100
 SCHEMA_REQUIREMENTS = [

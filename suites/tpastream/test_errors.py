@@ -5,6 +5,8 @@ import pytest
 
 from payercert.suites.tpastream.client import error_findings, strict_json
 
+pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
+
 requirement = pytest.mark.requirement
 
 

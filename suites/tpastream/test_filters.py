@@ -10,6 +10,8 @@ import pytest
 
 from payercert.suites.tpastream.client import claim_employer_ids, first_day
 
+pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
+
 requirement = pytest.mark.requirement
 PER_PAGE = 25
 HIDE_READ = {"hide_read": "on"}

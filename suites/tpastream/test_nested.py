@@ -6,6 +6,8 @@ import pytest
 
 from payercert.suites.tpastream.client import claim_employer_ids, claim_policy_holder_id, error_findings
 
+pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
+
 requirement = pytest.mark.requirement
 PER_PAGE = 25
 MAX_ENTITIES = 12  # entities of each kind checked (all of them on the default local data set)

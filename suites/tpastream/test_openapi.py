@@ -18,6 +18,8 @@ from schemathesis.specs.openapi.checks import (
 
 from payercert.feeds import load_feed
 
+pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
+
 SCHEMA = schemathesis.openapi.from_path(str(load_feed("tpastream").root / "openapi.yaml"))
 OPERATIONS = {op.ok().path: op.ok() for op in SCHEMA.get_all_operations()}
 CHECKS = [status_code_conformance, content_type_conformance, response_schema_conformance]

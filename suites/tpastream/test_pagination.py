@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from payercert.suites.tpastream.client import LISTS, envelope_findings, error_findings, strict_json
 
+pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
+
 requirement = pytest.mark.requirement
 INVARIANTS = [
     "TPA-PAGE-1",

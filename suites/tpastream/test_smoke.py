@@ -6,6 +6,8 @@ import pytest
 
 from payercert.suites.tpastream.client import envelope_findings, schema
 
+pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
+
 requirement = pytest.mark.requirement
 
 

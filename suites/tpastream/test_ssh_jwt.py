@@ -14,6 +14,8 @@ from payercert.errors import ConfigError
 from payercert.redact import REDACTOR
 from payercert.suites.tpastream.client import error_findings, strict_json
 
+pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
+
 requirement = pytest.mark.requirement
 ALGS = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}
 

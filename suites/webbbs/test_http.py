@@ -108,6 +108,7 @@ def test_realtime_answered_within_20_seconds(webbbs, target):
     assert timings and max(timings) <= 20.0, f"WEBBBS-TIME-1: slowest RealTime answer took {max(timings):.1f} s"
 
 
+@pytest.mark.readonly
 @requirement("WEBBBS-TRANSPORT-4")
 def test_wsdl_served(webbbs, target):
     """The WSDL is served at ?wsdl and names the eight CORE web methods"""

@@ -42,6 +42,7 @@ def _handshake(target, url: str, version: ssl.TLSVersion | None) -> str:
             return tls.version() or ""
 
 
+@pytest.mark.readonly
 @requirement("WEBBBS-TRANSPORT-1")
 def test_https_only_with_http_1_1(webbbs, target):
     """Answers come over HTTPS as HTTP/1.1; plain HTTP to the service's port is not served"""
@@ -59,6 +60,7 @@ def test_https_only_with_http_1_1(webbbs, target):
     )
 
 
+@pytest.mark.readonly
 @requirement("WEBBBS-TRANSPORT-2")
 def test_tls_1_1_or_above(target):
     """A handshake negotiates TLS 1.1 or above; one offering only TLS 1.0 is refused"""
