@@ -91,7 +91,7 @@ def test_confirmed_mutations_run(prod):
     assert simulator.entries, "the allowed, confirmed run created no entry"
 
 
-PLANTED = '''
+PLANTED = """
 import pytest
 
 @pytest.mark.readonly
@@ -104,7 +104,7 @@ def test_misspelt_marker():
 
 def test_unmarked():
     raise AssertionError("ran on production")
-'''
+"""
 
 
 def test_only_declared_read_only_tests_run_on_production(prod, tmp_path):

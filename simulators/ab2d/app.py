@@ -233,9 +233,7 @@ class Ab2dSimulator:
             "sub": sponsor.client_id,
         }
         token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "payercert-sim"})
-        return JSONResponse(
-            {"token_type": "Bearer", "expires_in": lifetime, "access_token": token, "scope": SCOPE}
-        )
+        return JSONResponse({"token_type": "Bearer", "expires_in": lifetime, "access_token": token, "scope": SCOPE})
 
     def _basic_client(self, header: str) -> Sponsor | None:
         scheme, _, value = header.partition(" ")
