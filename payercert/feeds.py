@@ -15,14 +15,14 @@ from typing import Any
 
 import yaml
 
-import payercert.simulators
-import payercert.specs
-import payercert.suites
-
 from . import usercache
 from .errors import ConfigError
 
 LEVELS = ("MUST", "SHOULD", "MAY")
+# The bundled feeds' folders, found beside this module (links to the checkout's top-level folders;
+# real folders in an installed wheel). Located, not imported: the core imports no feed's code.
+PACKAGE = Path(__file__).parent
+SPECS, SUITES, SIMULATORS = PACKAGE / "specs", PACKAGE / "suites", PACKAGE / "simulators"
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class Feed:
 
     @property
     def suites_dir(self) -> Path:
-        return Path(payercert.suites.__path__[0]) / self.id
+        return SUITES / self.id
 
     @property
     def simulator_module(self) -> str:
@@ -107,7 +107,7 @@ class Feed:
 
     @property
     def implemented(self) -> bool:
-        sim = Path(payercert.simulators.__path__[0]) / self.id
+        sim = SIMULATORS / self.id
         return self.suites_dir.is_dir() and sim.is_dir() and any(self.suites_dir.glob("test_*.py"))
 
     def extra_suites(self) -> dict[str, ExtraSuite]:
@@ -127,7 +127,7 @@ class Feed:
 
 
 def specs_root() -> Path:
-    return Path(payercert.specs.__path__[0])
+    return SPECS
 
 
 def _requirement(raw: dict, doc: str) -> Requirement:

@@ -445,7 +445,7 @@ def test_json_shape_and_files(tmp_path):
     row = feed["requirements"][0]
     for key in ("id", "level", "applies_to", "area", "text", "section", "status", "message", "tests"):
         assert key in row
-    assert set(row["tests"][0]) == {"nodeid", "title", "status", "message"}
+    assert set(row["tests"][0]) == {"nodeid", "title", "status", "message", "detail"}
     assert [r["id"] for r in feed["requirements"]] == list(make_feed().requirements)
 
 

@@ -5,7 +5,9 @@ server's CA) and copies bytes both ways. With no intervention it changes nothing
 it must reach the verdict a direct run reaches. Interventions are one-shot and planted by the test
 that wants them: `drop_once(marker)` closes the connection of the next request whose bytes contain
 `marker` without an answer; `answer_once(marker, response)` answers it with `response` instead of
-the upstream's answer. Used by the harness's tests and by bench/soak.py.
+the upstream's answer. It connects on from the client's own loopback address, so an upstream's IP
+allow-list sees the client as it would without the relay. Used by the harness's tests and by
+bench/soak.py.
 """
 
 from __future__ import annotations
@@ -76,7 +78,10 @@ class TlsProxy:
         self.connections += 1
         try:
             host, port = self.upstream
-            up_in, up_out = await asyncio.open_connection(host, port, ssl=self.upstream_trust, server_hostname=host)
+            source = client_out.get_extra_info("peername")[0]
+            up_in, up_out = await asyncio.open_connection(
+                host, port, ssl=self.upstream_trust, server_hostname=host, local_addr=(source, 0)
+            )
         except (OSError, ssl.SSLError):
             client_out.close()
             return

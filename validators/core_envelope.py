@@ -20,8 +20,8 @@ API:
   deliberately wrong message can be built too. Requests get the WS-Security header (SOAP/MTOM) or
   the UserName/Password fields (MIME) when `msg.username` is set.
 - `as_http(start_line, body, content_type, headers=None) -> bytes`: a whole HTTP message.
-- `check_message(msg, spec, direction=None, readings=None) -> list[Finding]` (in `core_checks`,
-  re-exported here): the schema and the field rules, each finding with its CORE ErrorCode.
+- The schema and the field rules over a message live in `core_checks.check_message`, each finding
+  with its CORE ErrorCode.
 
 The password is held only in memory (`CoreMessage.password`, excluded from repr) and is never part
 of an error message. NOTES: ../shared/reference/core/NOTES.md sections 1-3, 7.
@@ -605,13 +605,6 @@ def _cid(value: str) -> str:
     return value.strip("<>")
 
 
-def check_message(msg: CoreMessage, spec: Any, direction: str | None = None, readings: dict[str, str] | None = None):
-    """The feed's envelope rules over one message (see core_checks.check_message)."""
-    from .core_checks import check_message as _check
-
-    return _check(msg, spec, direction=direction, readings=readings)
-
-
 __all__ = [
     "CoreMessage",
     "CoreSyntaxError",
@@ -623,7 +616,6 @@ __all__ = [
     "as_http",
     "ordered_fields",
     "mime_element",
-    "check_message",
     "SYNTAX_PROBLEMS",
     "CORE_NS",
     "SOAP12_NS",

@@ -13,8 +13,9 @@ from payercert.feeds import Feed, Kind, discover, load_feed
 
 from . import errata
 from .findings import FileReport, Finding, Location, Severity, UnusableInput
-from .locate import Locator, RecordLines, escape
+from .locate import RecordLines, escape
 from .messages import MESSAGE_FORMATS, detect_message_kind, validate_message_file
+from .placing import Placer, payer_today, rule_findings
 from .readers import ParseProblem, Record, first_chars, read_records, sniff_format
 from .rules import RuleContext
 from .ruleset import RuleSet, load_kind_rules
@@ -33,10 +34,6 @@ class Options:
     companion: Path | None = None  # the file a payload answers (--request), for the kind's companion checks
     kind_options: dict[str, str] = field(default_factory=dict)  # a kind's own options (feed.yaml kinds.*.options)
     jobs: int = 0  # processes for a kind with a fast NDJSON validator (validators/fastpath.py); 0: by file size
-
-
-def payer_today(feed: Feed, as_of: date | None = None) -> date:
-    return as_of or datetime.now(ZoneInfo(feed.timezone)).date()
 
 
 def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
@@ -186,7 +183,7 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
             )
             continue
         report.records += 1
-        place = _Placer(item, fmt, value_lines)
+        place = Placer(item, fmt, value_lines)
         report.findings.extend(_duplicate_findings(kind, syntax_req, item, place))
         reported: set[tuple] = set()
         for error in schema.errors(item.data) if schema is not None else ():
@@ -221,7 +218,7 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
             )
         result = ruleset.evaluate(item.data, ctx)
         skipped |= result.skipped
-        report.findings.extend(_findings(result.violations, place, opts.all_errors))
+        report.findings.extend(rule_findings(result.violations, place, opts.all_errors))
         for name, value in item.data.items():
             if isinstance(value, (str, int, float)) and name in unique_fields:
                 ctx.seen.setdefault(name, set()).add(value)
@@ -234,31 +231,7 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
     ]
 
 
-class _Placer:
-    """Locations inside one record: its pointer from the file's root (an export's array index
-    included) and the line of the offending member's key, found in the record's text on demand."""
-
-    def __init__(self, item: Record, fmt: str, value_lines: bool = False):
-        self.item = item
-        self.prefix = f"/{item.index}" if fmt == "json" and item.index is not None else ""
-        self.value_lines = value_lines
-        self._locator: Locator | None = None
-
-    @property
-    def locator(self) -> Locator | None:
-        if self._locator is None and self.item.text is not None:
-            self._locator = Locator(self.item.text, self.item.line)
-        return self._locator
-
-    def __call__(self, pointer: str | None, key: bool = False) -> Location:
-        """Where `pointer` is; with value lines, a finding about a field's name (key=True) still
-        points at its key."""
-        value = self.value_lines and not key
-        line = self.locator.line(pointer, value=value) if self.locator and (pointer or value) else None
-        return Location(line or self.item.line, None, (self.prefix + (pointer or "")) or None)
-
-
-def _duplicate_findings(kind: Kind, syntax_req: str, item: Record, place: _Placer) -> Iterable[Finding]:
+def _duplicate_findings(kind: Kind, syntax_req: str, item: Record, place: Placer) -> Iterable[Finding]:
     """Names given twice in one object, at their second occurrence (the parser kept only the last)."""
     if not item.duplicate_keys:
         return
@@ -285,15 +258,3 @@ def _duplicate_findings(kind: Kind, syntax_req: str, item: Record, place: _Place
             "DUPLICATE-KEY",
             Location(line),
         )
-
-
-def _findings(violations, place: _Placer, all_errors: bool) -> Iterable[Finding]:
-    first_coded_seen = False
-    for v in violations:
-        if v.rule.code is not None:
-            if first_coded_seen and not all_errors:
-                continue
-            first_coded_seen = True
-        field_name = getattr(v.rule.check, "field", None)
-        pointer = v.pointer or (f"/{escape(field_name)}" if field_name else "")
-        yield Finding(v.rule.id, v.rule.severity, f"{v.rule.message}: {v.detail}", v.rule.code, place(pointer))

@@ -39,6 +39,7 @@ from payercert.feeds import Feed, Kind, load_feed
 from .findings import FileReport, Finding, Location, Severity
 from .linecheck import NotCompilable, line_program
 from .linecheck import check_line as program_check
+from .placing import Placer, payer_today, rule_findings
 from .readers import STRICT, Record, _DuplicateKeys
 from .rules import RuleContext
 from .ruleset import load_ruleset
@@ -375,12 +376,10 @@ def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:
 def _rule_findings(
     fk: FastKind, rec: dict, line: int, ctx: RuleContext, all_errors: bool, rules: list | None = None
 ) -> list[Finding]:
-    from .engine import _findings, _Placer  # the engine's own wording and placing of a rule violation
-
     result = fk.ruleset.evaluate(rec, ctx, rules=rules)
     if not result.violations:
         return []
-    return list(_findings(result.violations, _Placer(Record(line, None, None), "ndjson"), all_errors))
+    return list(rule_findings(result.violations, Placer(Record(line, None, None), "ndjson"), all_errors))
 
 
 def _slow(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool) -> LineResult:
@@ -468,8 +467,6 @@ def _fast_kind_for(feed_id: str, kind_name: str, readings: dict[str, str] | None
 
 
 def _today(feed: Feed):
-    from .engine import payer_today
-
     return payer_today(feed)
 
 
@@ -680,8 +677,6 @@ def _boundaries(path: Path, jobs: int) -> list[int]:
 
 def validate_fast(path: Path, feed: Feed, kind: Kind, opts, report: FileReport, log=None) -> None:
     """The whole file into `report`, over `opts.jobs` processes when it is not gzip."""
-    from .engine import payer_today
-
     readings = tuple(sorted({**feed.default_readings(), **opts.readings}.items()))
     today = payer_today(feed, opts.as_of)
     _, gzipped = _open(path)

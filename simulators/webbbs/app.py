@@ -2,7 +2,7 @@
 
 Every request goes through the document's layers in order (section 4): the HTTP envelope (route,
 media type, size), authentication (WS-Security UsernameToken or the UserName/Password fields), the
-CORE envelope (the codec's `check_message`, the same compiled rules `payercert validate` applies),
+CORE envelope (`core_checks.check_message`, the same compiled rules `payercert validate` applies),
 then the payload processor (X12 answers, the batch repository). Fault profiles are in `faults.py`.
 """
 
@@ -25,7 +25,7 @@ from payercert.feeds import load_feed
 from payercert.simulation import load_simulator
 from payercert.validators import core_envelope as codec
 from payercert.validators import x12 as x12check
-from payercert.validators.core_checks import x12_findings
+from payercert.validators.core_checks import check_message, x12_findings
 from payercert.validators.core_envelope import CoreMessage, CoreSyntaxError
 from payercert.validators.findings import Severity
 
@@ -195,7 +195,7 @@ class WebbbsSimulator:
         # is the same XML text), and the X12 inside is the payload processor's (negative acks).
         findings = [
             f
-            for f in codec.check_message(msg, self.spec, "request", self.readings)
+            for f in check_message(msg, self.spec, "request", self.readings)
             if not self._ignored(f.requirement)
             and f.severity == Severity.ERROR
             and (f.code or f.requirement == "WEBBBS-MTOM-4")

@@ -10,7 +10,7 @@ import random
 from functools import cached_property
 
 from payercert.session import TargetContext
-from payercert.validators.engine import payer_today
+from payercert.validators.placing import payer_today
 from payercert.validators.rules import RuleContext
 from payercert.validators.ruleset import Rule, RuleSet, load_ruleset
 

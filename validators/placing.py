@@ -1,0 +1,55 @@
+"""Where a finding sits inside a record, and how a rule's violations become findings: shared by the
+generic engine and the NDJSON fast path, so both word and place a violation the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from payercert.feeds import Feed
+
+from .findings import Finding, Location
+from .locate import Locator, escape
+from .readers import Record
+
+
+def payer_today(feed: Feed, as_of: date | None = None) -> date:
+    """The payer's "today" (its own time zone), or the date a run fixed with --as-of."""
+    return as_of or datetime.now(ZoneInfo(feed.timezone)).date()
+
+
+class Placer:
+    """Locations inside one record: its pointer from the file's root (an export's array index
+    included) and the line of the offending member's key, found in the record's text on demand."""
+
+    def __init__(self, item: Record, fmt: str, value_lines: bool = False):
+        self.item = item
+        self.prefix = f"/{item.index}" if fmt == "json" and item.index is not None else ""
+        self.value_lines = value_lines
+        self._locator: Locator | None = None
+
+    @property
+    def locator(self) -> Locator | None:
+        if self._locator is None and self.item.text is not None:
+            self._locator = Locator(self.item.text, self.item.line)
+        return self._locator
+
+    def __call__(self, pointer: str | None, key: bool = False) -> Location:
+        """Where `pointer` is; with value lines, a finding about a field's name (key=True) still
+        points at its key."""
+        value = self.value_lines and not key
+        line = self.locator.line(pointer, value=value) if self.locator and (pointer or value) else None
+        return Location(line or self.item.line, None, (self.prefix + (pointer or "")) or None)
+
+
+def rule_findings(violations, place: Placer, all_errors: bool) -> Iterable[Finding]:
+    first_coded_seen = False
+    for v in violations:
+        if v.rule.code is not None:
+            if first_coded_seen and not all_errors:
+                continue
+            first_coded_seen = True
+        field_name = getattr(v.rule.check, "field", None)
+        pointer = v.pointer or (f"/{escape(field_name)}" if field_name else "")
+        yield Finding(v.rule.id, v.rule.severity, f"{v.rule.message}: {v.detail}", v.rule.code, place(pointer))
