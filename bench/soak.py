@@ -39,17 +39,20 @@ def _spin() -> None:
         pass
 
 
-def certify(feed: str, reports: Path, target: str, config: Path | None, env: dict[str, str]) -> tuple[str, int, float]:
+def certify(
+    feed: str, reports: Path, target: str, config: Path | None, env: dict[str, str]
+) -> tuple[str, int, float, list[str]]:
     command = [sys.executable, "-m", "payercert", "certify", "--feed", feed, "--target", target, "--no-html"]
     command += ["--reports", str(reports)] + (["--config", str(config)] if config else [])
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, stdin=subprocess.DEVNULL)
     took = time.monotonic() - started
     try:
-        verdict = json.loads((reports / "certificate.json").read_text())["overall"]["verdict"]
-    except (OSError, ValueError, KeyError):
-        verdict = f"no certificate (exit {done.returncode}): {done.stderr.strip().splitlines()[-1:]}"
-    return verdict, done.returncode, took
+        certificate = json.loads((reports / "certificate.json").read_text())
+        verdict, reasons = certificate["overall"]["verdict"], certificate["feeds"][0]["reasons"]
+    except (OSError, ValueError, KeyError, IndexError):
+        verdict, reasons = "no certificate", [f"exit {done.returncode}: {done.stderr.strip()[-300:]}"]
+    return verdict, done.returncode, took, reasons
 
 
 def main() -> int:
@@ -86,10 +89,12 @@ def main() -> int:
             for run in range(1, args.runs + 1):
                 for feed in feeds:
                     name = f"relay_{feed}" if args.relay else target
-                    verdict, code, took = certify(feed, folder / f"r{run}-{feed}", name, config, env)
+                    verdict, code, took, reasons = certify(feed, folder / f"r{run}-{feed}", name, config, env)
                     key = {"CERTIFIED": "certified", "NOT CERTIFIED": "not certified", "INCONCLUSIVE": "inconclusive"}
                     tally[feed][key.get(verdict, "other")] += 1
                     print(f"  run {run} {feed:<11} {verdict:<14} exit {code}  {took:5.1f} s", flush=True)
+                    for reason in reasons[:5]:
+                        print(f"      {reason[:300]}", flush=True)
     finally:
         for hog in hogs:
             hog.terminate()

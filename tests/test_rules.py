@@ -134,3 +134,18 @@ def test_invariant_primitive(page, ok):
 def test_invariant_expressions_are_sandboxed(expr):
     with pytest.raises((ValueError, SyntaxError)):
         build_check({"check": "invariant", "expr": expr})
+
+
+def test_reference_data_dates_from_json_or_quoted_yaml(tmp_path):
+    """JSON has no dates and a quoted YAML date is text: both still give `date` values."""
+    from datetime import date
+
+    from payercert.validators.ruleset import load_reference_data
+
+    (tmp_path / "d.json").write_text('{"go_live": "2025-07-01", "clients": [{"id": "A1", "pilot": "2025-02-30"}]}')
+    (tmp_path / "d.yaml").write_text("go_live: '2025-07-01'\nother: 2025-07-02\n")
+    assert load_reference_data(tmp_path / "d.json") == {
+        "go_live": date(2025, 7, 1),
+        "clients": [{"id": "A1", "pilot": "2025-02-30"}],  # not a calendar date: left as written
+    }
+    assert load_reference_data(tmp_path / "d.yaml") == {"go_live": date(2025, 7, 1), "other": date(2025, 7, 2)}

@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import functools
 import random
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ import yaml
 
 from .findings import Severity
 from .rules import MISSING, Check, NeedsData, RuleContext, build_check, select
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -209,12 +212,26 @@ def load_kind_rules(kind, readings: dict[str, str] | None = None) -> RuleSet | N
 
 
 def load_reference_data(path: Path) -> dict[str, Any]:
-    """Target reference data (YAML or JSON): dates become `date` objects."""
+    """Target reference data (YAML or JSON): dates become `date` objects, whether YAML read them as
+    dates or they were written as ISO strings (JSON has no dates; a quoted YAML date is a string)."""
     with path.open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: reference data must be a mapping of names to values")
-    return data
+    return _dates(data)
+
+
+def _dates(value: Any) -> Any:
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value  # 2025-02-30 stays the text it is; a check that needs a date will say so
+    if isinstance(value, dict):
+        return {k: _dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates(v) for v in value]
+    return value
 
 
 __all__ = [

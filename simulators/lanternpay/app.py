@@ -663,7 +663,9 @@ class LanternPaySimulator:
         return [{"name": n, "reason": r} for n, r in params.items()]
 
     def _base(self, request: Request) -> str:
-        return self.base_url or str(request.base_url).rstrip("/")
+        """The API's base as the client reached it (its Host), as a server behind a proxy or gateway
+        names itself; the URL it was started on only where a request carries none."""
+        return str(request.base_url).rstrip("/") if request.headers.get("host") else self.base_url
 
 
 def _param_name(path: list) -> str:
