@@ -1,4 +1,5 @@
-"""The CLI's promises: exit codes, one-line errors, never a traceback."""
+"""The CLI's promises: exit codes, and for every error exactly one line on stderr (nothing else: no
+traceback, no third-party warning), each command run in a subprocess as a user runs it."""
 
 import os
 import subprocess
@@ -20,12 +21,9 @@ def run(*args, env=None, cwd=None):
     )
 
 
-def one_line_error(done, *fragments):
-    assert "Traceback" not in done.stderr + done.stdout
-    lines = [ln for ln in done.stderr.strip().splitlines() if ln.strip()]
-    assert len(lines) == 1, done.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
+def exact_error(done, line):
+    """stderr is exactly this one line, and the exit code says the input was unusable."""
+    assert (done.returncode, done.stderr) == (2, f"error: {line}\n")
 
 
 def test_validate_exit_codes(tmp_path):
@@ -33,25 +31,27 @@ def test_validate_exit_codes(tmp_path):
     assert run("validate", str(SAMPLES / "invalid" / "units-fractional.json"), "--as-of", "2026-11-20").returncode == 1
     binary = tmp_path / "x.json"
     binary.write_bytes(b"\x00\x01\x02")
-    assert run("validate", str(binary)).returncode == 2
+    done = run("validate", str(binary))
+    assert (done.returncode, done.stderr) == (2, "")  # an unusable file is a finding of the report
+    assert done.stdout.splitlines()[0] == f"unusable {binary}: binary content, not a text file"
 
 
 def test_unknown_feed_is_one_line(tmp_path):
     done = run("certify", "--feed", "nosuchfeed", "--no-html", cwd=tmp_path)
-    assert done.returncode == 2
-    one_line_error(done, "unknown feed 'nosuchfeed'")
+    exact_error(done, "unknown feed 'nosuchfeed' (known feeds: ab2d, lanternpay, ltss, tpastream, webbbs)")
 
 
 def test_unknown_fault_is_one_line(tmp_path):
     done = run("certify", "--feed", "ltss", "--fault", "nope", "--no-html", cwd=tmp_path)
-    assert done.returncode == 2
-    one_line_error(done, "no fault profile 'nope'")
+    from payercert.simulation import load_simulator
+
+    known = ", ".join(f.name for f in load_simulator("ltss").faults)
+    exact_error(done, f"simulator ltss has no fault profile 'nope' (known: {known})")
 
 
 def test_unknown_requirement_is_one_line(tmp_path):
     done = run("certify", "--feed", "ltss", "--requirement", "LTSS-NOPE-1", "--no-html", cwd=tmp_path)
-    assert done.returncode == 2
-    one_line_error(done, "--requirement LTSS-NOPE-1: no such requirement in ltss")
+    exact_error(done, "--requirement LTSS-NOPE-1: no such requirement in ltss")
 
 
 def test_missing_env_var_is_one_line(tmp_path):
@@ -62,8 +62,9 @@ def test_missing_env_var_is_one_line(tmp_path):
     done = run(
         "certify", "--feed", "ltss", "--target", "t", "--no-html", cwd=tmp_path, env={"PAYERCERT_TEST_UNSET_SECRET": ""}
     )
-    assert done.returncode == 2
-    one_line_error(done, "PAYERCERT_TEST_UNSET_SECRET", "not set")
+    exact_error(
+        done, "target t: app_secret comes from the environment variable PAYERCERT_TEST_UNSET_SECRET, which is not set"
+    )
 
 
 def test_literal_secret_in_config_is_refused(tmp_path):
@@ -71,19 +72,19 @@ def test_literal_secret_in_config_is_refused(tmp_path):
         '[targets.t]\nfeed = "ltss"\nenvironment = "test"\n[targets.t.credentials]\napp_secret = "plain-text-secret"\n'
     )
     done = run("certify", "--feed", "ltss", "--target", "t", "--no-html", cwd=tmp_path)
-    assert done.returncode == 2
-    one_line_error(done, "never the value itself")
+    exact_error(done, "target t: app_secret must be 'env:NAME' or 'prompt', never the value itself")
     assert "plain-text-secret" not in done.stderr + done.stdout
 
 
 def test_bad_toml_and_unknown_target(tmp_path):
     (tmp_path / "payercert.toml").write_text("[targets.t\n")
     done = run("certify", "--feed", "ltss", "--target", "t", "--no-html", cwd=tmp_path)
-    assert done.returncode == 2
-    one_line_error(done, "not valid TOML")
+    exact_error(
+        done, "payercert.toml: not valid TOML (Expected ']' at the end of a table declaration (at line 1, column 11))"
+    )
     (tmp_path / "payercert.toml").write_text('[targets.other]\nfeed = "ltss"\nenvironment = "test"\n')
     done = run("certify", "--feed", "ltss", "--target", "t", "--no-html", cwd=tmp_path)
-    one_line_error(done, "no target 't'", "local, other")
+    exact_error(done, "no target 't' for feed ltss in payercert.toml (known: local, other)")
 
 
 def test_waiver_needs_a_reason(tmp_path):
@@ -91,12 +92,12 @@ def test_waiver_needs_a_reason(tmp_path):
         '[targets.t]\nfeed = "ltss"\nenvironment = "test"\n[targets.t.waivers]\nLTSS-UP-4 = "ok"\n'
     )
     done = run("certify", "--feed", "ltss", "--target", "t", "--no-html", cwd=tmp_path)
-    one_line_error(done, "needs a written reason")
+    exact_error(done, "target t: waiver of LTSS-UP-4 needs a written reason")
 
 
 def test_fault_needs_local_target(tmp_path):
     done = run("certify", "--feed", "ltss", "--target", "sandbox", "--fault", "drop-tid-header", cwd=tmp_path)
-    one_line_error(done, "--target local")
+    exact_error(done, "--fault runs the local simulator: use it with --target local and no --webhook-url")
 
 
 def test_list_faults_one_per_line():
@@ -113,14 +114,13 @@ def test_list_faults_one_per_line():
 
 def test_report_without_a_run_is_one_line(tmp_path):
     done = run("report", "--reports", str(tmp_path / "nothing"))
-    assert done.returncode == 2
-    one_line_error(done, "holds no certify run")
+    where = tmp_path / "nothing"
+    exact_error(done, f"{where} holds no certify run: run `payercert certify --reports {where}` first")
 
 
 def test_usage_error_is_one_line():
     done = run("validate", "--no-such-option")
-    assert done.returncode == 2
-    one_line_error(done, "No such option")
+    exact_error(done, "No such option: --no-such-option (Possible options: --kind-option)")
 
 
 def test_certify_without_node_still_writes_everything(tmp_path):
@@ -142,3 +142,26 @@ def test_certify_without_node_still_writes_everything(tmp_path):
     assert (tmp_path / "reports" / "certificate.json").is_file()
     assert any((tmp_path / "reports" / "allure-results").glob("*-result.json"))
     assert not (tmp_path / "reports" / "allure-report" / "index.html").exists()
+
+
+def test_usage_errors_of_every_command_are_one_line(tmp_path):
+    cases = {
+        ("validate",): "give at least one file to validate",
+        ("certify", "--seed", "-1"): "Invalid value for '--seed': Input should be greater than or equal to 0",
+        (
+            "simulate",
+            "nosuchfeed",
+        ): "unknown feed 'nosuchfeed' (known feeds: ab2d, lanternpay, ltss, tpastream, webbbs)",
+        ("validate", "x.json", "--as-of", "tomorrow"): "--as-of 'tomorrow' is not a date in YYYY-MM-DD form",
+        ("certify", "--reading", "nonsense"): "--reading 'nonsense': write it as ID=OPTION",
+    }
+    for args, line in cases.items():
+        exact_error(run(*args, cwd=tmp_path), line)
+
+
+def test_no_third_party_warning_reaches_the_terminal(tmp_path):
+    """Even with Python told to show every warning, a command's stderr holds only its own line."""
+    done = run("certify", "--feed", "nosuchfeed", env={"PYTHONWARNINGS": "always"}, cwd=tmp_path)
+    exact_error(done, "unknown feed 'nosuchfeed' (known feeds: ab2d, lanternpay, ltss, tpastream, webbbs)")
+    sftp = run("simulate", "webbbs", "--list-faults", env={"PYTHONWARNINGS": "always"}, cwd=tmp_path)  # asyncssh
+    assert (sftp.returncode, sftp.stderr) == (0, ""), sftp.stderr
