@@ -4,7 +4,7 @@ the deprecated Group export, and one running job per client."""
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from payercert.suites.ab2d.client import STATUS_URL, UUID, auth_refusal, outcome_problems
@@ -43,17 +43,46 @@ ACCEPTS = [
 PREFERS = [(None, True), ("respond-async", True)]
 
 
-def since_values(now: datetime):
-    return st.one_of(
-        st.just((None, True)),
-        st.integers(0, int((now - FLOOR).total_seconds()) - 3600).map(
-            lambda s: ((FLOOR + timedelta(seconds=s + 60)).isoformat(), True)
-        ),
-        st.integers(3600, 10**8).map(lambda s: ((now + timedelta(seconds=s)).isoformat(), False)),
-        st.integers(60, 10**8).map(lambda s: ((FLOOR - timedelta(seconds=s)).isoformat(), False)),
-        st.just(("2021-06-01T00:00:00", False)),  # no offset
-        st.just(("yesterday", False)),
-    )
+# _since as drawn: a kind and an offset in seconds; the value is made at test time (see since_value)
+SINCES = st.one_of(
+    st.just(("absent", 0)),
+    st.integers(0, 10**8).map(lambda s: ("after-floor", s)),
+    st.integers(3600, 10**8).map(lambda s: ("future", s)),
+    st.integers(60, 10**8).map(lambda s: ("before-floor", s)),
+    st.just(("no-offset", 0)),
+    st.just(("word", 0)),
+)
+
+
+def since_value(kind: str, seconds: int, now: datetime) -> tuple[str | None, bool]:
+    """(the _since value or None for absent, valid?)"""
+    latest = int((now - FLOOR).total_seconds()) - 3600  # a valid _since lies between the floor and now
+    return {
+        "absent": (None, True),
+        "after-floor": ((FLOOR + timedelta(seconds=seconds % latest + 60)).isoformat(), True),
+        "future": ((now + timedelta(seconds=seconds)).isoformat(), False),
+        "before-floor": ((FLOOR - timedelta(seconds=seconds)).isoformat(), False),
+        "no-offset": ("2021-06-01T00:00:00", False),
+        "word": ("yesterday", False),
+    }[kind]
+
+
+def each_value_alone(test):
+    """Every enumerated value of each parameter and header, alone in an otherwise conforming request
+    (absent parameters, the IG's Accept and Prefer): explicit cases, never left to the draw."""
+    conforming = {
+        "type_": TYPES[0],
+        "fmt": FORMATS[0],
+        "since": ("absent", 0),
+        "accept": ACCEPTS[1],
+        "prefer": PREFERS[1],
+    }
+    alone = [("type_", v) for v in TYPES] + [("fmt", v) for v in FORMATS] + [("accept", v) for v in ACCEPTS]
+    alone += [("prefer", v) for v in PREFERS]
+    alone += [("since", (kind, 86400)) for kind in ("after-floor", "future", "before-floor", "no-offset", "word")]
+    for name, value in reversed(alone):
+        test = example(**{**conforming, name: value})(test)
+    return test
 
 
 def _query(**pairs):
@@ -77,16 +106,18 @@ def _cancel(ab2d, response):
     "AB2D-ERR-1",
     "AB2D-ERR-2",
 )
-@given(data=st.data())
-def test_kickoff_parameter_matrix(ab2d, target, data):
+@given(
+    type_=st.sampled_from(TYPES),
+    fmt=st.sampled_from(FORMATS),
+    since=SINCES,
+    accept=st.sampled_from(ACCEPTS),
+    prefer=st.sampled_from(PREFERS),
+)
+@each_value_alone
+def test_kickoff_parameter_matrix(ab2d, target, type_, fmt, since, accept, prefer):
     """Valid _type/_outputFormat/_since/Accept/Prefer combinations start a job (202); any invalid one gets a 4xx OperationOutcome"""
     now = datetime.now(UTC)
-    chosen = {
-        "_type": data.draw(st.sampled_from(TYPES), "_type"),
-        "_outputFormat": data.draw(st.sampled_from(FORMATS), "_outputFormat"),
-        "_since": data.draw(since_values(now), "_since"),
-    }
-    accept, prefer = data.draw(st.sampled_from(ACCEPTS), "Accept"), data.draw(st.sampled_from(PREFERS), "Prefer")
+    chosen = {"_type": type_, "_outputFormat": fmt, "_since": since_value(*since, now)}
     headers = {k: v for k, (v, _ok) in (("Accept", accept), ("Prefer", prefer)) if v is not None}
     valid = all(ok for _v, ok in [*chosen.values(), accept, prefer])
     response = ab2d.kickoff_when_free("v1", _query(**chosen), headers=headers)
