@@ -183,6 +183,7 @@ class DateFormat(Check):
 class _DateCheck(Check):
     def __init__(self, params):
         super().__init__(params)
+        self.field: str = params["field"]  # a date check always names its field, as it does its format
         self.format = params["format"]
 
     def value(self, rec) -> date | None:
