@@ -18,13 +18,13 @@ from payercert.session import LocalTargets
 from payercert.sftp_endpoint import local_sftp_endpoint, sftp_endpoint
 from payercert.simulation import merge_local_target
 from payercert.simulators.webbbs.batch_files import Responder
+from payercert.simulators.webbbs.partners import strong_password
 from payercert.simulators.webbbs.sftp import (
     EXPIRED_PARTNER,
     OTHER_PARTNER,
     TRADING_PARTNER,
     SftpSimulator,
     start_extra,
-    strong_password,
 )
 from payercert.simulators.webbbs.sftp_faults import SFTP_FAULTS
 from payercert.sshlib import asyncssh
