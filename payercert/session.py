@@ -7,6 +7,7 @@ local target is tested exactly like a payer's sandbox.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,7 +60,8 @@ class TargetContext:
         self.transport = Transport(verify=verify, limits=limits, rate=target.rate_limit, recorder=self._record)
         self._bound: dict[str, Transport] = {}  # transports sending from a given source address
         self.verify = verify
-        self.cache: dict[str, Any] = {}  # per-target state a suite keeps between tests (e.g. a token)
+        # per-target state a suite keeps between tests (e.g. a token), by a name or a tuple naming the call
+        self.cache: dict[Hashable, Any] = {}
 
     # --- identity ---------------------------------------------------------------------------
     @property
