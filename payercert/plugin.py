@@ -267,14 +267,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
     run = item.config.stash.get(RUN_KEY, None)
-    if run is None or _feed_of(item) is None:
+    feed_id = _feed_of(item)
+    if run is None or feed_id is None:
         return
     _redact_report(report)
     status, message, detail = _status(report, call)
     if status == "failed" and call.when == "call" and not _reproduces(item):
         status, message = "broken", f"not reproduced on replay: {message}"
     requirements = tuple(rid for mark in item.iter_markers("requirement") for rid in mark.args)
-    target = run.targets.get(_feed_of(item))
+    target = run.targets.get(feed_id)
     waivers = target.waivers if target else {}
     if status in ("failed", "broken") and requirements and all(r in waivers for r in requirements):
         reason = "; ".join(f"{r}: {waivers[r]}" for r in requirements)
@@ -285,7 +286,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             TestOutcome(
                 nodeid=item.nodeid,
                 title=_title(item),
-                feed=_feed_of(item),
+                feed=feed_id,
                 requirements=requirements,
                 status=status,
                 message=message,

@@ -7,6 +7,7 @@ Two nets: by name (headers, form fields and JSON keys that carry credentials) an
 from __future__ import annotations
 
 import base64
+import builtins
 import json
 import re
 from collections.abc import Iterable
@@ -50,7 +51,7 @@ class Redactor:
             self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
         return self._pattern.sub(MASK, value)
 
-    def bytes(self, value: bytes) -> bytes:
+    def bytes(self, value: builtins.bytes) -> builtins.bytes:
         try:
             return self.text(value.decode("utf-8")).encode("utf-8")
         except UnicodeDecodeError:
@@ -80,7 +81,7 @@ class Redactor:
             return self.text(value)
         return value
 
-    def body(self, content: bytes, media_type: str) -> str:
+    def body(self, content: builtins.bytes, media_type: str) -> str:
         """A request or response body, as text fit for a report."""
         if "json" in media_type:
             try:

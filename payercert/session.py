@@ -7,6 +7,7 @@ local target is tested exactly like a payer's sandbox.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,7 +60,8 @@ class TargetContext:
         self.transport = Transport(verify=verify, limits=limits, rate=target.rate_limit, recorder=self._record)
         self._bound: dict[str, Transport] = {}  # transports sending from a given source address
         self.verify = verify
-        self.cache: dict[str, Any] = {}  # per-target state a suite keeps between tests (e.g. a token)
+        # per-target state a suite keeps between tests (e.g. a token), by a name or a tuple naming the call
+        self.cache: dict[Hashable, Any] = {}
 
     # --- identity ---------------------------------------------------------------------------
     @property
@@ -207,15 +209,18 @@ class Run:
             if self.local is not None and not handler:
                 target = self.local.target(feed, {**self.options.readings})
             else:
-                target = (
+                base = (
                     None
                     if self.local is not None
                     else build_target(feed_id, self.options.target, self.config, self.config_dir)
                 )
                 if handler or (
-                    target and self.options.suite not in ("full", "smoke") and "webhook_auth" in target.credentials
+                    base and self.options.suite not in ("full", "smoke") and "webhook_auth" in base.credentials
                 ):
-                    target = webhook_target(feed_id, target, self.options.webhook_url, self.options.webhook_auth)
+                    target = webhook_target(feed_id, base, self.options.webhook_url, self.options.webhook_auth)
+                else:
+                    assert base is not None  # no handler, so no local target here: the configured one was built
+                    target = base
                 target.readings.update(self.options.readings)
             for rid, option in target.readings.items():
                 if rid not in feed.readings or option not in feed.readings[rid]["options"]:

@@ -100,17 +100,34 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._stream.get_extra_info(info)
 
 
+# httpcore's socket option (level, name, value) or (level, name, None, length), as its backends take them
+_SocketOption = tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
+
+
 class _DeadlineBackend(httpcore.NetworkBackend):
     def __init__(self, backend: httpcore.NetworkBackend, deadline: _Deadline):
         self._backend, self._deadline = backend, deadline
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, **kwargs: Any) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[_SocketOption] | None = None,
+    ) -> httpcore.NetworkStream:
         timeout = self._deadline.cap(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._backend.connect_tcp(host, port, timeout, **kwargs), self._deadline)
+        stream = self._backend.connect_tcp(
+            host, port, timeout, local_address=local_address, socket_options=socket_options
+        )
+        return _DeadlineStream(stream, self._deadline)
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None, **kwargs: Any) -> httpcore.NetworkStream:
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[_SocketOption] | None = None
+    ) -> httpcore.NetworkStream:
         timeout = self._deadline.cap(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout, **kwargs), self._deadline)
+        stream = self._backend.connect_unix_socket(path, timeout, socket_options=socket_options)
+        return _DeadlineStream(stream, self._deadline)
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
@@ -197,7 +214,7 @@ class _DeadlineTransport(httpx.BaseTransport):
             extensions=request.extensions,
             url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
             content=request.stream,
-        )  # type: ignore[arg-type]
+        )
         with _as_httpx_errors(request):
             response = self.pool.handle_request(core)
         headers = httpx.Headers(response.headers)

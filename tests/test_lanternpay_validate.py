@@ -123,6 +123,10 @@ def test_leading_zero_is_reported_with_line_column_and_a_plain_reason(tmp_path: 
     syntax = [f for f in report["findings"] if f["code"] == "SYNTAX"]
     assert [(f["location"]["line"], f["location"]["column"]) for f in syntax] == [(2, 9)]  # where 07 goes on
     assert "leading zero (007)" in syntax[0]["message"]
+    ndjson.write_text('{"id": 0\u00b2}\n', encoding="utf-8")  # "²" is a digit to str.isdigit(), not to \\d
+    _, report = validate(ndjson, "--feed", "lanternpay", "--kind", "webhook-sequence")
+    syntax = [f for f in report["findings"] if f["code"] == "SYNTAX"]
+    assert [f["message"] for f in syntax] == ["not JSON: Expecting ',' delimiter"]
 
 
 # --- decimals are exact -----------------------------------------------------------------------------

@@ -401,7 +401,7 @@ class _Checker:
                 severity=Severity.ERROR if must else Severity.WARNING,
             )
         if msg.payload:
-            self.payload(values)
+            self.payload(values, msg.payload)
 
     def request_values(self, values: dict[str, str]):
         msg, core = self.msg, self.core
@@ -479,8 +479,7 @@ class _Checker:
                 actual=code,
             )
 
-    def payload(self, values: dict[str, str]):
-        _msg, payload = self.msg, self.msg.payload
+    def payload(self, values: dict[str, str], payload: bytes):
         length = values.get("PayloadLength")
         if length not in (None, "") and length != str(len(payload)):
             self.add(

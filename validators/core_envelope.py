@@ -33,6 +33,7 @@ import base64
 import binascii
 import email.parser
 import email.policy
+import email.utils
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -195,7 +196,10 @@ def parse_message(
             action = _action(ctype, http)
             msg = _parse_soap(body, "soap", direction)
         elif media == "multipart/related":
-            action = _action(content_type_params(ctype.get_param("start-info") or ""), http)
+            start_info = ctype.get_param("start-info")
+            if isinstance(start_info, tuple):  # an RFC 2231 value (charset, language, text)
+                start_info = email.utils.collapse_rfc2231_value(start_info)
+            action = _action(content_type_params(start_info or ""), http)
             msg = _parse_mtom(body, content_type, ctype, direction)
         elif media == "multipart/form-data":
             msg = _parse_mime(body, content_type, direction, mime_messages)

@@ -76,7 +76,7 @@ class FastKind:
         # differs from line to line)
         self.rule_parts = (
             [(rule, tuple(sorted(_rule_names([rule]))), _element_reads(rule)) for rule in self.ruleset.rules]
-            if self.rule_memo is not None
+            if self.ruleset is not None and self.rule_memo is not None
             else []
         )
         self.part_memo: dict = {}
@@ -208,6 +208,7 @@ def _check(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bo
 def _checked(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: bool) -> LineResult | None:
     """The line checker's verdict, and the rules' findings when it passed the line; None when the line
     needs the Structs or the schema path (it breaks the schema, or the checker cannot tell)."""
+    assert program_check is not None  # fk.program was made by the line checker, so it is built
     if fk.rule_keys is not None and fk.ruleset is not None:
         values = program_check(fk.program, raw, fk.rule_keys)
         if values is None:
@@ -247,6 +248,7 @@ def _ruled_by_parts(fk: FastKind, values: bytes, ctx: RuleContext, all_errors: b
     line's result is shared by every line whose rules came out the same (the same remembered tuples)."""
     raws = _raw_members(fk, values)
     parts, memo = [], fk.part_memo
+    key: tuple[Any, ...]
     for index, (rule, names, elements) in enumerate(fk.rule_parts):
         rec = None
         if elements is not None and elements[0] in raws:  # a rule over each element: key on what it reads
@@ -290,6 +292,7 @@ def _projection(value: Any, reads: tuple[str, ...]) -> Any:
     to claim, their `sequence`s hardly ever): per element, the type and value of each name read (the
     type too, since 1 == True), or the element itself where it is not an object."""
     if isinstance(value, list):
+        key: tuple[Any, ...]
         if len(reads) == 1:
             name = reads[0]
             key = tuple(
@@ -376,6 +379,7 @@ def _same_members(fk: FastKind, raw: bytes, obj: Any, plain: bool) -> bool:
 def _rule_findings(
     fk: FastKind, rec: dict, line: int, ctx: RuleContext, all_errors: bool, rules: list | None = None
 ) -> list[Finding]:
+    assert fk.ruleset is not None  # asked only of a kind with rules (see _ruled)
     result = fk.ruleset.evaluate(rec, ctx, rules=rules)
     if not result.violations:
         return []
@@ -498,6 +502,20 @@ def _open(path: Path):
     return raw, False
 
 
+def _moved(f: Finding, offset: int) -> Finding:
+    """A range's finding numbered in the whole file (every finding of a range is on its line)."""
+    if not offset:
+        return f
+    assert f.location.line is not None
+    return Finding(
+        f.requirement,
+        f.severity,
+        f.message,
+        f.code,
+        Location(f.location.line + offset, f.location.column, f.location.pointer),
+    )
+
+
 def validate_range(
     path: str,
     feed_id: str,
@@ -510,8 +528,11 @@ def validate_range(
 ) -> RangeResult:
     """Lines of `path` starting in [start, end) (start is a line start), numbered from 1."""
     fk = fast_kind(feed_id, kind_name, readings)
+    if fk is None:
+        raise ValueError(f"kind {kind_name} of feed {feed_id} has no fast validator")
     ctx = RuleContext(today=today)
-    out, listed = RangeResult(), Counter()
+    out = RangeResult()
+    listed: Counter[tuple[str, Severity]] = Counter()
     counted: dict[int, list] = {}  # id(memoised LineResult) -> [it, lines past the listing cap]
     fh, _ = _open(Path(path))
     with fh:
@@ -693,20 +714,11 @@ def validate_fast(path: Path, feed: Feed, kind: Kind, opts, report: FileReport, 
         ranges = list(zip(bounds, bounds[1:]))
         with ProcessPoolExecutor(max_workers=len(ranges), mp_context=_context()) as pool:
             results = [f.result() for f in [pool.submit(validate_range, *args, a, b) for a, b in ranges]]
-    offset, listed = 0, Counter()
+    offset = 0
+    listed: Counter[tuple[str, str]] = Counter()
     for part in results:
         for f in part.findings:
-            moved = (
-                Finding(
-                    f.requirement,
-                    f.severity,
-                    f.message,
-                    f.code,
-                    Location(f.location.line + offset, f.location.column, f.location.pointer),
-                )
-                if offset
-                else f
-            )
+            moved = _moved(f, offset)
             key = (f.requirement, f.severity.value)
             if listed[key] < MAX_LISTED:
                 listed[key] += 1

@@ -89,7 +89,7 @@ class FileReport:
         return sum(n for (_, sev), n in self.omitted.items() if sev == severity.value)
 
     def as_dict(self) -> dict:
-        data = {
+        data: dict[str, Any] = {
             "path": self.path,
             "feed": self.feed,
             "kind": self.kind,

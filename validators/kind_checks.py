@@ -103,7 +103,7 @@ class KindChecks:
             return ()
         if "companion_match" in check:
             return _match(data, lines, self.companion, **check["companion_match"])
-        return self._resolves(data, lines, **check["companion_resolves"])
+        return self._resolves(self.companion, data, lines, **check["companion_resolves"])
 
     def _codes(self, key: str) -> set[str]:
         """A code list of feed.yaml: a list, a mapping (its keys), or versions of either with a default."""
@@ -112,23 +112,25 @@ class KindChecks:
             codes = codes["versions"][codes["default_version"]].get("codes", {})
         return set(codes)
 
-    def _resolves(self, data: Any, lines: RecordLines, array: str, field: str) -> Iterator[tuple[int, str]]:
+    def _resolves(
+        self, companion: Companion, data: Any, lines: RecordLines, array: str, field: str
+    ) -> Iterator[tuple[int, str]]:
         from .schemas import compiled_schema
 
-        schema_path = self.companion.kind.root / self.companion.kind.spec["schema"]
+        schema_path = companion.kind.root / companion.kind.spec["schema"]
         compiled = compiled_schema(
-            schema_path, self.companion.kind.spec.get("numbers") == "decimal", tuple(sorted(self.readings.items()))
+            schema_path, companion.kind.spec.get("numbers") == "decimal", tuple(sorted(self.readings.items()))
         )
         items = value_at(data, array)
         for i, item in enumerate(items if isinstance(items, list) else []):
             name = item.get(field) if isinstance(item, dict) else None
             if not isinstance(name, str):
                 continue  # the schema reports a missing or mistyped name
-            why = resolve(name, self.companion.data, compiled)
+            why = resolve(name, companion.data, compiled)
             if why:
                 yield (
                     lines.line(tokens_of(array) + [i, field]),
-                    f"{array[1:]}[{i}].{field} {name!r} names no field of the request {self.companion.path.name}: {why}",
+                    f"{array[1:]}[{i}].{field} {name!r} names no field of the request {companion.path.name}: {why}",
                 )
 
 

@@ -30,6 +30,8 @@ from .patterndfa import pattern_dfa
 from .schemadoc import SchemaDocs
 from .typed import PLAIN_FORMS
 
+check_line: Callable[..., Any] | None  # check(program, line[, names]): see _linecheck.pyi
+_program: Callable[[tuple], Any] | None
 try:
     from ._linecheck import check as check_line
     from ._linecheck import program as _program
@@ -109,6 +111,8 @@ def compile_nodes(schema_path: Path, readings: tuple[tuple[str, str], ...] = ())
 
 def program_of(nodes: tuple):
     """The C program of compiled nodes: their Python patterns made callables."""
+    if _program is None:
+        raise RuntimeError("the line checker (validators/_linecheck.c) is not built")
     return _program(
         tuple(
             node[:2]

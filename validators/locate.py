@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _WS = re.compile(r"[ \t\n\r]*")
+# json.decoder's string scanner (the C one where built): there at run time, absent from typeshed's json.decoder
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    """The position after the blanks at `pos` (the pattern matches everywhere, if only the empty string)."""
+    match = _WS.match(text, pos)
+    assert match is not None
+    return match.end()
 
 
 def escape(key: str) -> str:
@@ -26,7 +35,8 @@ class Locator:
 
     def __init__(self, text: str, first_line: int = 1):
         self.text, self.first_line = text, first_line
-        self._lines: dict[str, int] | None = None
+        self._lines: dict[str, int] = {}
+        self._scanned = False
         self._values: dict[str, int] = {}  # where each value itself starts
         self.duplicates: list[tuple[str, int]] = []
 
@@ -41,10 +51,10 @@ class Locator:
 
     @property
     def lines(self) -> dict[str, int]:
-        if self._lines is None:
-            self._lines = {}
+        if not self._scanned:
+            self._scanned = True
             try:
-                self._value(_WS.match(self.text, 0).end(), "")
+                self._value(_skip_ws(self.text, 0), "")
             except (IndexError, ValueError, RecursionError):
                 pass  # not the JSON it was said to be: place what was found
         return self._lines
@@ -62,24 +72,24 @@ class Locator:
         if ch == "[":
             return self._array(pos + 1, pointer)
         if ch == '"':
-            return json.decoder.scanstring(self.text, pos + 1)[1]
+            return _scanstring(self.text, pos + 1)[1]
         for literal in ("true", "false", "null"):
             if self.text.startswith(literal, pos):
                 return pos + len(literal)
         match = _NUMBER.match(self.text, pos)
-        if not match.group():
+        if match is None or not match.group():
             raise ValueError(f"no JSON value at {pos}")
         return match.end()
 
     def _object(self, pos: int, pointer: str) -> int:
-        pos = _WS.match(self.text, pos).end()
+        pos = _skip_ws(self.text, pos)
         if self.text[pos] == "}":
             return pos + 1
         seen: set[str] = set()
         while True:
-            pos = _WS.match(self.text, pos).end()
+            pos = _skip_ws(self.text, pos)
             key_pos = pos
-            key, pos = json.decoder.scanstring(self.text, pos + 1)
+            key, pos = _scanstring(self.text, pos + 1)
             child = f"{pointer}/{escape(key)}"
             if key in seen:  # the first occurrence keeps the pointer; the second is reported
                 self.duplicates.append((child, self._at(key_pos)))
@@ -87,22 +97,22 @@ class Locator:
             else:
                 self._lines[child] = self._at(key_pos)
                 seen.add(key)
-            pos = _WS.match(self.text, pos).end() + 1  # ':'
-            pos = self._value(_WS.match(self.text, pos).end(), child)
-            pos = _WS.match(self.text, pos).end()
+            pos = _skip_ws(self.text, pos) + 1  # ':'
+            pos = self._value(_skip_ws(self.text, pos), child)
+            pos = _skip_ws(self.text, pos)
             if self.text[pos] == "}":
                 return pos + 1
             pos += 1  # ','
 
     def _array(self, pos: int, pointer: str) -> int:
-        pos = _WS.match(self.text, pos).end()
+        pos = _skip_ws(self.text, pos)
         if self.text[pos] == "]":
             return pos + 1
         index = 0
         while True:
-            pos = self._value(_WS.match(self.text, pos).end(), f"{pointer}/{index}")
+            pos = self._value(_skip_ws(self.text, pos), f"{pointer}/{index}")
             index += 1
-            pos = _WS.match(self.text, pos).end()
+            pos = _skip_ws(self.text, pos)
             if self.text[pos] == "]":
                 return pos + 1
             pos += 1  # ','

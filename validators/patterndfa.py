@@ -14,8 +14,8 @@ loop on every character before the pattern, an unanchored end a loop after it.
 from __future__ import annotations
 
 import re
-from re import _constants as C  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
+from re import _constants as C
+from re import _parser
 
 ALPHABET = range(32, 128)  # ASCII past the control characters: all the checker hands a pattern
 EVERY = sum(1 << c for c in range(128))
@@ -162,7 +162,7 @@ def _determinise(nfa: _NFA, start: int, final: int) -> tuple[bytes, bytes]:
                     stack.append(nxt)
         return frozenset(seen)
 
-    dead = frozenset()
+    dead: frozenset[int] = frozenset()
     first = closure([start])
     index = {dead: 0, first: 1}
     order = [dead, first]

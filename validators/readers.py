@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypedDict
 
 from .findings import UnusableInput
 
@@ -86,10 +86,17 @@ def _finite(text: str) -> float:
     return value
 
 
+class JsonNumbers(TypedDict):
+    """json.loads's keywords for what a number (or a constant) in the text becomes."""
+
+    parse_constant: Callable[[str], Any]
+    parse_float: Callable[[str], Any]
+
+
 # Python's json accepts NaN, Infinity and numbers that overflow to inf: JSON does not.
-STRICT = {"parse_constant": _not_json, "parse_float": _finite}
+STRICT: JsonNumbers = {"parse_constant": _not_json, "parse_float": _finite}
 # Exact decimals, for payers that count decimal places (quantity at 4 dp, money at 2 dp).
-STRICT_DECIMAL = {"parse_constant": _not_json, "parse_float": Decimal}
+STRICT_DECIMAL: JsonNumbers = {"parse_constant": _not_json, "parse_float": Decimal}
 
 _LEADING_ZERO = re.compile(r"(?:^|[^\d.eE+-])-?0$")
 
@@ -98,8 +105,9 @@ def _why(text: str, pos: int, msg: str) -> str:
     """The decoder's message, or what is really wrong where it is misleading: `001` stops the
     decoder after the 0 with "Expecting ',' delimiter"."""
     if pos < len(text) and text[pos].isdigit() and _LEADING_ZERO.search(text[max(0, pos - 40) : pos]):
-        number = re.match(r"\d+", text[pos:]).group()
-        return f"not JSON: a number with a leading zero (0{number})"
+        number = re.match(r"\d+", text[pos:])  # None for a digit that is not decimal (str.isdigit() of "²")
+        if number:
+            return f"not JSON: a number with a leading zero (0{number.group()})"
     return f"not JSON: {msg}"
 
 
@@ -148,7 +156,7 @@ def read_records(
             raise UnusableInput(f"{path}: cannot be read to the end ({exc or type(exc).__name__})") from None
 
 
-def _ndjson(fh: TextIO, strict: dict = STRICT) -> Iterator[Item]:
+def _ndjson(fh: TextIO, strict: JsonNumbers = STRICT) -> Iterator[Item]:
     index = 0
     duplicates = _DuplicateKeys()
     for line_no, line in enumerate(fh, start=1):
@@ -192,7 +200,7 @@ def _csv(fh: TextIO, coerce: Callable[[str, str], Any] | None) -> Iterator[Item]
 class _JsonStream:
     """Incremental scanner over a JSON document: one value, or an array decoded entry by entry."""
 
-    def __init__(self, fh: TextIO, strict: dict = STRICT):
+    def __init__(self, fh: TextIO, strict: JsonNumbers = STRICT):
         self.fh = fh
         self.buf = ""
         self.pos = 0
@@ -277,7 +285,7 @@ class _Problem(Exception):
         self.problem = problem
 
 
-def _json(fh: TextIO, strict: dict = STRICT) -> Iterator[Item]:
+def _json(fh: TextIO, strict: JsonNumbers = STRICT) -> Iterator[Item]:
     stream = _JsonStream(fh, strict)
     first = stream.peek()
     if first == "":

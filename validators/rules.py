@@ -181,8 +181,9 @@ class DateFormat(Check):
 
 
 class _DateCheck(Check):
-    def __init__(self, params):
+    def __init__(self, params: dict) -> None:
         super().__init__(params)
+        self.field: str = params["field"]  # a date check always names its field, as it does its format
         self.format = params["format"]
 
     def value(self, rec) -> date | None:
@@ -664,7 +665,7 @@ class Invariant(Check):
     `each` applies it to every part of the record a path selects (see `select`), with that part's
     fields as names; `at` names the field a failure points at (default: the part itself)."""
 
-    def __init__(self, params):
+    def __init__(self, params: dict) -> None:
         super().__init__(params)
         self.expr = compile_expression(params["expr"])
         self.when = compile_expression(params["when"]) if "when" in params else None

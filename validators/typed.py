@@ -273,7 +273,7 @@ class _Builder(SchemaDocs):
             ):
                 if kinds and not kinds & ({"string"} if isinstance(values[0], str) else {"integer", "number"}):
                     raise NotTypeable(f"{hint}: const/enum outside its type")
-                return Literal[tuple(values)], checks  # type: ignore[valid-type]
+                return Literal[tuple(values)], checks
             checks.append(compile_predicate(self, ({"enum": values}, m.file)))
             return Any, checks
         if len(kinds) != 1:
@@ -322,7 +322,7 @@ class _Builder(SchemaDocs):
             "min_length" if k == "minLength" else "max_length": kw[k] for k in ("minLength", "maxLength") if k in kw
         }
         pattern = kw.get("pattern")
-        form = PLAIN_FORMS.get(pattern)
+        form = PLAIN_FORMS.get(pattern) if pattern is not None else None
         if form and self.mode != "strict":
             meta["min_length"] = max(1, meta.get("min_length", 1))
         if pattern is None:
@@ -359,11 +359,15 @@ class _Builder(SchemaDocs):
         name = self._unique(hint)
         self.struct_names[key] = name
         additional = m.keywords.get("additionalProperties")
-        if additional is not None and additional is not True and not self.never(m.additional):
-            raise NotTypeable(f"{hint}: additionalProperties with a schema")
+        if additional is not None and additional is not True:
+            assert m.additional is not None  # merged together with the keyword (see merge)
+            if not self.never(m.additional):
+                raise NotTypeable(f"{hint}: additionalProperties with a schema")
         forbid = additional is not None and additional is not True or bool(m.pattern_properties)
         required = set(m.keywords.get("required", ()))
-        fields, field_checks, rename = [], [], {}
+        fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []  # (name, type[, default]) for defstruct
+        field_checks: list[tuple[str, Callable[[Any], bool]]] = []
+        rename: dict[str, str] = {}
         for member in sorted(set(m.properties) | required, key=lambda n: (n not in required, n)):
             refs = list(m.properties.get(member, []))
             refs += [r for pattern, prs in m.pattern_properties.items() if re.search(pattern, member) for r in prs]
@@ -435,7 +439,8 @@ PATTERN_MEMO = 4096  # strings remembered per pattern (dates repeat on every lin
 def _remembered_pattern(pattern: str) -> Callable[[str], bool]:
     """A `pattern` check that searches each distinct string once: a string that matched before is
     let through by a set lookup, cheaper than the regex call msgspec makes for every string."""
-    regex, matched = re.compile(pattern), set()
+    regex = re.compile(pattern)
+    matched: set[str] = set()
 
     def search(value: str) -> bool:
         if regex.search(value) is None:
@@ -673,9 +678,10 @@ def _closure_predicate(builder: _Builder, ref: Ref, on_struct: bool = False) -> 
     for key, arg in node.items():
         if key in ANNOTATIONS or key.startswith("x-") or key in ("then", "else"):
             continue
-        tests.append(_struct_keyword(key, arg) if on_struct and key in STRUCT_KEYWORDS else None)
-        if tests[-1] is None:
-            tests[-1] = _keyword(builder, key, arg, node, file, on_struct)
+        if on_struct and key in STRUCT_KEYWORDS:
+            tests.append(_struct_keyword(key, arg))
+        else:
+            tests.append(_keyword(builder, key, arg, node, file, on_struct))
     return _conjunction(tests)
 
 
@@ -718,9 +724,15 @@ def _keyword(
     same = lambda s: compile_predicate(builder, (s, file), on_struct)  # noqa: E731  (the value itself)
     if key == "$ref":
         target = builder.resolve(arg, file)
-        cell: list = []
-        # compiled on first use: a recursive schema would otherwise never finish compiling
-        return lambda v: (cell or cell.append(compile_predicate(builder, target)) or cell)[0](v)
+        cell: list[Callable[[Any], bool]] = []
+
+        def referenced(v: Any) -> bool:
+            # compiled on first use: a recursive schema would otherwise never finish compiling
+            if not cell:
+                cell.append(compile_predicate(builder, target))
+            return cell[0](v)
+
+        return referenced
     if key == "allOf":
         return _conjunction([same(s) for s in arg])
     if key == "anyOf":
@@ -746,8 +758,8 @@ def _keyword(
         return lambda v: _equal(v, arg)
     if key == "enum":
         if all(isinstance(e, str) for e in arg):
-            allowed = frozenset(arg)
-            return lambda v: isinstance(v, str) and v in allowed
+            strings = frozenset(arg)
+            return lambda v: isinstance(v, str) and v in strings
         return lambda v: any(_equal(v, e) for e in arg)
     if key == "required":
         if len(arg) == 1:

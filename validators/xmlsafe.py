@@ -66,7 +66,8 @@ def parse_xml(data: bytes) -> etree._Element:
     if root is None:
         raise XMLMalformed("empty XML document")
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+    doctype = docinfo.doctype  # type: ignore[union-attr]  # lxml's DocInfo has it; lxml-stubs leave it out
+    if doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise XMLForbidden("the XML declares a DTD; DTDs and entities are refused", "xml:DOCTYPE")
     return root
 

@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 ALLURE_VERSION = "3.18.0"
 NPM_TIMEOUT_S = 600
@@ -89,7 +90,7 @@ def ensure_allure(home: Path | None = None) -> Path:
 
 
 def render(
-    results_dirs: list[Path], output_dir: Path, *, name: str, history_path: Path, categories: list[dict]
+    results_dirs: list[Path], output_dir: Path, *, name: str, history_path: Path, categories: list[Category]
 ) -> RenderedReport:
     """Render ``results_dirs`` into ``output_dir/index.html`` (one self-contained file).
 
@@ -155,7 +156,15 @@ def render(
 # --- categories --------------------------------------------------------------------------------
 
 
-def _allure_categories(categories: list[dict]) -> list[dict]:
+class Category(TypedDict):
+    """A neutral category of failures: the first one whose statuses and message match takes a test."""
+
+    name: str
+    statuses: list[str]
+    message_regex: str | None  # a JavaScript regex searched in the failure message; None: any message
+
+
+def _allure_categories(categories: list[Category]) -> list[dict]:
     """Neutral ``{"name", "statuses", "message_regex"}`` -> Allure 3 ``{"name", "matchers"}`` rules."""
     rules = []
     for category in categories:

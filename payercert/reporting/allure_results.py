@@ -18,9 +18,11 @@ from attr import asdict
 from payercert.feeds import Feed, Requirement
 from payercert.redact import REDACTOR
 
+from .allure_html import Category
+
 SEVERITY = {"MUST": "critical", "SHOULD": "normal", "MAY": "minor"}
 
-CATEGORIES = [
+CATEGORIES: list[Category] = [
     {"name": "Transport failures", "statuses": ["broken"], "message_regex": r"^(?:[\w.]+\.)?TransportError\b"},
     {"name": "Payer non-conformance", "statuses": ["failed"], "message_regex": None},
     {"name": "Harness errors", "statuses": ["broken"], "message_regex": None},
@@ -74,7 +76,7 @@ def install_redacting_writer(add_cleanup) -> None:
             add_cleanup(restore)
 
 
-def label_marks(feed: Feed, requirements: list[Requirement], doc_url: str | None) -> list[pytest.Mark]:
+def label_marks(feed: Feed, requirements: list[Requirement], doc_url: str | None) -> list[pytest.MarkDecorator]:
     """Allure labels for one test: epic = feed, feature = area, story = requirement."""
     marks = [pytest.mark.allure_label(feed.title, label_type="epic")]
     if requirements:

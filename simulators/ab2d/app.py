@@ -290,7 +290,7 @@ class Ab2dSimulator:
                 ("Capability Statement", "/metadata"),
             )
         ]
-        statement = {
+        statement: dict[str, Any] = {
             "resourceType": "CapabilityStatement",
             "fhirVersion": FHIR[version],
             "date": "2020-01-15",
@@ -511,6 +511,7 @@ class Ab2dSimulator:
         }
         if self.broken("manifest-no-transaction-time"):
             del manifest["transactionTime"]
+        assert job.completed is not None  # a manifest is of a job that succeeded, which set it
         expires = format_datetime(job.completed + FILES_TTL, usegmt=True)
         return Response(json.dumps(manifest).encode(), 200, media_type="application/json", headers={"Expires": expires})
 
@@ -528,6 +529,7 @@ class Ab2dSimulator:
             self._advance(job)
             if job.status != "SUCCESSFUL" or filename not in job.files:
                 return self.error(404, f"The file {filename[:80]} is not present", media="application/json")
+            assert job.completed is not None  # set with SUCCESSFUL
             if datetime.fromtimestamp(self.clock(), UTC) >= job.completed + FILES_TTL:
                 return self.error(
                     500, "The file is not present as it has expired. Please resubmit the job.", media="application/json"

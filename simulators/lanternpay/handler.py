@@ -176,7 +176,7 @@ class ReferenceHandler:
             if unknown:
                 return _problem(400, f"Unknown field(s): {', '.join(sorted(unknown))}.")
         if self.broken("program-states-only"):
-            states = {s.get("state") for s in _claim_statuses(data) if s.get("state") is not None}
+            states = {state for s in _claim_statuses(data) if (state := s.get("state")) is not None}
             if states - PROGRAM_STATES:
                 return _problem(400, f"Unknown claim state(s): {', '.join(sorted(states - PROGRAM_STATES))}.")
         if self.broken("late-event-409"):

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -80,8 +80,10 @@ class LtssSimulator:
         self.fault = load_simulator("ltss").fault(fault)
         self.readings = {**self.feed.default_readings(), **(readings or {})}
         kind = self.feed.kinds["billing-entry"]
+        if kind.rules_path is None:
+            raise ValueError("the ltss feed's billing-entry kind names no rules file")
         rules = load_ruleset(kind.rules_path, self.readings)
-        self.rules = rules.with_changes(RULE_CHANGES.get(fault, []))
+        self.rules = rules.with_changes(RULE_CHANGES.get(fault, []) if fault is not None else [])
         self.token_lifetime = token_lifetime
         self._today = today or (lambda: datetime.now(ZoneInfo(self.feed.timezone)).date())
         self.data = reference_data(self.today())
@@ -99,7 +101,8 @@ class LtssSimulator:
             "nostaff.user": SsoUser("nostaff.user", secrets.token_urlsafe(12) + "!a1", False),
         }
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.entries: dict[str, dict] = {}
+        # by TransactionId as sent: the rules require one, not that it is a string
+        self.entries: dict[Any, dict] = {}
         self.failed_ids: set[str] = set()
         urls = self.feed.environments["test"]["urls"]
         self.token_path = urlparse(urls["token"]).path
@@ -228,7 +231,9 @@ class LtssSimulator:
         if first is not None:
             if isinstance(tid, str):
                 self.failed_ids.add(tid)
-            return JSONResponse(self._error_body(first.rule.code, first.rule.message), status_code=400, headers=headers)
+            code = first.rule.code
+            assert code is not None  # Evaluation.first is the first violation of a rule with a code
+            return JSONResponse(self._error_body(code, first.rule.message), status_code=400, headers=headers)
         self.entries[tid] = {**entry, "_user": user.username}
         return Response(status_code=200, headers=headers)
 
@@ -237,7 +242,7 @@ class LtssSimulator:
         stored = self.entries.get(tid) if isinstance(tid, str) else None
         return stored is not None and stored == {**entry, "_user": user.username}
 
-    def _used_ids(self) -> set[str]:
+    def _used_ids(self) -> set[Any]:
         used = set(self.entries)
         return used | self.failed_ids if self.broken("reject-reused-failed-id") else used
 
@@ -290,6 +295,6 @@ def create(fault: str | None = None, **options: Any) -> LtssSimulator:
     return LtssSimulator(fault, **options)
 
 
-def _header_safe(value: Any) -> bool:
+def _header_safe(value: Any) -> TypeGuard[str]:
     """Echo a TransactionId only when it can travel as a header value."""
     return isinstance(value, str) and value.strip() == value and value != "" and value.isprintable()

@@ -26,7 +26,7 @@ FAULTS = (
 )
 
 # Faults that are only a change of the rules: drop a rule, recode it, or move it earlier.
-RULE_CHANGES = {
+RULE_CHANGES: dict[str, list[tuple[str, ...]]] = {
     "skip-365-day-window": [("drop", "LTSS-1200-4")],
     "skip-pilot-date": [("drop", "LTSS-1200-5")],
     "rules-out-of-order": [

@@ -137,7 +137,8 @@ class TpaStreamSimulator:
             return JSONResponse({"error": message}, status_code=status)
         return JSONResponse({"message": message}, status_code=status)
 
-    async def _http_error(self, request: Request, exc: HTTPException) -> Response:
+    async def _http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)  # Starlette hands this handler only what it was registered for
         return self.error(exc.status_code, exc.detail or "error")
 
     async def _unexpected(self, request: Request, exc: Exception) -> Response:
@@ -154,11 +155,12 @@ class TpaStreamSimulator:
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         if not scheme:
             return self.error(401, "Authentication required: send your e-mail and secret API key (Basic).")
-        user = None
+        user: User | None = None
         if scheme.lower() == "ssh-jwt" or (scheme.lower() == "bearer" and self.broken("jwt-bearer-accepted")):
-            user = self._jwt_user(value.strip())
-            if isinstance(user, Response):
-                return user
+            answer = self._jwt_user(value.strip())
+            if isinstance(answer, Response):
+                return answer
+            user = answer
         elif scheme.lower() == "basic":
             try:
                 email, sep, key = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
@@ -186,19 +188,24 @@ class TpaStreamSimulator:
         if missing:
             return self.error(400, f"JWT missing required claim(s): {', '.join(missing)}.")
         user = self.users.get(str(claims["email"]).lower())
-        keys = user.ssh_keys if user else ()
+        if user is None:
+            return self.error(401, "JWT could not be verified.")  # unknown e-mail and bad signature alike
+        keys = user.ssh_keys
         algs = {key_alg(k) for k in keys}
         if keys and header.get("alg") not in algs:
+            needs = sorted(algs, key=str)[0]  # (None: a key type no alg signs for)
             return self.error(
-                400,
-                f"JWT 'alg' header is {str(header.get('alg'))[:20]!r}; the registered key needs {sorted(algs)[0]!r}.",
+                400, f"JWT 'alg' header is {str(header.get('alg'))[:20]!r}; the registered key needs {needs!r}."
             )
         for key in keys:
+            alg = key_alg(key)
+            if alg is None:
+                continue  # a key type no JWT alg signs for verifies nothing
             try:
                 jwt.decode(
                     token,
                     key,
-                    algorithms=[key_alg(key)],
+                    algorithms=[alg],
                     leeway=0,
                     options={"require": ["email", "iat", "exp"], "verify_exp": not self.broken("jwt-expired-accepted")},
                 )

@@ -13,6 +13,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 EASTERN = ZoneInfo("America/New_York")  # the document's offsets (-04:00 / -05:00)
@@ -248,7 +249,8 @@ def _build_claim(data: DataSet, claim_id: int) -> dict:
     member = data.members[c.member_id]
     ph = data.policy_holders[c.policy_holder_id]
     type_name, type_id = rnd.choice(TYPES)
-    lines, day = [], c.first_day
+    lines: list[dict[str, Any]] = []
+    day = c.first_day
     for n in range(rnd.randint(1, 3)):
         span = 1 if type_name != "facility" else rnd.randint(1, 5)
         billed = money(rnd, 900)

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -62,7 +63,12 @@ class Answer(Exception):
     """Stop processing and answer with this envelope (or bare HTTP status when `code` is None)."""
 
     def __init__(
-        self, status: int, code: str | None = None, message: str = "", body: bytes = b"", media: str = "text/plain"
+        self,
+        status: int,
+        code: str | None = None,
+        message: str = "",
+        body: bytes | memoryview = b"",
+        media: str | None = "text/plain",
     ):
         super().__init__(message)
         self.status, self.code, self.message, self.body, self.media = status, code, message, body, media
@@ -180,7 +186,9 @@ class WebbbsSimulator:
             )
         mode = "RealTime" if method == "RealTimeTransaction" else "Batch"
         if msg.form == "mime":
-            mode = msg.fields.get("ProcessingMode") if msg.fields.get("ProcessingMode") in self.limits else mode
+            given = msg.fields.get("ProcessingMode")
+            if given is not None and given in self.limits:
+                mode = given
         if size > self.limits[mode] and not (mode == "RealTime" and self.broken("realtime-size-limit-ignored")):
             raise Answer(400, body=f"message of {size} bytes exceeds the {mode} limit of {self.limits[mode]}".encode())
         tp = self._authenticate(msg)
@@ -227,12 +235,13 @@ class WebbbsSimulator:
     def _route(self, endpoint: str, msg: CoreMessage) -> str:
         """The web method: the SOAP action on its endpoint, or (MIME) what the envelope implies."""
         if endpoint == "mime":
-            return MIME_METHOD.get(msg.element, "BatchSubmitTransaction")
+            return MIME_METHOD.get(msg.element or "", "BatchSubmitTransaction")
         methods = self.spec["core"]["web_methods"]
-        method = methods.get(msg.action or "")
+        action = msg.action or ""
+        method = methods.get(action)
         if method is None or self.paths[method["endpoint"]] != self.paths[endpoint] or method["request"] != msg.element:
             raise Answer(400)  # cannot be routed: empty response (4.1, WEBBBS-SOAP-6)
-        return msg.action  # type: ignore[return-value]
+        return action
 
     def _authenticate(self, msg: CoreMessage):
         tp = self.partners.authenticate(msg.username, msg.password)
@@ -357,13 +366,14 @@ class WebbbsSimulator:
         self, request: CoreMessage, status: int, payload_type: str, code: str, message: str, payload: bytes | None
     ) -> Response:
         now = self.clock.now()
-        element = RESPONSE_ELEMENT.get(request.element, "COREEnvelopeRealTimeResponse")
+        element = RESPONSE_ELEMENT.get(request.element or "", "COREEnvelopeRealTimeResponse")
         realtime = element == "COREEnvelopeRealTimeResponse"
         f = request.fields
+        given = f.get("ProcessingMode")
         fields = {
             "PayloadType": payload_type,
-            "ProcessingMode": f.get("ProcessingMode")
-            if f.get("ProcessingMode") in self.limits
+            "ProcessingMode": given
+            if given is not None and given in self.limits
             else ("RealTime" if realtime else "Batch"),
             "PayloadID": str(uuid.uuid4()) if self.broken("payloadid-not-echoed") else f.get("PayloadID", ""),
         }
@@ -436,7 +446,7 @@ def _not_understood(msg: CoreMessage) -> list[str]:
     ]
 
 
-def _fault(code: str, reason: str, not_understood: list[str] = ()) -> bytes:
+def _fault(code: str, reason: str, not_understood: Sequence[str] = ()) -> bytes:
     """A SOAP 1.2 fault (env:Sender, env:Receiver, env:MustUnderstand with its env:NotUnderstood blocks)."""
     env = codec.SOAP12_NS
     root = etree.Element(f"{{{env}}}Envelope", nsmap={"s": env})
@@ -456,7 +466,9 @@ def _fault(code: str, reason: str, not_understood: list[str] = ()) -> bytes:
 
 def _qualify(body: bytes) -> bytes:
     """The CORE envelope's children moved into the CORE namespace (what a strict schema refuses)."""
-    prefix = re.search(rb'xmlns:(\w+)="' + codec.CORE_NS.encode() + rb'"', body).group(1)
+    declared = re.search(rb'xmlns:(\w+)="' + codec.CORE_NS.encode() + rb'"', body)
+    assert declared is not None  # our own envelopes declare the CORE namespace with a prefix
+    prefix = declared.group(1)
 
     def qualify(match: re.Match) -> bytes:
         return b"<" + match.group(1) + prefix + b":" + match.group(2)

@@ -200,9 +200,17 @@ def _control(ic: Interchange) -> str:
     return ic.isa[13]
 
 
-def _groups(ic: Interchange) -> list[tuple[list[str], list[tuple], list[str] | None]]:
+Segment = list[str]
+TransactionSet = tuple[Segment, list[Segment], Segment]  # ST, the segments between, SE
+
+
+def _groups(ic: Interchange) -> list[tuple[Segment, list[TransactionSet], Segment | None]]:
     """(GS, [(ST, body, SE)], GE) for each functional group of the interchange."""
-    groups, gs, sets, st, body = [], None, [], None, []
+    groups: list[tuple[Segment, list[TransactionSet], Segment | None]] = []
+    gs: Segment | None = None
+    sets: list[TransactionSet] = []
+    st: Segment | None = None
+    body: list[Segment] = []
     for seg in ic.segments[:-1]:
         tag = seg[0]
         if tag == "GS":

@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from payercert.sshlib import asyncssh
 
@@ -161,16 +161,17 @@ class SftpSimulator:
         return self
 
     def stop(self) -> None:
-        if self._loop is not None and self._acceptor is not None:
+        loop, acceptor, thread = self._loop, self._acceptor, self._thread
+        if loop is not None and acceptor is not None and thread is not None:  # (the thread made the other two)
 
             async def close() -> None:
-                self._acceptor.close()
-                await self._acceptor.wait_closed()
+                acceptor.close()
+                await acceptor.wait_closed()
 
-            asyncio.run_coroutine_threadsafe(close(), self._loop).result(timeout=5)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=5)
-            self._loop.close()
+            asyncio.run_coroutine_threadsafe(close(), loop).result(timeout=5)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout=5)
+            loop.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     @property
@@ -277,7 +278,8 @@ class _Sftp(asyncssh.SFTPServer):
     def close(self, file_obj: object) -> None:
         super().close(file_obj)
         if getattr(file_obj, "mode", "rb") != "rb":  # a file written in upload/ is complete now
-            self.sim.receive(self.username, Path(os.fsdecode(file_obj.name)))
+            written = cast(BinaryIO, file_obj)  # the local file SFTPServer.open() opened for writing
+            self.sim.receive(self.username, Path(os.fsdecode(written.name)))
 
     def rename(self, oldpath: bytes, newpath: bytes) -> None:
         self._check_rename(oldpath, newpath)

@@ -98,7 +98,8 @@ class Export:
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # url -> validator findings
 
     @property
-    def urls(self) -> list[str]:
+    def urls(self) -> list[Any]:
+        """The outputs' urls as the manifest gives them (its readers check that each is a string)."""
         return [o.get("url") for o in (self.manifest or {}).get("output", []) if isinstance(o, dict)]
 
 
@@ -280,13 +281,14 @@ class Ab2dClient:
     def _run_export(self, version: str, params: dict) -> Export | str:
         kickoff = self.kickoff_when_free(version, params)
         location = kickoff.headers.get("content-location", "")
-        if kickoff.status_code not in (200, 202) or not STATUS_URL.match(location):
+        status_url = STATUS_URL.match(location)
+        if kickoff.status_code not in (200, 202) or not status_url:
             return (
                 f"AB2D-KICKOFF-1: kick-off answered {kickoff.status_code} with Content-Location {location!r}: "
                 "no export to read"
             )
         final, polls = self.poll(location)
-        export = Export(version, location, STATUS_URL.match(location).group(3), kickoff, polls, final, params)
+        export = Export(version, location, status_url.group(3), kickoff, polls, final, params)
         if final.status_code != 200:
             return f"AB2D-STATUS-4: the job ended with {final.status_code} {final.text[:200]}"
         try:

@@ -55,7 +55,7 @@ class Received:
 
 
 class WebhookReceiver:
-    def __init__(self):
+    def __init__(self) -> None:
         self.ca = LocalCA()
         self.calls: list[Received] = []
         self.lock = threading.Lock()

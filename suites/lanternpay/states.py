@@ -84,7 +84,7 @@ def check_sequence(observed: list[str], initial_option: str = "awaitingResponse"
 def observed_states(calls, biller_claim_id: str) -> list[str]:
     """The states a claim showed in claiming.invoice.updated webhooks, redeliveries skipped."""
     out: list[str] = []
-    seen_ids: set[str] = set()
+    seen_ids: set[str | None] = set()  # an event without an id is seen as None
     for call in calls:
         body = call.body
         if not isinstance(body, dict) or body.get("type") != "claiming.invoice.updated":

@@ -29,7 +29,8 @@ def check_webhook(lp, body, expected_type: str | None = None) -> list[tuple[str,
     """(requirement, message) of everything wrong with one invoice/predetermination webhook."""
     if body is None:
         return [("LP-JSON-1", "the webhook body is not JSON")]
-    schema = SCHEMA.get(body.get("type") if isinstance(body, dict) else None, "webhook.json")
+    event_type = body.get("type") if isinstance(body, dict) else None
+    schema = SCHEMA.get(event_type, "webhook.json") if isinstance(event_type, str) else "webhook.json"
     if expected_type:
         schema = SCHEMA[expected_type]
     found = [(r or "LP-WH-1", m) for r, m in lp.schema_errors(schema, body)]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import random
 from functools import cached_property
+from pathlib import Path
 
+from payercert.feeds import Feed
 from payercert.session import TargetContext
 from payercert.validators.placing import payer_today
 from payercert.validators.rules import RuleContext
@@ -18,12 +20,19 @@ KIND = "billing-entry"
 DATA = ("go_live", "service_identifiers", "clients", "provider_mas")
 
 
+def rules_path(feed: Feed) -> Path:
+    path = feed.kinds[KIND].rules_path
+    if path is None:
+        raise ValueError(f"the ltss feed's {KIND} kind names no rules file")
+    return path
+
+
 def default_rules() -> RuleSet:
     """The rules with the default readings: enough to name tests at collection time."""
     from payercert.feeds import load_feed
 
     feed = load_feed("ltss")
-    return load_ruleset(feed.kinds[KIND].rules_path, feed.default_readings())
+    return load_ruleset(rules_path(feed), feed.default_readings())
 
 
 def record_rules(rules: RuleSet) -> list[Rule]:
@@ -35,7 +44,7 @@ class Oracle:
     def __init__(self, target: TargetContext):
         self.target = target
         readings = {**target.feed.default_readings(), **target.target.readings}
-        self.rules = load_ruleset(target.feed.kinds[KIND].rules_path, readings)
+        self.rules = load_ruleset(rules_path(target.feed), readings)
         self.data = target.require_data(*DATA)
 
     @cached_property

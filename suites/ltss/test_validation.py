@@ -19,7 +19,7 @@ from payercert.suites.ltss.oracle import default_rules, record_rules
 requirement = pytest.mark.requirement
 RULES = default_rules()
 BREAKABLE = record_rules(RULES)
-CODES = sorted({r.code for r in BREAKABLE})
+CODES = sorted({r.code for r in BREAKABLE if r.code is not None})  # breakable rules all have one
 
 
 def assert_answer(ltss, oracle, entry, response, requirement_id):

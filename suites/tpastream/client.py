@@ -290,7 +290,9 @@ def claim_employer_ids(claim: dict) -> set[int]:
 
 
 def claim_policy_holder_id(claim: dict) -> Any:
-    ph = claim.get("policy_holder") if isinstance(claim.get("policy_holder"), dict) else {}
+    ph = claim.get("policy_holder")
+    if not isinstance(ph, dict):
+        ph = {}
     return claim.get("policy_holder_id", ph.get("policy_holder_id", ph.get("id")))
 
 

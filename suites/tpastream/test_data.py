@@ -85,6 +85,8 @@ def rule_violations(tpa, requirement_id: str) -> list[str]:
         ctx = RuleContext(today=date.today())
         for path, name in LISTS.items():
             rules = load_kind_rules(feed.kinds[name.removesuffix(".json")], feed.default_readings())
+            if rules is None:
+                continue  # a list without rules has no rule findings
             for number, body in enumerate(tpa.walk(path, PER_PAGE).pages, start=1):
                 found += [
                     (v.rule.id, f"{path} page {number} {v.pointer}: {v.detail}")

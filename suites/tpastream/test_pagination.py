@@ -56,7 +56,7 @@ def answer_findings(tpa, target, path, page, per_page) -> list[tuple[str, str]]:
     return [(r, f"{where}: {m}") for r, m in envelope_findings(body, p, pp, target.reading("TPA-R-PREV-NUM"))]
 
 
-def generated_findings(tpa, target):
+def generated_findings(tpa, target) -> list[tuple[str, str]]:
     """Run the generated page/per_page answers once per run; each requirement's test reads its findings."""
     key = "tpastream-generated-paging"
     if key in target.cache:

@@ -8,6 +8,7 @@ Fixtures (import them into a test module): `sftp_endpoint`, the target's endpoin
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -34,6 +35,18 @@ class SftpSession:
         self._thread = threading.Thread(target=self._loop.run_forever, name="sftp-session", daemon=True)
         self._conn: asyncssh.SSHClientConnection | None = None
         self._sftp: asyncssh.SFTPClient | None = None
+
+    @property
+    def sftp(self) -> asyncssh.SFTPClient:
+        if self._sftp is None:
+            raise RuntimeError("the SFTP session is not open")
+        return self._sftp
+
+    @property
+    def conn(self) -> asyncssh.SSHClientConnection:
+        if self._conn is None:
+            raise RuntimeError("the SSH connection is not open")
+        return self._conn
 
     @property
     def home(self) -> str:
@@ -97,48 +110,48 @@ class SftpSession:
         return result
 
     def realpath(self, path: str) -> str:
-        return self._run(f"realpath {path}", self._sftp.realpath(path))
+        return self._run(f"realpath {path}", self.sftp.realpath(path))
 
     def isdir(self, path: str) -> bool:
-        return self._run(f"isdir {path}", self._sftp.isdir(path))
+        return self._run(f"isdir {path}", self.sftp.isdir(path))
 
     def listdir(self, path: str) -> list[str]:
         async def names() -> list[str]:
-            return sorted(n for n in await self._sftp.listdir(path) if n not in (".", ".."))
+            return sorted(n for n in await self.sftp.listdir(path) if n not in (".", ".."))
 
         return self._run(f"dir {path}", names())
 
-    def sizes(self, path: str) -> dict[str, int]:
-        """Regular files of a folder and their sizes, as the listing reports them."""
+    def sizes(self, path: str) -> dict[str, int | None]:
+        """Regular files of a folder and their sizes, as the listing reports them (None: it gives none)."""
 
-        async def entries() -> dict[str, int]:
+        async def entries() -> dict[str, int | None]:
             return {
-                e.filename: e.attrs.size
-                for e in await self._sftp.readdir(path)
+                os.fsdecode(e.filename): e.attrs.size  # (names come as str for a str path)
+                for e in await self.sftp.readdir(path)
                 if e.filename not in (".", "..") and e.attrs.type == asyncssh.FILEXFER_TYPE_REGULAR
             }
 
         return self._run(f"dir {path}", entries())
 
     def stat(self, path: str) -> asyncssh.SFTPAttrs:
-        return self._run(f"stat {path}", self._sftp.stat(path))
+        return self._run(f"stat {path}", self.sftp.stat(path))
 
     def get(self, path: str) -> bytes:
         async def read() -> bytes:
-            async with self._sftp.open(path, "rb") as fh:
+            async with self.sftp.open(path, "rb") as fh:
                 return await fh.read()
 
         return self._run(f"get {path}", read())
 
     def put(self, path: str, data: bytes) -> None:
         async def write() -> None:
-            async with self._sftp.open(path, "wb") as fh:
+            async with self.sftp.open(path, "wb") as fh:
                 await fh.write(data)
 
         return self._run(f"put {path} ({len(data)} bytes)", write())
 
     def exec(self, command: str) -> Any:
-        return self._run(f"exec {command}", self._conn.run(command, check=False))
+        return self._run(f"exec {command}", self.conn.run(command, check=False))
 
     def _attach(self) -> None:
         if not self.transcript:

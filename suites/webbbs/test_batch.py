@@ -109,12 +109,12 @@ class BatchLifecycle(RuleBasedStateMachine):
 
     client = None
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.webbbs = BatchLifecycle.client
-        self.expected = {"271": set(), "277": set()}
+        self.expected: dict[str, set[str]] = {"271": set(), "277": set()}  # control numbers by answer
         self.rejected: set[str] = set()
-        self.received = {"271": set(), "277": set()}
+        self.received: dict[str, set[str]] = {"271": set(), "277": set()}
         self.rejections_seen = 0
 
     @rule(kind=st.sampled_from(["270", "276"]), good=st.booleans())

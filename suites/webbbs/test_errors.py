@@ -176,6 +176,7 @@ def _soap_with_header_block(msg, block: str) -> tuple[bytes, str]:
     body, content_type = build_soap(msg)
     root = etree.fromstring(body)
     header = root.find(f"{{{SOAP12_NS}}}Header")
+    assert header is not None  # build_soap always writes the Header (WS-Security)
     header.append(etree.fromstring(block))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8"), content_type
 

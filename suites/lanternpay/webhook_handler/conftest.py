@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from payercert.suites.lanternpay.webhook_handler.sender import HandlerClient
 
 
 @pytest.fixture
-def handler(target) -> HandlerClient:
+def handler(target) -> Iterator[HandlerClient]:
     client = HandlerClient(target)
     yield client
     client.report()

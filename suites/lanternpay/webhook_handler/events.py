@@ -124,8 +124,8 @@ def lifecycles(initial_option: str) -> tuple[tuple[str, ...], ...]:
         here = path[-1]
         nexts = [] if here in terminal or len(path) >= 6 else edges.get(here, [])
         grown = False
-        for to in nexts:
-            to = previous if to == "$previous" else to
+        for named in nexts:
+            to = previous if named == "$previous" else named
             if to is None or to in path:
                 continue
             grown = True
