@@ -28,6 +28,7 @@ from .session import Run, RunOptions, TargetContext
 from .transport import TransportError
 
 RUN_KEY = pytest.StashKey[Run]()
+SEED_KEY = pytest.StashKey[int]()
 SUITES_ROOT = Path(payercert.suites.__path__[0]).resolve()
 MARKERS = {
     "requirement(*ids)": "the catalogue requirements this test verifies",
@@ -115,7 +116,7 @@ def pytest_configure(config: pytest.Config) -> None:
         requirements=tuple(config.getoption("payercert_requirement")),
     )
     run = Run(options)
-    run.seed = _seed(config, options.target)
+    run.seed = config.stash[SEED_KEY]
     prepared = next(
         (p for p in config.pluginmanager.get_plugins() if getattr(p, "name", None) == "payercert-prepared"), None
     )
@@ -141,8 +142,16 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile("payercert")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """Before any plugin is configured: a suites run's seed goes to Hypothesis' `--hypothesis-seed`,
+    which Hypothesis' own plugin reads when it is configured."""
+    if _runs_suites(config):
+        config.stash[SEED_KEY] = _seed(config, config.getoption("payercert_target") or "local")
+
+
 def _seed(config: pytest.Config, target: str) -> int:
-    """The run's Hypothesis seed, handed to Hypothesis' own `--hypothesis-seed` (read after this hook):
+    """The run's Hypothesis seed, handed to Hypothesis' own `--hypothesis-seed`:
     `--payercert-seed`, else Hypothesis' option, else a fixed one on the local target and a new one
     elsewhere. Recorded in the certificate, so `--seed N` replays a run's draws exactly."""
     seed = config.getoption("payercert_seed")
@@ -150,7 +159,7 @@ def _seed(config: pytest.Config, target: str) -> int:
         seed = int(config.getoption("hypothesis_seed"))
     if seed is None:
         seed = LOCAL_SEED if target == "local" else secrets.randbelow(2**32)
-    config.option.hypothesis_seed = seed
+    config.option.hypothesis_seed = str(seed)  # as typed on a command line: Hypothesis skips a falsy 0
     return seed
 
 

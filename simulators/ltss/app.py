@@ -217,7 +217,7 @@ class LtssSimulator:
         user = self._bearer_user(request)
         if user is None:
             return Response(status_code=401, headers={**headers, "WWW-Authenticate": "Bearer"})
-        if not isinstance(entry, dict):
+        if not isinstance(entry, dict) or isinstance(tid, list | dict):  # what no model binding takes
             return JSONResponse({"Message": "The request is invalid."}, status_code=400, headers=headers)
         if self.readings["LTSS-R-REUSE"] == "replay" and self._is_retry(entry, user):
             return Response(status_code=200, headers=headers)  # the same entry again: nothing new is created
@@ -296,5 +296,12 @@ def create(fault: str | None = None, **options: Any) -> LtssSimulator:
 
 
 def _header_safe(value: Any) -> TypeGuard[str]:
-    """Echo a TransactionId only when it can travel as a header value."""
-    return isinstance(value, str) and value.strip() == value and value != "" and value.isprintable()
+    """Echo a TransactionId only when it can travel as a header value: visible ASCII (RFC 9110's
+    field-vchar and spaces between), which `str.isprintable` alone does not ensure."""
+    return (
+        isinstance(value, str)
+        and value.strip() == value
+        and value != ""
+        and value.isascii()
+        and value.isprintable()
+    )
