@@ -298,10 +298,4 @@ def create(fault: str | None = None, **options: Any) -> LtssSimulator:
 def _header_safe(value: Any) -> TypeGuard[str]:
     """Echo a TransactionId only when it can travel as a header value: visible ASCII (RFC 9110's
     field-vchar and spaces between), which `str.isprintable` alone does not ensure."""
-    return (
-        isinstance(value, str)
-        and value.strip() == value
-        and value != ""
-        and value.isascii()
-        and value.isprintable()
-    )
+    return isinstance(value, str) and value.strip() == value and value != "" and value.isascii() and value.isprintable()
