@@ -4,9 +4,10 @@ the deprecated Group export, and one running job per client."""
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 
+from payercert.examples import every
 from payercert.suites.ab2d.client import STATUS_URL, UUID, auth_refusal, outcome_problems
 
 requirement = pytest.mark.requirement
@@ -67,9 +68,9 @@ def since_value(kind: str, seconds: int, now: datetime) -> tuple[str | None, boo
     }[kind]
 
 
-def each_value_alone(test):
+def _each_value_alone() -> list[dict]:
     """Every enumerated value of each parameter and header, alone in an otherwise conforming request
-    (absent parameters, the IG's Accept and Prefer): explicit cases, never left to the draw."""
+    (absent parameters, the IG's Accept and Prefer)."""
     conforming = {
         "type_": TYPES[0],
         "fmt": FORMATS[0],
@@ -77,12 +78,17 @@ def each_value_alone(test):
         "accept": ACCEPTS[1],
         "prefer": PREFERS[1],
     }
-    alone = [("type_", v) for v in TYPES] + [("fmt", v) for v in FORMATS] + [("accept", v) for v in ACCEPTS]
-    alone += [("prefer", v) for v in PREFERS]
-    alone += [("since", (kind, 86400)) for kind in ("after-floor", "future", "before-floor", "no-offset", "word")]
-    for name, value in reversed(alone):
-        test = example(**{**conforming, name: value})(test)
-    return test
+    sinces = [(kind, 86400) for kind in ("after-floor", "future", "before-floor", "no-offset", "word")]
+    alone: list[tuple[str, object]] = []
+    for name, values in (
+        ("type_", TYPES),
+        ("fmt", FORMATS),
+        ("accept", ACCEPTS),
+        ("prefer", PREFERS),
+        ("since", sinces),
+    ):
+        alone += [(name, value) for value in values]
+    return [{**conforming, name: value} for name, value in alone]
 
 
 def _query(**pairs):
@@ -113,7 +119,7 @@ def _cancel(ab2d, response):
     accept=st.sampled_from(ACCEPTS),
     prefer=st.sampled_from(PREFERS),
 )
-@each_value_alone
+@every(_each_value_alone())
 def test_kickoff_parameter_matrix(ab2d, target, type_, fmt, since, accept, prefer):
     """Valid _type/_outputFormat/_since/Accept/Prefer combinations start a job (202); any invalid one gets a 4xx OperationOutcome"""
     now = datetime.now(UTC)
