@@ -19,13 +19,12 @@ from hypothesis import HealthCheck, Phase, settings
 
 import payercert.suites
 
-from .errors import PayercertError
+from .errors import PayercertError, TransportError
 from .feeds import load_feed
 from .redact import REDACTOR
 from .reporting import allure_results
 from .reporting.certificate import FeedRun, TestOutcome, build_certificate, write_certificate
 from .session import Run, RunOptions, TargetContext
-from .transport import TransportError
 
 RUN_KEY = pytest.StashKey[Run]()
 SEED_KEY = pytest.StashKey[int]()

@@ -22,13 +22,10 @@ from typing import Any
 import httpcore
 import httpx
 
+from .errors import TransportError
 from .redact import REDACTOR
 
 MAX_BODY = 20 * 1024 * 1024
-
-
-class TransportError(Exception):
-    """The exchange did not complete: the target's fault or the network's, not a finding on content."""
 
 
 @dataclass

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from payercert.errors import ReportToolMissing
 from payercert.reporting.allure_html import (
-    ReportToolMissing,
     _allure_categories,
     ensure_allure,
     find_external_loads,

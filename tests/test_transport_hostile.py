@@ -12,8 +12,9 @@ import time
 
 import pytest
 
+from payercert.errors import TransportError
 from payercert.tls import LocalCA
-from payercert.transport import Limits, RateLimiter, Transport, TransportError
+from payercert.transport import Limits, RateLimiter, Transport
 
 from . import hostile_servers as hostile
 
@@ -268,7 +269,7 @@ def test_pytest_run_goes_on_after_transport_failures(tmp_path):
     assert "2 failed, 1 passed" in out, out
     assert elapsed < 20, out
     assert "Timeout" not in out, out  # pytest-timeout did not have to step in
-    lines = [line for line in out.splitlines() if "payercert.transport.TransportError: GET " in line]
+    lines = [line for line in out.splitlines() if "payercert.errors.TransportError: GET " in line]
     assert len({line.split("TransportError: ", 1)[1] for line in lines}) == 2, out
     assert any(line.endswith(f"GET {silent.url}: no response within the read timeout") for line in lines), out
     assert any(f"GET {reset.url}: connection broken (" in line for line in lines), out

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, is_dataclass
 from enum import Enum
 from typing import Any
 
+from payercert.errors import UnusableInput  # noqa: F401 (validators raise it from here)
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -107,7 +109,3 @@ class FileReport:
         if self.unusable:
             data["unusable"] = self.unusable
         return data
-
-
-class UnusableInput(Exception):
-    """The input cannot be validated at all (exit code 2). The message is one line."""

@@ -28,18 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
+from payercert.errors import ReportRenderError, ReportToolMissing
+
 ALLURE_VERSION = "3.18.0"
 NPM_TIMEOUT_S = 600
 GENERATE_TIMEOUT_S = 300
 STATUSES = frozenset({"failed", "broken", "passed", "skipped", "unknown"})
-
-
-class ReportToolMissing(Exception):
-    """Node.js (node and npm) is not installed, so the HTML report cannot be rendered."""
-
-
-class ReportRenderError(Exception):
-    """npm install or allure generate failed, or the report would load something from outside."""
 
 
 @dataclass

@@ -13,7 +13,8 @@ from rich.console import Console
 
 from payercert.errors import EXIT_OK, EXIT_USAGE, PayercertError
 
-from .allure_html import ReportRenderError, ReportToolMissing, render
+from ..errors import ReportRenderError, ReportToolMissing
+from .allure_html import render
 from .allure_results import CATEGORIES
 from .certificate import write_certificate
 

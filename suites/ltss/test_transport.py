@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from payercert.transport import TransportError
+from payercert.errors import TransportError
 
 
 @pytest.mark.smoke

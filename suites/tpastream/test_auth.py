@@ -7,8 +7,8 @@ import secrets
 
 import pytest
 
+from payercert.errors import TransportError
 from payercert.suites.tpastream.client import basic, error_findings, strict_json
-from payercert.transport import TransportError
 
 pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
 

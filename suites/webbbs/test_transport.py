@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from payercert.errors import TransportError
 from payercert.suites.webbbs.client import segments, x12_270
-from payercert.transport import TransportError
 
 requirement = pytest.mark.requirement
 TLS_OK = ("TLSv1.1", "TLSv1.2", "TLSv1.3")
