@@ -17,6 +17,7 @@ import yaml
 
 from . import usercache
 from .errors import ConfigError
+from .feedschema import check_feed_document
 
 LEVELS = ("MUST", "SHOULD", "MAY")
 # The bundled feeds' folders, found beside this module (links to the checkout's top-level folders;
@@ -164,7 +165,8 @@ def load_feed(feed_id: str) -> Feed:
 
 
 def read_spec(path: Path) -> Any:
-    """A feed.yaml, parsed. Every run reads every feed (detection), and parsing their YAML costs more
+    """A feed.yaml, parsed and checked against specs/feed.schema.json. Every run reads every feed
+    (detection), and parsing their YAML costs more
     than a small validation; so the parsed document is kept in the user's cache as msgpack, keyed by
     the file's path, size and modification time, and used while those are unchanged. A document
     msgpack cannot hold as it is (a YAML date, say) is never cached; a cache that cannot be read or
@@ -173,8 +175,15 @@ def read_spec(path: Path) -> Any:
     spec = usercache.load("feed", key)
     if spec is not usercache.MISSING:
         return spec
-    with path.open(encoding="utf-8") as fh:
-        spec = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    text = path.read_text(encoding="utf-8")
+    try:
+        spec = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            f"{path}:{mark.line + 1 if mark else 1}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
+    check_feed_document(path, text, spec)  # only what parses anew: a cached document passed already
     usercache.store("feed", key, spec)
     return spec
 
