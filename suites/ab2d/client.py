@@ -9,7 +9,6 @@ and content types, and the validation of every downloaded line (`validate_lines`
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import time
@@ -21,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from payercert.auth import Token, basic_auth, cached_token, issued
 from payercert.feeds import load_feed
 from payercert.redact import REDACTOR
 from payercert.session import TargetContext
@@ -34,12 +34,6 @@ STATUS_URL = re.compile(r"^https://[^/\s]+(/[^\s]*)?/api/(v[123])/fhir/Job/([0-9
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 FHIR_JSON = "application/fhir+json"
 POLL_BOUND = 300.0  # seconds; options.poll_timeout overrides it (AB2D jobs of big contracts run for hours)
-
-
-def basic(client_id: str, secret: str) -> str:
-    REDACTOR.add(secret)
-    REDACTOR.add_basic(client_id, secret)
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
 def media(response: httpx.Response) -> str:
@@ -134,7 +128,7 @@ class Ab2dClient:
         """POST the Okta token URL: grant and scope in the form body (or, in_query, in the URL as the
         tutorial's Postman request puts them), Basic client_id:secret (AB2D-AUTH-1)."""
         headers = {
-            "Authorization": basic(client_id or self.client_id, secret or self.secret),
+            "Authorization": basic_auth(client_id or self.client_id, secret or self.secret),
             "Accept": "application/json",
             "Content-Type": "application/x-www-form-urlencoded",
         }
@@ -143,8 +137,8 @@ class Ab2dClient:
             return self.target.request("POST", self.target.url("token"), headers=headers, params=grant)
         return self.target.request("POST", self.target.url("token"), headers=headers, data=grant)
 
-    def fresh_token(self) -> tuple[str, float, int]:
-        """A new token, the local time it runs out, and its expires_in."""
+    def fresh_token(self) -> Token:
+        """A new token: its value, when it runs out (time.time()) and its expires_in."""
         asked = time.time()
         response = self.request_token()
         assert response.status_code == 200, (
@@ -155,17 +149,14 @@ class Ab2dClient:
         assert isinstance(token, str) and isinstance(lifetime, int) and lifetime > 0, (
             f"AB2D-AUTH-2: token response lacks access_token or a positive expires_in: {list(body)}"
         )
-        REDACTOR.add(token)
-        return token, asked + lifetime, lifetime
+        return issued(token, lifetime, asked)
+
+    def current_token(self) -> Token:
+        """The client's cached token, renewed before it runs out (payercert.auth)."""
+        return cached_token(self.target.cache, ("ab2d-token", self.client_id), self.fresh_token)
 
     def token(self) -> str:
-        """The cached token, renewed when a quarter of its life (at most a minute) is left."""
-        key = ("ab2d-token", self.client_id)
-        cached = self.target.cache.get(key)
-        if cached is None or cached[1] - time.time() < min(60.0, max(1.0, cached[2] / 4)):
-            cached = self.fresh_token()
-            self.target.cache[key] = cached
-        return cached[0]
+        return self.current_token().value
 
     # --- requests -------------------------------------------------------------------------------
     def fhir(self, version: str) -> str:
@@ -184,10 +175,10 @@ class Ab2dClient:
             if token:
                 headers["Authorization"] = f"Bearer {token}"
             return self.target.request(method, url, headers=headers, params=params)
-        headers["Authorization"] = f"Bearer {self.token()}"
+        sent = self.current_token()
+        headers["Authorization"] = f"Bearer {sent.value}"
         response = self.target.request(method, url, headers=headers, params=params)
-        _token, until, _lifetime = self.target.cache[("ab2d-token", self.client_id)]
-        if response.status_code in (401, 403) and time.time() >= until:
+        if response.status_code in (401, 403) and time.time() >= sent.expires:
             headers["Authorization"] = f"Bearer {self.token()}"
             response = self.target.request(method, url, headers=headers, params=params)
         return response

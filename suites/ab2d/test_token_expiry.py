@@ -17,7 +17,8 @@ def expired_token_job(ab2d):
     """A job kicked off with a token that has run out since: (token, status URL), kept for the run."""
     key = ("ab2d-expired", ab2d.client_id)
     if key not in ab2d.target.cache:
-        token, until, lifetime = ab2d.fresh_token()
+        fresh = ab2d.fresh_token()
+        token, until, lifetime = fresh.value, fresh.expires, fresh.lifetime
         bound = float(ab2d.target.target.options.get("max_token_wait", 120))
         if lifetime > bound:
             pytest.skip(f"tokens live {lifetime}s, beyond options.max_token_wait ({bound:g}s)")

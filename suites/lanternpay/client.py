@@ -3,7 +3,6 @@ by Basic or by an OAuth client_credentials token, and check bodies against the s
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from payercert.auth import Token, basic_auth, cached_token, issued
 from payercert.errors import ConfigError
 from payercert.feeds import load_feed
 from payercert.redact import REDACTOR
@@ -93,8 +93,7 @@ class LanternPayClient:
     def basic(self, client_id: str | None = None, client_secret: str | None = None) -> str:
         client_id = client_id if client_id is not None else self.target.credential("client_id")
         client_secret = client_secret if client_secret is not None else self.target.credential("client_secret")
-        REDACTOR.add_basic(client_id, client_secret)
-        return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        return basic_auth(client_id, client_secret)
 
     def token_response(self, grant_type: str = "client_credentials", **extra: str) -> httpx.Response:
         response = self.target.request(
@@ -112,16 +111,15 @@ class LanternPayClient:
         return response
 
     def bearer(self) -> str:
-        cached = self.target.cache.get("lp-token")
-        if cached and cached[1] > time.monotonic():
-            return cached[0]
+        """`Bearer <token>` with the client_credentials token, renewed before it expires (payercert.auth)."""
+        return "Bearer " + cached_token(self.target.cache, "lp-token", self._fresh_token).value
+
+    def _fresh_token(self) -> Token:
+        asked = time.time()
         response = self.token_response()
         assert response.status_code == 200, f"LP-AUTH-2: client_credentials token refused: HTTP {response.status_code}"
         body = response.json()
-        lifetime = float(body.get("expires_in") or 60)
-        header = "Bearer " + body["access_token"]
-        self.target.cache["lp-token"] = (header, time.monotonic() + lifetime * 0.75)
-        return header
+        return issued(body["access_token"], float(body.get("expires_in") or 60), asked)
 
     def auth(self, mode: str = "bearer") -> str:
         return self.bearer() if mode == "bearer" else self.basic()

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import time
 import uuid
 from typing import Any
 
 import httpx
 
+from payercert.auth import Token, basic_auth, cached_token, issued
 from payercert.redact import REDACTOR
 from payercert.session import TargetContext
-
-
-def basic(app_id: str, app_secret: str) -> str:
-    REDACTOR.add_basic(app_id, app_secret)
-    return "Basic " + base64.b64encode(f"{app_id}:{app_secret}".encode()).decode()
 
 
 class LtssClient:
@@ -40,7 +35,7 @@ class LtssClient:
             "username": username if username is not None else t.credential("username"),
             "password": password if password is not None else t.credential("password"),
         }
-        headers = {"Authorization": basic(app_id, app_secret), "cache-control": "no-cache"}
+        headers = {"Authorization": basic_auth(app_id, app_secret), "cache-control": "no-cache"}
         if form == "urlencoded":
             kwargs: dict[str, Any] = {"data": body}
         elif form == "multipart":
@@ -52,19 +47,18 @@ class LtssClient:
         return response
 
     def token(self) -> str:
-        """A valid access token, renewed well before it expires (tokens may live only seconds).
+        """A valid access token, renewed before it expires (payercert.auth).
 
         `exp` is whole seconds, so a token can be up to a second shorter-lived than expires_in says.
         """
-        cached = self.target.cache.get("ltss-token")
-        if cached and cached[1] - time.monotonic() > cached[2] / 4:
-            return cached[0]
+        return cached_token(self.target.cache, "ltss-token", self._fresh_token).value
+
+    def _fresh_token(self) -> Token:
+        asked = time.time()
         response = self.token_response()
         assert response.status_code == 200, f"LTSS-AUTH-1: token request refused with HTTP {response.status_code}"
         body = response.json()
-        lifetime = float(body.get("expires_in") or 60)
-        self.target.cache["ltss-token"] = (body["access_token"], time.monotonic() + lifetime - 1.0, lifetime)
-        return body["access_token"]
+        return issued(body["access_token"], float(body.get("expires_in") or 60) - 1.0, asked)
 
     def token_for(self, account: dict[str, str]) -> str:
         response = self.token_response(username=account["username"], password=account["password"])

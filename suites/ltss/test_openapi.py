@@ -18,8 +18,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from payercert.auth import basic_auth
 from payercert.feeds import load_feed
-from payercert.suites.ltss.client import basic
 
 SCHEMA = schemathesis.openapi.from_path(str(load_feed("ltss").root / "openapi.yaml"))
 
@@ -86,7 +86,7 @@ def _path(name):
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
 def test_token_endpoint_conforms(target, mode):
     """Generated token requests (unknown users, malformed forms) get documented answers"""
-    auth = basic(target.credential("app_id"), target.credential("app_secret"))
+    auth = basic_auth(target.credential("app_id"), target.credential("app_secret"))
     checks = CHECKS + ([negative_data_rejection] if mode is GenerationMode.NEGATIVE else [])
 
     @settings(max_examples=max(3, settings().max_examples // 3))

@@ -7,7 +7,6 @@ first day of service)."""
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import math
@@ -17,8 +16,8 @@ from typing import Any
 
 import httpx
 
+from payercert.auth import basic_auth
 from payercert.feeds import load_feed
-from payercert.redact import REDACTOR
 from payercert.session import TargetContext
 from payercert.transport import Transport
 from payercert.validators.schemas import compiled_schema
@@ -32,12 +31,6 @@ LISTS = {
 }
 ENVELOPE = ("data", "has_next", "has_prev", "next_num", "page", "pages", "per_page", "prev_num", "total")
 MAX_WALK_REQUESTS = 500  # a walk beyond this many pages is skipped, not run (a payer's sandbox is not a load test)
-
-
-def basic(email: str, api_key: str) -> str:
-    REDACTOR.add(api_key)
-    REDACTOR.add_basic(email, api_key)
-    return "Basic " + base64.b64encode(f"{email}:{api_key}".encode()).decode()
 
 
 def schema(name: str):
@@ -112,7 +105,7 @@ class TpaClient:
         return self.target.url("api").rstrip("/") + path
 
     def auth(self) -> str:
-        return basic(self.target.credential("email"), self.target.credential("api_key"))
+        return basic_auth(self.target.credential("email"), self.target.credential("api_key"))
 
     def get(
         self,

@@ -7,8 +7,9 @@ import secrets
 
 import pytest
 
+from payercert.auth import basic_auth
 from payercert.errors import TransportError
-from payercert.suites.tpastream.client import basic, error_findings, strict_json
+from payercert.suites.tpastream.client import error_findings, strict_json
 
 pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
 
@@ -42,7 +43,9 @@ def test_good_key_is_served(tpa):
 @requirement("TPA-AUTH-2", "TPA-ERR-3")
 def test_wrong_key_is_401(tpa, target):
     """A valid e-mail with a wrong API key gets 401 with a message and no data"""
-    response = tpa.get("/claims", authorization=basic(target.credential("email"), "wrong-" + secrets.token_hex(12)))
+    response = tpa.get(
+        "/claims", authorization=basic_auth(target.credential("email"), "wrong-" + secrets.token_hex(12))
+    )
     assert_refused(response, 401, "TPA-AUTH-2")
 
 
@@ -58,8 +61,8 @@ def test_no_credentials_is_401(tpa, path):
 def test_unknown_email_answered_like_wrong_key(tpa, target):
     """An unknown e-mail gets exactly what a wrong API key gets"""
     key = "wrong-" + secrets.token_hex(12)
-    wrong = tpa.get("/claims", authorization=basic(target.credential("email"), key))
-    unknown = tpa.get("/claims", authorization=basic(f"nobody-{secrets.token_hex(4)}@example.com", key))
+    wrong = tpa.get("/claims", authorization=basic_auth(target.credential("email"), key))
+    unknown = tpa.get("/claims", authorization=basic_auth(f"nobody-{secrets.token_hex(4)}@example.com", key))
     assert (unknown.status_code, unknown.text) == (wrong.status_code, wrong.text), (
         f"TPA-AUTH-4: unknown e-mail {unknown.status_code} {unknown.text[:100]} vs wrong key {wrong.status_code} {wrong.text[:100]}"
     )
@@ -112,7 +115,7 @@ def _outside(target, tpa):
     if address:
         return tpa.get("/claims", {"per_page": 1}, transport=target.transport_from(address))
     account = target.require_account("restricted")
-    return tpa.get("/claims", {"per_page": 1}, authorization=basic(account["email"], account["api_key"]))
+    return tpa.get("/claims", {"per_page": 1}, authorization=basic_auth(account["email"], account["api_key"]))
 
 
 @pytest.mark.smoke
@@ -132,5 +135,5 @@ def test_outside_allow_list_is_403(tpa, target):
 def test_restricted_account_is_403(tpa, target):
     """A user whose allow-list excludes this host gets 403 with valid credentials"""
     account = target.require_account("restricted")
-    response = tpa.get("/claims", {"per_page": 1}, authorization=basic(account["email"], account["api_key"]))
+    response = tpa.get("/claims", {"per_page": 1}, authorization=basic_auth(account["email"], account["api_key"]))
     assert response.status_code == 403, f"TPA-IP-1: restricted account got {response.status_code}, expected 403"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import allure
 import pytest
 
-from payercert.redact import REDACTOR
+from payercert.auth import Token, basic_auth, cached_token, issued
 from payercert.session import TargetContext
 
 DEFAULT_LATENCY_S = 2.0  # the document says "very quickly" and gives no number: options.webhook_latency_s
@@ -55,7 +55,7 @@ class HandlerClient:
         if self.mode == "header":
             return {cred("webhook_header_name"): cred("webhook_header_value")}
         if self.mode == "basic":
-            return {"Authorization": _basic(cred("webhook_username"), cred("webhook_password"))}
+            return {"Authorization": basic_auth(cred("webhook_username"), cred("webhook_password"))}
         if self.mode == "oauth":
             return {"Authorization": "Bearer " + self._token()}
         return {}
@@ -74,31 +74,27 @@ class HandlerClient:
         if self.mode == "header":
             return {cred("webhook_header_name"): wrong}
         if self.mode == "basic":
-            return {"Authorization": _basic(cred("webhook_username"), wrong)}
+            return {"Authorization": basic_auth(cred("webhook_username"), wrong)}
         return {"Authorization": "Bearer " + wrong}
 
     def _token(self) -> str:
-        """client_credentials at the subscriber's token endpoint, kept until shortly before expiry."""
-        cached = self.target.cache.get("lp-handler-token")
-        if cached and cached[1] > time.monotonic():
-            return cached[0]
+        """client_credentials at the subscriber's token endpoint, renewed before expiry (payercert.auth)."""
+        return cached_token(self.target.cache, "lp-handler-token", self._fresh_token).value
+
+    def _fresh_token(self) -> Token:
         cred = self.target.credential
-        client_id, secret = cred("webhook_client_id"), cred("webhook_client_secret")
-        REDACTOR.add_basic(client_id, secret)
+        asked = time.time()
         response = self.target.request(
             "POST",
             cred("webhook_token_url"),
             data={"grant_type": "client_credentials"},
-            headers={"Authorization": _basic(client_id, secret)},
+            headers={"Authorization": basic_auth(cred("webhook_client_id"), cred("webhook_client_secret"))},
         )
         assert response.status_code == 200, (
             f"the handler's token endpoint refused client_credentials: HTTP {response.status_code}"
         )
         body = response.json()
-        REDACTOR.add(body.get("access_token"))
-        lifetime = float(body.get("expires_in") or 60)
-        self.target.cache["lp-handler-token"] = (body["access_token"], time.monotonic() + lifetime * 0.75)
-        return body["access_token"]
+        return issued(body["access_token"], float(body.get("expires_in") or 60), asked)
 
     # --- one call back ----------------------------------------------------------------------------
     def send(self, event: str, body: dict, *, headers: dict[str, str] | None = None, what: str = "") -> Ack:
@@ -121,8 +117,3 @@ class HandlerClient:
             name="handler answers and latency",
             attachment_type=allure.attachment_type.TEXT,
         )
-
-
-def _basic(user: str, secret: str) -> str:
-    REDACTOR.add_basic(user, secret)
-    return "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()
