@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from .core_envelope import CoreMessage, CoreSyntaxError
+from .core_envelope import FIELD_ORDER, CoreMessage, CoreSyntaxError
 from .findings import Finding, Location, Severity
 from .x12 import check_payload, pyx12_guides, segment_findings
 
@@ -262,22 +262,7 @@ class _Checker:
         checksum_reading = self.readings.get("WEBBBS-R-CHECKSUM-NAME", "xsd")
         error_reading = self.readings.get("WEBBBS-R-ERROR-FIELD", "error-message")
         if checksum_reading == "either":  # field names case-insensitive
-            canonical = {
-                n.lower(): n
-                for n in (
-                    "PayloadType",
-                    "ProcessingMode",
-                    "PayloadID",
-                    "PayloadLength",
-                    "TimeStamp",
-                    "SenderID",
-                    "ReceiverID",
-                    "CORERuleVersion",
-                    "CheckSum",
-                    "ErrorCode",
-                    "ErrorMessage",
-                )
-            }
+            canonical = {n.lower(): n for n in FIELD_ORDER if n != "Payload"}
             for name in list(values):
                 real = canonical.get(name.lower())
                 if real and real != name and real not in values:
