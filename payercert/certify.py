@@ -181,7 +181,7 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
         "--import-mode=importlib",
         "--strict-markers",  # a misspelt marker stops the run before anything is sent
         "--rootdir",
-        str(load_feed(feeds[0]).suites_dir.parent),
+        str(_suites_of(feeds[0]).parent),
     ]
     if request.config:
         args += ["--payercert-config", str(request.config)]
@@ -223,9 +223,15 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
 def _suite_path(feed_id: str, suite: str) -> Path:
     """A feed's own suite is its folder; full and smoke start at the feed's suites (the plugin
     leaves the own suites' folders out of them)."""
-    feed = load_feed(feed_id)
-    extra = feed.extra_suites()
-    return extra[suite].path if suite in extra else feed.suites_dir
+    extra = load_feed(feed_id).extra_suites()
+    return extra[suite].path if suite in extra else _suites_of(feed_id)
+
+
+def _suites_of(feed_id: str) -> Path:
+    suites = load_feed(feed_id).suites_dir
+    if suites is None:  # _feeds() lets only implemented feeds through
+        raise ConfigError(f"feed {feed_id} has no suites")
+    return suites
 
 
 class _ProgressPlugin:

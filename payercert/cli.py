@@ -103,7 +103,7 @@ def validate(
 
         raise typer.Exit(
             run_password_check(
-                feed=feed or "webbbs",
+                feed=feed,
                 username=username,
                 history=history,
                 last_change=_as_of(last_change),
@@ -141,8 +141,7 @@ def certify(
     target: str = typer.Option("local", help="Target name from payercert.toml, or 'local' for the bundled simulators."),
     suite: str = typer.Option(
         "full",
-        help="smoke (fast, creates nothing), full, or a feed's own suite "
-        "(lanternpay: webhook-handler, which tests your webhook handler).",
+        help="smoke (fast, creates nothing), full, or a feed's own suite (`payercert feeds` lists them).",
     ),
     config: Path | None = typer.Option(None, help="Path to payercert.toml (default: ./payercert.toml)."),
     reports: Path = typer.Option(
@@ -237,6 +236,14 @@ def simulate(
             suite="webhook-handler" if handler else None,
         )
     )
+
+
+@app.command()
+def feeds() -> None:
+    """List the feeds found (entry points `payercert.feeds`): document, kinds, suites, options, origin."""
+    from .feeds_cmd import list_feeds
+
+    raise typer.Exit(list_feeds(out))
 
 
 @app.command()

@@ -1,8 +1,8 @@
-"""Feeds, discovered from their folders: `specs/<id>/feed.yaml` is the single source of truth.
+"""Feeds as the core reads them: the spec bundle (`feed.yaml`, the single source of truth) of each
+feed registered under the `payercert.feeds` entry point group (payercert.contract).
 
-A feed is *implemented* (certifiable) when it also has `suites/<id>/` and `simulators/<id>/`;
-a spec bundle alone still serves `payercert validate`. No registry to edit: adding the folders
-adds the feed.
+A feed is *implemented* (certifiable) when its package also has suites and a simulator; a spec
+bundle alone still serves `payercert validate`.
 """
 
 from __future__ import annotations
@@ -16,14 +16,11 @@ from typing import Any
 import yaml
 
 from . import usercache
+from .contract import FeedPackage, package_of, registered
 from .errors import ConfigError
 from .feedschema import check_feed_document
 
 LEVELS = ("MUST", "SHOULD", "MAY")
-# The bundled feeds' folders, found beside this module (links to the checkout's top-level folders;
-# real folders in an installed wheel). Located, not imported: the core imports no feed's code.
-PACKAGE = Path(__file__).parent
-SPECS, SUITES, SIMULATORS = PACKAGE / "specs", PACKAGE / "suites", PACKAGE / "simulators"
 
 
 @dataclass(frozen=True)
@@ -72,6 +69,7 @@ class Feed:
     id: str
     root: Path
     spec: dict[str, Any]
+    package: FeedPackage
     requirements: dict[str, Requirement] = field(default_factory=dict)
 
     @property
@@ -99,25 +97,25 @@ class Feed:
         return {name: Kind(name, k.get("title", name), k, self.root) for name, k in self.spec.get("kinds", {}).items()}
 
     @property
-    def suites_dir(self) -> Path:
-        return SUITES / self.id
+    def suites_dir(self) -> Path | None:
+        return self.package.suites
 
     @property
-    def simulator_module(self) -> str:
-        return f"payercert.simulators.{self.id}"
+    def simulator_module(self) -> str | None:
+        return self.package.simulator
 
     @property
     def implemented(self) -> bool:
-        sim = SIMULATORS / self.id
-        return self.suites_dir.is_dir() and sim.is_dir() and any(self.suites_dir.glob("test_*.py"))
+        return self.package.certifiable
 
     def extra_suites(self) -> dict[str, ExtraSuite]:
         if "_extra_suites" in self.__dict__:
             return self.__dict__["_extra_suites"]
         found = {}
-        if self.suites_dir.is_dir():
-            for folder in sorted(p for p in self.suites_dir.iterdir() if p.is_dir() and any(p.glob("test_*.py"))):
-                package = importlib.import_module(f"payercert.suites.{self.id}.{folder.name}")
+        suites = self.suites_dir
+        if suites is not None and suites.is_dir():
+            for folder in sorted(p for p in suites.iterdir() if p.is_dir() and any(p.glob("test_*.py"))):
+                package = importlib.import_module(f"{_module_of(suites)}.{folder.name}")
                 name = folder.name.replace("_", "-")
                 found[name] = ExtraSuite(name, folder, tuple(getattr(package, "CLIENT_AREAS", ())))
         self.__dict__["_extra_suites"] = found
@@ -125,10 +123,6 @@ class Feed:
 
     def default_readings(self) -> dict[str, str]:
         return {rid: r["default"] for rid, r in self.readings.items()}
-
-
-def specs_root() -> Path:
-    return SPECS
 
 
 def _requirement(raw: dict, doc: str) -> Requirement:
@@ -150,12 +144,14 @@ def _requirement(raw: dict, doc: str) -> Requirement:
 
 @cache
 def load_feed(feed_id: str) -> Feed:
-    path = specs_root() / feed_id / "feed.yaml"
+    package = package_of(feed_id)
+    path = package.specs / "feed.yaml"
     if not path.is_file():
-        known = ", ".join(discover()) or "none"
-        raise ConfigError(f"unknown feed {feed_id!r} (known feeds: {known})")
+        raise ConfigError(f"feed {feed_id} ({package.origin}) has no spec bundle: {path} does not exist")
     spec = read_spec(path)
-    feed = Feed(feed_id, path.parent, spec)
+    if spec.get("id") != feed_id:
+        raise ConfigError(f"{path}: id is {spec.get('id')!r}, but the feed is registered as {feed_id!r}")
+    feed = Feed(feed_id, path.parent, spec, package)
     for raw in spec.get("requirements", []):
         req = _requirement(raw, spec["source"]["doc"])
         if req.id in feed.requirements:
@@ -189,7 +185,19 @@ def read_spec(path: Path) -> Any:
 
 
 def discover() -> list[str]:
-    return sorted(p.parent.name for p in specs_root().glob("*/feed.yaml"))
+    """Every registered feed's id, sorted."""
+    return list(registered())
+
+
+def _module_of(folder: Path) -> str:
+    """The import path of a suites folder (a package on sys.path): its own package names, up to the
+    first folder that is no package."""
+    parts = [folder.name]
+    parent = folder.parent
+    while (parent / "__init__.py").is_file():
+        parts.insert(0, parent.name)
+        parent = parent.parent
+    return ".".join(parts)
 
 
 def implemented_feeds() -> list[str]:

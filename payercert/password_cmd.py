@@ -19,7 +19,7 @@ from payercert.validators.findings import FileReport
 from payercert.validators.passwords import check_password, valid_hash_line
 
 from .errors import EXIT_FINDINGS, EXIT_OK, ConfigError, PayercertError
-from .feeds import load_feed
+from .feeds import discover, load_feed
 from .secrets import Secret
 
 
@@ -49,7 +49,7 @@ def read_history(path: Path) -> list[str]:
 
 def run_password_check(
     *,
-    feed: str,
+    feed: str | None,
     username: str | None,
     history: Path | None,
     last_change: date | None,
@@ -57,6 +57,7 @@ def run_password_check(
     fmt: str,
     console: Console,
 ) -> int:
+    feed = feed or _feed_with_password_rules()
     spec = load_feed(feed).spec
     rules = spec.get("password_rules")
     if not rules or "requirements" not in rules:
@@ -82,3 +83,11 @@ def run_password_check(
     else:
         render.as_table([report], console)
     return EXIT_FINDINGS if report.errors else EXIT_OK
+
+
+def _feed_with_password_rules() -> str:
+    """The one feed whose document has password rules, when --feed is not given."""
+    having = [f for f in discover() if "password_rules" in load_feed(f).spec]
+    if len(having) != 1:
+        raise ConfigError(f"name the feed with --feed (password rules: {', '.join(having) or 'no feed has them'})")
+    return having[0]

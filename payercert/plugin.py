@@ -11,14 +11,14 @@ import os
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import hypothesis.errors
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-import payercert.suites
-
+from .contract import registered
 from .errors import PayercertError, TransportError
 from .feeds import load_feed
 from .redact import REDACTOR
@@ -28,7 +28,6 @@ from .session import Run, RunOptions, TargetContext
 
 RUN_KEY = pytest.StashKey[Run]()
 SEED_KEY = pytest.StashKey[int]()
-SUITES_ROOT = Path(payercert.suites.__path__[0]).resolve()
 MARKERS = {
     "requirement(*ids)": "the catalogue requirements this test verifies",
     "readonly": "creates and changes nothing at the payer: may run on production",
@@ -82,13 +81,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _runs_suites(config: pytest.Config) -> bool:
+    """A run over a feed's suites (or the folder holding them), or one given a target."""
     if config.getoption("payercert_target"):
         return True
     for arg in config.args:
         path = Path(arg.split("::")[0]).resolve()
-        if path == SUITES_ROOT or SUITES_ROOT in path.parents:
+        if _feed_at(path) is not None or any(root.parent == path for root in _suite_roots()):
             return True
     return False
+
+
+@cache
+def _suite_roots() -> dict[Path, str]:
+    """Each registered feed's suites folder (resolved) and the feed's id."""
+    return {package.suites.resolve(): feed_id for feed_id, package in registered().items() if package.suites}
+
+
+def _feed_at(path: Path) -> str | None:
+    for root, feed_id in _suite_roots().items():
+        if path == root or root in path.parents:
+            return feed_id
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -168,10 +181,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def _feed_of(item: pytest.Item) -> str | None:
-    path = Path(str(item.path)).resolve()
-    if SUITES_ROOT in path.parents:
-        return path.relative_to(SUITES_ROOT).parts[0]
-    return None
+    return _feed_at(Path(str(item.path)).resolve())
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:

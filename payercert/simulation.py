@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .errors import ConfigError
+from .feeds import load_feed
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,10 @@ class SimulatorModule:
 def load_simulator(feed: str, suite: str | None = None) -> SimulatorModule:
     """The payer's simulator of a feed, or (`suite` one of the feed's own suites, e.g.
     webhook-handler) the local simulator that suite certifies instead."""
-    try:
-        module = importlib.import_module(f"payercert.simulators.{feed}")
-    except ModuleNotFoundError:
-        raise ConfigError(f"feed {feed!r} has no simulator") from None
+    name = load_feed(feed).simulator_module
+    if name is None:
+        raise ConfigError(f"feed {feed!r} has no simulator")
+    module = importlib.import_module(name)
     extra: dict[str, SuiteSimulator] = dict(getattr(module, "SUITES", {}))
     if suite in (None, "full", "smoke"):
         return SimulatorModule(

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from payercert.errors import ConfigError
-from payercert.feeds import discover, load_feed, read_spec, specs_root
+from payercert.feeds import discover, load_feed, read_spec
 
-LTSS = (specs_root() / "ltss" / "feed.yaml").read_text(encoding="utf-8")
+LTSS = (load_feed("ltss").root / "feed.yaml").read_text(encoding="utf-8")
 
 
 def test_every_bundled_feed_passes():

@@ -37,13 +37,13 @@ MB = {"decimal": 1_000_000, "binary": 1_048_576}
 
 def _spec_and_root(spec: Any) -> tuple[dict, Path]:
     """A Feed, a feed id or a feed.yaml dict -> (spec dict, bundle folder)."""
-    from payercert.feeds import Feed, load_feed, specs_root
+    from payercert.feeds import Feed, load_feed
 
     if isinstance(spec, str):
         spec = load_feed(spec)
     if isinstance(spec, Feed):
         return spec.spec, spec.root
-    return spec, specs_root() / spec["id"]
+    return spec, load_feed(spec["id"]).root
 
 
 @cache

@@ -16,7 +16,7 @@ Per requirement (from the outcomes that name it, catalogue order):
 * ``manual``       ``applies_to == "manual"``: no black-box test can observe it (a payer's website,
   help desk or outage; the requirement's text says why); checked by hand, excluded like client-side.
 * ``out of scope`` a run of a suite that certifies the user's side (``FeedRun.client_areas``, e.g.
-  lanternpay's webhook-handler suite): every requirement that is not ``applies_to == "client"`` in
+  a suite that certifies the user's webhook handler): every requirement that is not ``applies_to == "client"`` in
   one of those areas; excluded like client-side. The client requirements of those areas are then
   counted, in coverage and verdict, exactly as server requirements are in a full run.
 * ``failed``       an outcome failed, not waived.
@@ -128,7 +128,7 @@ class TestOutcome:
 @dataclass
 class FeedRun:
     feed: Feed
-    target: str  # target name, e.g. "local", "ltss-test"
+    target: str  # target name, e.g. "local", "sandbox"
     environment: str  # e.g. "simulator", "test", "production"
     suite: str  # "full" or "smoke"
     started: datetime  # timezone-aware UTC

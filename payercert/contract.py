@@ -1,0 +1,84 @@
+"""The feed contract: what a feed package hands payercert, and how payercert finds it.
+
+A feed package registers one `FeedPackage` under the `payercert.feeds` entry point group:
+
+    [project.entry-points."payercert.feeds"]
+    acme = "acme_payercert.feed:FEED"
+
+The five bundled feeds register the same way (pyproject.toml). The core reads a feed only through
+this contract and the spec bundle it points at (`feed.yaml`, checked against specs/feed.schema.json);
+it names no feed. `payercert feeds` lists what was found, from where.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from .errors import ConfigError
+
+GROUP = "payercert.feeds"
+
+
+@dataclass(frozen=True)
+class RunOption:
+    """An option a feed adds to a certify run, declared as data so that every front end (the CLI's
+    help, `payercert feeds`, the wizard) can show it without knowing the feed."""
+
+    name: str  # as typed on the command line, without the dashes: "strict-ig"
+    help: str
+    suites: tuple[str, ...] = ()  # the suites it belongs to; empty: every suite of the feed
+
+
+@dataclass(frozen=True)
+class FeedPackage:
+    """A feed: its spec bundle, and (for a feed that can be certified) its suites and simulator."""
+
+    id: str
+    specs: Path  # the folder of feed.yaml and the rest of the spec bundle
+    suites: Path | None = None  # the folder of its conformance suites (test_*.py), None: validate only
+    simulator: str | None = None  # import path of its simulator package (FAULTS, create, ...)
+    options: tuple[RunOption, ...] = ()
+    origin: str = field(default="", compare=False)  # the distribution that registered it (set on discovery)
+
+    @property
+    def certifiable(self) -> bool:
+        return self.suites is not None and self.simulator is not None and any(self.suites.glob("test_*.py"))
+
+
+@cache
+def registered() -> Mapping[str, FeedPackage]:
+    """Every feed registered under the entry point group, by id (loaded once per process)."""
+    found: dict[str, FeedPackage] = {}
+    for entry in entry_points(group=GROUP):
+        package = entry.load()
+        if not isinstance(package, FeedPackage):
+            raise ConfigError(f"entry point {entry.name} = {entry.value} ({GROUP}) is not a payercert FeedPackage")
+        if package.id != entry.name:
+            raise ConfigError(
+                f"entry point {entry.name} = {entry.value} registers feed {package.id!r} under another name"
+            )
+        if package.id in found:
+            raise ConfigError(f"feed {package.id!r} is registered twice ({found[package.id].origin}, {entry.value})")
+        origin = entry.dist.name if entry.dist is not None else entry.value
+        found[package.id] = FeedPackage(**{**package.__dict__, "origin": origin})
+    return dict(sorted(found.items()))
+
+
+def package_of(feed_id: str) -> FeedPackage:
+    try:
+        return registered()[feed_id]
+    except KeyError:
+        known = ", ".join(registered()) or "none"
+        raise ConfigError(f"unknown feed {feed_id!r} (known feeds: {known})") from None
+
+
+def bundled(feed_id: str, *, options: tuple[RunOption, ...] = ()) -> FeedPackage:
+    """A feed shipped with payercert: its units in the package's specs/, suites/ and simulators/."""
+    root = Path(__file__).parent
+    return FeedPackage(
+        feed_id, root / "specs" / feed_id, root / "suites" / feed_id, f"payercert.simulators.{feed_id}", options
+    )
