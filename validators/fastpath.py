@@ -40,7 +40,7 @@ from .findings import FileReport, Finding, Location, Severity
 from .linecheck import NotCompilable, line_program
 from .linecheck import check_line as program_check
 from .placing import Placer, payer_today, rule_findings
-from .readers import STRICT, Record, _DuplicateKeys
+from .readers import STRICT, DuplicateKeys, Record
 from .rules import RuleContext
 from .ruleset import load_ruleset
 from .typed import NotTypeable, plain_line, typed_kind
@@ -403,7 +403,7 @@ def _slow(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: boo
             ],
             False,
         )
-    duplicates = _DuplicateKeys()
+    duplicates = DuplicateKeys()
     try:
         data = json.loads(text, object_pairs_hook=duplicates, **STRICT)
     except json.JSONDecodeError as exc:

@@ -111,7 +111,7 @@ def _why(text: str, pos: int, msg: str) -> str:
     return f"not JSON: {msg}"
 
 
-class _DuplicateKeys:
+class DuplicateKeys:
     """Builds objects like json does, remembering every key given twice in one object: a JSON
     parser silently keeps the last value, so a duplicate is a finding, not a detail."""
 
@@ -158,7 +158,7 @@ def read_records(
 
 def _ndjson(fh: TextIO, strict: JsonNumbers = STRICT) -> Iterator[Item]:
     index = 0
-    duplicates = _DuplicateKeys()
+    duplicates = DuplicateKeys()
     for line_no, line in enumerate(fh, start=1):
         if not line.strip():
             continue
@@ -207,7 +207,7 @@ class _JsonStream:
         self.line = 1  # line number at self.pos
         self.col_base = 0  # buffer offset where the current line starts
         self.eof = False
-        self.duplicates = _DuplicateKeys()
+        self.duplicates = DuplicateKeys()
         self.decoder = json.JSONDecoder(object_pairs_hook=self.duplicates, **strict)
         self.last_duplicates: list[tuple[str, int]] = []
         self.last_text = ""  # the text of the value decode() returned last

@@ -35,7 +35,7 @@ def apply_readings(node: Any, chosen: dict[str, str]) -> Any:
     return out
 
 
-def _load(path: Path, decimal: bool = False) -> Any:
+def load_document(path: Path, decimal: bool = False) -> Any:
     """A schema document, its `$schema` dropped: a referenced document that names the 2020-12
     dialect would otherwise be checked by the plain validator, without our keywords."""
     text = path.read_text(encoding="utf-8")
@@ -60,7 +60,7 @@ class SchemaDocs:
 
     def doc(self, file: Path) -> Any:
         if file not in self.docs:
-            self.docs[file] = apply_readings(_load(file), self.readings)
+            self.docs[file] = apply_readings(load_document(file), self.readings)
         return self.docs[file]
 
     def resolve(self, ref: str, file: Path) -> tuple[Any, Path]:

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from .schemadoc import _load, apply_readings  # noqa: F401 (also read from here)
+from .schemadoc import apply_readings, load_document
 
 
 def _max_decimals(validator, places, instance, schema):
@@ -99,9 +99,9 @@ def compiled_schema(path: Path, decimal: bool = False, readings: tuple[tuple[str
     registry = Registry()
     for file in sorted(path.parent.glob("*.json")) + sorted(path.parent.glob("*.yaml")):
         resource = Resource.from_contents(
-            apply_readings(_load(file, decimal), chosen), default_specification=DRAFT202012
+            apply_readings(load_document(file, decimal), chosen), default_specification=DRAFT202012
         )
         registry = registry.with_resource(file.resolve().as_uri(), resource)
-    schema = apply_readings(_load(path, decimal), chosen)
+    schema = apply_readings(load_document(path, decimal), chosen)
     schema.setdefault("$id", path.resolve().as_uri())
     return CompiledSchema(schema, registry)
