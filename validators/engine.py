@@ -89,8 +89,7 @@ def _first_keys(path: Path, fmt: str) -> tuple[set[str], set[str]]:
 def validate_file(path: Path, opts: Options) -> FileReport:
     report = FileReport(str(path))
     try:
-        if not path.is_file():
-            raise UnusableInput(f"{path}: no such file")
+        _must_be_a_file(path)
         feed, kind, fmt = detect(path, opts)
         report.feed, report.kind = feed.id, kind.name
         if kind.spec.get("format") in MESSAGE_FORMATS:
@@ -109,7 +108,20 @@ def validate_file(path: Path, opts: Options) -> FileReport:
         report.findings = errata.annotate(feed, report.findings)
     except UnusableInput as exc:
         report.unusable = str(exc)
+    except RecursionError:  # Python's JSON reader follows about a thousand levels, and no payer nests so deep
+        report.unusable = f"{path}: JSON nested deeper than the reader follows (about 1,000 levels)"
     return report
+
+
+def _must_be_a_file(path: Path) -> None:
+    """A regular file, or a one-line reason: a FIFO or a device would block or never end."""
+    if path.is_file():
+        return
+    if not path.exists():
+        raise UnusableInput(f"{path}: no such file")
+    if path.is_dir():
+        raise UnusableInput(f"{path}: a folder, not a file")
+    raise UnusableInput(f"{path}: not a regular file (a FIFO, socket or device), not read")
 
 
 def _signature_findings(feed: Feed, kind: Kind, opts: Options) -> list[Finding]:
