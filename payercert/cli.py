@@ -48,7 +48,11 @@ def _root(ctx: typer.Context) -> None:
 
 @app.command()
 def validate(
-    paths: list[Path] = typer.Argument(None, help="Files to validate (JSON, NDJSON, CSV).", show_default=False),
+    paths: list[Path] = typer.Argument(
+        None,
+        help="Files to validate; a folder (every file below it), a pattern (*.json, **/*.ndjson), or - (standard input).",
+        show_default=False,
+    ),
     feed: str | None = typer.Option(None, help="Feed id (detected when omitted)."),
     kind: str | None = typer.Option(None, help="Kind of file within the feed (detected when omitted)."),
     as_of: str | None = typer.Option(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from payercert.validators.engine import Options, validate_file
 from payercert.validators.ruleset import load_reference_data
 
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PayercertError
+from .inputs import expand
 
 
 def run_validate(
@@ -47,7 +49,13 @@ def run_validate(
         kind_options=kind_options or {},
         jobs=jobs,
     )
-    reports = [validate_file(path, opts) for path in paths]
+    with ExitStack() as stack:
+        reports = []
+        for path, name in expand(paths, stack):
+            report = validate_file(path, opts)
+            report.path = name
+            report.unusable = report.unusable and report.unusable.replace(str(path), name)
+            reports.append(report)
     if fmt == "json":
         console.print_json(render.as_json(reports)) if console.is_terminal else print(render.as_json(reports))
     elif fmt == "junit":

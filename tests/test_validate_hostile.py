@@ -11,27 +11,25 @@ import pytest
 pytestmark = pytest.mark.timeout(60)
 
 
-def validate(*paths, cwd):
+def validate(*paths, cwd, timeout=50):
     return subprocess.run(
         [sys.executable, "-m", "payercert", "validate", *map(str, paths)],
         capture_output=True,
         text=True,
         cwd=cwd,
-        timeout=50,
+        timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
 
 
-def test_fifo_device_folder_and_missing_file(tmp_path):
+def test_fifo_device_and_missing_file(tmp_path):
     os.mkfifo(tmp_path / "pipe.json")  # opening it for reading would wait for a writer forever
     (tmp_path / "zero.json").symlink_to("/dev/zero")  # reading it never ends
-    (tmp_path / "folder").mkdir()
-    done = validate("pipe.json", "zero.json", "folder", "missing.json", cwd=tmp_path)
+    done = validate("pipe.json", "zero.json", "missing.json", cwd=tmp_path)
     assert (done.returncode, done.stderr) == (2, "")
-    assert done.stdout.splitlines()[:4] == [
+    assert done.stdout.splitlines()[:3] == [
         "unusable pipe.json: not a regular file (a FIFO, socket or device), not read",
         "unusable zero.json: not a regular file (a FIFO, socket or device), not read",
-        "unusable folder: a folder, not a file",
         "unusable missing.json: no such file",
     ]
 
@@ -46,3 +44,42 @@ def test_deep_nesting(tmp_path, text):
             done.stdout.splitlines()[0]
             == "unusable deep.json: JSON nested deeper than the reader follows (about 1,000 levels)"
         )
+
+
+SAMPLES = __import__("pathlib").Path(__file__).resolve().parents[1] / "specs" / "ltss" / "samples"
+
+
+def test_folder_pattern_and_standard_input(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / "a.json").write_text((SAMPLES / "valid" / "unit-based.json").read_text())
+    (tmp_path / "sub" / "b.json").write_text((SAMPLES / "invalid" / "units-fractional.json").read_text())
+    (tmp_path / ".hidden" / "c.json").write_text("not json")
+    for args in ([str(tmp_path)], ["**/*.json"]):
+        done = validate(*args, "--as-of", "2026-11-20", "--format", "json", cwd=tmp_path)
+        files = __import__("json").loads(done.stdout)["files"]
+        assert [f["path"].rsplit("/", 1)[-1] for f in files] == ["a.json", "b.json"], files
+        assert done.returncode == 1
+    piped = subprocess.run(
+        [sys.executable, "-m", "payercert", "validate", "-", "--as-of", "2026-11-20", "--format", "json"],
+        input=(SAMPLES / "invalid" / "units-fractional.json").read_text(),
+        capture_output=True,
+        text=True,
+        timeout=50,
+    )
+    report = __import__("json").loads(piped.stdout)["files"][0]
+    assert (piped.returncode, report["path"], report["kind"]) == (1, "-", "billing-entry")
+
+
+@pytest.mark.timeout(240)
+def test_a_folder_of_ten_thousand_files(tmp_path):
+    """Every file read and reported: a scheduled run over a drop folder."""
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    entry = (SAMPLES / "valid" / "unit-based.json").read_text()
+    for n in range(10_000):
+        (folder / f"{n:05d}.json").write_text(entry)
+    done = validate("drop", "--as-of", "2026-11-20", "--format", "json", cwd=tmp_path, timeout=200)
+    assert done.returncode == 0, done.stdout[-2000:]
+    summary = __import__("json").loads(done.stdout)["summary"]
+    assert (summary["files"], summary["records"], summary["errors"], summary["unusable"]) == (10_000, 10_000, 0, 0)
