@@ -1,5 +1,5 @@
 """The AB2D simulator on its own: its exports validate against the spec bundle, and its tokens, job
-engine, limits, expiry and isolation behave as AB2D's code does (NOTES.md 1.1-1.6)."""
+engine, limits, expiry and isolation behave as AB2D's code does (docs/sources/ab2d.md 1.1-1.6)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from payercert.certify import ig_readings
 from payercert.feeds import load_feed
 
 pytestmark = pytest.mark.timeout(300)
-# AB2D's documented deviations from the IG (NOTES.md 0.5), each checked by a requirement under its reading
+# AB2D's documented deviations from the IG (docs/sources/ab2d.md 0.5), each checked by a requirement under its reading
 DEVIATIONS = {
     "AB2D-MANIFEST-1",
     "AB2D-AUTH-5",

@@ -1,5 +1,5 @@
 """`payercert validate` checks a claim webhook's TPAStream-Signature (RS256 JWT, exp) against the
-public key TPA Stream publishes, in PEM or OpenSSH form (NOTES.md 2.9; TPA-HOOK-2)."""
+public key TPA Stream publishes, in PEM or OpenSSH form (docs/sources/payers.md 2.9; TPA-HOOK-2)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ API:
   with its CORE ErrorCode.
 
 The password is held only in memory (`CoreMessage.password`, excluded from repr) and is never part
-of an error message. NOTES: ../shared/reference/core/NOTES.md sections 1-3, 7.
+of an error message. Sources: docs/sources/caqh-core.md sections 1-3, 7.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ WSU_NS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-uti
 XOP_NS = "http://www.w3.org/2004/08/xop/include"
 PASSWORD_TEXT = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText"
 
-# The XSD's sequence (CORERule2.2.0.xsd, NOTES.md 1): RealTime envelopes have no PayloadLength/CheckSum.
+# The XSD's sequence (CORERule2.2.0.xsd, docs/sources/caqh-core.md 1): RealTime envelopes have no PayloadLength/CheckSum.
 FIELD_ORDER = (
     "PayloadType",
     "ProcessingMode",

@@ -13,7 +13,7 @@
   for the guides pyx12 registers (`pyx12_guides()`: 837P 005010X222A1, 837I 005010X223A2, 835
   005010X221A1, 999 005010X231A1, 277CA 005010X214, 834, 820). **270/271 (X279A1), 276/277 (X212),
   278 (X217), 837D (X224A2) and TA1 get envelope-level checks only**: pyx12 4.0.0 ships no registered
-  5010 map for them (../shared/reference/core/NOTES.md 0.6 and 8).
+  5010 map for them (docs/sources/caqh-core.md 0.6 and 8).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Allure raw results, written redacted: allure-pytest writes `MASKED` parameters and failure
-traces in plain text (shared/reference/tools/NOTES.md 4.4), so the file writer itself redacts
+traces in plain text (docs/sources/tools.md 4.4), so the file writer itself redacts
 every result, container and attachment before a byte reaches disk.
 """
 

@@ -1,5 +1,5 @@
 """The AB2D simulator's ASGI app: an Okta-like token endpoint and AB2D's bulk export API (v1 STU3,
-v2 R4, v3 R4 for allow-listed contracts) as AB2D's code builds it (NOTES.md 1.1-1.8).
+v2 R4, v3 R4 for allow-listed contracts) as AB2D's code builds it (docs/sources/ab2d.md 1.1-1.8).
 
 It behaves as AB2D does, deviations from the Bulk Data IG included (human-display transactionTime,
 empty 401/403/503 bodies, 500 past the download limit, application/json error bodies): the
@@ -39,20 +39,21 @@ from .jobs import Job, Sponsor, split_files
 AUTH_SERVER = "aus2r7y3gdaFMKBol297"  # the sandbox's Okta authorization server (seed, Retrieve a token)
 AUDIENCE = "AB2D"
 SCOPE = "clientCreds"
-FHIR = {"v1": "3.0.2", "v2": "4.0.0", "v3": "4.0.0"}  # R4 says 4.0.0, not 4.0.1 (NOTES.md 1.8)
+FHIR = {"v1": "3.0.2", "v2": "4.0.0", "v3": "4.0.0"}  # R4 says 4.0.0, not 4.0.1 (docs/sources/ab2d.md 1.8)
 SINCE_FLOOR = {
     "v1": datetime(2020, 2, 13, tzinfo=EASTERN),
     "v2": datetime(2020, 2, 13, tzinfo=EASTERN),
     "v3": datetime(2026, 4, 1, tzinfo=EASTERN),
 }
-OUTPUT_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")  # exact, case-sensitive (NOTES.md 1.3)
+# exact, case-sensitive (docs/sources/ab2d.md 1.3)
+OUTPUT_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
 ACCEPTABLE = ("application/fhir+json", "application/json", "*/*", "application/*")  # produces= of the controllers
 TYPE_FILTER = re.compile(
     r"^ExplanationOfBenefit\?service-date=(eq|gt|ge|lt|le|sa|eb)(\d{4}-\d{2}-\d{2})"
     r"(&service-date=(eq|gt|ge|lt|le|sa|eb)(\d{4}-\d{2}-\d{2}))?$"
 )
-MAX_DOWNLOADS = 6  # FileDownloadCommon MAX_DOWNLOADS (NOTES.md 1.6)
-FILES_TTL = timedelta(hours=72)  # audit.files.ttl.hours (NOTES.md 1.4)
+MAX_DOWNLOADS = 6  # FileDownloadCommon MAX_DOWNLOADS (docs/sources/ab2d.md 1.6)
+FILES_TTL = timedelta(hours=72)  # audit.files.ttl.hours (docs/sources/ab2d.md 1.4)
 TOO_MANY_JOBS = (
     "You already have active export requests in progress. Please wait until they complete before submitting a new one."
 )
@@ -66,7 +67,7 @@ def operation_outcome(text: str, code: str = "invalid") -> dict:
 
 
 def human_display(moment: datetime) -> str:
-    """HAPI DateTimeType.toHumanDisplay(): how AB2D writes transactionTime (NOTES.md 1.4)."""
+    """HAPI DateTimeType.toHumanDisplay(): how AB2D writes transactionTime (docs/sources/ab2d.md 1.4)."""
     local = moment.astimezone(EASTERN)
     return f"{local:%b} {local.day}, {local.year}, {local.hour % 12 or 12}:{local:%M:%S} {local:%p}"
 
@@ -92,7 +93,7 @@ class Ab2dSimulator:
         self.claims_per_beneficiary, self.file_limit, self.clock = claims_per_beneficiary, file_limit, clock
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.issuer = "https://payercert.invalid/oauth2/" + AUTH_SERVER  # replaced by the served host
-        # the seed's fictitious sponsors (NOTES.md 1.1), with our own generated secrets
+        # the seed's fictitious sponsors (docs/sources/ab2d.md 1.1), with our own generated secrets
         scale = beneficiary_scale
         self.sponsors = [
             Sponsor(
@@ -249,7 +250,7 @@ class Ab2dSimulator:
         return sponsor
 
     def _bearer(self, request: Request) -> Sponsor | Response:
-        """401 for no or a malformed header, 403 for a token that does not verify: both empty (NOTES.md 1.3)."""
+        """401 for no or a malformed header, 403 for a token that does not verify: both empty (docs/sources/ab2d.md 1.3)."""
         header = request.headers.get("authorization", "")
         if not header.startswith("Bearer ") or not header[7:].strip():
             return Response(status_code=401)
@@ -301,7 +302,7 @@ class Ab2dSimulator:
         security = {
             "service": [{"coding": [{"system": "http://hl7.org/fhir/restful-security-service", "code": "OAuth"}]}]
         }
-        if version == "v1":  # CapabilityStatementSTU3: no instantiates, no rest.resource (NOTES.md 1.8)
+        if version == "v1":  # CapabilityStatementSTU3: no instantiates, no rest.resource (docs/sources/ab2d.md 1.8)
             statement |= {
                 "status": "active",
                 "kind": "instance",
@@ -387,7 +388,7 @@ class Ab2dSimulator:
         return Response(status_code=200 if self.broken("kickoff-200") else 202, headers=headers)
 
     def _export_parameters(self, request: Request, version: str) -> dict | Response:
-        """AB2D's checks in its order (NOTES.md 1.3): _type, _outputFormat, _since, _until, _typeFilter."""
+        """AB2D's checks in its order (docs/sources/ab2d.md 1.3): _type, _outputFormat, _since, _until, _typeFilter."""
         query = request.query_params
         if query.get("_type", "ExplanationOfBenefit") != "ExplanationOfBenefit" or len(query.getlist("_type")) > 1:
             return self.error(400, "_type must be ExplanationOfBenefit")
@@ -584,7 +585,7 @@ class Ab2dSimulator:
         job.status, job.completed = "SUCCESSFUL", datetime.fromtimestamp(self.clock(), UTC)
 
     def _lines(self, sponsor: Sponsor, job: Job) -> list[bytes]:
-        """The job's EOBs: the contract's enrollees' claims updated within (_since, _until] (NOTES.md 1.9)."""
+        """The job's EOBs: the contract's enrollees' claims updated within (_since, _until] (docs/sources/ab2d.md 1.9)."""
         earliest = max(sponsor.attested, date(2020, 1, 1)) if job.version != "v3" else date(2026, 4, 1)
         enrollees = self.enrollees[sponsor.contract]
         render = RENDER[job.version]
@@ -626,8 +627,8 @@ class Ab2dSimulator:
     def error(
         status: int, text: str, *, code: str = "invalid", headers: dict | None = None, media: str | None = None
     ) -> Response:
-        """AB2D's generateFHIRError: one issue, details.text the message (NOTES.md 1.7). The cancelled-job
-        404 and download errors go out as application/json (NOTES.md 1.4, 1.6)."""
+        """AB2D's generateFHIRError: one issue, details.text the message (docs/sources/ab2d.md 1.7). The cancelled-job
+        404 and download errors go out as application/json (docs/sources/ab2d.md 1.4, 1.6)."""
         media = media or ("application/json" if code == "deleted" else "application/fhir+json")
         return Response(
             json.dumps(operation_outcome(text, code), indent=2).encode(), status, media_type=media, headers=headers

@@ -1,6 +1,6 @@
 """Deterministic synthetic ExplanationOfBenefit records in AB2D's "allowed subset" per API version.
 
-Shapes follow the seed's sample (Download Data) and AB2D's trimmers (NOTES.md 1.9, 1.10): v1 is
+Shapes follow the seed's sample (Download Data) and AB2D's trimmers (docs/sources/ab2d.md 1.9, 1.10): v1 is
 STU3 (`item.service`, `precedence` forced to 0, `organization`, near-line code as a 4th type
 coding), v2 is R4 (`item.productOrService`, C4BB identifier types and care-team roles, no
 `provider` since AB2D-Libs PR #167), v3 is R4 with the IDR extension URLs and `use`, `outcome`,
@@ -35,7 +35,7 @@ ICD10 = [
     ("N179", "ACUTE KIDNEY FAILURE, UNSPECIFIED"),
 ]
 HCPCS = ["99283", "99213", "99214", "G0439", "80053", "36415", "E0601"]
-R4_ITEM_EXTENSION = f"{BB}/variables/carr_line_ansthsa_unit_cnt"  # one of the three v2 keeps (NOTES.md 1.9)
+R4_ITEM_EXTENSION = f"{BB}/variables/carr_line_ansthsa_unit_cnt"  # one of the three v2 keeps (docs/sources/ab2d.md 1.9)
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,7 @@ def stu3(facts: dict) -> dict:
             }
             for n, (icd, text) in enumerate(facts["diagnoses"], 1)
         ],
-        "precedence": 0,  # AB2D forces 0 (NOTES.md 1.9): base STU3's >= 1 is the known deviation AB2D-DEV-1
+        "precedence": 0,  # AB2D forces 0 (docs/sources/ab2d.md 1.9): base STU3's >= 1 is the known deviation AB2D-DEV-1
         "item": [
             {
                 "sequence": n,
@@ -252,7 +252,8 @@ def r4_v3(facts: dict) -> dict:
     eob = _r4_common(facts)
     near_line = CLAIM_TYPES[facts["kind"]][3]
     idr = "https://bluebutton.cms.gov/fhir"
-    eob["id"] = f"{facts['clm_id']}"  # v3 ids are IDR claim ids, not claim-type prefixed (NOTES.md 1.9: v3 only warns)
+    # v3 ids are IDR claim ids, not claim-type prefixed (docs/sources/ab2d.md 1.9: v3 only warns)
+    eob["id"] = f"{facts['clm_id']}"
     eob["extension"] = [
         {
             "url": f"{idr}/StructureDefinition/CLM-NRLN-RIC-CD",

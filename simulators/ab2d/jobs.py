@@ -1,4 +1,4 @@
-"""Sponsors, export jobs and their files, as AB2D's job service keeps them (NOTES.md 1.1, 1.4-1.6)."""
+"""Sponsors, export jobs and their files, as AB2D's job service keeps them (docs/sources/ab2d.md 1.1, 1.4-1.6)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class Job:
 
 
 def split_files(contract: str, lines: list[bytes], limit: int) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """`<contract>_<NNNN>.ndjson` files rolled over at `limit` bytes (job.file.rollover.ndjson; NOTES.md 1.4).
+    """`<contract>_<NNNN>.ndjson` files rolled over at `limit` bytes (job.file.rollover.ndjson; docs/sources/ab2d.md 1.4).
     A job with no data still has one (empty) file."""
     files: list[list[bytes]] = [[]]
     size = 0

@@ -4,7 +4,7 @@ It follows the document's "Asynchronous Webhook Handlers" advice: authenticate t
 check that the envelope is usable, queue the event and answer 202 at once; a worker applies the
 events later. The event `id` de-duplicates redeliveries ("strongly recommended", Retry Policy), and
 an event older than one already applied for the same invoice, contract or member is acknowledged
-but not applied (a second-level retry can arrive after newer events, NOTES.md 1.7).
+but not applied (a second-level retry can arrive after newer events, docs/sources/payers.md 1.7).
 
 Events arrive at one URL per event (`/webhooks/{event}`, as a subscription configures them) or all
 at `/webhooks`. Authentication is the subscription's one mode: a custom header, Basic, or an OAuth

@@ -49,7 +49,7 @@ class SsoUser:
 
 
 def reference_data(today: date) -> dict[str, Any]:
-    """Synthetic target data: the document keeps the real catalogue with DDA (NOTES.md 3.2)."""
+    """Synthetic target data: the document keeps the real catalogue with DDA (docs/sources/payers.md 3.2)."""
     return {
         # go-live older than the 365-day window, so that window's edges can be seen; a client in
         # its pilot phase has its own, recent start ("client's pilot date", Data Format)

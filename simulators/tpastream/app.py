@@ -45,7 +45,7 @@ class User:
 
 
 def key_alg(key) -> str | None:
-    """The one alg a key type allows (NOTES.md 2.3): RSA RS256, Ed25519 EdDSA, P-256/384/521 ES256/384/512."""
+    """The one alg a key type allows (docs/sources/payers.md 2.3): RSA RS256, Ed25519 EdDSA, P-256/384/521 ES256/384/512."""
     if isinstance(key, (rsa.RSAPublicKey, rsa.RSAPrivateKey)):
         return "RS256"
     if isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
@@ -178,7 +178,7 @@ class TpaStreamSimulator:
         return user
 
     def _jwt_user(self, token: str) -> User | Response:
-        """SSH-JWT (NOTES.md 2.3): claims email, iat, exp; alg of the registered key; no clock-skew tolerance."""
+        """SSH-JWT (docs/sources/payers.md 2.3): claims email, iat, exp; alg of the registered key; no clock-skew tolerance."""
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})

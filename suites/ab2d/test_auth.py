@@ -1,5 +1,5 @@
 """Authorization: Okta client credentials (seed "Retrieve a token") and the bearer token on every
-API call (seed "Secure the API"; NOTES.md 1.1, 1.3)."""
+API call (seed "Secure the API"; docs/sources/ab2d.md 1.1, 1.3)."""
 
 import secrets
 import socket

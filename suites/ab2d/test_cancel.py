@@ -1,5 +1,5 @@
 """Cancel: DELETE on a job's status URL (seed "Download Data": "at any point before completion, the
-process can be cancelled"; NOTES.md 1.4, 1.5), and the errors of unknown jobs and failed jobs."""
+process can be cancelled"; docs/sources/ab2d.md 1.4, 1.5), and the errors of unknown jobs and failed jobs."""
 
 import uuid
 

@@ -1,5 +1,5 @@
 """EOB content: every line of every downloaded file through the bundle's validator for its version
-(AB2D's allowed subset, NOTES.md 1.9), one test per requirement so a finding names its own; plus what
+(AB2D's allowed subset, docs/sources/ab2d.md 1.9), one test per requirement so a finding names its own; plus what
 only the run knows: the sponsor's enrollees and the _since filter."""
 
 import json

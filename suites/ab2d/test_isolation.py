@@ -1,4 +1,4 @@
-"""Isolation: another client can neither read, cancel nor download my job (NOTES.md 1.4-1.6, e2e
+"""Isolation: another client can neither read, cancel nor download my job (docs/sources/ab2d.md 1.4-1.6, e2e
 tests 6-8), while my job of the run stays mine."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Kick-off: GET .../Patient/$export (seed "Request Data"; NOTES.md 1.3), its parameters and headers,
+"""Kick-off: GET .../Patient/$export (seed "Request Data"; docs/sources/ab2d.md 1.3), its parameters and headers,
 the deprecated Group export, and one running job per client."""
 
 from datetime import UTC, datetime, timedelta, timezone

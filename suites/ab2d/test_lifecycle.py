@@ -1,5 +1,5 @@
 """The export lifecycle of each API version: kick-off, polling that honours Retry-After, the manifest,
-every file downloaded and checked against it (seed "Request Data", "Download Data"; NOTES.md 1.4, 1.6).
+every file downloaded and checked against it (seed "Request Data", "Download Data"; docs/sources/ab2d.md 1.4, 1.6).
 
 The exports are the run's (client.export): v1 plain, v2 with a _since so its filter is checked too."""
 

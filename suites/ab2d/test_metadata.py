@@ -1,4 +1,4 @@
-"""GET .../metadata: the CapabilityStatement of each version, public (NOTES.md 1.1, 1.8)."""
+"""GET .../metadata: the CapabilityStatement of each version, public (docs/sources/ab2d.md 1.1, 1.8)."""
 
 import json
 

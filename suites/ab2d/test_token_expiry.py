@@ -1,4 +1,4 @@
-"""Tokens run out (seed "Retrieve a token": "it does expire"; NOTES.md 1.1): an expired token is
+"""Tokens run out (seed "Retrieve a token": "it does expire"; docs/sources/ab2d.md 1.1): an expired token is
 refused with 403, and a client renews its token during a job without losing the job. The wait is
 the token's own lifetime, so these tests use the target's `short_token_client` where it names one:
 skipped where expires_in is beyond options.max_token_wait (default 120 s)."""

@@ -1,4 +1,4 @@
-"""API v3 (R4, IDR data, allow-listed contracts; NOTES.md 0.2, 1.1, 1.3, 1.9): the allow-list, _typeFilter,
+"""API v3 (R4, IDR data, allow-listed contracts; docs/sources/ab2d.md 0.2, 1.1, 1.3, 1.9): the allow-list, _typeFilter,
 the 2026-04-01 _since floor, no Group export, and the v3 trimmer's EOBs. An allow-listed client (the
 second client where the target says so, data.second_v3_allowed) runs the export."""
 

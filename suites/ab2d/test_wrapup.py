@@ -1,5 +1,5 @@
 """What uses up the run's exports, so it runs last: the download limit, DELETE on a finished job, and
-the download errors (NOTES.md 1.5, 1.6)."""
+the download errors (docs/sources/ab2d.md 1.5, 1.6)."""
 
 import uuid
 

@@ -2,7 +2,7 @@
 paths under the `api` URL, page walks cached per run (the data does not change: every call is a GET).
 
 Oracles shared by the tests live here too: the pagination envelope invariants (Flask-SQLAlchemy's
-Pagination, NOTES.md 2.4), the error payload, duplicate member names, and claim facts (employer,
+Pagination, docs/sources/payers.md 2.4), the error payload, duplicate member names, and claim facts (employer,
 first day of service)."""
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ class TpaClient:
 def envelope_findings(
     body: Any, page: int | None, per_page: int | None, prev_reading: str, default_per_page: int = 10
 ) -> list[tuple[str, str]]:
-    """(requirement, message) for every envelope invariant a 200 page breaks (NOTES.md 2.4)."""
+    """(requirement, message) for every envelope invariant a 200 page breaks (docs/sources/payers.md 2.4)."""
     out: list[tuple[str, str]] = []
     if not isinstance(body, dict):
         return [("TPA-PAGE-1", f"body is {type(body).__name__}, not an object")]

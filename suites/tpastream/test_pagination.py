@@ -1,4 +1,4 @@
-"""Pagination (Flask-SQLAlchemy's Pagination serialised as-is, NOTES.md 2.4): envelope invariants on
+"""Pagination (Flask-SQLAlchemy's Pagination serialised as-is, docs/sources/payers.md 2.4): envelope invariants on
 every answer to generated page/per_page values, full walks, and walks at two page sizes.
 
 Read-only (GETs only), so nothing here is `mutating`."""

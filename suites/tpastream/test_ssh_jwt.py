@@ -1,4 +1,4 @@
-"""SSH-JWT (beyond the document: NOTES.md 2.3, TPA Stream's 2026 authentication page):
+"""SSH-JWT (beyond the document: docs/sources/payers.md 2.3, TPA Stream's 2026 authentication page):
 "Authorization: SSH-JWT <jwt>", signed with a key registered at /settings/ssh, claims email, iat, exp,
 alg matching the key type, no clock-skew tolerance. Needs the `ssh_private_key` credential (a PEM
 private key); skipped without it. Read-only (GETs only), so nothing here is `mutating`."""

@@ -175,7 +175,7 @@ def test_valid_payload_not_refused(handler, variant):
 @requirement("LP-WHH-7")
 def test_late_event_not_refused(handler):
     """An event older than one already received for the invoice (a second-level retry arrives 10-30 s
-    late, NOTES.md 1.7) is still acknowledged: the document gives no ordering guarantee"""
+    late, docs/sources/payers.md 1.7) is still acknowledged: the document gives no ordering guarantee"""
     array = ev.array_name(handler.readings)
     invoice_id, claim_id = str(uuid.uuid4()), str(uuid.uuid4())
     now = int(time.time())
