@@ -9,6 +9,7 @@ strict xfail naming exactly what the core lacks.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import re
 import shutil
@@ -32,7 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "specs" / "ab2d"
 SCHEMAS = SPEC / "schemas"
 SAMPLES = SPEC / "samples"
-SEED = Path("/work/shared/seeds/002_a374150bf2682c73.txt")
+# The sandbox client password and its Basic value that the AB2D tutorial prints, as SHA-256 and
+# length: the check below proves neither is in the bundle without carrying either.
+PRINTED_SECRETS = [
+    (40, "37cbf770a28789430dffeac9e7425c794469b81bcd0098e20229f48d78e2f1d1"),
+    (84, "0853fd2c9397df581540b46a655bd573b1746598c253d000c6a52e73f4cae26c"),
+]
 REQ_ID = re.compile(
     r"^AB2D-(AUTH|KICKOFF|JOB|STATUS|MANIFEST|DOWNLOAD|CANCEL|ISOLATION|META|ERR|V3|EOB|DEV|NDJSON)-[0-9]+$"
 )
@@ -96,7 +102,7 @@ def triples(findings) -> list[tuple]:
 
 def test_feed_loads_with_a_sound_catalogue():
     f = feed()
-    assert f.id == "ab2d" and f.doc == SEED.name
+    assert f.id == "ab2d" and f.doc == "002_a374150bf2682c73.txt"
     assert len(f.requirements) >= 90
     # sections, texts, applies_to, readings and unique ids: tests/test_spec_bundles.py, for every feed
     for req in f.requirements.values():
@@ -158,14 +164,26 @@ def test_environments_auth_and_test_data_keep_secrets_out():
         set(s) <= {"sponsor", "contract", "seed_contract", "client_id", "beneficiaries", "v3_allowed", "synthea"}
         for s in sponsors
     )
-    # the seed's sandbox password and its Basic value appear nowhere in the bundle
-    seed = SEED.read_text(encoding="utf-8")
-    password = re.search(r"Client Password</b></td>\s*<td>([^<]+)</td>", seed).group(1)
-    basic = re.search(r"id:password</b></td>\s*<td>([^<]+)</td>", seed).group(1)
-    for path in SPEC.rglob("*"):
-        if path.is_file():
-            text = path.read_bytes()
-            assert password.encode() not in text and basic.encode() not in text, path
+    # the tutorial's sandbox password and its Basic value appear nowhere in the feed's units
+    for folder in (SPEC, ROOT / "simulators" / "ab2d", ROOT / "suites" / "ab2d", ROOT / "docs"):
+        for path in folder.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                assert not _holds_any(path.read_bytes(), PRINTED_SECRETS), path
+
+
+def _holds_any(data: bytes, secrets: list[tuple[int, str]]) -> bool:
+    """Whether some stretch of `data` has the length and SHA-256 of one of `secrets`."""
+    for length, digest in secrets:
+        for start in range(len(data) - length + 1):
+            if hashlib.sha256(data[start : start + length]).hexdigest() == digest:
+                return True
+    return False
+
+
+def test_the_secret_check_finds_what_it_looks_for():
+    planted = b"x" * 10 + b"a-secret-of-forty-characters-long-000000" + b"y"
+    assert _holds_any(planted, [(40, hashlib.sha256(b"a-secret-of-forty-characters-long-000000").hexdigest())])
+    assert not _holds_any(planted, PRINTED_SECRETS)
 
 
 # --- the OpenAPI description ----------------------------------------------------------------------
