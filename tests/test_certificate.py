@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from payercert.contract import FeedPackage
 from payercert.feeds import Feed, Requirement, load_feed
 from payercert.reporting.certificate import (
     FeedRun,
@@ -47,7 +48,8 @@ def make_feed() -> Feed:
         _req("F-CLI-2", level="SHOULD", applies_to="client", area="validation"),
     ]
     spec = {"title": "Fake Feed", "source": {"doc": "doc.txt", "title": "Fake Payer API", "version": "2.0"}}
-    return Feed("fake", Path("/nonexistent"), spec, {r.id: r for r in reqs})
+    package = FeedPackage("fake", Path("/nonexistent"))
+    return Feed("fake", Path("/nonexistent"), spec, package, requirements={r.id: r for r in reqs})
 
 
 SERVER_IDS = ["F-AUTH-1", "F-AUTH-2", "F-UP-1", "F-UP-2", "F-UP-3", "F-BOTH-1"]
