@@ -45,7 +45,7 @@ test-unlocked: setup
 	rm -rf .venv-unlocked
 	$(PYTHON) -m venv .venv-unlocked
 	$(UV) pip install --quiet --python .venv-unlocked/bin/python --upgrade --no-cache setuptools wheel
-	$(UV) pip install --quiet --python .venv-unlocked/bin/python --upgrade --no-build-isolation -e '.[test]'
+	$(UV) pip install --quiet --python .venv-unlocked/bin/python --upgrade --no-build-isolation -e '.[test,bench]'
 	.venv-unlocked/bin/python -m pytest tests -n 2 --dist loadfile
 
 # Validator throughput: LTSS NDJSON, and AB2D EOB NDJSON against orjson, jsonschema and fhir.resources.
