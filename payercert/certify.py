@@ -18,6 +18,7 @@ from rich.prompt import Prompt
 from rich.table import Table
 
 from .config import build_target, load_config
+from .contract import registered
 from .errors import EXIT_USAGE, ConfigError, ProductionRefused
 from .feeds import implemented_feeds, load_feed
 from .redact import REDACTOR
@@ -42,7 +43,7 @@ class CertifyRequest:
     examples: int | None = None
     webhook_url: str | None = None  # a client suite (webhook-handler): the user's handler
     webhook_auth: str | None = None
-    strict_ig: bool = False  # option `ig` for every reading that has one (explicit readings still win)
+    flags: tuple[str, ...] = ()  # feeds' own run options given as flags (payercert.contract.RunOption)
     requirements: tuple[str, ...] = ()  # only these requirements' tests (a check, not a certification)
     seed: int | None = None  # Hypothesis seed; None: 0 on the local target, a new one elsewhere
 
@@ -59,8 +60,7 @@ class Prepared:
 
 def run_certify(request: CertifyRequest, console: Console) -> int:
     feeds = _feeds(request)
-    if request.strict_ig:
-        request.readings = {**ig_readings(feeds), **request.readings}
+    request.readings = {**flag_readings(feeds, request.flags), **request.readings}
     prepared = _prepare(request, feeds, console)
     _fresh_results(request.reports)
     code = _run_pytest(request, feeds, prepared, console)
@@ -110,14 +110,28 @@ def _feeds(request: CertifyRequest) -> list[str]:
     return feeds
 
 
-def ig_readings(feeds: list[str]) -> dict[str, str]:
-    """`--strict-ig`: the Bulk Data IG's reading of every deviation a feed documents with an `ig` option."""
-    return {
-        rid: "ig"
-        for feed_id in feeds
-        for rid, reading in load_feed(feed_id).readings.items()
-        if "ig" in reading.get("options", {})
-    }
+def flag_readings(feeds: list[str], flags: tuple[str, ...]) -> dict[str, str]:
+    """The readings a run's flags pick: each flag is a run option a chosen feed declares, and picks
+    its option of every reading of that feed that has one."""
+    readings: dict[str, str] = {}
+    for flag in flags:
+        owners = [f for f in feeds if any(o.name == flag for o in load_feed(f).package.options)]
+        if not owners:
+            declared = sorted({o.name for p in registered().values() for o in p.options})
+            raise ConfigError(
+                f"--{flag} is no option of {', '.join(feeds)}"
+                + (f" (feed options: {', '.join('--' + d for d in declared)})" if declared else "")
+            )
+        for feed_id in owners:
+            option = next(o for o in load_feed(feed_id).package.options if o.name == flag)
+            if option.selects_reading is None:
+                raise ConfigError(f"--{flag} takes a value: --{flag} VALUE")
+            readings |= {
+                rid: option.selects_reading
+                for rid, reading in load_feed(feed_id).readings.items()
+                if option.selects_reading in reading.get("options", {})
+            }
+    return readings
 
 
 def _prepare(request: CertifyRequest, feeds: list[str], console: Console) -> Prepared:

@@ -139,8 +139,12 @@ def validate(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    epilog="A feed's own options (payercert feeds lists them) go on the same command line, e.g. --strict-ig.",
+)
 def certify(
+    ctx: typer.Context,
     feed: list[str] = typer.Option([], "--feed", help="Feed id (repeatable); default: every implemented feed."),
     target: str = typer.Option("local", help="Target name from payercert.toml, or 'local' for the bundled simulators."),
     suite: str = typer.Option(
@@ -159,9 +163,6 @@ def certify(
         None, help="History location that successive runs append to (default: REPORTS/history)."
     ),
     strict: list[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
-    strict_ig: bool = typer.Option(
-        False, "--strict-ig", help="Check the Bulk Data IG's reading (option 'ig') of every reading that has one."
-    ),
     html: bool = typer.Option(True, "--html/--no-html", help="Render the Allure HTML report after the run."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show pytest's own output."),
     examples: int | None = typer.Option(None, help="Hypothesis examples per property (default 25)."),
@@ -207,7 +208,7 @@ def certify(
         examples=examples,
         webhook_url=webhook_url,
         webhook_auth=webhook_auth,
-        strict_ig=strict_ig,
+        flags=_feed_flags(ctx.args),
         requirements=tuple(requirement),
         seed=seed,
     )
@@ -259,6 +260,15 @@ def report(
     from .reporting.render import render_reports
 
     raise typer.Exit(render_reports(reports, history, out))
+
+
+def _feed_flags(args: list[str]) -> tuple[str, ...]:
+    """What the certify command did not know itself: a feed's own flags (`--strict-ig`), checked
+    against the chosen feeds' declarations when the run is prepared."""
+    for arg in args:
+        if not arg.startswith("--") or "=" in arg:
+            raise PayercertError(f"unexpected argument {arg!r}")
+    return tuple(arg[2:] for arg in args)
 
 
 def _as_of(value: str | None) -> date | None:

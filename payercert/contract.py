@@ -31,6 +31,9 @@ class RunOption:
     name: str  # as typed on the command line, without the dashes: "strict-ig"
     help: str
     suites: tuple[str, ...] = ()  # the suites it belongs to; empty: every suite of the feed
+    # A flag that picks this option of every reading of the feed that has it (an explicit
+    # --reading ID=OPTION still wins); None for an option the feed's suites read themselves.
+    selects_reading: str | None = None
 
 
 @dataclass(frozen=True)

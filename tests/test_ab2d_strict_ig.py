@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from certify_runs import certify
 
-from payercert.certify import ig_readings
+from payercert.certify import flag_readings
+from payercert.errors import ConfigError
 from payercert.feeds import load_feed
 
 pytestmark = pytest.mark.timeout(300)
@@ -24,7 +25,8 @@ DEVIATIONS = {
 
 
 def test_ig_readings_are_every_reading_with_an_ig_option():
-    readings = ig_readings(["ab2d"])
+    """--strict-ig is AB2D's own run option (specs/ab2d/__init__.py), a flag that picks option ig."""
+    readings = flag_readings(["ab2d"], ("strict-ig",))
     feed = load_feed("ab2d")
     assert set(readings) == {rid for rid, r in feed.readings.items() if "ig" in r["options"]}
     assert "AB2D-R-TRANSACTION-TIME" in readings and "AB2D-R-TOKEN-LIFETIME" not in readings
@@ -40,3 +42,9 @@ def test_conforming_simulator_fails_the_ig_only_readings(tmp_path):
     assert DEVIATIONS <= failed, f"not caught under --strict-ig: {sorted(DEVIATIONS - failed)}"
     ig_checked = {r.id for r in feed.requirements.values() if r.reading and "ig" in feed.readings[r.reading]["options"]}
     assert failed <= ig_checked, f"failed beyond the IG readings: {sorted(failed - ig_checked)}"
+
+
+def test_a_feed_flag_belongs_to_a_chosen_feed():
+    with pytest.raises(ConfigError, match=r"^--strict-ig is no option of ltss \(feed options: .*--strict-ig"):
+        flag_readings(["ltss"], ("strict-ig",))
+    assert flag_readings(["ltss", "ab2d"], ("strict-ig",)) == flag_readings(["ab2d"], ("strict-ig",))

@@ -5,5 +5,11 @@ from payercert.contract import RunOption, bundled
 
 FEED = bundled(
     "ab2d",
-    options=(RunOption("strict-ig", "check the Bulk Data IG's reading (option 'ig') of every reading that has one"),),
+    options=(
+        RunOption(
+            "strict-ig",
+            "check the Bulk Data IG's reading (option 'ig') of every reading that has one",
+            selects_reading="ig",
+        ),
+    ),
 )
