@@ -165,3 +165,13 @@ def test_no_third_party_warning_reaches_the_terminal(tmp_path):
     exact_error(done, "unknown feed 'nosuchfeed' (known feeds: ab2d, lanternpay, ltss, tpastream, webbbs)")
     sftp = run("simulate", "webbbs", "--list-faults", env={"PYTHONWARNINGS": "always"}, cwd=tmp_path)  # asyncssh
     assert (sftp.returncode, sftp.stderr) == (0, ""), sftp.stderr
+
+
+def test_piped_output_keeps_its_lines_whole(tmp_path):
+    """Into a pipe (a CI log), a table is not squeezed into 80 columns: each row stays one line."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    done = subprocess.run(
+        [sys.executable, "-m", "payercert", "feeds"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
+    row = next(line for line in done.stdout.splitlines() if line.startswith("│ ltss "))
+    assert "Using The LTSS- DDA Provider Upload API, 4.1 for Integrated Testing for Pilot Program" in row, row
