@@ -499,11 +499,12 @@ def x12_findings(
     """The X12 envelope findings of a payload (and pyx12's, where it has the guide's map)."""
     table = spec.get("x12_requirements", {})
     out = [
-        Finding(table.get(p.problem, p.problem), Severity.ERROR, p.message, None, Location(pointer=p.location))
+        Finding(table.get(p.problem, p.problem), Severity(p.severity), p.message, None, Location(pointer=p.location))
         for p in check_payload(payload, ids, realtime)
     ]
     guide = (ids or {}).get("gs08")
-    if segment_level and guide in pyx12_guides() and not out:  # the guide's map only makes sense on sound envelopes
+    sound = not any(f.severity is Severity.ERROR for f in out)
+    if segment_level and guide in pyx12_guides() and sound:  # the guide's map only makes sense on sound envelopes
         out += [
             Finding(table.get("segment", "segment"), Severity.ERROR, p.message, None, Location(pointer=p.location))
             for p in segment_findings(payload, guide)

@@ -51,6 +51,7 @@ class X12Problem:
     problem: str
     message: str
     location: str
+    severity: str = "error"  # "warning": a layout the reader accepts and reports (indentation)
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Interchange:
     terminator: str
     segments: list[list[str]] = field(default_factory=list)  # after the ISA, up to and including IEA
     rest: str = ""  # text after IEA in the same chunk
+    deviations: list[X12Problem] = field(default_factory=list)  # read past by a tolerant reading
 
 
 def split_interchanges(payload: bytes | str) -> list[str]:
@@ -69,35 +71,62 @@ def split_interchanges(payload: bytes | str) -> list[str]:
     return [c.strip("\r\n") for c in text.split("\x1c") if c.strip("\r\n")]
 
 
-def read_isa(chunk: str) -> tuple[list[str], str, str]:
-    """(ISA elements, element separator, terminator) or X12SyntaxError."""
-    head = chunk[:ISA_LENGTH]
-    if len(head) < ISA_LENGTH or not head.startswith("ISA"):
-        raise X12SyntaxError(f"the interchange must open with a 106-character ISA (got {len(head)} characters)")
-    sep = head[3]
-    elements = head[:105].split(sep)
+def read_isa(chunk: str, tolerant: bool = False) -> tuple[list[str], str, str, int, list[X12Problem]]:
+    """(ISA elements, element separator, terminator, where the segments start, deviations read past)
+    or X12SyntaxError. Strict, the ISA must be 106 fixed-width characters; tolerant, one whose
+    elements are not padded to their widths is read by its separators and reported."""
+    if not chunk.startswith("ISA"):
+        raise X12SyntaxError(f"the interchange must open with ISA, not {chunk[:12]!r}")
+    if len(chunk) < ISA_LENGTH:
+        raise X12SyntaxError(f"the ISA is cut short: {len(chunk)} characters, 106 needed")
+    sep, deviations = chunk[3], []
+    elements = chunk[:105].split(sep)
     widths = [len(e) for e in elements]
+    end = ISA_LENGTH
     if tuple(widths) != ISA_WIDTHS:
-        raise X12SyntaxError(f"ISA element widths {widths} are not the fixed widths {list(ISA_WIDTHS)}")
-    term = head[105]
+        parts = chunk.split(sep, 16)
+        if not tolerant or len(parts) < 17 or len(parts[16]) < 2:
+            raise X12SyntaxError(f"ISA element widths {widths} are not the fixed widths {list(ISA_WIDTHS)}")
+        elements = [*parts[:16], parts[16][0]]
+        end = len(chunk) - len(parts[16]) + 2
+        deviations.append(
+            X12Problem(
+                "isa",
+                f"ISA element widths {[len(e) for e in elements]} are not the fixed widths {list(ISA_WIDTHS)} "
+                "(read by its separators)",
+                "",
+            )
+        )
+    term = chunk[end - 1]
     if term in (sep, elements[16]) or term.isalnum():
         raise X12SyntaxError(f"the segment terminator {term!r} is not distinct from the separators")
-    return elements, sep, term
+    return elements, sep, term, end, deviations
 
 
-def parse_interchange(chunk: str) -> Interchange:
-    elements, sep, term = read_isa(chunk)
-    out = Interchange(elements, sep, elements[16], term)
-    pos = ISA_LENGTH
+def parse_interchange(chunk: str, tolerant: bool = False) -> Interchange:
+    """The interchange a chunk opens with. Tolerant (as a validator reads what real systems send):
+    a non-fixed-width ISA and segments written one per line with indentation are read, each
+    reported once in `deviations`; strict (as a server takes a file), they are X12SyntaxError."""
+    elements, sep, term, pos, deviations = read_isa(chunk, tolerant)
+    out = Interchange(elements, sep, elements[16], term, deviations=deviations)
+    indented = False
     while pos < len(chunk):
         end = chunk.find(term, pos)
         end = len(chunk) if end < 0 else end
-        seg = chunk[pos:end].strip("\r\n").split(sep)
+        text = chunk[pos:end].strip("\r\n")
+        if tolerant and text != text.strip():
+            indented, text = True, text.strip()
         pos = end + 1
+        if not text and tolerant:
+            continue
+        seg = text.split(sep)
         out.segments.append(seg)
         if seg[0] == "IEA":
             break
-    out.rest = chunk[pos:].lstrip("\r\n")
+    if indented:
+        message = "segments are indented or padded with spaces or tabs (read as layout)"
+        out.deviations.append(X12Problem("isa", message, "", "warning"))
+    out.rest = chunk[pos:].lstrip() if tolerant else chunk[pos:].lstrip("\r\n")
     return out
 
 
@@ -118,14 +147,19 @@ def check_payload(payload: bytes | str, ids: dict | None = None, realtime: bool 
                 extra.append(where)
         return where
 
-    for chunk in split_interchanges(payload):
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    if text.startswith("\ufeff"):  # a byte order mark, as some editors and exports write: reported, read past
+        out.append(X12Problem("isa", "a UTF-8 byte order mark comes before the ISA", "x12:ISA#1"))
+        text = text[1:]
+    for chunk in split_interchanges(text.lstrip(" \t\r\n")):
         while chunk:
             where = at("ISA")
             try:
-                ic = parse_interchange(chunk)
+                ic = parse_interchange(chunk, tolerant=True)
             except X12SyntaxError as exc:
                 out.append(X12Problem("isa", str(exc), where))
                 break  # the rest of this chunk cannot be read
+            out += [X12Problem(d.problem, d.message, where, d.severity) for d in ic.deviations]
             out += check_interchange(ic, ids, at, where)
             chunk = ic.rest
     if extra:  # one finding, at the first extra interchange, else group, else transaction set
