@@ -186,3 +186,31 @@ def test_pyx12_checks_segments_where_it_has_the_guide_and_only_there():
     # a 270 with the same kind of damage gets envelope checks only: pyx12 has no 005010X279A1 map
     x270 = (SAMPLES / "valid" / "x12-270.x12").read_bytes().replace(b"EQ*30~", b"EQ*ZZZ~")
     assert x12_findings(x270, FEED.spec, FEED.spec["x12_payloads"]["X12_270_Request_005010X279A1"], False) == []
+
+
+def _soap_sample() -> str:
+    return (SAMPLES / "valid" / "rt-276-soap-request.xml").read_text()
+
+
+def test_soap_1_1_and_a_wrapper_are_reported_and_the_envelope_still_checked(tmp_path):
+    """Each deviation a tolerant reading reads past is one finding, and the defects behind it show."""
+    text = _soap_sample().replace("X12_276_Request_005010X212</PayloadType>", "X12 276 Request</PayloadType>")
+    text = text.replace("http://www.w3.org/2003/05/soap-envelope", "http://schemas.xmlsoap.org/soap/envelope/")
+    text = text.replace(
+        "<ns1:COREEnvelopeRealTimeRequest", '<w:Wrapper xmlns:w="urn:x"><ns1:COREEnvelopeRealTimeRequest'
+    )
+    text = text.replace("</ns1:COREEnvelopeRealTimeRequest>", "</ns1:COREEnvelopeRealTimeRequest></w:Wrapper>")
+    _msg, found = check_bytes(text.encode(), FEED.spec)
+    assert [f.requirement for f in found] == ["WEBBBS-SOAP-1", "WEBBBS-SOAP-3", "WEBBBS-ENVELOPE-3"], found
+    assert found[1].message.endswith("(the CORE COREEnvelopeRealTimeRequest is inside it, and is read)")
+    assert "{" not in found[1].message  # the element is named, not dumped in Clark notation
+
+
+def test_a_server_still_refuses_soap_1_1():
+    from payercert.validators.core_envelope import CoreSyntaxError, parse_message
+
+    text = _soap_sample().replace(
+        "http://www.w3.org/2003/05/soap-envelope", "http://schemas.xmlsoap.org/soap/envelope/"
+    )
+    with pytest.raises(CoreSyntaxError, match="SOAP 1.1"):
+        parse_message(text.encode())

@@ -548,8 +548,8 @@ def check_bytes(
     """Parse and check one message; a syntax error is a finding, after the HTTP layer's own findings."""
     from .core_envelope import parse_message
 
-    try:
-        msg = parse_message(raw, content_type, mime_messages=mime_messages(spec))
+    try:  # tolerant: what real systems send (SOAP 1.1, a wrapper) is reported, and the envelope checked
+        msg = parse_message(raw, content_type, mime_messages=mime_messages(spec), tolerant=True)
     except CoreSyntaxError as err:
         out = []
         if err.partial is not None:
@@ -557,7 +557,8 @@ def check_bytes(
             checker.http()
             out = checker.out
         return None, out + [syntax_finding(err, spec)]
-    return msg, check_message(msg, spec, direction, readings)
+    read_past = [syntax_finding(deviation, spec) for deviation in msg.deviations]
+    return msg, read_past + check_message(msg, spec, direction, readings)
 
 
 def check_message(

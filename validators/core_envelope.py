@@ -150,6 +150,8 @@ class CoreMessage:
     mime_fields: tuple[str, ...] = ()  # MIME: every part name as sent, in order
     attachments: dict[str, bytes] = field(default_factory=dict, repr=False)  # MTOM: Content-ID -> octets
     core_xml: Any = field(default=None, repr=False)  # SOAP/MTOM: the CORE lxml element, xop:Include replaced by base64
+    # What a tolerant reading read past (SOAP 1.1, a wrapper around the CORE element): each a finding
+    deviations: list[CoreSyntaxError] = field(default_factory=list, repr=False)
 
     @property
     def mode(self) -> str | None:
@@ -168,9 +170,17 @@ class CoreMessage:
 # Parsing
 # --------------------------------------------------------------------------------------------------
 def parse_message(
-    raw: bytes, content_type: str | None = None, *, mime_messages: Iterable[dict] | None = None
+    raw: bytes,
+    content_type: str | None = None,
+    *,
+    mime_messages: Iterable[dict] | None = None,
+    tolerant: bool = False,
 ) -> CoreMessage:
-    """A CoreMessage from a whole HTTP message, or from a body and its Content-Type."""
+    """A CoreMessage from a whole HTTP message, or from a body and its Content-Type.
+
+    Tolerant (as a validator reads what real systems send), a SOAP 1.1 envelope and a CORE envelope
+    wrapped in another element of the Body are read, each kept in `msg.deviations`, so that the
+    envelope's own defects are found too; strict (as a server takes a message), they are errors."""
     http: HttpMessage | None = None
     body = raw
     if content_type is None and looks_like_http(raw):
@@ -194,13 +204,13 @@ def parse_message(
     try:
         if media in ("application/soap+xml", "text/xml", "application/xml"):
             action = _action(ctype, http)
-            msg = _parse_soap(body, "soap", direction)
+            msg = _parse_soap(body, "soap", direction, tolerant=tolerant)
         elif media == "multipart/related":
             start_info = ctype.get_param("start-info")
             if isinstance(start_info, tuple):  # an RFC 2231 value (charset, language, text)
                 start_info = email.utils.collapse_rfc2231_value(start_info)
             action = _action(content_type_params(start_info or ""), http)
-            msg = _parse_mtom(body, content_type, ctype, direction)
+            msg = _parse_mtom(body, content_type, ctype, direction, tolerant)
         elif media == "multipart/form-data":
             msg = _parse_mime(body, content_type, direction, mime_messages)
         else:
@@ -242,7 +252,12 @@ def _action(ctype, http: HttpMessage | None) -> str | None:
 
 
 def _parse_soap(
-    xml: bytes, form: str, direction: str | None, attachments: dict[str, bytes] | None = None
+    xml: bytes,
+    form: str,
+    direction: str | None,
+    attachments: dict[str, bytes] | None = None,
+    *,
+    tolerant: bool = False,
 ) -> CoreMessage:
     try:
         root = parse_xml(xml)
@@ -250,24 +265,43 @@ def _parse_soap(
         raise CoreSyntaxError("xml-forbidden", "Sender", exc.message, "xml:DOCTYPE") from None
     except XMLProblem as exc:
         raise CoreSyntaxError("soap", "Sender", exc.message, exc.location) from None
+    deviations: list[CoreSyntaxError] = []
+    soap_ns = SOAP12_NS
     if root.tag == f"{{{SOAP11_NS}}}Envelope":
-        raise CoreSyntaxError(
+        version = CoreSyntaxError(
             "soap", "VersionMismatch", "a SOAP 1.1 envelope; CORE uses SOAP 1.2", "/Envelope", http_status=500
         )
-    if root.tag != f"{{{SOAP12_NS}}}Envelope":
+        if not tolerant:
+            raise version
+        deviations.append(version)
+        soap_ns = SOAP11_NS
+    elif root.tag != f"{{{SOAP12_NS}}}Envelope":
         raise CoreSyntaxError("soap", "Sender", f"the root element {_local(root.tag)} is not a SOAP 1.2 Envelope", "/")
-    body = root.find(f"{{{SOAP12_NS}}}Body")
+    body = root.find(f"{{{soap_ns}}}Body")
     kids = [k for k in body if isinstance(k.tag, str)] if body is not None else []
     if len(kids) != 1 or _ns(kids[0].tag) != CORE_NS or _local(kids[0].tag) not in ELEMENTS:
-        what = "no Body" if body is None else f"{len(kids)} element(s)" if len(kids) != 1 else f"element {kids[0].tag}"
-        raise CoreSyntaxError(
+        what = (
+            "no Body"
+            if body is None
+            else f"{len(kids)} element(s)"
+            if len(kids) != 1
+            else f"element {_local(kids[0].tag)} of namespace {_ns(kids[0].tag) or '(none)'}"
+        )
+        wrong = CoreSyntaxError(
             "soap-body", "Sender", f"the SOAP Body must hold one CORE envelope element, found {what}", "/Envelope/Body"
         )
+        inside = _wrapped_core_element(kids) if tolerant else None
+        if inside is None:
+            raise wrong
+        wrong.message += f" (the CORE {_local(inside.tag)} is inside it, and is read)"
+        deviations.append(wrong)
+        kids = [inside]
     element = kids[0]
     name = _local(element.tag)
     msg = CoreMessage(
         form=form, element=name, direction=direction or ("response" if name.endswith("Response") else "request")
     )
+    msg.deviations = deviations
     children = [k for k in element if isinstance(k.tag, str)]
     msg.children = tuple(_local(k.tag) for k in children)
     msg.qualified = tuple(_local(k.tag) for k in children if _ns(k.tag))
@@ -277,9 +311,19 @@ def _parse_soap(
     payload_el = next((k for k in children if k.tag == "Payload"), None)
     if payload_el is not None:
         _read_payload(msg, payload_el, attachments)
-    _read_security(msg, root)
+    _read_security(msg, root, soap_ns)
     msg.core_xml = element
     return msg
+
+
+def _wrapped_core_element(kids: list) -> Any:
+    """The one CORE envelope element inside the Body's single (non-CORE) element, or None."""
+    if len(kids) != 1:
+        return None
+    found = [
+        e for e in kids[0].iter() if isinstance(e.tag, str) and _ns(e.tag) == CORE_NS and _local(e.tag) in ELEMENTS
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _read_payload(msg: CoreMessage, el, attachments: dict[str, bytes] | None) -> None:
@@ -315,8 +359,8 @@ def _looks_base64(text: str) -> bool:
     return True
 
 
-def _read_security(msg: CoreMessage, root) -> None:
-    security = root.find(f"{{{SOAP12_NS}}}Header/{{{WSSE_NS}}}Security")
+def _read_security(msg: CoreMessage, root, soap_ns: str = SOAP12_NS) -> None:
+    security = root.find(f"{{{soap_ns}}}Header/{{{WSSE_NS}}}Security")
     if security is None:
         return
     token = security.find(f"{{{WSSE_NS}}}UsernameToken")
@@ -354,7 +398,7 @@ def _multipart(content_type: str, body: bytes, problem: str, direction: str | No
     return msg.get_payload()
 
 
-def _parse_mtom(body: bytes, content_type: str, ctype, direction: str | None) -> CoreMessage:
+def _parse_mtom(body: bytes, content_type: str, ctype, direction: str | None, tolerant: bool = False) -> CoreMessage:
     parts = _multipart(content_type, body, "mtom", direction)
     by_id = {_cid(p["Content-ID"] or ""): p.get_payload(decode=True) or b"" for p in parts}
     start = _cid(ctype.get_param("start") or "")
@@ -362,7 +406,7 @@ def _parse_mtom(body: bytes, content_type: str, ctype, direction: str | None) ->
         start = _cid(parts[0]["Content-ID"] or "")
     root = by_id.get(start) or parts[0].get_payload(decode=True) or b""
     attachments = {cid: data for cid, data in by_id.items() if cid != start}
-    msg = _parse_soap(root, "mtom", direction, attachments)
+    msg = _parse_soap(root, "mtom", direction, attachments, tolerant=tolerant)
     msg.attachments = attachments
     return msg
 
