@@ -214,3 +214,31 @@ def test_a_server_still_refuses_soap_1_1():
     )
     with pytest.raises(CoreSyntaxError, match="SOAP 1.1"):
         parse_message(text.encode())
+
+
+def _without_start_line(name: str) -> tuple[bytes, bytes]:
+    """(the HTTP head, the message as a MIME entity: its Content-Type, an empty line, the body)."""
+    raw = (SAMPLES / "valid" / name).read_bytes()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    ctype = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-type"))
+    return head, b"MIME-Version: 1.0\r\n" + ctype + b"\r\n\r\n" + body
+
+
+def test_a_mime_entity_without_its_http_start_line_is_recognised(tmp_path):
+    _head, entity = _without_start_line("rt-270-mime-request.http")
+    (tmp_path / "captured.txt").write_bytes(entity)
+    for feed in (None, "webbbs"):
+        report = validate_file(tmp_path / "captured.txt", Options(feed=feed))
+        assert (report.feed, report.kind, report.unusable, report.findings) == ("webbbs", "mime-realtime", None, [])
+
+
+def test_a_captured_mtom_root_part_is_read_and_its_absent_payload_said(tmp_path):
+    raw = (SAMPLES / "valid" / "batch-270-mtom-submission.http").read_bytes()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    boundary = head.split(b'boundary="', 1)[1].split(b'"', 1)[0]
+    root = body.split(b"--" + boundary)[1].strip(b"\r\n")
+    (tmp_path / "part.txt").write_bytes(root)
+    report = validate_file(tmp_path / "part.txt", Options())
+    assert (report.feed, report.kind, report.unusable) == ("webbbs", "soap-batch", None)
+    assert [(f.requirement, f.severity.value) for f in report.findings] == [("WEBBBS-MTOM-4", "warning")]
+    assert "a part this file does not hold: not checked" in report.findings[0].message

@@ -127,7 +127,11 @@ class _Checker:
             if msg.action not in methods:
                 self.add(
                     "WEBBBS-SOAP-2",
-                    f"the action {msg.action!r} names no web method of the WSDL",
+                    (
+                        f"the action {msg.action!r} names no web method of the WSDL"
+                        if msg.action
+                        else "no action (Content-Type action=, or SOAPAction) names the web method"
+                    ),
                     "header:Content-Type",
                     actual=msg.action,
                 )
@@ -368,6 +372,13 @@ class _Checker:
         if msg.form == "mtom" and msg.payload_unresolved:
             self.add(
                 "WEBBBS-MTOM-4", f"xop:Include {msg.payload_include} names no part of the package", self.loc("Payload")
+            )
+        elif msg.payload_unresolved:  # one part of an MTOM package, captured alone: its payload is elsewhere
+            self.add(
+                "WEBBBS-MTOM-4",
+                f"the payload is xop:Include {msg.payload_include}, a part this file does not hold: not checked",
+                self.loc("Payload"),
+                severity=Severity.WARNING,
             )
         if msg.realtime and msg.payload_encoding == "text" and msg.payload and msg.payload_cdata is False:
             self.add("WEBBBS-REALTIME-3", "the RealTime Payload is not wrapped in a CDATA section", self.loc("Payload"))

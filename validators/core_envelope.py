@@ -41,7 +41,7 @@ from typing import Any
 
 from lxml import etree
 
-from .httpmsg import HttpMessage, content_type_params, looks_like_http, parse_http
+from .httpmsg import HttpMessage, content_type_params, looks_like_http, parse_entity, parse_http
 from .xmlsafe import XMLForbidden, XMLProblem, parse_xml
 
 SOAP12_NS = "http://www.w3.org/2003/05/soap-envelope"
@@ -190,6 +190,10 @@ def parse_message(
             raise CoreSyntaxError("http", None, str(exc), "start-line") from None
         body = http.body
         content_type = http.header("Content-Type")
+    if content_type is None and http is None:
+        entity = parse_entity(raw.lstrip(b"\xef\xbb\xbf \t\r\n"))  # a MIME entity without an HTTP start line
+        if entity is not None:
+            body, content_type = entity.body, entity.header("Content-Type")
     direction = None if http is None else ("request" if http.is_request else "response")
     given_type = content_type
     if content_type is None:
@@ -202,8 +206,12 @@ def parse_message(
     form = {"multipart/related": "mtom", "multipart/form-data": "mime"}.get(media, "soap")
     action = None
     try:
-        if media in ("application/soap+xml", "text/xml", "application/xml"):
-            action = _action(ctype, http)
+        if media in ("application/soap+xml", "text/xml", "application/xml", "application/xop+xml"):
+            # an MTOM root part (xop+xml) carries the SOAP media type, and its action, in `type`
+            inner = ctype
+            if media == "application/xop+xml":
+                inner = content_type_params(email.utils.collapse_rfc2231_value(ctype.get_param("type") or ""))
+            action = _action(inner, http)
             msg = _parse_soap(body, "soap", direction, tolerant=tolerant)
         elif media == "multipart/related":
             start_info = ctype.get_param("start-info")

@@ -68,6 +68,25 @@ def parse_http(raw: bytes) -> HttpMessage:
     return HttpMessage(lines[0].strip(), headers, body)
 
 
+_ENTITY_HEADER = re.compile(
+    rb"^(?:MIME-Version|Content-Type|Content-ID|Content-Transfer-Encoding|Content-Disposition):", re.I
+)
+
+
+def parse_entity(raw: bytes) -> HttpMessage | None:
+    """A MIME entity as captured without its HTTP start line (headers, an empty line, the body), or
+    None: `start_line` is empty, and the headers must name a Content-Type."""
+    if not _ENTITY_HEADER.match(raw):
+        return None
+    try:
+        entity = parse_http(b"POST / HTTP/1.1\r\n" + raw)
+    except ValueError:
+        return None
+    if entity.header("Content-Type") is None:
+        return None
+    return HttpMessage("", entity.headers, entity.body)
+
+
 def content_type_params(content_type: str | None) -> email.message.Message:
     """A Content-Type parsed by the stdlib (media type and its parameters, quoted-pair aware)."""
     msg = email.message.Message()

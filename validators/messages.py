@@ -16,7 +16,7 @@ from pathlib import Path
 from payercert.feeds import Feed, Kind, discover, load_feed
 
 from .findings import FileReport, Finding, Location, Severity, UnusableInput
-from .httpmsg import content_type_params, looks_like_http, parse_http
+from .httpmsg import content_type_params, looks_like_http, parse_entity, parse_http
 
 MESSAGE_FORMATS = ("soap", "mtom", "mime", "x12", "sftp-file")
 MAX_BYTES = 64 * 1024 * 1024
@@ -38,11 +38,18 @@ def sniff_message_format(head: bytes) -> str | None:
             ctype = parse_http(head).header("Content-Type")
         except ValueError:
             return "soap"  # an HTTP message whose head is broken: read as a message, reported as such
-        media = content_type_params(ctype).get_content_type()
-        return {"multipart/related": "mtom", "multipart/form-data": "mime"}.get(media, "soap")
+        return _format_of(ctype)
+    entity = parse_entity(text)  # a MIME entity captured without its start line (a part, a form)
+    if entity is not None:
+        return _format_of(entity.header("Content-Type"))
     if text.startswith(b"<"):
         return "soap"
     return None
+
+
+def _format_of(content_type: str | None) -> str:
+    media = content_type_params(content_type).get_content_type()
+    return {"multipart/related": "mtom", "multipart/form-data": "mime"}.get(media, "soap")
 
 
 def _score(kind: Kind, fmt: str, head: bytes, path: Path) -> int | None:
