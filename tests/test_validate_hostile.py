@@ -83,3 +83,29 @@ def test_a_folder_of_ten_thousand_files(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:]
     summary = __import__("json").loads(done.stdout)["summary"]
     assert (summary["files"], summary["records"], summary["errors"], summary["unusable"]) == (10_000, 10_000, 0, 0)
+
+
+def test_no_guess_without_evidence(tmp_path):
+    """A file that shows no kind's evidence is not validated as the one kind that reads its format."""
+    (tmp_path / "notes.md").write_text("# Notes\n\nSome prose, not billing entries.\n")
+    (tmp_path / "one.csv").write_text("hello\n")
+    done = validate("notes.md", "one.csv", cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("unusable notes.md: cannot tell which feed this file belongs to: it shows no kind's")
+    assert lines[1].startswith("unusable one.csv: cannot tell which feed")
+    named = validate("one.csv", "--feed", "ltss", cwd=tmp_path)
+    assert named.stdout.splitlines()[0] == (
+        "unusable one.csv: the CSV header names none of the columns of ltss billing-entry "
+        "(ClientLtssId, Cost, ProviderMa, ServiceDate, ...)"
+    )
+
+
+def test_with_feed_a_parse_failure_is_what_it_is(tmp_path):
+    """A feed with several kinds cannot pick one from a file it cannot read: it says why, not 'cannot tell'."""
+    (tmp_path / "sample.json").write_text('{\n  "invoiceId": "x",\n  "amount": 001\n}\n')
+    done = validate("sample.json", "--feed", "lanternpay", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout.splitlines()[0] == (
+        "unusable sample.json: not JSON at line 3 column 14: a number with a leading zero (001)"
+    )

@@ -16,7 +16,7 @@ from .findings import FileReport, Finding, Location, Severity, UnusableInput
 from .locate import RecordLines, escape
 from .messages import MESSAGE_FORMATS, detect_message_kind, validate_message_file
 from .placing import Placer, payer_today, rule_findings
-from .readers import ParseProblem, Record, first_chars, read_records, sniff_format
+from .readers import ParseProblem, Record, csv_header, first_chars, read_records, sniff_format
 from .rules import RuleContext
 from .ruleset import RuleSet, load_kind_rules
 
@@ -45,7 +45,7 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     fmt = sniff_format(path, head)
     feeds = [opts.feed] if opts.feed else discover()
     candidates: list[tuple[int, Feed, Kind]] = []
-    keys, item_keys = _first_keys(path, fmt)
+    keys, item_keys, problem = _first_keys(path, fmt)
     many = fmt == "ndjson" or (fmt == "json" and head.lstrip().startswith("["))  # several records
     for feed_id in feeds:
         feed = load_feed(feed_id)
@@ -63,9 +63,27 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     if not candidates:
         raise UnusableInput(f"{path}: no feed reads {fmt} files" + (f" of kind {opts.kind}" if opts.kind else ""))
     if candidates[0][0] == 0 and not (opts.feed and opts.kind):
-        if len(candidates) == 1:
+        # No kind's evidence in the file: never a guess. A feed the user names vouches for a JSON file
+        # its one kind reads (a syntax error in it is then that kind's finding); a CSV file must still
+        # show its header's known columns.
+        if opts.feed and fmt != "csv" and len(candidates) == 1:
             return candidates[0][1], candidates[0][2], fmt
-        raise UnusableInput(f"{path}: cannot tell which feed this file belongs to; name it with --feed (and --kind)")
+        if problem is not None:  # the file cannot be read far enough to show evidence: say why
+            where = f"line {problem.line}" + (f" column {problem.column}" if problem.column else "")
+            reason = problem.message.removeprefix(f"not {fmt.upper()}: ").removeprefix("not JSON: ")
+            raise UnusableInput(f"{path}: not {fmt.upper()} at {where}: {reason}")
+        if not opts.feed:
+            raise UnusableInput(
+                f"{path}: cannot tell which feed this file belongs to: it shows no kind's evidence "
+                "(a CSV header naming known columns, a JSON record's known keys); name it with --feed and --kind"
+            )
+        if fmt == "csv":
+            kind = candidates[0][2]
+            known = ", ".join(sorted(kind.detect_keys)[:4])
+            raise UnusableInput(
+                f"{path}: the CSV header names none of the columns of {opts.feed} {kind.name} ({known}, ...)"
+            )
+        raise UnusableInput(f"{path}: cannot tell which kind of {opts.feed} this file is; name it with --kind")
     best_feed, best_kind = candidates[0][1], candidates[0][2]
     if fmt == "ndjson" and best_kind.spec.get("detect", {}).get("match") and not opts.kind:  # names tie: by shape
         from .fastpath import first_line, refine_kind
@@ -75,15 +93,20 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     return best_feed, best_kind, fmt
 
 
-def _first_keys(path: Path, fmt: str) -> tuple[set[str], set[str]]:
-    """The first record's keys, and those of the item it carries (`data[0]`, or `data`)."""
+def _first_keys(path: Path, fmt: str) -> tuple[set[str], set[str], ParseProblem | None]:
+    """The first record's keys, those of the item it carries (`data[0]`, or `data`), and the parse
+    problem that stood in the way of reading it, if one did. A CSV file's evidence is its header."""
+    if fmt == "csv":
+        return set(csv_header(path)), set(), None
     for item in read_records(path, fmt):
-        if isinstance(item, Record) and isinstance(item.data, dict):
+        if isinstance(item, ParseProblem):
+            return set(), set(), item
+        if isinstance(item.data, dict):
             inner = item.data.get("data")
             inner = inner[0] if isinstance(inner, list) and inner else inner
-            return set(item.data), set(inner) if isinstance(inner, dict) else set()
-        return set(), set()
-    return set(), set()
+            return set(item.data), set(inner) if isinstance(inner, dict) else set(), None
+        return set(), set(), None
+    return set(), set(), None
 
 
 def validate_file(path: Path, opts: Options) -> FileReport:

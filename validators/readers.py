@@ -174,6 +174,15 @@ def _ndjson(fh: TextIO, strict: JsonNumbers = STRICT) -> Iterator[Item]:
         index += 1
 
 
+def csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file's header row (empty when it has none that can be read)."""
+    try:
+        with open_text(path) as fh:
+            return [h.strip() for h in next(csv.reader(fh), [])]
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError):
+        return []
+
+
 def _csv(fh: TextIO, coerce: Callable[[str, str], Any] | None) -> Iterator[Item]:
     reader = csv.reader(fh)
     header: list[str] | None = None
