@@ -109,3 +109,31 @@ def test_with_feed_a_parse_failure_is_what_it_is(tmp_path):
     assert done.stdout.splitlines()[0] == (
         "unusable sample.json: not JSON at line 3 column 14: a number with a leading zero (001)"
     )
+
+
+def _stu3_record() -> dict:
+    import json
+
+    root = SAMPLES.parents[1] / "ab2d" / "samples" / "valid"
+    return json.loads((root / "eob-stu3-seed.ndjson").read_text().splitlines()[0])
+
+
+def test_the_version_is_proven_not_guessed(tmp_path):
+    """An STU3 EOB without precedence or organization is STU3 by its claim type's code system; one
+    that shows no version's proof is not read as any version (docs/sources/fhir-versions.md)."""
+    import json
+
+    record = _stu3_record()
+    for member in ("precedence", "organization"):
+        record.pop(member, None)
+    (tmp_path / "stu3.ndjson").write_text(json.dumps(record) + "\n")
+    text = json.dumps(record).replace("http://hl7.org/fhir/ex-claimtype", "http://example.org/claim-type")
+    (tmp_path / "unproven.ndjson").write_text(text + "\n")
+    done = validate("stu3.ndjson", "--format", "json", cwd=tmp_path)
+    assert json.loads(done.stdout)["files"][0]["kind"] == "eob-stu3", done.stdout[-500:]
+    done = validate("unproven.ndjson", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout.splitlines()[0] == (
+        "unusable unproven.ndjson: looks like eob-r4, eob-r4-v3 or eob-stu3, and shows none of what tells them "
+        "apart; name it with --kind"
+    )

@@ -46,6 +46,7 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     feeds = [opts.feed] if opts.feed else discover()
     candidates: list[tuple[int, Feed, Kind]] = []
     keys, item_keys, problem = _first_keys(path, fmt)
+    record_text = _first_record_text(path, fmt, head)
     many = fmt == "ndjson" or (fmt == "json" and head.lstrip().startswith("["))  # several records
     for feed_id in feeds:
         feed = load_feed(feed_id)
@@ -56,6 +57,8 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
                 continue
             wanted_items = set(kind.spec.get("detect", {}).get("item_keys", []))
             score = len(kind.detect_keys & keys) + len(wanted_items & item_keys)
+            if any(proof in record_text for proof in kind.spec.get("detect", {}).get("contains", [])):
+                score += PROOF  # text only this kind's records hold (a version's coding system, say)
             if score and many and kind.spec.get("detect", {}).get("records") == "many":
                 score += 1  # a kind that reads a file's records together (a sequence) over one that reads one
             candidates.append((score, feed, kind))
@@ -84,6 +87,7 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
                 f"{path}: the CSV header names none of the columns of {opts.feed} {kind.name} ({known}, ...)"
             )
         raise UnusableInput(f"{path}: cannot tell which kind of {opts.feed} this file is; name it with --kind")
+    _refuse_two_ways(path, candidates, opts)
     best_feed, best_kind = candidates[0][1], candidates[0][2]
     if fmt == "ndjson" and best_kind.spec.get("detect", {}).get("match") and not opts.kind:  # names tie: by shape
         from .fastpath import first_line, refine_kind
@@ -91,6 +95,31 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
         others = [k for _, f, k in candidates[1:] if f.id == best_feed.id]
         best_kind = refine_kind(path, best_feed, best_kind, others, first_line(path))
     return best_feed, best_kind, fmt
+
+
+PROOF = 10  # what a kind's `detect.contains` adds to its score: it outweighs any count of shared keys
+
+
+def _first_record_text(path: Path, fmt: str, head: str) -> str:
+    """The text the first record is written in (an NDJSON line can be longer than the head)."""
+    if fmt != "ndjson":
+        return head
+    from .fastpath import first_line
+
+    line = first_line(path)
+    return line.decode("utf-8", "replace") if line else head
+
+
+def _refuse_two_ways(path: Path, candidates: list[tuple[int, Feed, Kind]], opts: Options) -> None:
+    """Kinds that the record's keys fit equally, and that declare different proofs of which they are
+    (`detect.contains`), none of which the record shows: the evidence points two ways."""
+    if opts.kind or not candidates or candidates[0][0] == 0:
+        return
+    tied = [kind for score, _, kind in candidates if score == candidates[0][0]]
+    proofs = {tuple(kind.spec.get("detect", {}).get("contains", [])) for kind in tied}
+    if len(tied) > 1 and len(proofs) > 1:
+        names = ", ".join(kind.name for kind in tied[:-1]) + f" or {tied[-1].name}"
+        raise UnusableInput(f"{path}: looks like {names}, and shows none of what tells them apart; name it with --kind")
 
 
 def _first_keys(path: Path, fmt: str) -> tuple[set[str], set[str], ParseProblem | None]:
