@@ -134,6 +134,18 @@ def test_the_version_is_proven_not_guessed(tmp_path):
     done = validate("unproven.ndjson", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stdout.splitlines()[0] == (
-        "unusable unproven.ndjson: looks like eob-r4, eob-r4-v3 or eob-stu3, and shows none of what tells them "
+        "unusable unproven.ndjson: looks like eob-r4 or eob-stu3, and shows none of what tells them "
         "apart; name it with --kind"
     )
+
+
+def test_a_few_generic_names_are_no_evidence(tmp_path):
+    """A FHIR Bundle shares id and type with a LanternPay webhook: that is no reason to read it as one."""
+    import json
+
+    eob = json.loads((SAMPLES.parents[1] / "ab2d" / "samples" / "valid" / "eob-r4.ndjson").read_text().splitlines()[0])
+    bundle = {"resourceType": "Bundle", "id": "b1", "type": "searchset", "entry": [{"resource": eob}]}
+    (tmp_path / "bundle.json").write_text(json.dumps(bundle))
+    done = validate("bundle.json", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout.splitlines()[0].startswith("unusable bundle.json: cannot tell which feed")

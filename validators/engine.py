@@ -56,7 +56,10 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
             if fmt not in kind.spec.get("formats", []):  # a kind reads only the formats it names
                 continue
             wanted_items = set(kind.spec.get("detect", {}).get("item_keys", []))
-            score = len(kind.detect_keys & keys) + len(wanted_items & item_keys)
+            shared = len(kind.detect_keys & keys) + len(wanted_items & item_keys)
+            declared = len(kind.detect_keys) + len(wanted_items)
+            # a few generic names (id, type, data) shared with a kind prove nothing: most of them must be there
+            score = shared if shared * 2 > declared else 0
             if any(proof in record_text for proof in kind.spec.get("detect", {}).get("contains", [])):
                 score += PROOF  # text only this kind's records hold (a version's coding system, say)
             if score and many and kind.spec.get("detect", {}).get("records") == "many":
