@@ -130,7 +130,9 @@ def test_the_version_is_proven_not_guessed(tmp_path):
     text = json.dumps(record).replace("http://hl7.org/fhir/ex-claimtype", "http://example.org/claim-type")
     (tmp_path / "unproven.ndjson").write_text(text + "\n")
     done = validate("stu3.ndjson", "--format", "json", cwd=tmp_path)
-    assert json.loads(done.stdout)["files"][0]["kind"] == "eob-stu3", done.stdout[-500:]
+    report = json.loads(done.stdout)["files"][0]
+    assert report["kind"] == "eob-stu3", done.stdout[-500:]
+    assert report["recognised_by"].endswith("and http://hl7.org/fhir/ex-claimtype in the record")  # says why
     done = validate("unproven.ndjson", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stdout.splitlines()[0] == (

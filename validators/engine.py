@@ -38,9 +38,17 @@ class Options:
 
 def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     """The feed, kind and format of a file: from the options where given, else from its content."""
+    feed, kind, fmt, _because = recognise(path, opts)
+    return feed, kind, fmt
+
+
+def recognise(path: Path, opts: Options) -> tuple[Feed, Kind, str, str]:
+    """`detect`, and why: the evidence that picked the kind, or the options that named it."""
     message = detect_message_kind(path, opts.feed, opts.kind)  # SOAP/MTOM/MIME/X12 kinds (`format:`)
     if message is not None:
-        return message
+        feed, kind, fmt = message
+        named = " (named with --kind)" if opts.kind else ""
+        return feed, kind, fmt, f"a {fmt} message its content shows, matching the kind's detection hints{named}"
     head = first_chars(path)
     fmt = sniff_format(path, head)
     feeds = [opts.feed] if opts.feed else discover()
@@ -73,7 +81,7 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
         # its one kind reads (a syntax error in it is then that kind's finding); a CSV file must still
         # show its header's known columns.
         if opts.feed and fmt != "csv" and len(candidates) == 1:
-            return candidates[0][1], candidates[0][2], fmt
+            return candidates[0][1], candidates[0][2], fmt, f"--feed {opts.feed}: its one kind that reads {fmt}"
         if problem is not None:  # the file cannot be read far enough to show evidence: say why
             where = f"line {problem.line}" + (f" column {problem.column}" if problem.column else "")
             reason = problem.message.removeprefix(f"not {fmt.upper()}: ").removeprefix("not JSON: ")
@@ -97,7 +105,18 @@ def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
 
         others = [k for _, f, k in candidates[1:] if f.id == best_feed.id]
         best_kind = refine_kind(path, best_feed, best_kind, others, first_line(path))
-    return best_feed, best_kind, fmt
+    return best_feed, best_kind, fmt, _because(best_kind, keys | item_keys, record_text, opts)
+
+
+def _because(kind: Kind, seen: set[str], record_text: str, opts: Options) -> str:
+    if opts.feed and opts.kind:
+        return "named with --feed and --kind"
+    detect = kind.spec.get("detect", {})
+    declared = sorted(kind.detect_keys | set(detect.get("item_keys", [])))
+    shared = [k for k in declared if k in seen]
+    why = f"{len(shared)} of its {len(declared)} keys ({', '.join(shared[:5])}{', ...' if len(shared) > 5 else ''})"
+    proofs = [p for p in detect.get("contains", []) if p in record_text]
+    return why + (f", and {proofs[0]} in the record" if proofs else "") + (" (named with --kind)" if opts.kind else "")
 
 
 PROOF = 10  # what a kind's `detect.contains` adds to its score: it outweighs any count of shared keys
@@ -145,7 +164,7 @@ def validate_file(path: Path, opts: Options) -> FileReport:
     report = FileReport(str(path))
     try:
         _must_be_a_file(path)
-        feed, kind, fmt = detect(path, opts)
+        feed, kind, fmt, report.recognised_by = recognise(path, opts)
         report.feed, report.kind = feed.id, kind.name
         if kind.spec.get("format") in MESSAGE_FORMATS:
             validate_message_file(path, feed, kind, fmt, opts.readings, opts.kind_options, report)

@@ -78,6 +78,7 @@ class FileReport:
     # (requirement, severity value) -> findings counted but not listed (a big file's repeats)
     omitted: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)  # how the file was read, when the user should know
+    recognised_by: str | None = None  # why this feed and kind: the evidence, or the options that named them
 
     @property
     def errors(self) -> int:
@@ -98,6 +99,8 @@ class FileReport:
             "records": self.records,
             "findings": [f.as_dict() for f in self.findings],
         }
+        if self.recognised_by:
+            data["recognised_by"] = self.recognised_by
         if self.skipped_checks:
             data["skipped_checks"] = self.skipped_checks
         if self.omitted:
