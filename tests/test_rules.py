@@ -149,3 +149,32 @@ def test_reference_data_dates_from_json_or_quoted_yaml(tmp_path):
         "clients": [{"id": "A1", "pilot": "2025-02-30"}],  # not a calendar date: left as written
     }
     assert load_reference_data(tmp_path / "d.yaml") == {"go_live": date(2025, 7, 1), "other": date(2025, 7, 2)}
+
+
+def test_schema_messages_show_the_value_and_the_rule_not_the_schema():
+    from referencing import Registry
+
+    from payercert.validators.schemas import CompiledSchema
+
+    schema = {
+        "$id": "https://payercert.invalid/t.json",
+        "type": "object",
+        "properties": {
+            "period": {
+                "oneOf": [
+                    {"type": "object", "required": ["start"], "x-requirement": "T-1"},
+                    {"type": "object", "required": ["end"], "x-requirement": "T-1"},
+                ]
+            },
+            "kind": {"not": {"const": "forbidden"}},
+            "n": {"type": "integer"},
+        },
+    }
+    record = {"period": {"start": "2024-01-01", "end": "2024-02-01"}, "kind": "forbidden", "n": {"a": 1, "b": 2}}
+    messages = sorted(e.message for e in CompiledSchema(schema, Registry()).errors(record))
+    assert messages == [
+        "/kind: 'forbidden' is not allowed here",
+        "/n: {'a': 1, 'b': 2} is not of type 'integer'",
+        "/period: an object with start, end matches more than one of the shapes allowed here",
+    ]
+    assert not any("x-requirement" in m for m in messages)

@@ -44,6 +44,30 @@ class SchemaError:
     on_key: bool = False  # the error is about the field's name (propertyNames, additionalProperties)
 
 
+def _say(error: Any) -> str:
+    """A schema error in the user's words: the value seen and the rule, never a dump of the schema
+    (jsonschema's own text for oneOf/anyOf/not prints the subschemas, x-requirement and all)."""
+    value = _shown(error.instance)
+    if error.validator == "oneOf":
+        how_many = "more than one" if "valid under each of" in error.message else "none"
+        return f"{value} matches {how_many} of the shapes allowed here"
+    if error.validator == "anyOf":
+        return f"{value} matches none of the shapes allowed here"
+    if error.validator == "not":
+        return f"{value} is not allowed here"
+    full = repr(error.instance)
+    return error.message.replace(full, value) if len(full) > 80 else error.message
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"an object with {', '.join(list(value)[:4])}{', ...' if len(value) > 4 else ''}" if value else "{}"
+    if isinstance(value, list):
+        return f"an array of {len(value)}"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 class CompiledSchema:
     def __init__(self, schema: dict, registry: Registry):
         self.schema = schema
@@ -60,7 +84,7 @@ class CompiledSchema:
                 on_key = True
             pointer = "".join(f"/{p}" for p in path)
             where = pointer or "the record"
-            yield SchemaError(f"{where}: {error.message}"[:300], pointer, self._requirement(error), path, on_key)
+            yield SchemaError(f"{where}: {_say(error)}"[:300], pointer, self._requirement(error), path, on_key)
 
     def _requirement(self, error) -> str | None:
         """Walk the schema path from the root, following `$ref`s, keeping the last x-requirement.
