@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from payercert.examples import every
 from payercert.suites.ab2d.client import STATUS_URL, UUID, auth_refusal, outcome_problems
+from payercert.wording import header_shown
 
 requirement = pytest.mark.requirement
 EASTERN = timezone(timedelta(hours=-5))
@@ -140,7 +141,7 @@ def test_kickoff_parameter_matrix(ab2d, target, type_, fmt, since, accept, prefe
                 f"{req}: valid kick-off {chosen} {headers} got {response.status_code} {response.text[:200]}"
             )
             assert STATUS_URL.match(response.headers.get("content-location", "")), (
-                f"AB2D-KICKOFF-1: Content-Location {response.headers.get('content-location')!r}"
+                f"AB2D-KICKOFF-1: Content-Location {header_shown(response, 'content-location')}"
             )
         else:
             bad = [k for k, (_v, ok) in chosen.items() if not ok]

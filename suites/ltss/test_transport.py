@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from payercert.errors import TransportError
+from payercert.wording import header_shown
 
 
 @pytest.mark.smoke
@@ -21,7 +22,7 @@ def test_plain_http_is_not_served(target, endpoint):
         return  # nothing listens for plain HTTP there: refused
     if response.is_redirect:
         assert response.headers.get("location", "").startswith("https://"), (
-            f"LTSS-HTTP-1: plain HTTP redirected to {response.headers.get('location')!r}, not HTTPS"
+            f"LTSS-HTTP-1: plain HTTP redirected to {header_shown(response, 'location')}, not HTTPS"
         )
         return
     assert response.status_code >= 400, f"LTSS-HTTP-1: plain HTTP was answered {response.status_code}"

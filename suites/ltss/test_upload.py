@@ -7,6 +7,7 @@ import pytest
 
 from payercert.suites.ltss.client import fresh_id
 from payercert.suites.ltss.oracle import default_rules
+from payercert.wording import header_shown
 
 requirement = pytest.mark.requirement
 CODES = set(default_rules().codes)
@@ -45,7 +46,7 @@ def test_tid_echoed_on_200(ltss, oracle):
     response = ltss.upload(entry)
     assert response.status_code == 200, f"valid entry refused: {response.status_code} {response.text[:200]}"
     assert response.headers.get("TID") == entry["TransactionId"], (
-        f"LTSS-UP-4: TID header {_shown(response.headers.get('TID'))}, expected {entry['TransactionId']!r}"
+        f"LTSS-UP-4: TID header {header_shown(response, 'TID')}, expected {entry['TransactionId']!r}"
     )
 
 
@@ -60,7 +61,7 @@ def test_tid_echoed_on_400(ltss):
     response = ltss.upload({"TransactionId": tid, **SMOKE_ENTRY})
     assert response.status_code == 400, f"an entry without ServiceDate got {response.status_code}, expected 400"
     assert response.headers.get("TID") == tid, (
-        f"LTSS-UP-4: TID on 400 is {response.headers.get('TID')!r}, expected {tid!r}"
+        f"LTSS-UP-4: TID on 400 is {header_shown(response, 'TID')}, expected {tid!r}"
     )
 
 
@@ -89,7 +90,7 @@ def test_tid_echoed_on_401(ltss):
     response = ltss.upload({"TransactionId": tid}, authorization="Bearer invalid")
     assert response.status_code == 401
     assert response.headers.get("TID") == tid, (
-        f"LTSS-UP-4: TID on 401 is {response.headers.get('TID')!r}, expected {tid!r}"
+        f"LTSS-UP-4: TID on 401 is {header_shown(response, 'TID')}, expected {tid!r}"
     )
 
 
@@ -101,7 +102,3 @@ def test_upload_that_is_not_json_gets_500(ltss, content_type):
     assert response.status_code == 500, (
         f"LTSS-UP-5: Content-Type {content_type} got {response.status_code}, expected 500"
     )
-
-
-def _shown(header: str | None) -> str:
-    return "missing" if header is None else repr(header)

@@ -10,6 +10,7 @@ import pytest
 from payercert.auth import basic_auth
 from payercert.errors import TransportError
 from payercert.suites.tpastream.client import error_findings, strict_json
+from payercert.wording import header_shown
 
 pytestmark = pytest.mark.readonly  # TPA Stream's API only reads
 
@@ -33,7 +34,7 @@ def test_good_key_is_served(tpa):
     response = tpa.get("/claims", {"per_page": 1})
     assert response.status_code == 200, f"TPA-AUTH-1: got {response.status_code} {response.text[:200]}"
     assert response.headers.get("content-type", "").split(";")[0].strip() == "application/json", (
-        f"TPA-FMT-3: Content-Type {response.headers.get('content-type')!r}"
+        f"TPA-FMT-3: Content-Type {header_shown(response, 'content-type')}"
     )
     body = strict_json(response.content)
     assert isinstance(body, dict) and isinstance(body.get("data"), list), "TPA-FMT-1: no data array in the body"
@@ -101,7 +102,7 @@ def test_plain_http_is_not_served(tpa):
         return  # nothing answers plain HTTP there
     if response.is_redirect:
         assert response.headers.get("location", "").startswith("https://"), (
-            f"TPA-AUTH-6: plain HTTP redirected to {response.headers.get('location')!r}"
+            f"TPA-AUTH-6: plain HTTP redirected to {header_shown(response, 'location')}"
         )
         return
     assert response.status_code >= 400, f"TPA-AUTH-6: plain HTTP answered {response.status_code}"
