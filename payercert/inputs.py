@@ -27,8 +27,8 @@ def expand(arguments: list[Path], stack: ExitStack) -> list[tuple[Path, str]]:
         elif argument.is_dir():
             out.extend((path, str(path)) for path in _walk(argument))
         elif not argument.exists() and GLOB_CHARS & set(text):
-            matches = sorted(glob.glob(text, recursive=True))
-            out.extend((Path(m), m) for m in matches) if matches else out.append((argument, text))
+            matches = sorted(glob.glob(text, recursive=True)) or [text]  # no match: reported as missing
+            out.extend((Path(m), m) for m in matches)
         else:
             out.append((argument, text))
     return out
