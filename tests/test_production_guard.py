@@ -126,3 +126,13 @@ def test_only_declared_read_only_tests_run_on_production(prod, tmp_path):
     strict = subprocess.run([*command, "--strict-markers"], capture_output=True, text=True, env={**os.environ, **env})
     assert strict.returncode == pytest.ExitCode.INTERRUPTED, strict.stdout[-2000:]  # collection refused
     assert "'mutatng' not found in `markers`" in strict.stdout, strict.stdout[-2000:]
+
+
+def test_a_target_that_cannot_be_built_stops_a_plain_pytest_run(prod):
+    """A missing secret is the run's end with its reason, not each test's harness error."""
+    _simulator, config, env, folder = prod
+    done = _pytest(config, {k: v for k, v in env.items() if k != "T_PASSWORD"}, folder / "reports")
+    assert done.returncode == 2, done.stdout[-2000:]
+    assert "payercert: target prod: password comes from the environment variable T_PASSWORD, which is not set" in (
+        done.stdout + done.stderr
+    )
