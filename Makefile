@@ -27,7 +27,7 @@ certify: setup
 
 # The harness's own tests (what CI runs after `make check`): two workers, progress per file.
 test: setup
-	$(BIN)/python -m pytest tests -n 2 --dist loadfile
+	$(BIN)/python -m pytest tests -n 2 --dist loadfile -rs
 
 # The CI gate's static checks: lint, format, types, import contracts.
 check: setup

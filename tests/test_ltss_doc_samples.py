@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from payer_documents import require_payer_document
 
 from payercert.feeds import load_feed
 from payercert.server import BackgroundServer
@@ -311,10 +312,7 @@ def doc_token(s: Sim, ca: LocalCA, workdir: Path) -> str:
 
 
 def test_samples_are_the_documents_text():
-    doc = ROOT.parent / "shared" / "seeds" / FEED.spec["source"]["doc"]
-    if not doc.exists():
-        pytest.skip(f"the payer document is not in this checkout ({doc})")
-    text = doc.read_text("utf-8")
+    text = require_payer_document(FEED.doc).read_text("utf-8")
     for sample in (TOKEN_CURL_D, TOKEN_CURL_F, UNIT_UPLOAD_CURL, COST_UPLOAD_POWERSHELL):
         assert sample in text
     assert base64.b64decode(DOC_BASIC) == b"{appId}:{appSecret}"
