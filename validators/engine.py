@@ -54,7 +54,12 @@ def recognise(path: Path, opts: Options) -> tuple[Feed, Kind, str, str]:
     feeds = [opts.feed] if opts.feed else discover()
     candidates: list[tuple[int, Feed, Kind]] = []
     keys, item_keys, problem = _first_keys(path, fmt)
-    record_text = _first_record_text(path, fmt, head)
+    line = None  # an NDJSON file's first line, read once: the evidence below and refine_kind read it
+    if fmt == "ndjson":
+        from .fastpath import first_line
+
+        line = first_line(path)
+    record_text = line.decode("utf-8", "replace") if line else head  # a line can be longer than the head
     many = fmt == "ndjson" or (fmt == "json" and head.lstrip().startswith("["))  # several records
     for feed_id in feeds:
         feed = load_feed(feed_id)
@@ -101,10 +106,10 @@ def recognise(path: Path, opts: Options) -> tuple[Feed, Kind, str, str]:
     _refuse_two_ways(path, candidates, opts)
     best_feed, best_kind = candidates[0][1], candidates[0][2]
     if fmt == "ndjson" and best_kind.spec.get("detect", {}).get("match") and not opts.kind:  # names tie: by shape
-        from .fastpath import first_line, refine_kind
+        from .fastpath import refine_kind
 
         others = [k for _, f, k in candidates[1:] if f.id == best_feed.id]
-        best_kind = refine_kind(path, best_feed, best_kind, others, first_line(path))
+        best_kind = refine_kind(path, best_feed, best_kind, others, line)
     return best_feed, best_kind, fmt, _because(best_kind, keys | item_keys, record_text, opts)
 
 
@@ -120,16 +125,6 @@ def _because(kind: Kind, seen: set[str], record_text: str, opts: Options) -> str
 
 
 PROOF = 10  # what a kind's `detect.contains` adds to its score: it outweighs any count of shared keys
-
-
-def _first_record_text(path: Path, fmt: str, head: str) -> str:
-    """The text the first record is written in (an NDJSON line can be longer than the head)."""
-    if fmt != "ndjson":
-        return head
-    from .fastpath import first_line
-
-    line = first_line(path)
-    return line.decode("utf-8", "replace") if line else head
 
 
 def _refuse_two_ways(path: Path, candidates: list[tuple[int, Feed, Kind]], opts: Options) -> None:
