@@ -69,8 +69,12 @@ def test_its_files_validated(installed, tmp_path):
     assert [f["requirement"] for f in json.loads(done.stdout)["files"][0]["findings"]] == ["ECHO-2"]
 
 
+# The core: the CLI, certify, plugin, session and reporting, the validator engine and its generic
+# readers and checkers (validators/*.py; a feed's own validators would live in validators/<feed>/),
+# and the schema every feed.yaml is checked against.
 CORE = [ROOT / "payercert" / name for name in os.listdir(ROOT / "payercert") if name.endswith(".py")]
 CORE += list((ROOT / "payercert" / "reporting").glob("*.py"))
+CORE += list((ROOT / "validators").glob("*.py")) + [ROOT / "specs" / "feed.schema.json"]
 
 
 def test_the_core_names_no_feed():

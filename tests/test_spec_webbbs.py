@@ -832,3 +832,18 @@ def test_validator_reads_the_documented_readings():
     fig8 = SAMPLES / "invalid" / "doc-fig08-batch-mime-response.http"
     lenient = validate(fig8, {"readings": {"WEBBBS-R-ERROR-FIELD": "error-description"}}).findings
     assert "WEBBBS-MIME-4" not in {f.requirement for f in lenient}
+
+
+def test_every_envelope_check_names_a_requirement_of_the_catalogue():
+    """The CORE validator makes only the checks a feed maps to a requirement: WebBBS maps every one."""
+    import json
+
+    from payercert.feeds import load_feed
+
+    feed = load_feed("webbbs")
+    schema = json.loads((feed.root.parent / "feed.schema.json").read_text(encoding="utf-8"))
+    checks = set(schema["properties"]["core"]["properties"]["rules"]["propertyNames"]["enum"])
+    rules = feed.spec["core"]["rules"]
+    assert set(rules) == checks
+    assert set(rules.values()) <= set(feed.requirements)
+    assert set(feed.spec["core"]["readings"].values()) <= set(feed.readings)

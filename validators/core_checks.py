@@ -8,11 +8,12 @@ mode, SenderID = UserName, ReceiverID, CORERuleVersion, PayloadLength, CheckSum 
 inside (validators/x12.py). Each finding names the feed's requirement and, where the document
 prescribes one, `code` = the CORE ErrorCode a server answers (PayloadIDIllegal, ChecksumMismatched,
 VersionMismatch, <Field>Required, ...). After a structural schema finding the values are not checked,
-as a server stops there. Passwords are never checked nor echoed here (section 7 has its own checker).
+as a server stops there. Passwords are never checked nor echoed here (validators/passwords.py checks them).
 
-Requirement ids are looked up by what they check through the spec (`syntax_requirements`,
-`x12_requirements`) or, for the envelope rules, from `RULES` below, which names the WebBBS catalogue
-entries; the code is feed-neutral otherwise.
+The code names no feed: each check has a name (`content-length`, `payload-id`, ...) and the feed's
+spec maps the names to its requirement ids (`core.rules`, `syntax_requirements`, `x12_requirements`)
+and to the readings that change a check (`core.readings`). A feed that maps no requirement to a check
+does not have it checked.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class _Checker:
     # ---- helpers
     def add(
         self,
-        requirement: str,
+        check: str,
         message: str,
         location: str,
         code: str | None = None,
@@ -88,7 +89,14 @@ class _Checker:
         expected=None,
         actual=None,
     ):
-        self.out.append(Finding(requirement, severity, message, code, Location(pointer=location), expected, actual))
+        requirement = self.core.get("rules", {}).get(check)
+        if requirement is not None:
+            self.out.append(Finding(requirement, severity, message, code, Location(pointer=location), expected, actual))
+
+    def reading(self, name: str, default: str | None = None) -> str | None:
+        """The option picked for the feed's reading that a check names (`core.readings`)."""
+        rid = self.core.get("readings", {}).get(name)
+        return self.readings.get(rid, default) if rid else default
 
     def loc(self, name: str) -> str:
         if self.msg.form == "mime":
@@ -116,7 +124,7 @@ class _Checker:
             declared = headers["content-length"].strip()
             if declared != str(msg.body_length):
                 self.add(
-                    "WEBBBS-TRANSPORT-5",
+                    "content-length",
                     f"Content-Length {declared} but the body has {msg.body_length} bytes",
                     "header:Content-Length",
                     expected=msg.body_length,
@@ -126,7 +134,7 @@ class _Checker:
         if self.request and msg.form in ("soap", "mtom") and msg.content_type is not None:
             if msg.action not in methods:
                 self.add(
-                    "WEBBBS-SOAP-2",
+                    "soap-action",
                     (
                         f"the action {msg.action!r} names no web method of the WSDL"
                         if msg.action
@@ -137,11 +145,11 @@ class _Checker:
                 )
             elif not methods[msg.action]["supported"]:
                 self.add(
-                    "WEBBBS-SOAP-5", f"{msg.action} is not supported by this payer", "header:Content-Type", "Sender"
+                    "method-supported", f"{msg.action} is not supported by this payer", "header:Content-Type", "Sender"
                 )
             elif msg.element and methods[msg.action]["request"] != msg.element:
                 self.add(
-                    "WEBBBS-SOAP-3",
+                    "method-element",
                     f"{msg.action} carries {methods[msg.action]['request']}, not {msg.element}",
                     "/Envelope/Body",
                     expected=methods[msg.action]["request"],
@@ -154,7 +162,7 @@ class _Checker:
             limit = unit * limits["realtime_megabytes" if realtime else "batch_megabytes"]
             if msg.message_length > limit:
                 self.add(
-                    "WEBBBS-SIZE-1" if realtime else "WEBBBS-SIZE-3",
+                    "size-realtime" if realtime else "size-batch",
                     f"the message is {msg.message_length} bytes, over the {limit}-byte limit",
                     "message",
                     expected=limit,
@@ -172,7 +180,7 @@ class _Checker:
         if msg.qualified:
             missing = next((r for r in required if r not in plain), None)
             self.add(
-                "WEBBBS-ENVELOPE-1",
+                "envelope-schema",
                 f"{msg.qualified[0]} is namespace-qualified; the CORE schema's children are unqualified",
                 f"{self.path}/{msg.qualified[0]}",
                 f"{missing}Required" if missing else None,
@@ -186,13 +194,13 @@ class _Checker:
                 missing = [r for r in required if r not in plain]
                 for r in missing:
                     self.add(
-                        "WEBBBS-ENVELOPE-1", f"the required element {r} is missing", f"{self.path}/{r}", f"{r}Required"
+                        "envelope-schema", f"the required element {r} is missing", f"{self.path}/{r}", f"{r}Required"
                     )
                 return False
             if i == len(order) or order[i] != child:
                 expected = order[i] if i < len(order) else "no more children"
                 self.add(
-                    "WEBBBS-ENVELOPE-1",
+                    "envelope-schema",
                     f"{child} is not expected here (schema order: {', '.join(order)})",
                     f"{self.path}/{child}",
                     None,
@@ -203,7 +211,7 @@ class _Checker:
             i += 1
         missing = [r for r in required if r not in plain]
         for r in missing:
-            self.add("WEBBBS-ENVELOPE-1", f"the required element {r} is missing", f"{self.path}/{r}", f"{r}Required")
+            self.add("envelope-schema", f"the required element {r} is missing", f"{self.path}/{r}", f"{r}Required")
         if missing:
             return False
         for error in xsd.iter_errors(msg.core_xml):  # simple types: ProcessingMode pattern, PayloadLength int, base64
@@ -212,14 +220,14 @@ class _Checker:
                 continue  # reported with its code by the value rules
             if name == "PayloadLength":
                 self.add(
-                    "WEBBBS-PAYLOAD-1",
+                    "payload-length",
                     f"PayloadLength is not an xs:int: {error.reason}",
                     self.loc(name),
                     "PayloadLengthIllegal",
                 )
             else:
                 self.add(
-                    "WEBBBS-ENVELOPE-1",
+                    "envelope-schema",
                     f"schema: {error.reason}",
                     self.loc(name) if name else self.path,
                     f"{name}Illegal" if name else None,
@@ -245,14 +253,14 @@ class _Checker:
             return
         if msg.username is None:
             self.add(
-                "WEBBBS-WSS-1",
+                "wss-token",
                 "the request carries no wsse:Security UsernameToken",
                 "/Envelope/Header/Security/UsernameToken",
                 "UnAuthorized",
             )
         elif msg.password_type not in ("", None) and not msg.password_type.endswith("#PasswordText"):
             self.add(
-                "WEBBBS-WSS-2",
+                "wss-password-type",
                 "the UsernameToken password is not PasswordText",
                 "/Envelope/Header/Security/UsernameToken/Password",
                 "UnAuthorized",
@@ -263,8 +271,8 @@ class _Checker:
         msg = self.msg
         values = dict(msg.fields)
         sent = set(msg.mime_fields)
-        checksum_reading = self.readings.get("WEBBBS-R-CHECKSUM-NAME", "xsd")
-        error_reading = self.readings.get("WEBBBS-R-ERROR-FIELD", "error-message")
+        checksum_reading = self.reading("checksum-name", "xsd")
+        error_reading = self.reading("error-field", "error-message")
         if checksum_reading == "either":  # field names case-insensitive
             canonical = {n.lower(): n for n in FIELD_ORDER if n != "Payload"}
             for name in list(values):
@@ -297,23 +305,25 @@ class _Checker:
                 continue
             if name == "CheckSum" and "Checksum" in sent:
                 self.add(
-                    "WEBBBS-MIME-3",
+                    "mime-checksum-name",
                     "the checksum is sent as Checksum; the field is CheckSum",
                     "field:Checksum",
                     "CheckSumRequired",
                 )
             elif name == "ErrorMessage" and "ErrorDescription" in sent:
                 self.add(
-                    "WEBBBS-MIME-4",
+                    "mime-error-field",
                     "the error text is sent as ErrorDescription; the field is ErrorMessage",
                     "field:ErrorDescription",
                 )
             elif self.request:
-                self.add("WEBBBS-MIME-2", f"the required field {name} is missing", f"field:{name}", f"{name}Required")
+                self.add(
+                    "mime-request-field", f"the required field {name} is missing", f"field:{name}", f"{name}Required"
+                )
             else:
-                self.add("WEBBBS-MIME-8", f"the response field {name} is missing", f"field:{name}")
+                self.add("mime-response-field", f"the response field {name} is missing", f"field:{name}")
         if msg.payload is not None and msg.payload.lstrip().startswith(b"<![CDATA["):
-            self.add("WEBBBS-MIME-6", "the MIME Payload is CDATA-wrapped; it is sent as plain text", "field:Payload")
+            self.add("mime-cdata", "the MIME Payload is CDATA-wrapped; it is sent as plain text", "field:Payload")
         return values
 
     def values(self, values: dict[str, str]):
@@ -323,7 +333,7 @@ class _Checker:
         pm = values.get("ProcessingMode")
         if pm is not None and (pm != mode if mode else pm not in modes):
             self.add(
-                "WEBBBS-ENVELOPE-2",
+                "processing-mode",
                 f"ProcessingMode {pm!r} is not {mode or ' or '.join(modes)}",
                 self.loc("ProcessingMode"),
                 "ProcessingModeIllegal",
@@ -332,7 +342,7 @@ class _Checker:
             )
         if "PayloadID" in values and not UUID.match(values["PayloadID"]):
             self.add(
-                "WEBBBS-ENVELOPE-4",
+                "payload-id",
                 f"PayloadID {values['PayloadID']!r} is not a UUID (8-4-4-4-12 hex)",
                 self.loc("PayloadID"),
                 "PayloadIDIllegal",
@@ -340,7 +350,7 @@ class _Checker:
             )
         if "TimeStamp" in values and not UTC_DATETIME.match(values["TimeStamp"]):
             self.add(
-                "WEBBBS-ENVELOPE-6",
+                "timestamp",
                 f"TimeStamp {values['TimeStamp']!r} is not a UTC xsd:dateTime (YYYY-MM-DDThh:mm:ss[.f]Z)",
                 self.loc("TimeStamp"),
                 "TimeStampIllegal",
@@ -351,7 +361,7 @@ class _Checker:
             self.request_values(values)
         elif "SenderID" in values and values["SenderID"] != receiver:
             self.add(
-                "WEBBBS-ENVELOPE-10",
+                "response-sender",
                 f"a response's SenderID is {receiver}",
                 self.loc("SenderID"),
                 expected=receiver,
@@ -360,7 +370,7 @@ class _Checker:
         versions = core.get("rule_versions", ["2.2.0"])
         if "CORERuleVersion" in values and values["CORERuleVersion"] not in versions:
             self.add(
-                "WEBBBS-ENVELOPE-9",
+                "rule-version",
                 f"CORERuleVersion {values['CORERuleVersion']!r} is not {', '.join(versions)}",
                 self.loc("CORERuleVersion"),
                 "VersionMismatch",
@@ -371,27 +381,27 @@ class _Checker:
             self.error_code(values)
         if msg.form == "mtom" and msg.payload_unresolved:
             self.add(
-                "WEBBBS-MTOM-4", f"xop:Include {msg.payload_include} names no part of the package", self.loc("Payload")
+                "mtom-include", f"xop:Include {msg.payload_include} names no part of the package", self.loc("Payload")
             )
         elif msg.payload_unresolved:  # one part of an MTOM package, captured alone: its payload is elsewhere
             self.add(
-                "WEBBBS-MTOM-4",
+                "mtom-include",
                 f"the payload is xop:Include {msg.payload_include}, a part this file does not hold: not checked",
                 self.loc("Payload"),
                 severity=Severity.WARNING,
             )
         if msg.realtime and msg.payload_encoding == "text" and msg.payload and msg.payload_cdata is False:
-            self.add("WEBBBS-REALTIME-3", "the RealTime Payload is not wrapped in a CDATA section", self.loc("Payload"))
+            self.add("realtime-cdata", "the RealTime Payload is not wrapped in a CDATA section", self.loc("Payload"))
         if msg.form == "mtom" and msg.realtime:
             self.add(
-                "WEBBBS-MTOM-6",
+                "realtime-mtom",
                 "a RealTime message is MTOM-packaged; it is sent as application/soap+xml",
                 "header:Content-Type",
             )
         if msg.form == "soap" and not msg.realtime and self.request and msg.payload:
-            must = self.readings.get("WEBBBS-R-MTOM-REQUIRED", "must") == "must"
+            must = self.reading("mtom-required", "must") == "must"
             self.add(
-                "WEBBBS-MTOM-1",
+                "batch-inline",
                 "a batch payload is sent in-line; it travels as an MTOM attachment",
                 self.loc("Payload"),
                 severity=Severity.ERROR if must else Severity.WARNING,
@@ -410,8 +420,8 @@ class _Checker:
         payload_type = values.get("PayloadType")
         if payload_type is not None and payload_type not in every:
             self.add(
-                "WEBBBS-ENVELOPE-3",
-                f"PayloadType {payload_type!r} is not a request payload type of Appendix A",
+                "payload-type",
+                f"PayloadType {payload_type!r} is not one of the payer's request payload types",
                 self.loc("PayloadType"),
                 "PayloadTypeIllegal",
                 actual=payload_type,
@@ -425,7 +435,7 @@ class _Checker:
             if allowed and payload_type not in allowed:
                 rt = values["ProcessingMode"] == "RealTime"
                 self.add(
-                    "WEBBBS-REALTIME-1" if rt else "WEBBBS-BATCH-1",
+                    "realtime-payload-type" if rt else "batch-payload-type",
                     f"PayloadType {payload_type} is not allowed in {values['ProcessingMode']} {msg.element or ''}".strip(),
                     self.loc("PayloadType"),
                     "PayloadTypeIllegal",
@@ -434,7 +444,7 @@ class _Checker:
         username = msg.username
         if username is not None and values.get("SenderID") != username:
             self.add(
-                "WEBBBS-ENVELOPE-7",
+                "sender-username",
                 "SenderID is not the UserName",
                 self.loc("SenderID"),
                 "SenderIDIllegal",
@@ -443,7 +453,7 @@ class _Checker:
         receiver = core.get("receiver_id")
         if "ReceiverID" in values and values["ReceiverID"] != receiver:
             self.add(
-                "WEBBBS-ENVELOPE-8",
+                "receiver-id",
                 f"ReceiverID {values['ReceiverID']!r} is not {receiver}",
                 self.loc("ReceiverID"),
                 "ReceiverIDIllegal",
@@ -465,12 +475,12 @@ class _Checker:
         patterns = [
             re.compile(e.get("pattern", "^" + re.escape(e["code"]) + "$")) for e in self.spec.get("error_codes", [])
         ]
-        if self.readings.get("WEBBBS-R-UNAUTHORIZED-SPELLING") == "either-case":
+        if self.reading("unauthorized-spelling") == "either-case":
             patterns.append(re.compile("^Unauthorized$"))
         if patterns and not any(p.match(code) for p in patterns) and code != "PartialUpload":
             self.add(
-                "WEBBBS-ERROR-1",
-                f"ErrorCode {code!r} is not a code of section 4.1.1",
+                "error-code",
+                f"ErrorCode {code!r} is not one of the payer's error codes",
                 self.loc("ErrorCode"),
                 actual=code,
             )
@@ -479,7 +489,7 @@ class _Checker:
         length = values.get("PayloadLength")
         if length not in (None, "") and length != str(len(payload)):
             self.add(
-                "WEBBBS-PAYLOAD-1",
+                "payload-length",
                 f"PayloadLength {length} but the payload has {len(payload)} bytes",
                 self.loc("PayloadLength"),
                 "PayloadLengthIllegal",
@@ -489,10 +499,10 @@ class _Checker:
         checksum = values.get("CheckSum")
         if checksum:
             digest = hashlib.sha1(payload).hexdigest()
-            sent = checksum if self.readings.get("WEBBBS-R-CHECKSUM-CASE") == "lowercase" else checksum.lower()
+            sent = checksum if self.reading("checksum-case") == "lowercase" else checksum.lower()
             if sent != digest:
                 self.add(
-                    "WEBBBS-PAYLOAD-2",
+                    "checksum",
                     "CheckSum is not the SHA-1 of the payload bytes",
                     self.loc("CheckSum"),
                     "ChecksumMismatched",

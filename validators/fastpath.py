@@ -46,7 +46,7 @@ from .ruleset import load_ruleset
 from .typed import NotTypeable, plain_line, typed_kind
 
 BOM = b"\xef\xbb\xbf"
-MAX_LINE = 64 << 20  # a longer line is a finding, not a memory spike (AB2D lines are 3-10 KB)
+MAX_LINE = 64 << 20  # a longer line is a finding, not a memory spike (EOB lines are 3-10 KB)
 MAX_LISTED = 1000  # findings listed per requirement and severity in one file; the rest are counted
 
 
@@ -127,7 +127,7 @@ def _pure(ruleset) -> bool:
     return not ruleset.includes and all(type(rule.check) in (Invariant, Pattern) for rule in ruleset.rules)
 
 
-MEMO_SIZE = 8192  # distinct rule inputs remembered; AB2D's deviations repeat on nearly every line
+MEMO_SIZE = 8192  # distinct rule inputs remembered; a payer's known deviations repeat on nearly every line
 
 
 @lru_cache(maxsize=32)
@@ -288,7 +288,7 @@ def _element_reads(rule) -> tuple[str, tuple[str, ...]] | None:
 
 
 def _projection(value: Any, reads: tuple[str, ...]) -> Any:
-    """What an each-element rule reads of `value`, hashable (an AB2D line's diagnoses differ from claim
+    """What an each-element rule reads of `value`, hashable (an EOB line's diagnoses differ from claim
     to claim, their `sequence`s hardly ever): per element, the type and value of each name read (the
     type too, since 1 == True), or the element itself where it is not an object."""
     if isinstance(value, list):

@@ -1,4 +1,4 @@
-"""Password rules of a feed (feed.yaml `password_rules`; WebBBS section 7), one finding per broken rule.
+"""Password rules of a feed (feed.yaml `password_rules`), one finding per broken rule.
 
 `check_password(candidate, rules, requirements, username=None, history=(), last_change=None, today=None)`
 never puts the candidate, or any part of it, in a finding. The rules:
@@ -109,7 +109,7 @@ def check_password(
     skipped: list[str] = []
 
     def add(key: str, message: str, where: str, severity=Severity.ERROR):
-        # a weak new password is refused with the feed's code (WebBBS: Sender, 4.1.1); aging has no code
+        # a weak new password is refused with the feed's code (`weak_password_error_code`); aging has no code
         code = None if key == "aging" else rules.get("weak_password_error_code")
         out.append(Finding(requirements[key], severity, message, code, Location(pointer=f"password:{where}")))
 

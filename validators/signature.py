@@ -1,9 +1,9 @@
-"""A payload's detached signature: a JWT sent in a header beside the body (TPA Stream's
-`TPAStream-Signature`), checked against the sender's public key.
+"""A payload's detached signature: a JWT sent in a header beside the body (e.g. a
+webhook's signature header), checked against the sender's public key.
 
 What to check comes from the kind's `signature:` block in feed.yaml: the header, the only
 algorithm allowed, whether `exp` is required, and the requirement a failure breaks. The key may be
-PEM or an OpenSSH public key line (`ssh-rsa AAAA...`), the form TPA Stream publishes.
+PEM or an OpenSSH public key line (`ssh-rsa AAAA...`), the form some payers publish.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def read_token(value: str) -> str:
         except (OSError, UnicodeDecodeError) as exc:
             raise UnusableInput(f"--signature {value}: cannot be read ({exc})") from None
     value = value.strip()
-    if ":" in value.split(".", 1)[0]:  # "TPAStream-Signature: eyJ..." copied from a capture
+    if ":" in value.split(".", 1)[0]:  # "X-Signature: eyJ..." copied from a capture
         value = value.split(":", 1)[1].strip()
     return value
 
