@@ -23,8 +23,8 @@ from .errors import EXIT_USAGE, ConfigError, ProductionRefused
 from .feeds import implemented_feeds, load_feed
 from .redact import REDACTOR
 from .reporting.certificate import GREEN, INCONCLUSIVE, exit_code
+from .run_options import applicable, with_options
 from .simulation import load_simulator
-from .webhook_target import webhook_target
 
 
 @dataclass
@@ -41,9 +41,8 @@ class CertifyRequest:
     html: bool = True
     verbose: bool = False
     examples: int | None = None
-    webhook_url: str | None = None  # a client suite (webhook-handler): the user's handler
-    webhook_auth: str | None = None
-    flags: tuple[str, ...] = ()  # feeds' own run options given as flags (payercert.contract.RunOption)
+    # Feeds' own run options (payercert.contract.RunOption) by name: a flag's value is None.
+    options: dict[str, str | None] = field(default_factory=dict)
     requirements: tuple[str, ...] = ()  # only these requirements' tests (a check, not a certification)
     seed: int | None = None  # Hypothesis seed; None: 0 on the local target, a new one elsewhere
 
@@ -60,7 +59,7 @@ class Prepared:
 
 def run_certify(request: CertifyRequest, console: Console) -> int:
     feeds = _feeds(request)
-    request.readings = {**flag_readings(feeds, request.flags), **request.readings}
+    request.readings = {**flag_readings(feeds, request.options, request.suite), **request.readings}
     prepared = _prepare(request, feeds, console)
     _fresh_results(request.reports)
     code = _run_pytest(request, feeds, prepared, console)
@@ -94,38 +93,48 @@ def _feeds(request: CertifyRequest) -> list[str]:
                 f"feed {lacking[0]} has no suite {request.suite!r} "
                 f"(known: {', '.join(['full', 'smoke', *load_feed(lacking[0]).extra_suites()])})"
             )
-    elif request.webhook_url or request.webhook_auth:
-        raise ConfigError(
-            "--webhook-url and --webhook-auth belong to a suite that tests your handler (e.g. --suite webhook-handler)"
-        )
     unknown = [r for r in request.requirements if not any(r in load_feed(f).requirements for f in feeds)]
     if unknown:
         raise ConfigError(f"--requirement {unknown[0]}: no such requirement in {', '.join(feeds)}")
     if request.fault:
-        if request.target != "local" or request.webhook_url:
-            raise ConfigError("--fault runs the local simulator: use it with --target local and no --webhook-url")
+        elsewhere = [o.name for f in feeds for o in applicable(f, request.suite) if o.name in request.options]
+        if request.target != "local" or elsewhere:
+            raise ConfigError(
+                "--fault runs the local simulator: use it with --target local"
+                + (f" and without --{elsewhere[0]}" if elsewhere else "")
+            )
         if len(feeds) != 1:
             raise ConfigError("--fault belongs to one simulator: name that feed with --feed")
         load_simulator(feeds[0], request.suite).fault(request.fault)
     return feeds
 
 
-def flag_readings(feeds: list[str], flags: tuple[str, ...]) -> dict[str, str]:
-    """The readings a run's flags pick: each flag is a run option a chosen feed declares, and picks
-    its option of every reading of that feed that has one."""
+def flag_readings(feeds: list[str], options: dict[str, str | None], suite: str = "full") -> dict[str, str]:
+    """The readings a run's flags pick, after checking every option given: each is a run option a
+    chosen feed declares (for the chosen suite), given a value exactly when it takes one. A flag picks
+    its option of every reading of the feed that has one."""
     readings: dict[str, str] = {}
-    for flag in flags:
-        owners = [f for f in feeds if any(o.name == flag for o in load_feed(f).package.options)]
+    for name, value in options.items():
+        owners = [f for f in feeds if any(o.name == name for o in load_feed(f).package.options)]
         if not owners:
             declared = sorted({o.name for p in registered().values() for o in p.options})
             raise ConfigError(
-                f"--{flag} is no option of {', '.join(feeds)}"
+                f"--{name} is no option of {', '.join(feeds)}"
                 + (f" (feed options: {', '.join('--' + d for d in declared)})" if declared else "")
             )
         for feed_id in owners:
-            option = next(o for o in load_feed(feed_id).package.options if o.name == flag)
+            option = next(o for o in load_feed(feed_id).package.options if o.name == name)
+            if option.suites and suite not in option.suites:
+                raise ConfigError(
+                    f"--{name} belongs to the {' or '.join(option.suites)} suite of {feed_id}: "
+                    f"add --suite {option.suites[0]}"
+                )
+            if option.metavar is not None and value is None:
+                raise ConfigError(f"--{name} takes a value: --{name} {option.metavar}")
+            if option.metavar is None and value is not None:
+                raise ConfigError(f"--{name} takes no value")
             if option.selects_reading is None:
-                raise ConfigError(f"--{flag} takes a value: --{flag} VALUE")
+                continue
             readings |= {
                 rid: option.selects_reading
                 for rid, reading in load_feed(feed_id).readings.items()
@@ -135,16 +144,14 @@ def flag_readings(feeds: list[str], flags: tuple[str, ...]) -> dict[str, str]:
 
 
 def _prepare(request: CertifyRequest, feeds: list[str], console: Console) -> Prepared:
-    handler = request.webhook_url or request.webhook_auth
-    if request.target == "local":
-        if not handler:
-            return Prepared({}, None)
-        return Prepared({f: webhook_target(f, None, request.webhook_url, request.webhook_auth) for f in feeds}, None)
+    values = {name: value for name, value in request.options.items() if value is not None}
+    if request.target == "local":  # the simulators, or the user's own system named on the command line
+        named = [f for f in feeds if any(o.name in values for o in applicable(f, request.suite))]
+        return Prepared({f: with_options(f, None, values, request.suite) for f in named}, None)
     config = load_config(request.config)
     config_dir = (request.config or Path("payercert.toml")).resolve().parent
     targets = {feed_id: build_target(feed_id, request.target, config, config_dir) for feed_id in feeds}
-    if request.suite not in ("full", "smoke"):
-        targets = {f: webhook_target(f, t, request.webhook_url, request.webhook_auth) for f, t in targets.items()}
+    targets = {f: with_options(f, t, values, request.suite) for f, t in targets.items()}
     confirmed = None
     production = [t for t in targets.values() if t.production]
     if production and request.allow_mutations:
@@ -207,10 +214,9 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
         args.append("--payercert-allow-mutations")
     if request.examples:
         args += ["--payercert-examples", str(request.examples)]
-    if request.webhook_url:
-        args += ["--payercert-webhook-url", request.webhook_url]
-    if request.webhook_auth:
-        args += ["--payercert-webhook-auth", request.webhook_auth]
+    for name, value in request.options.items():
+        if value is not None:
+            args += ["--payercert-option", f"{name}={value}"]
     if request.seed is not None:
         args += ["--payercert-seed", str(request.seed)]
     for requirement in request.requirements:

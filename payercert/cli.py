@@ -145,7 +145,7 @@ def validate(
 
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    epilog="A feed's own options (payercert feeds lists them) go on the same command line, e.g. --strict-ig.",
+    epilog="A feed's own options (payercert feeds lists them) go on the same command line, e.g. --strict-ig or --webhook-url URL.",
 )
 def certify(
     ctx: typer.Context,
@@ -170,17 +170,6 @@ def certify(
     html: bool = typer.Option(True, "--html/--no-html", help="Render the Allure HTML report after the run."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show pytest's own output."),
     examples: int | None = typer.Option(None, help="Hypothesis examples per property (default 25)."),
-    webhook_url: str | None = typer.Option(
-        None,
-        "--webhook-url",
-        help="--suite webhook-handler: your handler's URL "
-        "(default with --target local: the bundled reference handler).",
-    ),
-    webhook_auth: str | None = typer.Option(
-        None,
-        "--webhook-auth",
-        help="Your handler's auth: header:NAME=env:VAR, basic:USER=env:VAR or oauth:CLIENT_ID=env:VAR@TOKEN_URL.",
-    ),
     requirement: list[str] = typer.Option(
         [],
         "--requirement",
@@ -210,9 +199,7 @@ def certify(
         html=html,
         verbose=verbose,
         examples=examples,
-        webhook_url=webhook_url,
-        webhook_auth=webhook_auth,
-        flags=_feed_flags(ctx.args),
+        options=_feed_options(ctx.args),
         requirements=tuple(requirement),
         seed=seed,
     )
@@ -225,11 +212,11 @@ def simulate(
     port: int = typer.Option(0, help="Port on 127.0.0.1 (0: any free port)."),
     fault: str | None = typer.Option(None, help="Fault profile to run with."),
     list_faults: bool = typer.Option(False, "--list-faults", help="List the fault profiles, one per line, and exit."),
-    handler: bool = typer.Option(
-        False,
-        "--handler",
-        help="Run the feed's reference webhook handler (what --suite "
-        "webhook-handler certifies) instead of the payer's simulator.",
+    suite: str | None = typer.Option(
+        None,
+        "--suite",
+        help="A feed's own suite (payercert feeds lists them): run the reference system it certifies "
+        "(e.g. a webhook handler) instead of the payer's simulator.",
     ),
 ) -> None:
     """Run a feed's simulator over HTTPS on 127.0.0.1 until interrupted."""
@@ -242,7 +229,7 @@ def simulate(
             fault=fault,
             list_faults=list_faults,
             console=out,
-            suite="webhook-handler" if handler else None,
+            suite=suite,
         )
     )
 
@@ -266,13 +253,28 @@ def report(
     raise typer.Exit(render_reports(reports, history, out))
 
 
-def _feed_flags(args: list[str]) -> tuple[str, ...]:
-    """What the certify command did not know itself: a feed's own flags (`--strict-ig`), checked
-    against the chosen feeds' declarations when the run is prepared."""
-    for arg in args:
-        if not arg.startswith("--") or "=" in arg:
+def _feed_options(args: list[str]) -> dict[str, str | None]:
+    """What the certify command did not know itself: feeds' own options (`--strict-ig`, `--NAME VALUE`
+    or `--NAME=VALUE`), checked against the chosen feeds' declarations when the run is prepared."""
+    from .contract import registered
+
+    takes_value = {o.name for package in registered().values() for o in package.options if o.metavar}
+    options: dict[str, str | None] = {}
+    rest = iter(args)
+    for arg in rest:
+        if not arg.startswith("--") or arg == "--":
             raise PayercertError(f"unexpected argument {arg!r}")
-    return tuple(arg[2:] for arg in args)
+        name, eq, value = arg[2:].partition("=")
+        if eq:
+            options[name] = value
+        elif name in takes_value:
+            given = next(rest, None)
+            if given is None or given.startswith("--"):
+                raise PayercertError(f"--{name} needs a value")
+            options[name] = given
+        else:
+            options[name] = None
+    return options
 
 
 def _as_of(value: str | None) -> date | None:

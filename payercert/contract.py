@@ -34,6 +34,19 @@ class RunOption:
     # A flag that picks this option of every reading of the feed that has it (an explicit
     # --reading ID=OPTION still wins); None for an option the feed's suites read themselves.
     selects_reading: str | None = None
+    metavar: str | None = None  # the option takes a value, shown as --name METAVAR; None: a flag
+    # Where the value goes (payercert/run_options.py): "urls.KEY" or "credentials.KEY" of the feed's
+    # target for this run, over payercert.toml; `replaces` names (glob) the other entries it overrides.
+    sets: str | None = None
+    replaces: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.sets and self.metavar is None:
+            raise ValueError(f"run option --{self.name}: an option that sets a target entry takes a value")
+        if self.selects_reading and self.metavar is not None:
+            raise ValueError(f"run option --{self.name}: a flag that picks a reading takes no value")
+        if self.sets and self.sets.partition(".")[0] not in ("urls", "credentials"):
+            raise ValueError(f"run option --{self.name}: sets names urls.KEY or credentials.KEY")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,10 @@ def list_feeds(console: Console) -> int:
         feed = load_feed(feed_id)
         source = feed.spec["source"]
         suites = ", ".join(["full", "smoke", *feed.extra_suites()]) if feed.implemented else "(validate only)"
-        options = "\n".join(f"--{o.name}" + (f" ({', '.join(o.suites)})" if o.suites else "") for o in package.options)
+        options = "\n".join(
+            f"--{o.name}" + (f" {o.metavar}" if o.metavar else "") + (f" ({', '.join(o.suites)})" if o.suites else "")
+            for o in package.options
+        )
         table.add_row(
             feed_id,
             f"{source['title']}, {source['version']}",

@@ -47,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--payercert-suite",
         default="full",
-        help="smoke, full, or a feed's own suite (its folder under suites/<feed>/, e.g. webhook-handler)",
+        help="smoke, full, or a feed's own suite (a folder of the feed's suites)",
     )
     group.addoption("--payercert-fault", default=None, help="local simulator fault profile")
     group.addoption("--payercert-reports", default="reports", help="folder for results and the certificate")
@@ -72,11 +72,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help="run only the tests of this requirement (repeatable)",
     )
-    group.addoption("--payercert-webhook-url", default=None, help="the user's webhook handler (webhook-handler suite)")
     group.addoption(
-        "--payercert-webhook-auth",
-        default=None,
-        help="its auth: header:NAME=env:VAR, basic:USER=env:VAR, oauth:CLIENT_ID=env:VAR@TOKEN_URL",
+        "--payercert-option",
+        action="append",
+        default=[],
+        help="NAME=VALUE: a feed's run option that takes a value (payercert feeds lists them)",
     )
 
 
@@ -123,8 +123,7 @@ def pytest_configure(config: pytest.Config) -> None:
         production_confirmed=os.environ.get("PAYERCERT_CONFIRM_PRODUCTION"),
         readings=readings,
         examples=config.getoption("payercert_examples"),
-        webhook_url=config.getoption("payercert_webhook_url"),
-        webhook_auth=config.getoption("payercert_webhook_auth"),
+        option_values=dict(item.split("=", 1) for item in config.getoption("payercert_option")),
         requirements=tuple(config.getoption("payercert_requirement")),
     )
     run = Run(options)

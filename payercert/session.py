@@ -22,13 +22,13 @@ from .errors import ConfigError
 from .feeds import Feed, load_feed
 from .redact import REDACTOR
 from .reporting.certificate import TestOutcome
+from .run_options import applicable, with_options
 from .secrets import Secret
 from .server import BackgroundServer
 from .sftp_endpoint import SftpEndpoint, local_sftp_endpoint
 from .simulation import load_simulator, merge_local_target
 from .tls import LocalCA
 from .transport import Limits, Transport, curl_line, exchange_text
-from .webhook_target import webhook_target
 
 
 @dataclass
@@ -43,8 +43,7 @@ class RunOptions:
     production_confirmed: str | None = None
     readings: dict[str, str] = field(default_factory=dict)
     examples: int = 25
-    webhook_url: str | None = None  # the user's webhook handler (a client suite such as webhook-handler)
-    webhook_auth: str | None = None  # its authentication, see webhook_target.py
+    option_values: dict[str, str] = field(default_factory=dict)  # feeds' run options with a value (run_options.py)
     requirements: tuple[str, ...] = ()  # run only the tests of these requirements (a check, not a certification)
 
 
@@ -205,22 +204,17 @@ class Run:
     def target(self, feed_id: str) -> Target:
         if feed_id not in self.targets:
             feed = load_feed(feed_id)
-            handler = self.options.webhook_url or self.options.webhook_auth
-            if self.local is not None and not handler:
+            values = self.options.option_values
+            elsewhere = any(o.name in values for o in applicable(feed_id, self.options.suite))
+            if self.local is not None and not elsewhere:
                 target = self.local.target(feed, {**self.options.readings})
-            else:
+            else:  # a configured target, or the user's own system named on the command line
                 base = (
                     None
                     if self.local is not None
                     else build_target(feed_id, self.options.target, self.config, self.config_dir)
                 )
-                if handler or (
-                    base and self.options.suite not in ("full", "smoke") and "webhook_auth" in base.credentials
-                ):
-                    target = webhook_target(feed_id, base, self.options.webhook_url, self.options.webhook_auth)
-                else:
-                    assert base is not None  # no handler, so no local target here: the configured one was built
-                    target = base
+                target = with_options(feed_id, base, values, self.options.suite)
                 target.readings.update(self.options.readings)
             for rid, option in target.readings.items():
                 if rid not in feed.readings or option not in feed.readings[rid]["options"]:

@@ -26,7 +26,7 @@ DEVIATIONS = {
 
 def test_ig_readings_are_every_reading_with_an_ig_option():
     """--strict-ig is AB2D's own run option (specs/ab2d/__init__.py), a flag that picks option ig."""
-    readings = flag_readings(["ab2d"], ("strict-ig",))
+    readings = flag_readings(["ab2d"], {"strict-ig": None})
     feed = load_feed("ab2d")
     assert set(readings) == {rid for rid, r in feed.readings.items() if "ig" in r["options"]}
     assert "AB2D-R-TRANSACTION-TIME" in readings and "AB2D-R-TOKEN-LIFETIME" not in readings
@@ -46,5 +46,5 @@ def test_conforming_simulator_fails_the_ig_only_readings(tmp_path):
 
 def test_a_feed_flag_belongs_to_a_chosen_feed():
     with pytest.raises(ConfigError, match=r"^--strict-ig is no option of ltss \(feed options: .*--strict-ig"):
-        flag_readings(["ltss"], ("strict-ig",))
-    assert flag_readings(["ltss", "ab2d"], ("strict-ig",)) == flag_readings(["ab2d"], ("strict-ig",))
+        flag_readings(["ltss"], {"strict-ig": None})
+    assert flag_readings(["ltss", "ab2d"], {"strict-ig": None}) == flag_readings(["ab2d"], {"strict-ig": None})

@@ -15,13 +15,14 @@ import httpx
 import pytest
 from certify_runs import certify
 
+from payercert.config import Target
 from payercert.errors import ConfigError, SecretMissing
 from payercert.feeds import load_feed
 from payercert.reporting.certificate import FeedRun, TestOutcome, build_certificate
+from payercert.run_options import parse_auth_spec, with_options
 from payercert.server import BackgroundServer
 from payercert.simulators.lanternpay import create_handler
 from payercert.tls import LocalCA
-from payercert.webhook_target import parse_webhook_auth, webhook_target
 
 SUITES = Path(__file__).resolve().parents[1] / "suites" / "lanternpay"
 
@@ -49,12 +50,14 @@ def served():
 
 def test_webhook_auth_forms(monkeypatch):
     monkeypatch.setenv("HOOK_SECRET", "s3cret-value")
-    header = parse_webhook_auth("header:X-Hook-Key=env:HOOK_SECRET")
+    header = parse_auth_spec("header:X-Hook-Key=env:HOOK_SECRET", "webhook_auth", where="--webhook-auth")
     assert header["webhook_auth"] == "header" and header["webhook_header_name"] == "X-Hook-Key"
     assert header["webhook_header_value"].reveal() == "s3cret-value" and "s3cret" not in repr(header)
-    basic = parse_webhook_auth("basic:biller=env:HOOK_SECRET")
+    basic = parse_auth_spec("basic:biller=env:HOOK_SECRET", "webhook_auth", where="--webhook-auth")
     assert (basic["webhook_username"], basic["webhook_password"].reveal()) == ("biller", "s3cret-value")
-    oauth = parse_webhook_auth("oauth:client-1=env:HOOK_SECRET@https://idp.example.com/oauth/token")
+    oauth = parse_auth_spec(
+        "oauth:client-1=env:HOOK_SECRET@https://idp.example.com/oauth/token", "webhook_auth", where="--webhook-auth"
+    )
     assert oauth["webhook_token_url"] == "https://idp.example.com/oauth/token"
     assert oauth["webhook_client_id"] == "client-1" and oauth["webhook_client_secret"].reveal() == "s3cret-value"
 
@@ -65,23 +68,30 @@ def test_webhook_auth_forms(monkeypatch):
 def test_webhook_auth_malformed(spec, monkeypatch):
     monkeypatch.setenv("A", "value-a")
     with pytest.raises(ConfigError):
-        parse_webhook_auth(spec)
+        parse_auth_spec(spec, "webhook_auth", where="--webhook-auth")
 
 
 def test_webhook_auth_never_takes_the_value_itself():
     with pytest.raises(SecretMissing) as caught:
-        parse_webhook_auth("basic:biller=hunter2-literal")
+        parse_auth_spec("basic:biller=hunter2-literal", "webhook_auth", where="--webhook-auth")
     assert "hunter2" not in str(caught.value)
 
 
 def test_webhook_url_wins_over_the_configured_urls(monkeypatch):
     monkeypatch.setenv("A", "value-a")
-    ad_hoc = webhook_target("lanternpay", None, "https://pms.example.com/hooks", "header:X-Key=env:A")
+    hook = {"webhook-url": "https://pms.example.com/hooks"}
+    ad_hoc = with_options("lanternpay", None, {**hook, "webhook-auth": "header:X-Key=env:A"}, "webhook-handler")
     assert ad_hoc.urls == {"webhook": "https://pms.example.com/hooks"} and not ad_hoc.production
+    assert ad_hoc.name == "command-line" and ad_hoc.credentials["webhook_header_name"] == "X-Key"
     with pytest.raises(ConfigError, match="--webhook-url"):
-        webhook_target("lanternpay", None, None, "header:X-Key=env:A")
+        with_options("lanternpay", None, {"webhook-auth": "header:X-Key=env:A"}, "webhook-handler")
     with pytest.raises(ConfigError, match="not an http"):
-        webhook_target("lanternpay", None, "ftp://pms.example.com", None)
+        with_options("lanternpay", None, {"webhook-url": "ftp://pms.example.com"}, "webhook-handler")
+    configured = Target(
+        "mine", "lanternpay", "custom", False, {"onInvoiceStatusUpdated": "https://old.example.com/x"}, {}
+    )
+    assert with_options("lanternpay", configured, hook, "webhook-handler").urls == {"webhook": hook["webhook-url"]}
+    assert with_options("lanternpay", configured, hook, "full").urls == configured.urls  # not this suite's option
 
 
 # --- the command line, end to end ------------------------------------------------------------------
@@ -107,7 +117,7 @@ def test_certify_a_handler_by_webhook_url(tmp_path, served):
     )
     assert result.code == 0, result.stdout[-3000:] + result.stderr[-2000:]
     feed = result.feed("lanternpay")
-    assert feed["verdict"] == "CERTIFIED" and feed["suite"] == "webhook-handler" and feed["target"] == "webhook-url"
+    assert feed["verdict"] == "CERTIFIED" and feed["suite"] == "webhook-handler" and feed["target"] == "command-line"
     rows = {r["id"]: r for r in feed["requirements"]}
     assert rows["LP-WHH-6"]["status"] == "passed" and rows["LP-HAL-1"]["status"] == "out of scope"
     assert feed["coverage"]["levels"]["MUST"] == {"total": 5, "covered": 5, "verified": 5}
@@ -149,7 +159,8 @@ def test_certify_a_configured_handler_target(tmp_path, served):
     "args,expected",
     [
         (["--suite", "nope"], "has no suite 'nope'"),
-        (["--webhook-url", "https://pms.example.com/hooks"], "belong to a suite that tests your handler"),
+        (["--webhook-url", "https://pms.example.com/hooks"], "--webhook-url belongs to the webhook-handler suite"),
+        (["--suite", "webhook-handler", "--webhook-url"], "--webhook-url needs a value"),
         (
             [
                 "--suite",
@@ -194,7 +205,7 @@ def test_certify_refuses_bad_handler_options(tmp_path, args, expected):
 
 def test_simulate_lists_the_handler_faults():
     done = subprocess.run(
-        [sys.executable, "-m", "payercert", "simulate", "lanternpay", "--handler", "--list-faults"],
+        [sys.executable, "-m", "payercert", "simulate", "lanternpay", "--suite", "webhook-handler", "--list-faults"],
         capture_output=True,
         text=True,
         timeout=60,
