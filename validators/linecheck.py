@@ -27,7 +27,7 @@ from payercert import usercache
 
 from . import patterndfa
 from .patterndfa import pattern_dfa
-from .schemadoc import SchemaDocs
+from .schemadoc import Ref, SchemaDocs, add_members
 from .typed import PLAIN_FORMS
 
 check_line: Callable[..., Any] | None  # check(program, line[, names]): see _linecheck.pyi
@@ -51,29 +51,6 @@ TYPES = {
     "object": T_OBJ,
 }
 FORM_FLAGS = {"text": 1, "token": 1 | 2, "code": 1 | 4}  # F_NONEMPTY, F_NOSPACE, F_CODE
-
-ANNOTATIONS = {
-    "title",
-    "description",
-    "$comment",
-    "examples",
-    "default",
-    "$schema",
-    "$id",
-    "$anchor",
-    "deprecated",
-    "readOnly",
-    "writeOnly",
-    "x-requirement",
-    "x-reading",
-    "x-source",
-    "x-undocumented",
-    "x-checks",
-    "$defs",
-    "definitions",
-}
-
-Ref = tuple[Any, Path]
 
 
 class NotCompilable(Exception):
@@ -191,33 +168,6 @@ class _Compiler(SchemaDocs):
                 out.conjuncts.append(piece)
         return out
 
-    def pieces(self, refs: list[Ref]) -> list[Ref]:
-        """Each schema of `refs` with its `$ref`s and `allOf`s opened, as keyword dicts."""
-        out: list[Ref] = []
-        stack = list(reversed(refs))
-        opened = 0
-        while stack:
-            node, file = stack.pop()
-            if node is True:
-                continue
-            if node is False:
-                out.append((False, file))
-                continue
-            if not isinstance(node, dict):
-                raise NotCompilable(f"schema {node!r}")
-            opened += 1
-            if opened > 1000:
-                raise NotCompilable("a schema that is its own allOf or $ref")
-            own = {k: v for k, v in node.items() if k not in ("$ref", "allOf") and k not in ANNOTATIONS}
-            if own:
-                out.append((own, file))
-            opened_here = []
-            if "$ref" in node:
-                opened_here.append(self.resolve(node["$ref"], file))
-            opened_here += [(sub, file) for sub in node.get("allOf", ())]
-            stack.extend(reversed(opened_here))
-        return out
-
     def merge(self, out: _Node, piece: Ref) -> bool:
         """Fold one keyword dict into `out`; False when it must stay a separate conjunct."""
         node, file = piece
@@ -232,8 +182,6 @@ class _Compiler(SchemaDocs):
         if "if" in node and out.if_then is not None:
             return False
         for key, value in node.items():
-            if key.startswith("x-") and key not in ANNOTATIONS:
-                raise NotCompilable(f"keyword {key!r}")
             self.keyword(out, key, value, file)
         if "if" in node:
             out.if_then = (
@@ -294,11 +242,9 @@ class _Compiler(SchemaDocs):
         elif key == "required":
             out.required.update(value)
         elif key == "properties":
-            for name, sub in value.items():
-                out.properties.setdefault(name, []).append((sub, file))
+            add_members(out.properties, value, file)
         elif key == "patternProperties":
-            for pattern, sub in value.items():
-                out.pattern_properties.setdefault(pattern, []).append((sub, file))
+            add_members(out.pattern_properties, value, file)
         elif key == "additionalProperties":
             out.additional.append((value, file))
         elif key in ("if", "then", "else"):

@@ -14,6 +14,39 @@ from typing import Any
 
 import yaml
 
+Ref = tuple[Any, Path]  # a schema node and the file it came from
+
+# Keywords that say nothing about a value, with our spec bundles' own x- extensions (read elsewhere);
+# an unknown x- keyword stays, for each compiler to refuse or pass over.
+ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "$comment",
+        "$schema",
+        "$id",
+        "$anchor",
+        "$defs",
+        "definitions",
+        "examples",
+        "default",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "x-requirement",
+        "x-reading",
+        "x-source",
+        "x-undocumented",
+        "x-checks",
+    }
+)
+
+
+def add_members(into: dict[str, list[Ref]], value: dict[str, Any], file: Path) -> None:
+    """`properties` or `patternProperties` of one schema piece, gathered by name (or pattern)."""
+    for name, sub in value.items():
+        into.setdefault(name, []).append((sub, file))
+
 
 def apply_readings(node: Any, chosen: dict[str, str]) -> Any:
     """A schema document with the `x-reading` overrides of the chosen options (null removes a keyword)."""
@@ -62,6 +95,32 @@ class SchemaDocs:
         if file not in self.docs:
             self.docs[file] = apply_readings(load_document(file), self.readings)
         return self.docs[file]
+
+    def pieces(self, refs: list[Ref]) -> list[Ref]:
+        """Each schema of `refs` (a conjunction) with its `$ref`s and `allOf`s opened, as keyword dicts
+        without annotations, in document order; `false` stays as (False, file), `true` goes."""
+        out: list[Ref] = []
+        stack = list(reversed(refs))
+        opened = 0
+        while stack:
+            node, file = stack.pop()
+            if node is True:
+                continue
+            if node is False:
+                out.append((False, file))
+                continue
+            if not isinstance(node, dict):
+                raise self.unresolved(f"schema {node!r}")
+            opened += 1
+            if opened > 1000:
+                raise self.unresolved("a schema that is its own allOf or $ref")
+            own = {k: v for k, v in node.items() if k not in ("$ref", "allOf") and k not in ANNOTATIONS}
+            if own:
+                out.append((own, file))
+            inner = [self.resolve(node["$ref"], file)] if "$ref" in node else []
+            inner += [(sub, file) for sub in node.get("allOf", ())]
+            stack.extend(reversed(inner))
+        return out
 
     def resolve(self, ref: str, file: Path) -> tuple[Any, Path]:
         target, _, pointer = ref.partition("#")

@@ -46,7 +46,7 @@ from typing import Annotated, Any, Literal, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from .schemadoc import SchemaDocs
+from .schemadoc import ANNOTATIONS, Ref, SchemaDocs, add_members
 
 
 class NotTypeable(Exception):
@@ -100,20 +100,6 @@ def typed_kind(schema_path: Path, readings: tuple[tuple[str, str], ...] = ()) ->
 
 # --- schema reading ---------------------------------------------------------------------------------------
 
-ANNOTATIONS = {
-    "title",
-    "description",
-    "$comment",
-    "$schema",
-    "$id",
-    "$defs",
-    "definitions",
-    "examples",
-    "default",
-    "deprecated",
-    "readOnly",
-    "writeOnly",
-}
 PREDICATES = {
     "contains",
     "not",
@@ -130,7 +116,6 @@ PREDICATES = {
 LOWER_BOUNDS = {"minItems", "minLength", "minimum", "exclusiveMinimum"}
 UPPER_BOUNDS = {"maxItems", "maxLength", "maximum", "exclusiveMaximum"}
 SINGLE = {"type", "const", "enum", "pattern", "additionalProperties", "uniqueItems"}
-Ref = tuple  # (schema node, file it came from)
 
 
 @dataclass
@@ -169,26 +154,16 @@ class _Builder(SchemaDocs):
 
     def merge(self, refs: list[Ref]) -> Merged:
         out = Merged({}, {}, [], {}, [], refs[0][1])
-        stack = list(reversed(refs))
-        while stack:
-            node, file = stack.pop()
-            if node is True:
-                continue
-            if node is False or not isinstance(node, dict):
-                raise NotTypeable(f"schema {node!r}")
+        for node, file in self.pieces(refs):
+            if node is False:
+                raise NotTypeable("schema False")
             for key, value in node.items():
-                if key in ANNOTATIONS or key.startswith("x-") or key in ("then", "else"):
+                if key.startswith("x-") or key in ("then", "else"):
                     continue
-                if key == "$ref":
-                    stack.append(self.resolve(value, file))
-                elif key == "allOf":
-                    stack.extend((sub, file) for sub in value)
-                elif key == "properties":
-                    for name, sub in value.items():
-                        out.properties.setdefault(name, []).append((sub, file))
+                if key == "properties":
+                    add_members(out.properties, value, file)
                 elif key == "patternProperties":
-                    for pattern, sub in value.items():
-                        out.pattern_properties.setdefault(pattern, []).append((sub, file))
+                    add_members(out.pattern_properties, value, file)
                 elif key == "items":
                     out.items.append((value, file))
                 elif key == "required":
