@@ -27,7 +27,7 @@ from payercert import usercache
 
 from . import patterndfa
 from .patterndfa import pattern_dfa
-from .schemadoc import Ref, SchemaDocs, add_members
+from .schemadoc import Ref, SchemaDocs, gather_members
 from .typed import PLAIN_FORMS
 
 check_line: Callable[..., Any] | None  # check(program, line[, names]): see _linecheck.pyi
@@ -204,6 +204,8 @@ class _Compiler(SchemaDocs):
         return all(name in out.properties or any(re.search(p, name) for p in out.pattern_properties) for name in names)
 
     def keyword(self, out: _Node, key: str, value: Any, file: Path) -> None:
+        if gather_members(out, key, value, file):
+            return
         if key == "type":
             kinds = [value] if isinstance(value, str) else value
             mask = 0
@@ -235,16 +237,10 @@ class _Compiler(SchemaDocs):
             attr = "max_items" if key == "maxItems" else "max_props"
             current = getattr(out, attr)
             setattr(out, attr, value if current < 0 else min(current, value))
-        elif key == "items":
-            out.items.append((value, file))
         elif key == "contains":
             out.contains.append((value, file))
         elif key == "required":
             out.required.update(value)
-        elif key == "properties":
-            add_members(out.properties, value, file)
-        elif key == "patternProperties":
-            add_members(out.pattern_properties, value, file)
         elif key == "additionalProperties":
             out.additional.append((value, file))
         elif key in ("if", "then", "else"):

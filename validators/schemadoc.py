@@ -42,10 +42,18 @@ ANNOTATIONS = frozenset(
 )
 
 
-def add_members(into: dict[str, list[Ref]], value: dict[str, Any], file: Path) -> None:
-    """`properties` or `patternProperties` of one schema piece, gathered by name (or pattern)."""
+def gather_members(out: Any, key: str, value: Any, file: Path) -> bool:
+    """Fold a piece's `properties`, `patternProperties` or `items` into `out` (a node being built, with
+    lists of Refs by member name, by pattern, and for items); False for any other keyword."""
+    if key == "items":
+        out.items.append((value, file))
+        return True
+    into = {"properties": out.properties, "patternProperties": out.pattern_properties}.get(key)
+    if into is None:
+        return False
     for name, sub in value.items():
         into.setdefault(name, []).append((sub, file))
+    return True
 
 
 def apply_readings(node: Any, chosen: dict[str, str]) -> Any:

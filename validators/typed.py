@@ -46,7 +46,7 @@ from typing import Annotated, Any, Literal, Union
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from .schemadoc import ANNOTATIONS, Ref, SchemaDocs, add_members
+from .schemadoc import ANNOTATIONS, Ref, SchemaDocs, gather_members
 
 
 class NotTypeable(Exception):
@@ -158,15 +158,9 @@ class _Builder(SchemaDocs):
             if node is False:
                 raise NotTypeable("schema False")
             for key, value in node.items():
-                if key.startswith("x-") or key in ("then", "else"):
+                if key.startswith("x-") or key in ("then", "else") or gather_members(out, key, value, file):
                     continue
-                if key == "properties":
-                    add_members(out.properties, value, file)
-                elif key == "patternProperties":
-                    add_members(out.pattern_properties, value, file)
-                elif key == "items":
-                    out.items.append((value, file))
-                elif key == "required":
+                if key == "required":
                     out.keywords["required"] = sorted(set(out.keywords.get("required", ())) | set(value))
                 elif key in PREDICATES:
                     part = {k: node[k] for k in ("if", "then", "else") if k in node} if key == "if" else {key: value}
