@@ -8,8 +8,6 @@ readings are the suites' business, so the simulator does not follow them.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import math
@@ -32,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from payercert.simulation import load_simulator
+from payercert.token_endpoint import basic_credentials, signed_token, token_error, token_response
 
 from .eobs import EASTERN, RENDER, Beneficiary, beneficiaries, claim_facts
 from .jobs import Job, Sponsor, split_files
@@ -200,25 +199,13 @@ class Ab2dSimulator:
         params = {k: v[-1] for k, v in body.items()}
         if not self.broken("token-query-ignored"):
             params |= dict(request.query_params)
-        sponsor = self._basic_client(request.headers.get("authorization", ""))
+        sponsor = self._basic_client(request)
         if sponsor is None:
-            return JSONResponse({"error": "invalid_client", "error_description": "Client authentication failed."}, 401)
+            return token_error("invalid_client", 401, "Client authentication failed.")
         if params.get("grant_type") != "client_credentials":
-            return JSONResponse(
-                {
-                    "error": "unsupported_grant_type",
-                    "error_description": "The authorization grant type is not supported.",
-                },
-                400,
-            )
+            return token_error("unsupported_grant_type", 400, "The authorization grant type is not supported.")
         if params.get("scope") != SCOPE:
-            return JSONResponse(
-                {
-                    "error": "invalid_scope",
-                    "error_description": "One or more scopes are not configured for the client.",
-                },
-                400,
-            )
+            return token_error("invalid_scope", 400, "One or more scopes are not configured for the client.")
         now, lifetime = self.clock(), sponsor.token_lifetime or self.token_lifetime
         issuer = f"{request.base_url}".rstrip("/") + "/oauth2/" + AUTH_SERVER
         # whole seconds as Okta writes them; the token lives at least expires_in
@@ -233,19 +220,12 @@ class Ab2dSimulator:
             "scp": [SCOPE],
             "sub": sponsor.client_id,
         }
-        token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "payercert-sim"})
-        return JSONResponse({"token_type": "Bearer", "expires_in": lifetime, "access_token": token, "scope": SCOPE})
+        return token_response(signed_token(claims, self.key, "payercert-sim"), lifetime, scope=SCOPE)
 
-    def _basic_client(self, header: str) -> Sponsor | None:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            client_id, sep, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return None
+    def _basic_client(self, request: Request) -> Sponsor | None:
+        client_id, secret = basic_credentials(request) or ("", "")
         sponsor = self.clients.get(client_id)
-        if not sep or sponsor is None or not secrets.compare_digest(secret.encode(), sponsor.client_secret.encode()):
+        if sponsor is None or not secrets.compare_digest(secret.encode(), sponsor.client_secret.encode()):
             return None
         return sponsor
 

@@ -13,8 +13,6 @@ are all implemented (`webhooks.py`).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import secrets
@@ -36,6 +34,7 @@ from starlette.routing import Route
 
 from payercert.feeds import load_feed
 from payercert.simulation import load_simulator
+from payercert.token_endpoint import basic_credentials, form_credentials, signed_token, token_error, token_response
 from payercert.validators.schemas import compiled_schema
 
 from .webhooks import Delivery, Outbox, Subscription
@@ -245,16 +244,16 @@ class LanternPaySimulator:
         try:
             form = await request.form()
         except Exception:
-            return _token_error("invalid_request")
+            return token_error("invalid_request")
         biller = self._basic(request) or self._form_client(form)
         if biller is None:
-            return _token_error("invalid_client", 401)
+            return token_error("invalid_client", 401)
         grant = form.get("grant_type")
         if grant == "authorization_code":
             # no authorization code has been issued by this simulator: any code is invalid
-            return _token_error("invalid_grant", description="unknown or expired authorization code")
+            return token_error("invalid_grant", description="unknown or expired authorization code")
         if grant != "client_credentials":
-            return _token_error("unsupported_grant_type")
+            return token_error("unsupported_grant_type")
         now = int(time.time())
         claims = {
             "iss": self._base(request) + "/oauth",
@@ -264,27 +263,17 @@ class LanternPaySimulator:
             "exp": now + self.token_lifetime,
             "jti": uuid.uuid4().hex,
         }
-        token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "payercert-lp-sim"})
-        return JSONResponse(
-            {"access_token": token, "token_type": "Bearer", "expires_in": self.token_lifetime},
-            headers={"Cache-Control": "no-store"},
-        )
+        return token_response(signed_token(claims, self.key, "payercert-lp-sim"), self.token_lifetime)
 
     def _form_client(self, form) -> Biller | None:
-        client_id, secret = form.get("client_id"), form.get("client_secret")
-        biller = self.billers.get(str(client_id or ""))
-        if biller and secrets.compare_digest(str(secret or ""), biller.client_secret):
+        client_id, secret = form_credentials(form) or ("", "")
+        biller = self.billers.get(client_id)
+        if biller and secrets.compare_digest(secret, biller.client_secret):
             return biller
         return None
 
     def _basic(self, request: Request) -> Biller | None:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            client_id, _, secret = base64.b64decode(value, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
+        client_id, secret = basic_credentials(request) or ("", "")
         biller = self.billers.get(client_id)
         if biller and (secrets.compare_digest(secret, biller.client_secret) or self.broken("accept-wrong-secret")):
             return biller
@@ -710,13 +699,6 @@ def _error(status: int, title: str, params: list[dict] | None = None, headers: d
     if params:
         body["invalidParams"] = params
     return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _token_error(error: str, status: int = 400, description: str | None = None) -> JSONResponse:
-    body = {"error": error}
-    if description:
-        body["error_description"] = description
-    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 def create(fault: str | None = None, **options: Any) -> LanternPaySimulator:

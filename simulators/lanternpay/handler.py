@@ -14,8 +14,6 @@ Bearer token that this handler issues itself at `/oauth/token` (client_credentia
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import json
 import queue
 import secrets
@@ -31,6 +29,7 @@ from starlette.routing import Route
 
 from payercert.feeds import load_feed
 from payercert.simulation import Fault
+from payercert.token_endpoint import basic_credentials, form_credentials, token_error, token_response
 from payercert.validators.schemas import compiled_schema
 
 EVENTS = (
@@ -196,7 +195,7 @@ class ReferenceHandler:
             return None if secrets.compare_digest(given, self.secret) else _problem(403, "Wrong X-API-Key.")
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         if self.mode == "basic":
-            user, _, password = _basic(value) if scheme.lower() == "basic" else ("", "", "")
+            user, password = basic_credentials(request) or ("", "")
             if user == self.user and secrets.compare_digest(password, self.secret):
                 return None
             return _problem(401, "Basic credentials required.", {"WWW-Authenticate": 'Basic realm="webhooks"'})
@@ -209,22 +208,15 @@ class ReferenceHandler:
     # --- OAuth: the token endpoint the subscription's OAuth mode names ----------------------------
     async def token(self, request: Request) -> Response:
         form = await request.form()
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        client_id, _, secret = (
-            _basic(value)
-            if scheme.lower() == "basic"
-            else (str(form.get("client_id") or ""), "", str(form.get("client_secret") or ""))
-        )
+        client_id, secret = basic_credentials(request) or form_credentials(form) or ("", "")
         if self.mode != "oauth" or client_id != self.user or not secrets.compare_digest(secret, self.secret):
-            return JSONResponse({"error": "invalid_client"}, status_code=401)
+            return token_error("invalid_client", 401)
         if form.get("grant_type") != "client_credentials":
-            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
-        token = secrets.token_urlsafe(24)
+            return token_error("unsupported_grant_type")
+        token = secrets.token_urlsafe(24)  # opaque: the subscriber's own token, not a JWT
         with self.lock:
             self.tokens[token] = time.monotonic() + 300
-        return JSONResponse(
-            {"access_token": token, "token_type": "Bearer", "expires_in": 300}, headers={"Cache-Control": "no-store"}
-        )
+        return token_response(token, 300)
 
     # --- the queue's worker: apply events in arrival order, the stale ones not at all -------------
     def _worker(self) -> None:
@@ -270,13 +262,6 @@ def _subject(event: str, data: dict) -> str | None:
     if event == "onMemberEligibilityStatus":
         return f"member:{data.get('program')}:{data.get('memberNumber')}"
     return None  # a predetermination is information only: nothing to order
-
-
-def _basic(value: str) -> tuple[str, str, str]:
-    try:
-        return base64.b64decode(value, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return ("", "", "")
 
 
 def _problem(status: int, title: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import secrets
 import time
@@ -24,6 +22,7 @@ from starlette.routing import Route
 
 from payercert.feeds import load_feed
 from payercert.simulation import load_simulator
+from payercert.token_endpoint import basic_credentials, signed_token, token_error, token_response
 from payercert.validators.rules import RuleContext
 from payercert.validators.ruleset import load_ruleset
 
@@ -147,36 +146,30 @@ class LtssSimulator:
         media = _media_type(request)
         if media not in ("application/x-www-form-urlencoded", "multipart/form-data"):
             if self.readings["LTSS-R-TOKEN-CONTENT-TYPE"] == "identityserver":
-                return _token_error("invalid_request", 400)
+                return token_error("invalid_request", 400)
             return JSONResponse({"error": "server_error"}, status_code=500)
         client = self._client(request)
         if client is None:
-            return _token_error("invalid_client", self._client_error_status())
+            return token_error("invalid_client", self._client_error_status())
         try:
             form = await request.form()
         except Exception:
-            return _token_error("invalid_request", 400)
+            return token_error("invalid_request", 400)
         if form.get("grant_type") != "password":
-            return _token_error("unsupported_grant_type", 400)
+            return token_error("unsupported_grant_type", 400)
         if not client.scopes and not self.broken("invalid-scope-issued"):
-            return _token_error("invalid_scope", self._client_error_status())
+            return token_error("invalid_scope", self._client_error_status())
         user = self.users.get(str(form.get("username", "")))
         password_ok = user is not None and secrets.compare_digest(str(form.get("password", "")), user.password)
         if user is None or not (password_ok or self.broken("accept-wrong-password")):
-            return _token_error("invalid_grant", 400, "invalid_username_or_password")
+            return token_error("invalid_grant", 400, "invalid_username_or_password")
         return self._issue(client, user)
 
     def _client_error_status(self) -> int:
         return 400 if self.readings["LTSS-R-CLIENT-ERROR-STATUS"] == "identityserver" else 401
 
     def _client(self, request: Request) -> AppClient | None:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "basic":
-            return None
-        try:
-            app_id, _, secret = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
+        app_id, secret = basic_credentials(request) or ("", "")
         client = self.clients.get(app_id)
         if client is None:
             return None
@@ -197,14 +190,8 @@ class LtssSimulator:
             "exp": now + lifetime,
             "jti": uuid.uuid4().hex,
         }
-        token = jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": "payercert-sim"})
-        body = {
-            "access_token": token,
-            "expires_in": lifetime,
-            "token_type": "bearer-jwt" if self.broken("token-type-not-bearer") else "Bearer",
-            "scope": scope,
-        }
-        return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+        token_type = "bearer-jwt" if self.broken("token-type-not-bearer") else "Bearer"
+        return token_response(signed_token(claims, self.key, "payercert-sim"), lifetime, token_type, scope=scope)
 
     # --- upload endpoint (Upload Billing Entry) -------------------------------------------------
     async def upload(self, request: Request) -> Response:
@@ -282,13 +269,6 @@ def _json_object(raw: bytes) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return None
-
-
-def _token_error(error: str, status: int, description: str | None = None) -> JSONResponse:
-    body = {"error": error}
-    if description:
-        body["error_description"] = description
-    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
 
 
 def create(fault: str | None = None, **options: Any) -> LtssSimulator:

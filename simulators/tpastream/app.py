@@ -4,8 +4,6 @@ the nested claims paths and the error payload."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import re
 import secrets
@@ -26,6 +24,7 @@ from starlette.routing import Route
 
 from payercert.feeds import load_feed
 from payercert.simulation import load_simulator
+from payercert.token_endpoint import basic_credentials
 
 from .data import DataSet, pages_of
 
@@ -162,11 +161,8 @@ class TpaStreamSimulator:
                 return answer
             user = answer
         elif scheme.lower() == "basic":
-            try:
-                email, sep, key = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                email, sep, key = "", "", ""
-            candidate = self.users.get(email.lower()) if sep else None
+            email, key = basic_credentials(request) or ("", "")
+            candidate = self.users.get(email.lower()) if email else None
             if candidate is not None and (
                 secrets.compare_digest(key.encode(), candidate.api_key.encode()) or self.broken("accept-wrong-api-key")
             ):
