@@ -3,164 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from payercert.feeds import Feed, Kind, discover, load_feed
+from payercert.feeds import Feed, Kind
 
 from . import errata
 from .findings import FileReport, Finding, Location, Severity, UnusableInput
 from .locate import RecordLines, escape
-from .messages import MESSAGE_FORMATS, detect_message_kind, validate_message_file
+from .messages import MESSAGE_FORMATS, validate_message_file
 from .placing import Placer, payer_today, rule_findings
-from .readers import ParseProblem, Record, csv_header, first_chars, read_records, sniff_format
+from .readers import ParseProblem, Record, read_records
+from .recognise import Options, recognise
 from .rules import RuleContext
 from .ruleset import RuleSet, load_kind_rules
 
 
-@dataclass
-class Options:
-    feed: str | None = None
-    kind: str | None = None
-    as_of: date | None = None
-    all_errors: bool = False
-    data: dict[str, Any] | None = None
-    readings: dict[str, str] = field(default_factory=dict)
-    signature: str | None = None  # a detached signature sent with the file (token, @file or header line)
-    public_key: Path | None = None  # the sender's key to verify it
-    companion: Path | None = None  # the file a payload answers (--request), for the kind's companion checks
-    kind_options: dict[str, str] = field(default_factory=dict)  # a kind's own options (feed.yaml kinds.*.options)
-    jobs: int = 0  # processes for a kind with a fast NDJSON validator (validators/fastpath.py); 0: by file size
-
-
 def detect(path: Path, opts: Options) -> tuple[Feed, Kind, str]:
     """The feed, kind and format of a file: from the options where given, else from its content."""
-    feed, kind, fmt, _because = recognise(path, opts)
-    return feed, kind, fmt
-
-
-def recognise(path: Path, opts: Options) -> tuple[Feed, Kind, str, str]:
-    """`detect`, and why: the evidence that picked the kind, or the options that named it."""
-    message = detect_message_kind(path, opts.feed, opts.kind)  # SOAP/MTOM/MIME/X12 kinds (`format:`)
-    if message is not None:
-        feed, kind, fmt = message
-        named = " (named with --kind)" if opts.kind else ""
-        return feed, kind, fmt, f"a {fmt} message its content shows, matching the kind's detection hints{named}"
-    head = first_chars(path)
-    fmt = sniff_format(path, head)
-    feeds = [opts.feed] if opts.feed else discover()
-    candidates: list[tuple[int, Feed, Kind]] = []
-    keys, item_keys, problem = _first_keys(path, fmt)
-    line = None  # an NDJSON file's first line, read once: the evidence below and refine_kind read it
-    if fmt == "ndjson":
-        from .fastpath import first_line
-
-        line = first_line(path)
-    record_text = line.decode("utf-8", "replace") if line else head  # a line can be longer than the head
-    many = fmt == "ndjson" or (fmt == "json" and head.lstrip().startswith("["))  # several records
-    for feed_id in feeds:
-        feed = load_feed(feed_id)
-        for kind in feed.kinds.values():
-            if opts.kind and kind.name != opts.kind:
-                continue
-            if fmt not in kind.spec.get("formats", []):  # a kind reads only the formats it names
-                continue
-            wanted_items = set(kind.spec.get("detect", {}).get("item_keys", []))
-            shared = len(kind.detect_keys & keys) + len(wanted_items & item_keys)
-            declared = len(kind.detect_keys) + len(wanted_items)
-            # a few generic names (id, type, data) shared with a kind prove nothing: most of them must be there
-            score = shared if shared * 2 > declared else 0
-            if any(proof in record_text for proof in kind.spec.get("detect", {}).get("contains", [])):
-                score += PROOF  # text only this kind's records hold (a version's coding system, say)
-            if score and many and kind.spec.get("detect", {}).get("records") == "many":
-                score += 1  # a kind that reads a file's records together (a sequence) over one that reads one
-            candidates.append((score, feed, kind))
-    candidates.sort(key=lambda c: -c[0])
-    if not candidates:
-        raise UnusableInput(f"{path}: no feed reads {fmt} files" + (f" of kind {opts.kind}" if opts.kind else ""))
-    if candidates[0][0] == 0 and not (opts.feed and opts.kind):
-        # No kind's evidence in the file: never a guess. A feed the user names vouches for a JSON file
-        # its one kind reads (a syntax error in it is then that kind's finding); a CSV file must still
-        # show its header's known columns.
-        if opts.feed and fmt != "csv" and len(candidates) == 1:
-            return candidates[0][1], candidates[0][2], fmt, f"--feed {opts.feed}: its one kind that reads {fmt}"
-        if problem is not None:  # the file cannot be read far enough to show evidence: say why
-            where = f"line {problem.line}" + (f" column {problem.column}" if problem.column else "")
-            reason = problem.message.removeprefix(f"not {fmt.upper()}: ").removeprefix("not JSON: ")
-            raise UnusableInput(f"{path}: not {fmt.upper()} at {where}: {reason}")
-        if not opts.feed:
-            raise UnusableInput(
-                f"{path}: cannot tell which feed this file belongs to: it shows no kind's evidence "
-                "(a CSV header naming known columns, a JSON record's known keys); name it with --feed and --kind"
-            )
-        if fmt == "csv":
-            kind = candidates[0][2]
-            known = ", ".join(sorted(kind.detect_keys)[:4])
-            raise UnusableInput(
-                f"{path}: the CSV header names none of the columns of {opts.feed} {kind.name} ({known}, ...)"
-            )
-        raise UnusableInput(f"{path}: cannot tell which kind of {opts.feed} this file is; name it with --kind")
-    _refuse_two_ways(path, candidates, opts)
-    best_feed, best_kind = candidates[0][1], candidates[0][2]
-    if fmt == "ndjson" and best_kind.spec.get("detect", {}).get("match") and not opts.kind:  # names tie: by shape
-        from .fastpath import refine_kind
-
-        others = [k for _, f, k in candidates[1:] if f.id == best_feed.id]
-        best_kind = refine_kind(path, best_feed, best_kind, others, line)
-    return best_feed, best_kind, fmt, _because(best_kind, keys | item_keys, record_text, opts)
-
-
-def _because(kind: Kind, seen: set[str], record_text: str, opts: Options) -> str:
-    if opts.feed and opts.kind:
-        return "named with --feed and --kind"
-    detect = kind.spec.get("detect", {})
-    declared = sorted(kind.detect_keys | set(detect.get("item_keys", [])))
-    shared = [k for k in declared if k in seen]
-    why = f"{len(shared)} of its {len(declared)} keys ({', '.join(shared[:5])}{', ...' if len(shared) > 5 else ''})"
-    proofs = [p for p in detect.get("contains", []) if p in record_text]
-    return why + (f", and {proofs[0]} in the record" if proofs else "") + (" (named with --kind)" if opts.kind else "")
-
-
-PROOF = 10  # what a kind's `detect.contains` adds to its score: it outweighs any count of shared keys
-
-
-def _refuse_two_ways(path: Path, candidates: list[tuple[int, Feed, Kind]], opts: Options) -> None:
-    """Kinds that the record's keys fit equally, and that declare different proofs of which they are
-    (`detect.contains`), none of which the record shows: the evidence points two ways."""
-    if opts.kind or not candidates or candidates[0][0] == 0:
-        return
-    tied = [kind for score, _, kind in candidates if score == candidates[0][0]]
-    proofs = {tuple(kind.spec.get("detect", {}).get("contains", [])) for kind in tied}
-    if len(tied) > 1 and len(proofs) > 1:
-        names = ", ".join(kind.name for kind in tied[:-1]) + f" or {tied[-1].name}"
-        raise UnusableInput(f"{path}: looks like {names}, and shows none of what tells them apart; name it with --kind")
-
-
-def _first_keys(path: Path, fmt: str) -> tuple[set[str], set[str], ParseProblem | None]:
-    """The first record's keys, those of the item it carries (`data[0]`, or `data`), and the parse
-    problem that stood in the way of reading it, if one did. A CSV file's evidence is its header."""
-    if fmt == "csv":
-        return set(csv_header(path)), set(), None
-    for item in read_records(path, fmt):
-        if isinstance(item, ParseProblem):
-            return set(), set(), item
-        if isinstance(item.data, dict):
-            inner = item.data.get("data")
-            inner = inner[0] if isinstance(inner, list) and inner else inner
-            return set(item.data), set(inner) if isinstance(inner, dict) else set(), None
-        return set(), set(), None
-    return set(), set(), None
+    found = recognise(path, opts)
+    return found.feed, found.kind, found.format
 
 
 def validate_file(path: Path, opts: Options) -> FileReport:
     report = FileReport(str(path))
     try:
         _must_be_a_file(path)
-        feed, kind, fmt, report.recognised_by = recognise(path, opts)
-        report.feed, report.kind = feed.id, kind.name
+        found = recognise(path, opts)
+        feed, kind, fmt = found.feed, found.kind, found.format
+        report.feed, report.kind, report.recognised_by = feed.id, kind.name, found.because
         if kind.spec.get("format") in MESSAGE_FORMATS:
             validate_message_file(path, feed, kind, fmt, opts.readings, opts.kind_options, report)
             return report

@@ -23,7 +23,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -750,30 +749,6 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
 
-def refine_kind(path: Path, feed: Feed, kind: Kind, others: list[Kind], first: bytes | None) -> Kind:
-    """Detection by shape, where member names cannot tell (an R4 v2 record has no member of its own;
-    v3 may have none of its own either): a kind's `detect.match` ({member: regex}) must hold for
-    the first record, else the first other kind of the feed whose `match` holds is taken."""
-    if first is None or not kind.spec.get("detect", {}).get("match"):
-        return kind
-    try:
-        data = msgspec.json.decode(first.removeprefix(BOM))
-    except (msgspec.MsgspecError, UnicodeDecodeError, ValueError):
-        return kind
-    if not isinstance(data, dict) or _matches(kind, data):
-        return kind
-    return next(
-        (other for other in others if other.spec.get("detect", {}).get("match") and _matches(other, data)), kind
-    )
-
-
-def _matches(kind: Kind, data: dict) -> bool:
-    return all(
-        isinstance(data.get(member), str) and re.search(regex, data[member])
-        for member, regex in kind.spec["detect"]["match"].items()
-    )
-
-
 def first_line(path: Path) -> bytes | None:
     fh, _ = _open(path)
     try:
@@ -786,4 +761,4 @@ def first_line(path: Path) -> bytes | None:
         return None
 
 
-__all__ = ["validate_ndjson_lines", "validate_fast", "validate_range", "check_line", "fast_kind", "refine_kind"]
+__all__ = ["validate_ndjson_lines", "validate_fast", "validate_range", "check_line", "fast_kind", "first_line"]
