@@ -142,12 +142,45 @@ def test_the_version_is_proven_not_guessed(tmp_path):
 
 
 def test_a_few_generic_names_are_no_evidence(tmp_path):
-    """A FHIR Bundle shares id and type with a LanternPay webhook: that is no reason to read it as one."""
+    """A FHIR Bundle of Patients shares id and type with a LanternPay webhook: that is no reason to read
+    it as one, and an EOB kind does not read it either: its entries are no EOBs."""
     import json
 
-    eob = json.loads((SAMPLES.parents[1] / "ab2d" / "samples" / "valid" / "eob-r4.ndjson").read_text().splitlines()[0])
-    bundle = {"resourceType": "Bundle", "id": "b1", "type": "searchset", "entry": [{"resource": eob}]}
+    bundle = {
+        "resourceType": "Bundle",
+        "id": "b1",
+        "type": "searchset",
+        "entry": [{"resource": {"resourceType": "Patient", "id": "p1"}}],
+    }
     (tmp_path / "bundle.json").write_text(json.dumps(bundle))
     done = validate("bundle.json", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stdout.splitlines()[0].startswith("unusable bundle.json: cannot tell which feed")
+    assert done.stdout.splitlines()[0] == (
+        "unusable bundle.json: cannot tell which feed this file belongs to: it shows no kind's evidence (a CSV "
+        "header naming known columns, a JSON record's known keys); the first record inside a Bundle: its "
+        'resourceType is "Patient", not "ExplanationOfBenefit"; name it with --feed and --kind'
+    )
+
+
+def test_a_bundle_of_eobs_is_read_entry_by_entry(tmp_path):
+    """A Bundle is what a FHIR search answers: one finding says an export is NDJSON, then each entry is
+    validated as the EOB it is, its findings placed on the entry's own lines."""
+    import json
+
+    lines = (SAMPLES.parents[1] / "ab2d" / "samples" / "valid" / "eob-r4.ndjson").read_text().splitlines()
+    eob = json.loads(lines[0])
+    broken = {k: v for k, v in eob.items() if k != "patient"}  # AB2D-EOB-3: patient is present
+    bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": eob}, {"resource": broken}]}
+    text = json.dumps(bundle, indent=2)
+    (tmp_path / "bundle.json").write_text(text)
+    done = validate("bundle.json", "--format", "json", cwd=tmp_path)
+    report = json.loads(done.stdout)["files"][0]
+    assert (report["feed"], report["kind"], report["records"]) == ("ab2d", "eob-r4", 2)
+    errors = [(f["requirement"], f["location"]["pointer"]) for f in report["findings"] if f["severity"] == "error"]
+    assert errors[0] == ("AB2D-NDJSON-1", None) and "Bundle" in report["findings"][0]["message"]
+    assert ("AB2D-EOB-3", "/entry/1/resource") in errors and not any("/entry/0/" in (p or "") for _, p in errors)
+    second = text.index('"resource"', text.index('"resource"') + 1)
+    assert {f["location"]["line"] for f in report["findings"] if f["requirement"] == "AB2D-EOB-3"} == {
+        text.count("\n", 0, second) + 1
+    }
+    assert done.returncode == 1

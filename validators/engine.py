@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,8 @@ from .findings import FileReport, Finding, Location, Severity, UnusableInput
 from .locate import RecordLines, escape
 from .messages import MESSAGE_FORMATS, validate_message_file
 from .placing import Placer, payer_today, rule_findings
-from .readers import ParseProblem, Record, read_records
-from .recognise import Options, recognise
+from .readers import Item, ParseProblem, Record, read_records
+from .recognise import Options, recognise, wrapped_records, wraps
 from .rules import RuleContext
 from .ruleset import RuleSet, load_kind_rules
 
@@ -37,7 +37,7 @@ def validate_file(path: Path, opts: Options) -> FileReport:
         if kind.spec.get("format") in MESSAGE_FORMATS:
             validate_message_file(path, feed, kind, fmt, opts.readings, opts.kind_options, report)
             return report
-        if fmt == "ndjson" and "fast" in kind.spec:  # typed decoding, schema and rules for the rare odd line
+        if fmt == "ndjson" and "fast" in kind.spec and not found.wrapped:  # typed decoding, schema and rules
             from .fastpath import validate_fast
 
             validate_fast(path, feed, kind, opts, report)
@@ -130,7 +130,8 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
     known_fields = set(ruleset.fields) if ruleset else set()
     unique_fields = {r.check.field for r in ruleset.rules if r.check.kind == "unique"} if ruleset else set()
     skipped: set[str] = set()
-    for item in read_records(path, fmt, _coercer(ruleset), decimal=decimal):
+    records = read_records(path, fmt, _coercer(ruleset), decimal=decimal)
+    for item in _unwrapped(records, fmt, kind, syntax_req, report) if "wrapped" in kind.spec else records:
         if isinstance(item, ParseProblem):
             report.findings.append(
                 Finding(syntax_req, Severity.ERROR, item.message, "SYNTAX", Location(item.line, item.column))
@@ -183,6 +184,26 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
         else rid
         for rid in sorted(skipped)
     ]
+
+
+def _unwrapped(items: Iterable[Item], fmt: str, kind: Kind, syntax_req: str, report: FileReport) -> Iterator[Item]:
+    """Records as they are, and those sent inside a wrapper the kind declares (feed.yaml `wrapped`: a FHIR
+    Bundle's entries), each read as one record placed inside the wrapper, after one finding that says
+    the file should hold the records themselves."""
+    wrapped = kind.spec["wrapped"]
+    holder, member = wrapped["records"]
+    for item in items:
+        if isinstance(item, ParseProblem) or not wraps(kind, item.data):
+            yield item
+            continue
+        place = Placer(item, fmt)
+        report.findings.append(Finding(wrapped["requirement"], Severity.ERROR, wrapped["message"], "SYNTAX", place("")))
+        report.findings.extend(_duplicate_findings(kind, syntax_req, item, place))
+        for index, record in enumerate(wrapped_records(kind, item.data)):
+            within = f"/{holder}/{index}/{member}"  # from the wrapper's root, where its Locator starts
+            locator = place.locator
+            line = locator.line(within, value=True) if locator is not None else None
+            yield Record(line or item.line, record, index, within=within, locator=locator)
 
 
 def _duplicate_findings(kind: Kind, syntax_req: str, item: Record, place: Placer) -> Iterable[Finding]:

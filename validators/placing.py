@@ -25,13 +25,15 @@ class Placer:
 
     def __init__(self, item: Record, fmt: str, value_lines: bool = False):
         self.item = item
-        self.prefix = f"/{item.index}" if fmt == "json" and item.index is not None else ""
+        self.prefix = item.within or (f"/{item.index}" if fmt == "json" and item.index is not None else "")
         self.value_lines = value_lines
         self._locator: Locator | None = None
 
     @property
     def locator(self) -> Locator | None:
-        if self._locator is None and self.item.text is not None:
+        if self._locator is None and self.item.locator is not None:
+            self._locator = self.item.locator  # the wrapper's: pointers inside it start with `within`
+        elif self._locator is None and self.item.text is not None:
             self._locator = Locator(self.item.text, self.item.line)
         return self._locator
 
@@ -39,7 +41,8 @@ class Placer:
         """Where `pointer` is; with value lines, a finding about a field's name (key=True) still
         points at its key."""
         value = self.value_lines and not key
-        line = self.locator.line(pointer, value=value) if self.locator and (pointer or value) else None
+        inside = self.item.within + (pointer or "")
+        line = self.locator.line(inside, value=value) if self.locator and (inside or value) else None
         return Location(line or self.item.line, None, (self.prefix + (pointer or "")) or None)
 
 

@@ -30,6 +30,10 @@ class Record:
     index: int | None  # position in the file's array or lines, from 0; None for a lone JSON value
     duplicate_keys: list[tuple[str, int]] = field(default_factory=list)  # (key, line) given twice in one object
     text: str | None = None  # the record's own JSON text, to place findings on their lines (JSON formats)
+    # A record read from inside a wrapper document (a FHIR Bundle's entry): its pointer in the wrapper,
+    # and the wrapper's Locator (validators/locate.py) that places its findings.
+    within: str = ""
+    locator: Any = None
 
 
 @dataclass
@@ -108,6 +112,8 @@ def _why(text: str, pos: int, msg: str) -> str:
         number = re.match(r"\d+", text[pos:])  # None for a digit that is not decimal (str.isdigit() of "²")
         if number:
             return f"not JSON: a number with a leading zero (0{number.group()})"
+    if msg.startswith("Unterminated string"):
+        return "not JSON: a string that never ends (a cut-off line?)"
     return f"not JSON: {msg}"
 
 
@@ -165,7 +171,12 @@ def _ndjson(fh: TextIO, strict: JsonNumbers = STRICT) -> Iterator[Item]:
         try:
             data = json.loads(line, object_pairs_hook=duplicates, **strict)
         except json.JSONDecodeError as exc:
-            yield ParseProblem(line_no, exc.colno, _why(line, exc.pos, exc.msg))
+            text = line.rstrip("\r\n")
+            if exc.pos >= len(text) and text.strip()[:1] in ("{", "["):  # the value goes on past the line's end
+                message = "not JSON: the line ends inside a JSON value; NDJSON holds one whole record a line (pretty-printed?)"
+                yield ParseProblem(line_no, len(text) + 1, message)
+            else:
+                yield ParseProblem(line_no, min(exc.pos, len(text)) + 1, _why(line, exc.pos, exc.msg))
             continue
         except ValueError as exc:
             yield ParseProblem(line_no, None, f"not JSON: {exc}")

@@ -7,8 +7,10 @@ CSV. Then every kind that reads the format is scored by its evidence:
 
 - `keys` (and `item_keys`, the keys of the item a page or webhook carries): more than half must be
   there, as a few generic names (id, type, data) prove nothing;
+- `required`: keys every record of the kind has; `values`: {member: value} every record of the kind
+  has (a FHIR resourceType): a record without them is not of the kind, whatever else it shares;
 - `contains`: text only this kind's records hold (a version's code system), which outweighs any
-  count of keys;
+  count of keys, once the keys are there;
 - `match`: {member: regex} where names cannot tell kinds apart (read from an NDJSON file's first line);
 - for messages: `body_elements`, `form_field`, `path_contains`;
 - `wrapped`: the kind's records sent inside a document (a FHIR Bundle); the first record inside is
@@ -65,6 +67,7 @@ class Recognised:
     kind: Kind
     format: str
     because: str  # the evidence that picked the kind, or the options that named it
+    wrapped: bool = False  # the records came inside a wrapper document the kind declares (a FHIR Bundle)
 
 
 def recognise(path: Path, opts: Options) -> Recognised:
@@ -169,14 +172,24 @@ def _record_kind(path: Path, opts: Options) -> Recognised:
     kinds = [(f, k) for f, k in kinds if not opts.kind or k.name == opts.kind]
     evidence = _evidence(path, fmt, head, [k for _, k in kinds])
     candidates: list[tuple[int, Feed, Kind]] = []
+    elsewhere: list[Kind] = []  # kinds whose declared values the record has, in a format they do not read
     for feed, kind in kinds:
-        wrapped = evidence.wrapper is not None and _wraps(kind, evidence.wrapper)
+        wrapped = evidence.wrapper is not None and wraps(kind, evidence.wrapper)
         if fmt not in kind.spec.get("formats", []) and not wrapped:
+            if kind.spec.get("detect", {}).get("values") and _ruled_out(kind, evidence) is None:
+                elsewhere.append(kind)
             continue  # a kind reads only the formats it names (and the documents it declares it is wrapped in)
         if evidence.wrapper is not None and not wrapped:
             continue
         candidates.append((_score(kind, evidence), feed, kind))
     candidates.sort(key=lambda c: -c[0])
+    if elsewhere and (not candidates or candidates[0][0] == 0):
+        kind = elsewhere[0]
+        values = ", ".join(f"{k} {json.dumps(v)}" for k, v in kind.spec["detect"]["values"].items())
+        raise UnusableInput(
+            f"{path}: a {fmt.upper()} document of {values}; {kind.name} files are "
+            f"{' or '.join(f.upper() for f in kind.spec.get('formats', []))} (one record a line)"
+        )
     if not candidates:
         raise UnusableInput(f"{path}: no feed reads {fmt} files" + (f" of kind {opts.kind}" if opts.kind else ""))
     if candidates[0][0] == 0 and not (opts.feed and opts.kind):
@@ -185,7 +198,7 @@ def _record_kind(path: Path, opts: Options) -> Recognised:
     feed, kind = candidates[0][1], candidates[0][2]
     if evidence.first is not None and kind.spec.get("detect", {}).get("match") and not opts.kind:
         kind = _by_shape(kind, [k for _, f, k in candidates[1:] if f.id == feed.id], evidence.first)
-    return Recognised(feed, kind, fmt, _because(kind, evidence, opts))
+    return Recognised(feed, kind, fmt, _because(kind, evidence, opts), evidence.wrapper is not None)
 
 
 def _feeds(opts: Options) -> list[Feed]:
@@ -202,23 +215,25 @@ def _evidence(path: Path, fmt: str, head: str, kinds: list[Kind]) -> _Evidence:
         from .fastpath import first_line
 
         line = first_line(path)
-        text = line.decode("utf-8", "replace") if line else head
         first = _decoded(line)
         problem = None if first is not None or line is None else _first_problem(path, fmt)
-        return _Evidence(*_keys(first), text, first if isinstance(first, dict) else None, None, True, problem)
+        text = line.decode("utf-8", "replace") if line else head
+        return _of_record(first, text, kinds, True, problem)
     for item in read_records(path, fmt):
         if isinstance(item, ParseProblem):
             return _Evidence(set(), set(), head, None, None, False, item)
-        data = item.data
-        wrapper = data if isinstance(data, dict) and any(_wraps(k, data) for k in kinds) else None
-        if wrapper is not None:
-            inner = next((r for k in kinds if _wraps(k, data) for r in _wrapped_records(k, data)), None)
-            text = json.dumps(inner) if inner is not None else head
-            first = inner if isinstance(inner, dict) else None
-            return _Evidence(*_keys(inner), text, first, wrapper, True, None)
-        many = item.index is not None
-        return _Evidence(*_keys(data), head, data if isinstance(data, dict) else None, None, many, None)
+        return _of_record(item.data, head, kinds, item.index is not None, None)
     return _Evidence(set(), set(), head, None, None, False, None)
+
+
+def _of_record(record: Any, text: str, kinds: list[Kind], many: bool, problem: ParseProblem | None) -> _Evidence:
+    """The evidence of a first record; of the first record inside it, when it is a wrapper a kind declares."""
+    wrapper = record if any(wraps(k, record) for k in kinds) else None
+    if wrapper is not None:
+        record = next((r for k in kinds if wraps(k, wrapper) for r in wrapped_records(k, wrapper)), None)
+        text, many = json.dumps(record), True
+    first = record if isinstance(record, dict) else None
+    return _Evidence(*_keys(record), text, first, wrapper, many, problem)
 
 
 def _first_problem(path: Path, fmt: str) -> ParseProblem | None:
@@ -244,13 +259,13 @@ def _keys(record: Any) -> tuple[set[str], set[str]]:
     return set(record), set(inner) if isinstance(inner, dict) else set()
 
 
-def _wraps(kind: Kind, data: Any) -> bool:
+def wraps(kind: Kind, data: Any) -> bool:
     """`data` is a document the kind declares its records may come wrapped in (`wrapped.match`)."""
     wrapped = kind.spec.get("wrapped") or {}
     return bool(wrapped) and isinstance(data, dict) and all(data.get(k) == v for k, v in wrapped["match"].items())
 
 
-def _wrapped_records(kind: Kind, data: dict) -> list[Any]:
+def wrapped_records(kind: Kind, data: dict) -> list[Any]:
     """The records inside a wrapper: `wrapped.records` is the path to them ([entry, resource]: the
     resource of each entry)."""
     holder, member = kind.spec["wrapped"]["records"]
@@ -260,16 +275,31 @@ def _wrapped_records(kind: Kind, data: dict) -> list[Any]:
 
 def _score(kind: Kind, evidence: _Evidence) -> int:
     detect = kind.spec.get("detect", {})
+    if _ruled_out(kind, evidence) is not None:
+        return 0
     wanted_items = set(detect.get("item_keys", []))
     shared = len(kind.detect_keys & evidence.keys) + len(wanted_items & evidence.item_keys)
     declared = len(kind.detect_keys) + len(wanted_items)
     # a few generic names (id, type, data) shared with a kind prove nothing: most of them must be there
     score = shared if shared * 2 > declared else 0
-    if any(proof in evidence.text for proof in detect.get("contains", [])):
+    if score and any(proof in evidence.text for proof in detect.get("contains", [])):
         score += PROOF  # text only this kind's records hold (a version's coding system, say)
     if score and evidence.many and detect.get("records") == "many":
         score += 1  # a kind that reads a file's records together (a sequence) over one that reads one
     return score
+
+
+def _ruled_out(kind: Kind, evidence: _Evidence) -> str | None:
+    """Why the first record cannot be of this kind (a key it lacks, a value it does not have), if so."""
+    detect = kind.spec.get("detect", {})
+    missing = [key for key in detect.get("required", []) if key not in evidence.keys]
+    if missing:
+        return f"it has no {missing[0]}"
+    for member, wanted in detect.get("values", {}).items():
+        seen = evidence.first.get(member) if evidence.first is not None else None
+        if seen != wanted:
+            return f"its {member} is {json.dumps(seen)}, not {json.dumps(wanted)}"
+    return None
 
 
 def _without_evidence(
@@ -286,10 +316,11 @@ def _without_evidence(
         where = f"line {problem.line}" + (f" column {problem.column}" if problem.column else "")
         reason = problem.message.removeprefix(f"not {fmt.upper()}: ").removeprefix("not JSON: ")
         raise UnusableInput(f"{path}: not {fmt.upper()} at {where}: {reason}")
+    seen = _what_rules_out(candidates, evidence)
     if not opts.feed:
         raise UnusableInput(
             f"{path}: cannot tell which feed this file belongs to: it shows no kind's evidence "
-            "(a CSV header naming known columns, a JSON record's known keys); name it with --feed and --kind"
+            f"(a CSV header naming known columns, a JSON record's known keys){seen}; name it with --feed and --kind"
         )
     if fmt == "csv":
         kind = candidates[0][2]
@@ -297,7 +328,17 @@ def _without_evidence(
         raise UnusableInput(
             f"{path}: the CSV header names none of the columns of {opts.feed} {kind.name} ({known}, ...)"
         )
-    raise UnusableInput(f"{path}: cannot tell which kind of {opts.feed} this file is; name it with --kind")
+    raise UnusableInput(f"{path}: cannot tell which kind of {opts.feed} this file is{seen}; name it with --kind")
+
+
+def _what_rules_out(candidates: list[tuple[int, Feed, Kind]], evidence: _Evidence) -> str:
+    """What the file shows that its candidate kinds do not have (e.g. "its resourceType is "Claim",
+    not "ExplanationOfBenefit""), and the wrapper it came in, for the reason."""
+    inside = f" inside a {evidence.wrapper.get('resourceType', 'wrapper')}" if evidence.wrapper else ""
+    reasons = [r for _, _, kind in candidates if (r := _ruled_out(kind, evidence)) is not None]
+    if reasons:
+        return f"; the first record{inside}: {reasons[0]}"
+    return f"; the first record{inside} is of none of its kinds" if inside else ""
 
 
 def _refuse_two_ways(path: Path, candidates: list[tuple[int, Feed, Kind]], opts: Options) -> None:
