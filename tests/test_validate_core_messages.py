@@ -77,11 +77,17 @@ def test_cli_exit_codes_for_each_form():
     ],
 )
 def test_broken_input_is_a_finding_never_a_traceback(tmp_path, name, content, requirement):
+    """Named as the message it should be, a broken one is a finding of that kind; unnamed, it is a
+    finding where its content shows the kind, else unusable with a one-line reason: never a traceback."""
     path = tmp_path / name
     path.write_bytes(content)
-    done = run(str(path), "--format", "json")
+    kind = {"WEBBBS-MIME-1": "mime-realtime", "WEBBBS-X12-1": "x12-payload"}.get(requirement, "soap-realtime")
+    done = run(str(path), "--format", "json", "--feed", "webbbs", "--kind", kind)
     assert "Traceback" not in done.stdout + done.stderr
     assert done.returncode == 1 and requirement in done.stdout, done.stdout + done.stderr
+    done = run(str(path))
+    assert "Traceback" not in done.stdout + done.stderr and done.stderr == ""
+    assert done.returncode == 1 and requirement in done.stdout or done.stdout.startswith(f"unusable {path}: ")
 
 
 def test_external_entity_is_never_read(tmp_path):
@@ -94,7 +100,7 @@ def test_external_entity_is_never_read(tmp_path):
     ).encode()
     path = tmp_path / "xxe.xml"
     path.write_bytes(xml)
-    report = validate_file(path, Options())
+    report = validate_file(path, Options(feed="webbbs", kind="soap-realtime"))
     assert [(f.requirement, f.location.pointer) for f in report.findings] == [("WEBBBS-SOAP-10", "xml:DOCTYPE")]
     assert "TOP-SECRET" not in str(report.as_dict())
 

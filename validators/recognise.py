@@ -78,6 +78,8 @@ def recognise(path: Path, opts: Options) -> Recognised:
         message = _message_kind(path, head, fmt, opts)
         if message is not None:
             return message
+        if head.lstrip(BOM + b" \t\r\n").startswith(b"<"):  # XML, and no kind's: nothing else reads it
+            raise UnusableInput(f"{path}: {_unknown_xml(head.decode('latin-1'), opts)}")
     return _record_kind(path, opts)
 
 
@@ -92,7 +94,7 @@ def _head(path: Path) -> bytes:
 def sniff_message_format(head: bytes) -> str | None:
     """soap, mtom, mime or x12 from the first bytes; None when the file is none of them."""
     text = head.lstrip(BOM + b" \t\r\n")
-    if text.startswith(b"ISA"):
+    if text.startswith(b"ISA") or _X12_WITHOUT_ISA.match(text):
         return "x12"
     if looks_like_http(text):
         try:
@@ -108,6 +110,10 @@ def sniff_message_format(head: bytes) -> str | None:
     return None
 
 
+# A functional group's GS segment first, and a transaction set's ST after it: X12 that lost its ISA.
+_X12_WITHOUT_ISA = re.compile(rb"GS([*|^:])[^\r\n]{10,}?(~|\r?\n)\s*ST\1")
+
+
 def _format_of(content_type: str | None) -> str:
     media = content_type_params(content_type).get_content_type()
     return {"multipart/related": "mtom", "multipart/form-data": "mime"}.get(media, "soap")
@@ -119,18 +125,21 @@ def _message_kind(path: Path, head: bytes, fmt: str, opts: Options) -> Recognise
         for kind in feed.kinds.values():
             if opts.kind and kind.name != opts.kind:
                 continue
-            score = _message_score(kind, fmt, head, path)
+            score = _message_score(kind, fmt, head, path, named=bool(opts.kind))
             if score is not None and (best is None or score > best[0]):
                 best = (score, feed, kind)
     if best is None:
         return None
     named = " (named with --kind)" if opts.kind else ""
-    because = f"a {fmt} message its content shows, matching the kind's detection hints{named}"
+    what = {"x12": "an X12 interchange", "mtom": "an MTOM package", "mime": "a MIME form"}.get(fmt, "a SOAP message")
+    because = f"{what}, by its content, matching the kind's detection hints{named}"
     return Recognised(best[1], best[2], fmt, because)
 
 
-def _message_score(kind: Kind, fmt: str, head: bytes, path: Path) -> int | None:
-    """How well a kind's detection hints fit (None: the kind cannot read this file)."""
+def _message_score(kind: Kind, fmt: str, head: bytes, path: Path, named: bool = False) -> int | None:
+    """How well a kind's detection hints fit (None: the kind cannot read this file). Unless the user
+    named the kind, a SOAP kind needs its root element (`xml_root`, any SOAP version: a SOAP 1.1
+    message is reported, not refused) and one of its `body_elements`, anywhere (a wrapper may hold it)."""
     spec_fmt = kind.spec.get("format")
     detect = kind.spec.get("detect", {})
     if spec_fmt != fmt and not (fmt == "x12" and spec_fmt == "sftp-file"):
@@ -139,9 +148,13 @@ def _message_score(kind: Kind, fmt: str, head: bytes, path: Path) -> int | None:
         return None
     score = 1
     text = head.decode("latin-1")
-    for name in detect.get("body_elements", []):
-        if re.search(rf"<(\w+:)?{re.escape(name)}[\s>/]", text):
-            score += 2
+    root = detect.get("xml_root", "").rsplit("}", 1)[-1]
+    if fmt == "soap" and root and not named and _root_name(_xml_of(text)) != root:
+        return None
+    bodies = [n for n in detect.get("body_elements", []) if re.search(rf"<(\w+:)?{re.escape(n)}[\s>/]", text)]
+    if detect.get("body_elements") and not bodies and not named:
+        return None
+    score += 2 * len(bodies)
     for field_name, value in detect.get("form_field", {}).items():
         form = rf'name="?{re.escape(field_name)}"?[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n{re.escape(value)}\r?\n'
         if re.search(form, text):
@@ -149,6 +162,39 @@ def _message_score(kind: Kind, fmt: str, head: bytes, path: Path) -> int | None:
     if detect.get("path_contains"):
         score += 2
     return score
+
+
+_PROLOG = re.compile(r"\s*(<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^\[>]*(\[.*?\])?\s*>)", re.S)
+_START_TAG = re.compile(r"\s*<(?:[\w.-]+:)?([\w.-]+)")
+
+
+def _unknown_xml(text: str, opts: Options) -> str:
+    """Why no kind reads an XML document: what it is, and what the XML kinds read."""
+    body = re.search(r"<(?:[\w.-]+:)?Body[^>]*>\s*<(?:[\w.-]+:)?([\w.-]+)", text)
+    what = f"root element {_root_name(text) or '?'}" + (f", its Body holding {body.group(1)}" if body else "")
+    kinds = [k for f in _feeds(opts) for k in f.kinds.values() if k.spec.get("detect", {}).get("body_elements")]
+    wanted = sorted({n for k in kinds for n in k.spec["detect"]["body_elements"]})
+    shown = ", ".join(wanted[:3]) + (", ..." if len(wanted) > 3 else "")
+    return f"an XML document ({what}) that no kind of {opts.feed or 'any feed'} reads" + (
+        f": they read a SOAP Envelope whose Body holds {shown}" if wanted else ""
+    )
+
+
+def _xml_of(text: str) -> str:
+    """The XML of a message: the text itself, or what follows the headers of an HTTP message or MIME entity."""
+    if text.lstrip("\ufeff \t\r\n").startswith("<"):
+        return text.lstrip("\ufeff")
+    at = re.search(r"\r?\n\r?\n", text)
+    return text[at.end() :] if at else ""
+
+
+def _root_name(text: str) -> str | None:
+    """The local name of an XML document's root element, past its declaration, comments and DOCTYPE."""
+    pos = 0
+    while (prolog := _PROLOG.match(text, pos)) is not None and prolog.end() > pos:
+        pos = prolog.end()
+    start = _START_TAG.match(text, pos)
+    return start.group(1) if start else None
 
 
 # --- records: JSON, NDJSON, CSV -----------------------------------------------------------------------
