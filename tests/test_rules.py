@@ -178,3 +178,26 @@ def test_schema_messages_show_the_value_and_the_rule_not_the_schema():
         "/period: an object with start, end matches more than one of the shapes allowed here",
     ]
     assert not any("x-requirement" in m for m in messages)
+
+
+def test_schema_errors_become_one_finding_per_place_at_their_requirements_level():
+    """One value failing two keywords of one requirement is one defect; a SHOULD is a warning."""
+    from types import SimpleNamespace
+
+    from payercert.feeds import load_feed
+    from payercert.validators.findings import Location, Severity
+    from payercert.validators.placing import schema_findings
+
+    feed = load_feed("tpastream")
+    should = next(r.id for r in feed.requirements.values() if r.level == "SHOULD")
+    must = next(r.id for r in feed.requirements.values() if r.level == "MUST")
+    errors = [
+        SimpleNamespace(requirement=should, pointer="/a", on_key=False, message="pattern"),
+        SimpleNamespace(requirement=should, pointer="/a", on_key=False, message="format"),
+        SimpleNamespace(requirement=None, pointer="/b", on_key=False, message="type"),
+    ]
+    found = schema_findings(errors, feed, must, "SCHEMA", lambda pointer, key: Location(1, None, pointer))
+    assert [(f.requirement, f.severity, f.location.pointer) for f in found] == [
+        (should, Severity.WARNING, "/a"),
+        (must, Severity.ERROR, "/b"),
+    ]

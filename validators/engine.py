@@ -14,7 +14,7 @@ from . import errata
 from .findings import FileReport, Finding, Location, Severity, UnusableInput
 from .locate import RecordLines, escape
 from .messages import MESSAGE_FORMATS, validate_message_file
-from .placing import Placer, payer_today, rule_findings
+from .placing import Placer, payer_today, rule_findings, schema_findings
 from .readers import Item, ParseProblem, Record, read_records
 from .recognise import Options, recognise, wrapped_records, wraps
 from .rules import RuleContext
@@ -104,10 +104,9 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
 
     Kind options: `numbers: decimal` reads numbers (file and schemas) as Decimal, so decimal
     places are exact; `finding_lines: value` places a finding at its value's line rather than its
-    key's; `schema_severity: level` gives a schema finding its requirement's level (MUST error,
-    SHOULD warning, MAY info); `schema_code` replaces the code SCHEMA (null: none, for a payer
+    key's; `schema_code` replaces the code SCHEMA (null: none, for a payer
     without error codes). Selected readings apply the schemas' `x-reading` overrides."""
-    from .kind_checks import KindChecks, load_companion, severity_of
+    from .kind_checks import KindChecks, load_companion
     from .schemas import compiled_schema
     from .sequence import sequence_check
 
@@ -118,7 +117,6 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
         if "schema" in kind.spec
         else None
     )
-    by_level = kind.spec.get("schema_severity") == "level"
     value_lines = kind.spec.get("finding_lines") == "value"
     schema_code = kind.spec.get("schema_code", "SCHEMA")
     ruleset = load_kind_rules(kind, readings)
@@ -140,15 +138,8 @@ def _validate_records(path: Path, fmt: str, feed: Feed, kind: Kind, opts: Option
         report.records += 1
         place = Placer(item, fmt, value_lines)
         report.findings.extend(_duplicate_findings(kind, syntax_req, item, place))
-        reported: set[tuple] = set()
-        for error in schema.errors(item.data) if schema is not None else ():
-            requirement = error.requirement or shape_req
-            where = place(error.pointer, key=error.on_key)
-            if (where, requirement) in reported:
-                continue  # one value failing two keywords of one requirement (pattern and format)
-            reported.add((where, requirement))
-            severity = severity_of(feed, requirement) if by_level else Severity.ERROR
-            report.findings.append(Finding(requirement, severity, error.message, schema_code, where))
+        if schema is not None:
+            report.findings.extend(schema_findings(schema.errors(item.data), feed, shape_req, schema_code, place))
         if checks.checks or sequence is not None:
             lines = RecordLines(item)
             report.findings.extend(checks.check(item, lines))

@@ -38,7 +38,7 @@ from payercert.feeds import Feed, Kind, load_feed
 from .findings import FileReport, Finding, Location, Severity
 from .linecheck import NotCompilable, line_program
 from .linecheck import check_line as program_check
-from .placing import Placer, payer_today, rule_findings
+from .placing import Placer, payer_today, rule_findings, schema_findings
 from .readers import STRICT, DuplicateKeys, Record
 from .rules import RuleContext
 from .ruleset import load_ruleset
@@ -423,16 +423,9 @@ def _slow(fk: FastKind, raw: bytes, line: int, ctx: RuleContext, all_errors: boo
         )
         for key, _ in duplicates.take(text, line)
     ]
-    for error in fk.schema.errors(data):
-        findings.append(
-            Finding(
-                error.requirement or fk.default_req,
-                Severity.ERROR,
-                error.message,
-                "SCHEMA",
-                Location(line, None, error.pointer),
-            )
-        )
+    findings += schema_findings(
+        fk.schema.errors(data), fk.feed, fk.default_req, "SCHEMA", lambda pointer, key: Location(line, None, pointer)
+    )
     if fk.ruleset is not None and isinstance(data, dict):
         findings += _rule_findings(fk, data, line, ctx, all_errors)
     return LineResult(findings, True)

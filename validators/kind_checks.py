@@ -32,15 +32,10 @@ from payercert.feeds import Feed, Kind
 
 from .findings import Finding, Location, Severity, UnusableInput
 from .locate import RecordLines
+from .placing import severity_of
 from .readers import ParseProblem, Record, read_records
 
-LEVEL_SEVERITY = {"MUST": Severity.ERROR, "SHOULD": Severity.WARNING, "MAY": Severity.INFO}
 PRIMITIVES = ("unique", "known", "companion_match", "companion_resolves")
-
-
-def severity_of(feed: Feed, requirement: str) -> Severity:
-    req = feed.requirements.get(requirement)
-    return LEVEL_SEVERITY.get(req.level, Severity.ERROR) if req else Severity.ERROR
 
 
 def tokens_of(pointer: str) -> list:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from payercert.feeds import Feed
 
-from .findings import Finding, Location
+from .findings import Finding, Location, Severity
 from .locate import Locator, escape
 from .readers import Record
 
@@ -44,6 +44,30 @@ class Placer:
         inside = self.item.within + (pointer or "")
         line = self.locator.line(inside, value=value) if self.locator and (inside or value) else None
         return Location(line or self.item.line, None, (self.prefix + (pointer or "")) or None)
+
+
+LEVEL_SEVERITY = {"MUST": Severity.ERROR, "SHOULD": Severity.WARNING, "MAY": Severity.INFO}
+
+
+def severity_of(feed: Feed, requirement: str) -> Severity:
+    """A finding's severity is its requirement's level: MUST an error, SHOULD a warning, MAY information."""
+    req = feed.requirements.get(requirement)
+    return LEVEL_SEVERITY.get(req.level, Severity.ERROR) if req else Severity.ERROR
+
+
+def schema_findings(errors: Iterable, feed: Feed, default_requirement: str, code: str | None, place) -> list[Finding]:
+    """A kind's schema errors as findings, each requirement once per place (one value failing two
+    keywords of one requirement, pattern and format, is one defect), at its requirement's level.
+    `place(pointer, key)` gives a Location (a Placer, or the line of an NDJSON record)."""
+    out: list[Finding] = []
+    reported: set[tuple] = set()
+    for error in errors:
+        requirement = error.requirement or default_requirement
+        where = place(error.pointer, key=error.on_key)
+        if (where, requirement) not in reported:
+            reported.add((where, requirement))
+            out.append(Finding(requirement, severity_of(feed, requirement), error.message, code, where))
+    return out
 
 
 def rule_findings(violations, place: Placer, all_errors: bool) -> Iterable[Finding]:

@@ -32,8 +32,9 @@ import yaml
 from payercert.feeds import Feed, Kind
 
 from .findings import Finding, Location, Severity
-from .kind_checks import severity_of, tokens_of, value_at
+from .kind_checks import tokens_of, value_at
 from .locate import RecordLines
+from .placing import severity_of
 from .readers import Record
 
 PREVIOUS = "$previous"
