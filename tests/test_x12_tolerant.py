@@ -61,3 +61,24 @@ def test_the_strict_reading_still_refuses():
         x12.parse_interchange(unpadded(SAMPLE))
     with pytest.raises(x12.X12SyntaxError, match="must open with ISA"):
         x12.parse_interchange("\ufeff" + SAMPLE)
+
+
+# --- one defect, its consequences attached -----------------------------------------------------------
+
+REMITTANCE = (Path(__file__).resolve().parent / "corpus" / "x12" / "pyx12-835_mult_loops.txt").read_text()
+
+
+def test_a_file_read_alone_is_checked_against_the_guide_its_groups_declare():
+    """No PayloadType: pyx12 checks the segments against the GS08 guide (835, 005010X221A1)."""
+    assert x12.declared_guide(REMITTANCE) == "005010X221A1"
+    assert x12_findings(REMITTANCE.encode(), SPEC, None, False) == []
+    broken = REMITTANCE.replace("CLP*2005555A*4*", "CLP*2005555A*X*", 1)  # CLP02 no claim status code
+    assert any(f.requirement == "WEBBBS-X12-8" for f in x12_findings(broken.encode(), SPEC, None, False))
+
+
+def test_segments_a_bad_segment_leaves_unplaced_are_counted_on_it():
+    broken = REMITTANCE.replace("SVC*", "SVX*", 1)
+    (root,) = x12_findings(broken.encode(), SPEC, None, False)
+    assert root.message.startswith("Segment SVX*") and "(+4 consequent findings" in root.message
+    every = x12_findings(broken.encode(), SPEC, None, False, all_errors=True)
+    assert len(every) == 5 and all(f.message.startswith(f"consequence of {root.location.pointer}") for f in every[1:])

@@ -28,7 +28,7 @@ import yaml
 
 from .core_envelope import FIELD_ORDER, CoreMessage, CoreSyntaxError
 from .findings import Finding, Location, Severity
-from .x12 import check_payload, pyx12_guides, segment_findings
+from .x12 import check_payload, declared_guide, pyx12_guides, segment_findings
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 UTC_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
@@ -515,21 +515,43 @@ class _Checker:
 
 
 def x12_findings(
-    payload: bytes, spec: dict, ids: dict | None, realtime: bool, segment_level: bool = True
+    payload: bytes, spec: dict, ids: dict | None, realtime: bool, segment_level: bool = True, all_errors: bool = False
 ) -> list[Finding]:
-    """The X12 envelope findings of a payload (and pyx12's, where it has the guide's map)."""
+    """The X12 envelope findings of a payload (and pyx12's, where it has the guide's map). A segment
+    finding that leaves the segments after it unplaceable carries them as a count (all_errors: they
+    follow it, each saying what it is the consequence of)."""
     table = spec.get("x12_requirements", {})
     out = [
         Finding(table.get(p.problem, p.problem), Severity(p.severity), p.message, None, Location(pointer=p.location))
         for p in check_payload(payload, ids, realtime)
     ]
-    guide = (ids or {}).get("gs08")
+    # The guide: the PayloadType's, else the one each group's GS08 names (a file read on its own)
+    guide = (ids or {}).get("gs08") or declared_guide(payload)
     sound = not any(f.severity is Severity.ERROR for f in out)
     if segment_level and guide in pyx12_guides() and sound:  # the guide's map only makes sense on sound envelopes
-        out += [
-            Finding(table.get("segment", "segment"), Severity.ERROR, p.message, None, Location(pointer=p.location))
-            for p in segment_findings(payload, guide)
-        ]
+        requirement = table.get("segment", "segment")
+        for p in segment_findings(payload, guide):
+            more = f" (+{len(p.consequents)} consequent findings: the segments after it could not be placed; --all-errors lists them)"
+            out.append(
+                Finding(
+                    requirement,
+                    Severity.ERROR,
+                    p.message + (more if p.consequents else ""),
+                    None,
+                    Location(pointer=p.location),
+                )
+            )
+            out += [
+                Finding(
+                    requirement,
+                    Severity.ERROR,
+                    f"consequence of {p.location}: {c.message}",
+                    None,
+                    Location(pointer=c.location),
+                )
+                for c in p.consequents
+                if all_errors
+            ]
     return out
 
 

@@ -35,7 +35,7 @@ def validate_file(path: Path, opts: Options) -> FileReport:
         feed, kind, fmt = found.feed, found.kind, found.format
         report.feed, report.kind, report.recognised_by = feed.id, kind.name, found.because
         if kind.spec.get("format") in MESSAGE_FORMATS:
-            validate_message_file(path, feed, kind, fmt, opts.readings, opts.kind_options, report)
+            validate_message_file(path, feed, kind, fmt, opts.readings, opts.kind_options, report, opts.all_errors)
             return report
         if fmt == "ndjson" and "fast" in kind.spec and not found.wrapped:  # typed decoding, schema and rules
             from .fastpath import validate_fast

@@ -26,21 +26,24 @@ def validate_message_file(
     readings: dict[str, str],
     kind_options: dict[str, str],
     report: FileReport,
+    all_errors: bool = False,
 ) -> None:
-    from .core_checks import check_bytes, x12_findings
+    from .core_checks import check_bytes
 
     if path.stat().st_size > MAX_BYTES:
         raise UnusableInput(f"{path}: {path.stat().st_size} bytes is too large for one message (limit {MAX_BYTES})")
     raw = path.read_bytes()
     report.records = 1
     if kind.spec.get("format") in ("x12", "sftp-file"):
-        _x12_file(raw, feed, kind, kind_options, report, x12_findings)
+        _x12_file(raw, feed, kind, kind_options, report, all_errors)
         return
     _, findings = check_bytes(raw, feed, readings={**feed.default_readings(), **readings})
     report.findings.extend(findings)
 
 
-def _x12_file(raw: bytes, feed: Feed, kind: Kind, kind_options: dict[str, str], report: FileReport, x12_findings):
+def _x12_file(raw: bytes, feed: Feed, kind: Kind, kind_options: dict[str, str], report: FileReport, all_errors: bool):
+    from .core_checks import x12_findings
+
     if raw.startswith(b"PK\x03\x04"):  # a zip archive: the document allows X12 files only (1.1.1 NOTE)
         report.findings.append(
             Finding(
@@ -68,4 +71,4 @@ def _x12_file(raw: bytes, feed: Feed, kind: Kind, kind_options: dict[str, str], 
     realtime = bool(payload_type) and payload_type in feed.spec.get("payload_types", {}).get("RealTime", {}).get(
         "request", []
     )
-    report.findings.extend(x12_findings(raw, feed.spec, ids, realtime))
+    report.findings.extend(x12_findings(raw, feed.spec, ids, realtime, all_errors=all_errors))

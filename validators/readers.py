@@ -59,9 +59,24 @@ def open_text(path: Path) -> TextIO:
         raise UnusableInput(f"{path}: cannot be read ({exc})") from None
     if b"\x00" in sample:
         raw.close()
+        encoding = _utf16(sample)
+        if encoding:
+            raise UnusableInput(f"{path}: {encoding} text, not UTF-8; convert it first (iconv -f {encoding} -t UTF-8)")
         raise UnusableInput(f"{path}: binary content, not a text file")
     stream.seek(0)
     return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
+
+
+def _utf16(sample: bytes) -> str | None:
+    """UTF-16LE or UTF-16BE when the bytes are text in it (a BOM, or a NUL beside every ASCII byte)."""
+    if sample[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16LE" if sample[:2] == b"\xff\xfe" else "UTF-16BE"
+    pairs = sample[: len(sample) // 2 * 2][:512]
+    if len(pairs) >= 8 and all(pairs[i + 1] == 0 and pairs[i] for i in range(0, len(pairs), 2)):
+        return "UTF-16LE"
+    if len(pairs) >= 8 and all(pairs[i] == 0 and pairs[i + 1] for i in range(0, len(pairs), 2)):
+        return "UTF-16BE"
+    return None
 
 
 def sniff_format(path: Path, first_chars: str) -> str:

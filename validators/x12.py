@@ -22,7 +22,7 @@ import io
 import logging
 import re
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -52,6 +52,7 @@ class X12Problem:
     message: str
     location: str
     severity: str = "error"  # "warning": a layout the reader accepts and reports (indentation)
+    consequents: tuple[X12Problem, ...] = ()  # what follows from this one alone (segments it left unplaceable)
 
 
 @dataclass
@@ -268,6 +269,21 @@ def pyx12_guides() -> frozenset[str]:
     return frozenset(re.findall(r'vriic="(005010X[0-9A-Z]+)"', section))
 
 
+def declared_guide(payload: bytes | str) -> str | None:
+    """The implementation guide every functional group declares (GS08), when they all name one."""
+    text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    guides = set()
+    for chunk in split_interchanges(text.lstrip("\ufeff \t\r\n")):
+        while chunk:
+            try:
+                ic = parse_interchange(chunk, tolerant=True)
+            except X12SyntaxError:
+                return None
+            guides |= {seg[8] for seg in ic.segments if seg[0] == "GS" and len(seg) > 8}
+            chunk = ic.rest
+    return guides.pop() if len(guides) == 1 else None
+
+
 def segment_findings(payload: bytes | str, guide: str) -> list[X12Problem]:
     """pyx12's errors for a payload of a guide it has a map for (empty list otherwise)."""
     if guide not in pyx12_guides():
@@ -277,10 +293,30 @@ def segment_findings(payload: bytes | str, guide: str) -> list[X12Problem]:
     out: list[X12Problem] = []
     for n, chunk in enumerate(split_interchanges(text), 1):
         errors = _pyx12_errors(chunk)
-        out += [
-            X12Problem("segment", msg, f"x12:interchange#{n} line {line}" if line else f"x12:interchange#{n}")
-            for line, msg in errors
-        ]
+        out += _with_consequents(
+            [
+                X12Problem("segment", msg, f"x12:interchange#{n} line {line}" if line else f"x12:interchange#{n}")
+                for line, msg in errors
+            ]
+        )
+    return out
+
+
+_NOT_PLACED = re.compile(r"^Segment \S+ not found\.\s+Started at (\S+)")
+
+
+def _with_consequents(problems: list[X12Problem]) -> list[X12Problem]:
+    """One bad segment leaves pyx12 unable to place the segments after it, each reported as "not found,
+    started at" the same place: those are attached to the first (its cause), not listed as defects."""
+    out: list[X12Problem] = []
+    for problem in problems:
+        started = _NOT_PLACED.match(problem.message)
+        cause = out[-1] if out else None
+        cause_started = _NOT_PLACED.match(cause.message) if cause else None
+        if started and cause is not None and cause_started and cause_started.group(1) == started.group(1):
+            out[-1] = replace(cause, consequents=(*cause.consequents, problem))
+        else:
+            out.append(problem)
     return out
 
 
@@ -319,7 +355,7 @@ def _pyx12_errors(chunk: str) -> list[tuple[int | None, str]]:
                     found.append(
                         (
                             err.get("cur_line") or node.get("cur_line"),
-                            f"{err.get('err_cde', '')} {err.get('err_str', '')}".strip(),
+                            str(err.get("err_str") or f"pyx12 error {err.get('err_cde', '')}").strip(),
                         )
                     )
                 else:
