@@ -136,7 +136,14 @@ def test_zeep_sees_an_envelope_error(service):
 
 def test_every_response_validates_against_the_published_xsd(service):
     _, _, _, transport = service
-    assert len(transport.responses) >= 6, "run after the zeep exchanges"
+    if len(transport.responses) < 6:  # run on its own (-k, a split run): make the exchanges it checks
+        for exchange in (
+            test_zeep_realtime_270_gets_a_271,
+            test_zeep_batch_lifecycle,
+            test_zeep_sees_an_envelope_error,
+        ):
+            exchange(service)
+    assert len(transport.responses) >= 6
     schema = etree.XMLSchema(etree.parse(str(PUBLISHED_XSD)))
     for response in transport.responses:
         msg = codec.parse_message(response.content, response.headers.get("content-type", ""))

@@ -82,3 +82,12 @@ def test_segments_a_bad_segment_leaves_unplaced_are_counted_on_it():
     assert root.message.startswith("Segment SVX*") and "(+4 consequent findings" in root.message
     every = x12_findings(broken.encode(), SPEC, None, False, all_errors=True)
     assert len(every) == 5 and all(f.message.startswith(f"consequence of {root.location.pointer}") for f in every[1:])
+
+
+def test_a_cut_off_interchange_leaves_its_set_and_group_open():
+    cut = SAMPLE[: SAMPLE.index("SE*")]
+    assert [(r, m) for r, _, m in findings(cut)] == [
+        ("WEBBBS-X12-2", "the transaction set this ST opens has no SE"),
+        ("WEBBBS-X12-3", "the group this GS opens has no GE"),
+        ("WEBBBS-X12-3", "no IEA closes the interchange"),
+    ]

@@ -7,6 +7,8 @@ the way from the root to the failing keyword.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -45,9 +47,10 @@ class SchemaError:
 
 
 def _say(error: Any) -> str:
-    """A schema error in the user's words: the value seen and the rule, never a dump of the schema
-    (jsonschema's own text for oneOf/anyOf/not prints the subschemas, x-requirement and all)."""
-    value = _shown(error.instance)
+    """A schema error in the user's words: the value seen (as JSON) and the rule, never a dump of the
+    schema (jsonschema's own text for oneOf/anyOf/not prints the subschemas, x-requirement and all) nor
+    a Python repr."""
+    value, rule = _shown(error.instance), error.validator_value
     if error.validator == "oneOf":
         how_many = "more than one" if "valid under each of" in error.message else "none"
         return f"{value} matches {how_many} of the shapes allowed here"
@@ -55,8 +58,35 @@ def _say(error: Any) -> str:
         return f"{value} matches none of the shapes allowed here"
     if error.validator == "not":
         return f"{value} is not allowed here"
-    full = repr(error.instance)
-    return error.message.replace(full, value) if len(full) > 80 else error.message
+    if error.validator == "required":
+        missing = re.match(r"^'(.*)' is a required property$", error.message)
+        return f"required member {missing.group(1) if missing else rule} is missing"
+    if error.validator == "additionalProperties":
+        extra = (
+            [k for k in error.instance if k not in error.schema.get("properties", {})]
+            if isinstance(error.instance, dict)
+            else []
+        )
+        return f"member{'s' if len(extra) > 1 else ''} {', '.join(extra[:4]) or '?'} not allowed here"
+    if error.validator == "enum":
+        options = ", ".join(_json(o) for o in rule[:6]) + (f" (and {len(rule) - 6} more)" if len(rule) > 6 else "")
+        return f"{value} is not one of {options}"
+    if error.validator == "const":
+        return f"{value} is not {_json(rule)}"
+    if error.validator == "type":
+        return f"{value} is not of type {rule if isinstance(rule, str) else ' or '.join(rule)}"
+    if error.validator == "pattern":
+        return f"{value} does not match {rule}"
+    if error.validator == "format":
+        return f"{value} is not a valid {rule}"
+    return error.message.replace(repr(error.instance), value)
+
+
+def _json(value: Any) -> str:
+    try:
+        return json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _shown(value: Any) -> str:
@@ -64,7 +94,7 @@ def _shown(value: Any) -> str:
         return f"an object with {', '.join(list(value)[:4])}{', ...' if len(value) > 4 else ''}" if value else "{}"
     if isinstance(value, list):
         return f"an array of {len(value)}"
-    text = repr(value)
+    text = _json(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
 

@@ -187,9 +187,14 @@ def check_interchange(ic: Interchange, ids: dict, at=None, isa_where: str = "x12
     if ic.isa[12] != "00501":
         out.append(X12Problem("version", f"ISA12 is {ic.isa[12]!r}, not 00501", isa_where))
     groups, sts, gs_ctrl, st, count = 0, 0, None, None, 0
+    opened: dict[str, str] = {}  # the GS and ST not yet closed by their GE and SE, and where they are
     for seg in ic.segments:
         name = seg[0]
         where = at(name)
+        if name in ("GS", "ST"):
+            opened[name] = where
+        elif name in ("GE", "SE"):
+            opened.pop({"GE": "GS", "SE": "ST"}[name], None)
 
         def get(i: int, seg: list[str] = seg) -> str:
             return seg[i] if len(seg) > i else ""
@@ -249,6 +254,10 @@ def check_interchange(ic: Interchange, ids: dict, at=None, isa_where: str = "x12
         elif st is not None:
             count += 1
     if not ic.segments or ic.segments[-1][0] != "IEA":
+        if "ST" in opened:  # a cut-off interchange leaves its last transaction set and group open too
+            out.append(X12Problem("counts-st", "the transaction set this ST opens has no SE", opened["ST"]))
+        if "GS" in opened:
+            out.append(X12Problem("counts-group", "the group this GS opens has no GE", opened["GS"]))
         out.append(X12Problem("counts-group", "no IEA closes the interchange", at("IEA")))
     return out
 
