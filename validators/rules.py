@@ -10,6 +10,7 @@ raises `NeedsData`; the caller reports the check as skipped, never as failed.
 from __future__ import annotations
 
 import ast
+import json
 import math
 import random
 import re
@@ -21,6 +22,17 @@ from functools import lru_cache
 from typing import Any
 
 MISSING = object()
+
+
+def as_json(value: Any) -> str:
+    """A value as the user's file writes it (JSON), never a Python repr: "2024-01-01", null, {"end": ...}."""
+    if isinstance(value, Decimal):
+        return str(value)
+    try:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = str(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 class NeedsData(Exception):
@@ -172,7 +184,7 @@ class DateFormat(Check):
     def failure(self, rec, ctx):
         if not present(rec, self.field) or parse_date(rec[self.field], self.format):
             return None
-        return f"{self.field} {rec[self.field]!r} is not a date in {self.format} form"
+        return f"{self.field} {as_json(rec[self.field])} is not a date in {self.format} form"
 
     def breaks(self, rec, ctx, rnd):
         good = parse_date(rec.get(self.field), self.format) or ctx.today
@@ -351,7 +363,7 @@ class WholeNumber(Check):
     def failure(self, rec, ctx):
         value = rec.get(self.field)
         if present(rec, self.field) and is_number(value) and value != int(value):
-            return f"{self.field} {value!r} is not a whole number"
+            return f"{self.field} {as_json(value)} is not a whole number"
         return None
 
     def breaks(self, rec, ctx, rnd):
@@ -372,7 +384,7 @@ class MaxDecimals(Check):
     def failure(self, rec, ctx):
         value = _decimal(rec.get(self.field)) if present(rec, self.field) else None
         if value is not None and value.as_tuple().exponent < -self.places:
-            return f"{self.field} {rec[self.field]!r} has more than {self.places} decimal places"
+            return f"{self.field} {as_json(rec[self.field])} has more than {self.places} decimal places"
         return None
 
     def breaks(self, rec, ctx, rnd):
@@ -391,7 +403,7 @@ class MaxDecimals(Check):
 class NotNegative(Check):
     def failure(self, rec, ctx):
         value = rec.get(self.field)
-        return f"{self.field} {value!r} is negative" if is_number(value) and value < 0 else None
+        return f"{self.field} {as_json(value)} is negative" if is_number(value) and value < 0 else None
 
     def breaks(self, rec, ctx, rnd):
         if not present(rec, self.field):
@@ -411,7 +423,7 @@ class Unique(Check):
         if not isinstance(value, (str, int, float)):
             return None  # an id that is not a scalar fails its own type rule, not this one
         if present(rec, self.field) and value in ctx.seen.get(self.field, ()):
-            return f"{self.field} {value!r} was already used"
+            return f"{self.field} {as_json(value)} was already used"
         return None
 
     def breaks(self, rec, ctx, rnd):
@@ -432,7 +444,7 @@ class InData(Check):
             return None
         value = rec[self.field]
         known = isinstance(value, (str, int, float)) and value in self.values(ctx)
-        return None if known else f"{self.field} {value!r} is not known to the payer"
+        return None if known else f"{self.field} {as_json(value)} is not known to the payer"
 
     def breaks(self, rec, ctx, rnd):
         known = self.values(ctx)
@@ -488,7 +500,7 @@ class Pattern(Check):
     def failure(self, rec, ctx):
         value = rec.get(self.field)
         if present(rec, self.field) and not (isinstance(value, str) and self.regex.fullmatch(value)):
-            return f"{self.field} {value!r} does not match {self.params.get('name', self.regex.pattern)}"
+            return f"{self.field} {as_json(value)} does not match {self.params.get('name', self.regex.pattern)}"
         return None
 
     def breaks(self, rec, ctx, rnd):
@@ -722,5 +734,4 @@ class Invariant(Check):
             return None
         if holds:
             return None
-        values = ", ".join(f"{n}={rec.get(n)!r}" for n in self.shown)
-        return f"{self.params['expr']} does not hold ({values})"
+        return "seen " + ", ".join(f"{n} {as_json(rec.get(n))}" for n in self.shown)
