@@ -184,3 +184,15 @@ def test_a_bundle_of_eobs_is_read_entry_by_entry(tmp_path):
         text.count("\n", 0, second) + 1
     }
     assert done.returncode == 1
+
+
+def test_a_line_too_long_to_hold_is_a_finding_and_the_next_line_is_read(tmp_path, monkeypatch):
+    """Memory stays bounded: a line of MAX_LINE characters or more is read past in chunks, never held."""
+    from payercert.validators import readers
+
+    monkeypatch.setattr(readers, "MAX_LINE", 1000)
+    path = tmp_path / "lines.ndjson"
+    path.write_text('{"pad": "' + "x" * 5000 + '"}\n{"a": 1}\n', encoding="utf-8")
+    items = list(readers.read_records(path, "ndjson"))
+    assert isinstance(items[0], readers.ParseProblem) and items[0].line == 1 and "longer than" in items[0].message
+    assert isinstance(items[1], readers.Record) and (items[1].line, items[1].data) == (2, {"a": 1})

@@ -39,13 +39,12 @@ from .findings import FileReport, Finding, Location, Severity
 from .linecheck import NotCompilable, line_program
 from .linecheck import check_line as program_check
 from .placing import Placer, payer_today, rule_findings, schema_findings
-from .readers import STRICT, DuplicateKeys, Record
+from .readers import MAX_LINE, STRICT, DuplicateKeys, Record
 from .rules import RuleContext
 from .ruleset import load_ruleset
 from .typed import NotTypeable, plain_line, typed_kind
 
 BOM = b"\xef\xbb\xbf"
-MAX_LINE = 64 << 20  # a longer line is a finding, not a memory spike (EOB lines are 3-10 KB)
 MAX_LISTED = 1000  # findings listed per requirement and severity in one file; the rest are counted
 
 

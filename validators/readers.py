@@ -21,6 +21,7 @@ from typing import Any, TextIO, TypedDict
 from .findings import UnusableInput
 
 CHUNK = 1 << 16
+MAX_LINE = 64 << 20  # a longer NDJSON line is a finding, skipped unread: never a memory spike
 
 
 @dataclass
@@ -177,10 +178,24 @@ def read_records(
             raise UnusableInput(f"{path}: cannot be read to the end ({exc or type(exc).__name__})") from None
 
 
+def _lines(fh: TextIO) -> Iterator[str | None]:
+    """The file's lines; None for one of MAX_LINE characters or more, read past in chunks, never held."""
+    while line := fh.readline(MAX_LINE):
+        if len(line) < MAX_LINE or line.endswith("\n"):
+            yield line
+            continue
+        while (rest := fh.readline(MAX_LINE)) and not rest.endswith("\n"):
+            pass
+        yield None
+
+
 def _ndjson(fh: TextIO, strict: JsonNumbers = STRICT) -> Iterator[Item]:
     index = 0
     duplicates = DuplicateKeys()
-    for line_no, line in enumerate(fh, start=1):
+    for line_no, line in enumerate(_lines(fh), start=1):
+        if line is None:
+            yield ParseProblem(line_no, None, f"line longer than {MAX_LINE >> 20} MiB: not read")
+            continue
         if not line.strip():
             continue
         try:

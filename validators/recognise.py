@@ -381,7 +381,7 @@ def _what_rules_out(candidates: list[tuple[int, Feed, Kind]], evidence: _Evidenc
     """What the file shows that its candidate kinds do not have (e.g. "its resourceType is "Claim",
     not "ExplanationOfBenefit""), and the wrapper it came in, for the reason."""
     inside = f" inside a {evidence.wrapper.get('resourceType', 'wrapper')}" if evidence.wrapper else ""
-    reasons = [r for _, _, kind in candidates if (r := _ruled_out(kind, evidence)) is not None]
+    reasons = [r for _, _, kind in candidates if evidence.first and (r := _ruled_out(kind, evidence))]
     if reasons:
         return f"; the first record{inside}: {reasons[0]}"
     return f"; the first record{inside} is of none of its kinds" if inside else ""
