@@ -4,6 +4,7 @@ lists: requirement, the line of the offending member's key, and the JSON pointer
 import json
 from pathlib import Path
 
+import golden
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -24,21 +25,9 @@ def _validate(path: Path, *extra: str) -> dict:
     return json.loads(result.stdout)["files"][0]
 
 
-def _cases():
-    for expected in sorted((SAMPLES / "invalid").glob("*.expected.json")):
-        sample = next(
-            p
-            for p in expected.parent.glob(expected.name.replace(".expected.json", ".*"))
-            if not p.name.endswith(".expected.json")
-        )
-        yield pytest.param(sample, json.loads(expected.read_text()), id=sample.name)
-
-
-@pytest.mark.parametrize("sample,wanted", list(_cases()))
-def test_invalid_sample_gives_exactly_its_expected_findings(sample, wanted):
-    report = _validate(sample)
-    got = {(f["location"]["line"], f["requirement"], f["location"].get("pointer")) for f in report["findings"]}
-    assert got == {(w["line"], w["requirement"], w.get("pointer")) for w in wanted}
+@pytest.mark.parametrize("sample", golden.samples("tpastream", "invalid"), ids=lambda p: p.name)
+def test_invalid_sample_gives_exactly_its_expected_findings(sample):
+    golden.check(sample, "tpastream", {"kind": INDEX["invalid"][sample.name]["kind"]})
 
 
 @pytest.mark.parametrize(
