@@ -7,6 +7,7 @@ every fault, naming that requirement, and pass on the conforming simulator.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -39,6 +40,19 @@ class SuiteSimulator:
     certify_options: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class SimulatorPackage:
+    """What a feed's simulator package exports as `SIMULATOR` (the feed contract names the package)."""
+
+    faults: tuple[Fault, ...]
+    create: Callable[..., Simulator]  # create(fault, **options): the app, its fault, its local target
+    certify_options: Mapping[str, Any] = field(default_factory=dict)  # how `certify --target local` runs it
+    suites: Mapping[str, SuiteSimulator] = field(default_factory=dict)  # simulators of the feed's own suites
+    # `start_extra(fault, readings=..., simulator=...)`: a context manager running servers beside the
+    # ASGI app (e.g. SFTP) and yielding more of the local target (see `merge_local_target`)
+    start_extra: Callable[..., Any] | None = None
+
+
 @dataclass
 class SimulatorModule:
     feed: str
@@ -69,16 +83,20 @@ def load_simulator(feed: str, suite: str | None = None) -> SimulatorModule:
     name = load_feed(feed).simulator_module
     if name is None:
         raise ConfigError(f"feed {feed!r} has no simulator")
-    module = importlib.import_module(name)
-    extra: dict[str, SuiteSimulator] = dict(getattr(module, "SUITES", {}))
+    package = vars(importlib.import_module(name)).get("SIMULATOR")
+    if not isinstance(package, SimulatorPackage):
+        raise ConfigError(
+            f"simulator {name} of feed {feed} exports no SIMULATOR (a payercert.simulation.SimulatorPackage)"
+        )
+    extra = dict(package.suites)
     if suite in (None, "full", "smoke"):
         return SimulatorModule(
             feed,
-            tuple(module.FAULTS),
-            module.create,
-            dict(getattr(module, "CERTIFY_OPTIONS", {})),
+            tuple(package.faults),
+            package.create,
+            dict(package.certify_options),
             suites=tuple(extra),
-            start_extra=getattr(module, "start_extra", None),
+            start_extra=package.start_extra,
         )
     if suite not in extra:
         raise ConfigError(f"feed {feed} has no local simulator for the {suite} suite")

@@ -9,6 +9,8 @@ expiry, six downloads per file. Time scales with `token_lifetime`, `job_seconds`
 `faults.py`.
 """
 
+from payercert.simulation import SimulatorPackage
+
 from .app import Ab2dSimulator, create
 from .faults import FAULTS
 
@@ -24,4 +26,6 @@ CERTIFY_OPTIONS = {
     "file_limit": 128 * 1024,
 }
 
-__all__ = ["FAULTS", "CERTIFY_OPTIONS", "create", "Ab2dSimulator"]
+SIMULATOR = SimulatorPackage(FAULTS, create, CERTIFY_OPTIONS)
+
+__all__ = ["SIMULATOR", "FAULTS", "CERTIFY_OPTIONS", "create", "Ab2dSimulator"]

@@ -3,10 +3,10 @@ by item code, cancellation, predeterminations, eligibility, contracts, and webho
 documented auth modes and retry policy. Fault profiles are in `faults.py`.
 
 `handler.py` is the other side: a biller's reference webhook handler, with its own fault profiles,
-which the webhook-handler suite certifies (`payercert simulate lanternpay --handler`).
+which the webhook-handler suite certifies (`payercert simulate lanternpay --suite webhook-handler`).
 """
 
-from payercert.simulation import SuiteSimulator
+from payercert.simulation import SimulatorPackage, SuiteSimulator
 
 from .app import LanternPaySimulator, create
 from .faults import FAULTS
@@ -24,7 +24,10 @@ SUITES = {
     )
 }
 
+SIMULATOR = SimulatorPackage(FAULTS, create, CERTIFY_OPTIONS, SUITES)
+
 __all__ = [
+    "SIMULATOR",
     "CERTIFY_OPTIONS",
     "FAULTS",
     "HANDLER_FAULTS",

@@ -4,6 +4,8 @@ Validation is the compiled `specs/ltss/rules.yaml`, the same rules `payercert va
 so the simulator cannot drift from the spec bundle. Fault profiles are in `faults.py`.
 """
 
+from payercert.simulation import SimulatorPackage
+
 from .app import LtssSimulator, create
 from .faults import FAULTS
 
@@ -11,4 +13,6 @@ from .faults import FAULTS
 # gets 2-second tokens, so that expiry (LTSS-AUTH-6) is tested in seconds
 CERTIFY_OPTIONS = {"token_lifetime": 3600, "short_token_lifetime": 2}
 
-__all__ = ["FAULTS", "CERTIFY_OPTIONS", "create", "LtssSimulator"]
+SIMULATOR = SimulatorPackage(FAULTS, create, CERTIFY_OPTIONS)
+
+__all__ = ["SIMULATOR", "FAULTS", "CERTIFY_OPTIONS", "create", "LtssSimulator"]

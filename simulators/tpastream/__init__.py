@@ -7,7 +7,11 @@ and `members_per_employer` options (default 3 / 60 / 4; 100k claims are built la
 Fault profiles are in `faults.py`.
 """
 
+from payercert.simulation import SimulatorPackage
+
 from .app import TpaStreamSimulator, create
 from .faults import FAULTS
 
-__all__ = ["FAULTS", "create", "TpaStreamSimulator"]
+SIMULATOR = SimulatorPackage(FAULTS, create)
+
+__all__ = ["SIMULATOR", "FAULTS", "create", "TpaStreamSimulator"]

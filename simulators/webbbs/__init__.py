@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from payercert.simulation import SimulatorPackage
+
 from .app import WebbbsSimulator
 from .app import create as _create_app
 from .faults import FAULTS as SOAP_FAULTS
@@ -28,4 +30,15 @@ def create(fault: str | None = None, **options: Any) -> WebbbsSimulator:
     return _create_app(None if fault in _SFTP_NAMES else fault, **options)
 
 
-__all__ = ["FAULTS", "SOAP_FAULTS", "SFTP_FAULTS", "create", "start_extra", "SftpSimulator", "WebbbsSimulator"]
+SIMULATOR = SimulatorPackage(FAULTS, create, start_extra=start_extra)
+
+__all__ = [
+    "SIMULATOR",
+    "FAULTS",
+    "SOAP_FAULTS",
+    "SFTP_FAULTS",
+    "create",
+    "start_extra",
+    "SftpSimulator",
+    "WebbbsSimulator",
+]
