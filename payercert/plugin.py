@@ -20,9 +20,11 @@ from hypothesis import HealthCheck, Phase, settings
 
 from .contract import registered
 from .errors import PayercertError, TransportError
+from .exchange_checks import Violation
 from .feeds import load_feed
 from .redact import REDACTOR
 from .reporting import allure_results
+from .reporting.allure_results import report_exchange_check
 from .reporting.certificate import FeedRun, TestOutcome, build_certificate, write_certificate
 from .session import Run, RunOptions, TargetContext
 
@@ -291,10 +293,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if run is None or feed_id is None:
         return
     _redact_report(report)
+    seen = run.take_violations() if report.when == "call" else []  # before any replay adds its own
     status, message, detail = _status(report, call)
     if status == "failed" and call.when == "call" and not _reproduces(item):
         status, message = "broken", f"not reproduced on replay: {message}"
     requirements = tuple(rid for mark in item.iter_markers("requirement") for rid in mark.args)
+    run.outcomes += _exchange_outcomes(item, run, feed_id, seen, requirements if status == "failed" else ())
     target = run.targets.get(feed_id)
     waivers = target.waivers if target else {}
     if status in ("failed", "broken") and requirements and all(r in waivers for r in requirements):
@@ -314,6 +318,34 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 detail=detail,
             )
         )
+
+
+def _exchange_outcomes(
+    item: pytest.Item, run: Run, feed_id: str, seen: list[Violation], own_failed: tuple[str, ...]
+) -> list[TestOutcome]:
+    """One failed outcome per requirement the exchange checks found broken during a test, named by that
+    requirement. The response itself is the evidence (a check reads only what the server sent), so
+    no replay is asked for. A requirement the test itself verified and failed on is its own finding
+    already; one the run does not check (--requirement) is left out."""
+    wanted = set(run.options.requirements)
+    first: dict[str, Violation] = {}
+    for violation in seen:
+        if violation.requirement not in own_failed and (not wanted or violation.requirement in wanted):
+            first.setdefault(violation.requirement, violation)
+    outcomes = []
+    for requirement, violation in first.items():
+        outcomes.append(
+            TestOutcome(
+                nodeid=f"{item.nodeid}[every response: {requirement}]",
+                title=f"Every response: {requirement}",
+                feed=feed_id,
+                requirements=(requirement,),
+                status="failed",
+                message=f"{violation.problem} ({violation.exchange}, during {_title(item)})",
+            )
+        )
+        report_exchange_check(outcomes[-1], run.contexts[feed_id].feed)
+    return outcomes
 
 
 def _reproduces(item: pytest.Item) -> bool:

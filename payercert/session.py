@@ -19,6 +19,7 @@ import pytest
 
 from .config import Target, build_target, load_config
 from .errors import ConfigError
+from .exchange_checks import Violation, violations
 from .feeds import Feed, load_feed
 from .redact import REDACTOR
 from .reporting.certificate import TestOutcome
@@ -61,6 +62,7 @@ class TargetContext:
         self.verify = verify
         # per-target state a suite keeps between tests (e.g. a token), by a name or a tuple naming the call
         self.cache: dict[Hashable, Any] = {}
+        self.violations: list[Violation] = []  # what the feed's exchange checks found since last taken
 
     # --- identity ---------------------------------------------------------------------------
     @property
@@ -121,6 +123,9 @@ class TargetContext:
         return self._bound[local_address]
 
     def _record(self, request, response, error) -> None:
+        if response is not None and self.feed.spec.get("exchange_checks"):
+            readings = {**self.feed.default_readings(), **self.target.readings}
+            self.violations += violations(self.feed, readings, request, response)
         status = f"{response.status_code}" if response is not None else "no response"
         title = f"{request.method} {request.url.path} → {status}"
         try:
@@ -200,6 +205,13 @@ class Run:
         self.guarded: list[str] = []  # tests the production guard skipped
         self.seed: int | None = None  # the run's Hypothesis seed (the plugin sets it)
         self.started = datetime.now(UTC)
+
+    def take_violations(self) -> list[Violation]:
+        """What the exchange checks found on every target since the last call."""
+        taken = [v for context in self.contexts.values() for v in context.violations]
+        for context in self.contexts.values():
+            context.violations.clear()
+        return taken
 
     def target(self, feed_id: str) -> Target:
         if feed_id not in self.targets:

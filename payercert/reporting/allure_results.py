@@ -19,6 +19,7 @@ from payercert.feeds import Feed, Requirement
 from payercert.redact import REDACTOR
 
 from .allure_html import Category
+from .certificate import TestOutcome
 
 SEVERITY = {"MUST": "critical", "SHOULD": "normal", "MAY": "minor"}
 
@@ -97,3 +98,33 @@ def write_environment(results: Path, properties: dict[str, str]) -> None:
     lines = [f"{k}={REDACTOR.text(str(v))}" for k, v in properties.items()]
     (results / "environment.properties").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (results / "executor.json").write_text(json.dumps({"name": "payercert", "type": "payercert"}), encoding="utf-8")
+
+
+def report_exchange_check(outcome: TestOutcome, feed: Feed) -> None:
+    """An exchange check's finding as an Allure result of its own, labelled like a test of its
+    requirement, so that the Allure report and the certificate count the same failures."""
+    from allure_commons import plugin_manager
+    from allure_commons.model2 import Label, Status, StatusDetails, TestResult
+    from allure_commons.utils import md5, now, uuid4
+
+    requirement = feed.requirements.get(outcome.requirements[0])
+    labels = [Label("epic", feed.title), Label("tag", outcome.requirements[0])]
+    if requirement is not None:
+        labels += [
+            Label("feature", requirement.area),
+            Label("story", f"{requirement.id} {requirement.text}"[:200]),
+            Label("severity", SEVERITY[requirement.level]),
+        ]
+    moment = now()
+    result = TestResult(
+        uuid=uuid4(),
+        historyId=md5(outcome.nodeid),
+        fullName=outcome.nodeid,
+        name=outcome.title,
+        status=Status.FAILED if outcome.status == "failed" else Status.BROKEN,
+        statusDetails=StatusDetails(message=outcome.message),
+        labels=labels,
+        start=moment,
+        stop=moment,
+    )
+    plugin_manager.hook.report_result(result=result)

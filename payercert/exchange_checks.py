@@ -1,0 +1,77 @@
+"""Checks on every exchange: what a feed's spec says of every response of a sort, checked on each
+response a run receives, whatever the test that sent it (as Schemathesis runs its checks on every
+response). A violation is named by the requirement it breaks, not by the test that happened to see it.
+
+feed.yaml `exchange_checks` is a list of:
+
+    when:     which responses: status (regex on the code, e.g. "4..|5.."), method, path (regex searched
+              in the URL's path), not_path (regex: paths left out, e.g. a token endpoint's own errors),
+              unless_reading ({READING: OPTION}: the check does not apply under that reading)
+    body:     KIND, the body is a file of that kind: the kind's validator runs on it (the target's
+              readings applied), each error finding a violation of its requirement
+    headers:  {Name: REGEX}, each header is there and matches, else a violation of `requirement`
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .feeds import Feed
+
+
+@dataclass(frozen=True)
+class Violation:
+    requirement: str
+    problem: str  # one line, in the user's terms
+    exchange: str  # "GET /api/claims → 404"
+
+
+def violations(
+    feed: Feed, readings: dict[str, str], request: httpx.Request, response: httpx.Response
+) -> list[Violation]:
+    """What the feed's exchange checks find in one response."""
+    exchange = f"{request.method} {request.url.path} → {response.status_code}"
+    found: list[Violation] = []
+    for check in feed.spec.get("exchange_checks", []):
+        if not _applies(check.get("when", {}), readings, request, response):
+            continue
+        for name, pattern in check.get("headers", {}).items():
+            value = response.headers.get(name)
+            if value is None or not re.search(pattern, value):
+                seen = "absent" if value is None else f"{value!r}"
+                found.append(Violation(check["requirement"], f"header {name} is {seen} (wanted {pattern})", exchange))
+        if "body" in check:
+            found += [Violation(r, p, exchange) for r, p in _body_findings(feed, check["body"], readings, response)]
+    return found
+
+
+def _applies(when: dict[str, Any], readings: dict[str, str], request: httpx.Request, response: httpx.Response) -> bool:
+    if "status" in when and not re.fullmatch(when["status"], str(response.status_code)):
+        return False
+    if "method" in when and not re.fullmatch(when["method"], request.method):
+        return False
+    if "path" in when and not re.search(when["path"], request.url.path):
+        return False
+    if "not_path" in when and re.search(when["not_path"], request.url.path):
+        return False
+    return not any(readings.get(rid) == option for rid, option in when.get("unless_reading", {}).items())
+
+
+def _body_findings(feed: Feed, kind: str, readings: dict[str, str], response: httpx.Response) -> list[tuple[str, str]]:
+    """The error findings of the kind's validator on the body (written to a file it reads as any file)."""
+    from .validators.engine import Options, validate_file
+
+    with tempfile.TemporaryDirectory(prefix="payercert-body-") as folder:
+        path = Path(folder) / "body.json"
+        path.write_bytes(response.content)
+        report = validate_file(path, Options(feed=feed.id, kind=kind, readings=readings))
+    if report.unusable is not None:
+        reason = report.unusable.split(": ", 1)[-1]
+        return [(feed.kinds[kind].spec.get("syntax_requirement", kind), f"the body is no {kind}: {reason}")]
+    return [(f.requirement, f"the body ({kind}): {f.message}") for f in report.findings if f.severity.value == "error"]

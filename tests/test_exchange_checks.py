@@ -1,0 +1,79 @@
+"""Checks on every exchange (payercert/exchange_checks.py, feed.yaml `exchange_checks`): what a
+feed's spec says of every response of a sort holds on each response, whatever the test that asked,
+and a violation is named by the requirement it breaks."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from payercert.exchange_checks import violations
+from payercert.feeds import discover, load_feed
+
+
+def exchange(method: str, url: str, status: int, body: bytes = b"", headers: dict[str, str] | None = None):
+    request = httpx.Request(method, url)
+    return request, httpx.Response(status, content=body, headers=headers or {}, request=request)
+
+
+def found(feed_id: str, method: str, url: str, status: int, body: bytes = b"", headers=None, readings=None):
+    feed = load_feed(feed_id)
+    request, response = exchange(method, url, status, body, headers)
+    return [
+        (v.requirement, v.problem) for v in violations(feed, readings or feed.default_readings(), request, response)
+    ]
+
+
+def test_an_error_without_its_payload_is_named_by_the_requirement_it_breaks():
+    problems = found("lanternpay", "GET", "https://lp.example/contracts/1", 404, b"Not Found")
+    assert [r for r, _ in problems] == ["LP-JSON-1"] and "not JSON" in problems[0][1]
+    problems = found("lanternpay", "GET", "https://lp.example/contracts/1", 404, json.dumps({"type": None}).encode())
+    assert problems == [("LP-ERR-1", "the body (error-payload): the record: required member title is missing")]
+    assert (
+        found(
+            "lanternpay",
+            "GET",
+            "https://lp.example/contracts/1",
+            404,
+            json.dumps({"title": "No such contract"}).encode(),
+        )
+        == []
+    )
+
+
+def test_a_check_governs_only_the_responses_it_names():
+    assert found("lanternpay", "GET", "https://lp.example/contracts/1", 200, b"{}") == []  # not an error
+    assert found("lanternpay", "POST", "https://lp.example/oauth/connect/token", 400, b'{"error": "x"}') == []
+    # AB2D: a path no AB2D controller maps is answered by the framework, not AB2D's error handler
+    assert found("ab2d", "GET", "https://ab2d.example/api/v1/fhir/$export", 404, b"Not Found") == []
+    assert [r for r, _ in found("ab2d", "GET", "https://ab2d.example/api/v2/fhir/Job/x/$status", 404, b"{}")] == [
+        "AB2D-ERR-1"
+    ]
+
+
+def test_headers_every_status_poll_carries_on_every_version():
+    poll = "https://ab2d.example/api/v3/fhir/Job/33333333-aaaa/$status"
+    good = {"X-Progress": "40% complete", "Retry-After": "5"}
+    assert found("ab2d", "GET", poll, 202, headers=good) == []
+    problems = found("ab2d", "GET", poll, 202, headers={"Retry-After": "5"})
+    assert problems == [("AB2D-STATUS-1", r"header X-Progress is absent (wanted ^\d{1,3}% complete$)")]
+
+
+def test_a_reading_that_allows_a_bare_answer_turns_its_check_off():
+    url = "https://tpa.example/api/claims"
+    assert [r for r, _ in found("tpastream", "GET", url, 403, b"")] == ["TPA-ERR-1"]
+    assert found("tpastream", "GET", url, 403, b"", readings={"TPA-R-403-BODY": "bare"}) == []
+    assert found("tpastream", "GET", url, 404, b'{"message": "No claim 7."}') == []
+
+
+@pytest.mark.parametrize("feed_id", discover())
+def test_every_exchange_check_names_a_kind_and_requirements_of_its_feed(feed_id):
+    feed = load_feed(feed_id)
+    for check in feed.spec.get("exchange_checks", []):
+        assert check.get("body") or check.get("headers"), check
+        assert "body" not in check or check["body"] in feed.kinds, check
+        assert "headers" not in check or check.get("requirement") in feed.requirements, check
+        for reading, option in check["when"].get("unless_reading", {}).items():
+            assert option in feed.readings[reading]["options"], check
