@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ class Violation:
     requirement: str
     problem: str  # one line, in the user's terms
     exchange: str  # "GET /api/claims → 404"
+    request: httpx.Request | None = field(default=None, compare=False, repr=False)  # to ask again
 
 
 def violations(
@@ -45,9 +46,11 @@ def violations(
             value = response.headers.get(name)
             if value is None or not re.search(pattern, value):
                 seen = "absent" if value is None else f"{value!r}"
-                found.append(Violation(check["requirement"], f"header {name} is {seen} (wanted {pattern})", exchange))
+                problem = f"header {name} is {seen} (wanted {pattern})"
+                found.append(Violation(check["requirement"], problem, exchange, request))
         if "body" in check:
-            found += [Violation(r, p, exchange) for r, p in _body_findings(feed, check["body"], readings, response)]
+            body = _body_findings(feed, check["body"], readings, response)
+            found += [Violation(r, p, exchange, request) for r, p in body]
     return found
 
 

@@ -323,28 +323,44 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def _exchange_outcomes(
     item: pytest.Item, run: Run, feed_id: str, seen: list[Violation], own_failed: tuple[str, ...]
 ) -> list[TestOutcome]:
-    """One failed outcome per requirement the exchange checks found broken during a test, named by that
-    requirement. The response itself is the evidence (a check reads only what the server sent), so
-    no replay is asked for. A requirement the test itself verified and failed on is its own finding
-    already; one the run does not check (--requirement) is left out."""
+    """One outcome per requirement the exchange checks found broken during a test, named by that
+    requirement: failed when the server gives the violation again (the request sent again when that
+    is safe, else the test replayed), inconclusive when it does not, as a test's own failure is. A
+    requirement the test verified and failed on itself is its own finding already; one the run does
+    not check (--requirement) is left out."""
     wanted = set(run.options.requirements)
     first: dict[str, Violation] = {}
     for violation in seen:
         if violation.requirement not in own_failed and (not wanted or violation.requirement in wanted):
             first.setdefault(violation.requirement, violation)
+    if not first:
+        return []
+    context = run.contexts[feed_id]
+    again = {rid: context.asked_again(v) for rid, v in first.items()}
+    if None in again.values():  # a request not safe to repeat: replay the test that sent it
+        run.take_violations()
+        try:
+            item.runtest()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # the test's own outcome is reported already
+            pass
+        replayed = {v.requirement for v in run.take_violations()}
+        again = {rid: (rid in replayed) if held is None else held for rid, held in again.items()}
     outcomes = []
     for requirement, violation in first.items():
+        line = f"{violation.problem} ({violation.exchange}, during {_title(item)})"
         outcomes.append(
             TestOutcome(
                 nodeid=f"{item.nodeid}[every response: {requirement}]",
                 title=f"Every response: {requirement}",
                 feed=feed_id,
                 requirements=(requirement,),
-                status="failed",
-                message=f"{violation.problem} ({violation.exchange}, during {_title(item)})",
+                status="failed" if again[requirement] else "broken",
+                message=line if again[requirement] else f"not reproduced when asked again: {line}",
             )
         )
-        report_exchange_check(outcomes[-1], run.contexts[feed_id].feed)
+        report_exchange_check(outcomes[-1], context.feed)
     return outcomes
 
 

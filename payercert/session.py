@@ -18,7 +18,7 @@ import allure
 import pytest
 
 from .config import Target, build_target, load_config
-from .errors import ConfigError
+from .errors import ConfigError, TransportError
 from .exchange_checks import Violation, violations
 from .feeds import Feed, load_feed
 from .redact import REDACTOR
@@ -137,6 +137,25 @@ class TargetContext:
             )
         except Exception:  # outside a test (fixtures at session scope) there is nowhere to attach
             pass
+
+    def asked_again(self, violation: Violation) -> bool | None:
+        """Whether the server gives a violation again when the request that met it is sent again; None
+        when that cannot tell: a request not safe to repeat (not GET or HEAD), or an answer of another
+        status (a job that was running has finished)."""
+        request = violation.request
+        if request is None or request.method not in ("GET", "HEAD"):
+            return None
+        before = len(self.violations)
+        try:
+            response = self.request(request.method, str(request.url), headers=dict(request.headers))
+        except TransportError:
+            return False
+        again = self.violations[before:]
+        if not violation.exchange.endswith(f"→ {response.status_code}"):
+            del self.violations[before:]
+            return None
+        del self.violations[before:]
+        return any(v.requirement == violation.requirement for v in again)
 
     def close(self) -> None:
         self.transport.close()

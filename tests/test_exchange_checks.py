@@ -77,3 +77,22 @@ def test_every_exchange_check_names_a_kind_and_requirements_of_its_feed(feed_id)
         assert "headers" not in check or check.get("requirement") in feed.requirements, check
         for reading, option in check["when"].get("unless_reading", {}).items():
             assert option in feed.readings[reading]["options"], check
+
+
+def test_a_violation_seen_by_any_test_is_reported_under_its_own_requirement(tmp_path):
+    """A 404 body without message (the fault breaks the 404 rule, TPA-ERR-5) is met by tests of other
+    requirements too: each such response is also a failure of TPA-ERR-1 (every error body has a
+    message), in the certificate and in Allure, naming the exchange and the test that met it."""
+    from certify_runs import certify
+
+    result = certify(tmp_path / "reports", "--feed", "tpastream", "--fault", "error-without-message")
+    assert result.code == 1, result.stdout[-2000:] + result.stderr[-2000:]
+    (row,) = [r for r in result.feed("tpastream")["requirements"] if r["id"] == "TPA-ERR-1"]
+    checks = [t for t in row["tests"] if t["title"] == "Every response: TPA-ERR-1"]
+    assert checks and all(t["status"] == "failed" for t in checks), row
+    assert all(
+        "→ 404, during " in t["message"] and "required member message is missing" in t["message"] for t in checks
+    )
+    written = [json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
+    named = [r for r in written if r["name"] == "Every response: TPA-ERR-1"]
+    assert len(named) == len(checks) and {label["value"] for r in named for label in r["labels"]} >= {"TPA-ERR-1"}
