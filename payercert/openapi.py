@@ -63,3 +63,26 @@ def send(target: TargetContext, url: str, case: Any, headers: dict[str, str]) ->
 
 def _part(value: Any) -> str | bytes:
     return value if isinstance(value, str | bytes) else json.dumps(value)
+
+
+def secured_operations(document: Path) -> list[tuple[str, str]]:
+    """(METHOD, path template) of every operation the document says needs credentials (its own
+    `security`, else the document's; `security: []` needs none), in document order: the operations a
+    suite calls without and with wrong credentials."""
+    import yaml
+
+    spec = yaml.safe_load(document.read_text(encoding="utf-8"))
+    found = []
+    for path, item in spec.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete") and operation.get("security", spec.get("security")):
+                found.append((method.upper(), path))
+    return found
+
+
+def filled(template: str, values: dict[str, str]) -> str:
+    """A path template with its parameters given: a value named in `values`, else a UUID nobody uses."""
+    import re
+    import uuid
+
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), str(uuid.uuid4())), template)

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from payercert.feeds import load_feed
+from payercert.openapi import filled, secured_operations
 from payercert.suites.lanternpay.client import json_body
 from payercert.suites.lanternpay.invoices import invoice
 
@@ -78,3 +80,30 @@ def test_credentials_do_not_act_for_another_biller(lp, target):
         invoice([items["hold"]]), authorization=lp.basic(other["client_id"], other["client_secret"])
     )
     assert 400 <= response.status_code < 500, f"LP-AUTH-5: another biller's credentials answered {response.status_code}"
+
+
+OPERATIONS = secured_operations(load_feed("lanternpay").root / "openapi.yaml")
+
+
+@pytest.mark.parametrize("how", ["none", "wrong-secret", "bad-bearer"])
+@pytest.mark.parametrize(
+    "operation",
+    # a refused request writes nothing, but one wrongly accepted would: only a GET is read-only
+    [pytest.param((m, p), id=f"{m} {p}", marks=[pytest.mark.readonly] if m == "GET" else []) for m, p in OPERATIONS],
+)
+@requirement("LP-AUTH-4")
+def test_every_operation_refuses_missing_or_wrong_credentials(lp, target, operation, how):
+    """Every operation the API documents as secured refuses a request without credentials, with a wrong
+    secret or a forged token: a 4xx and no data (read endpoints too)"""
+    method, template = operation
+    authorization = {
+        "none": None,
+        "wrong-secret": lp.basic(None, "payercert-wrong-secret"),
+        "bad-bearer": "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+    }[how]
+    url = target.url("api").rstrip("/") + filled(template, {"billerId": target.credential("biller_id")})
+    headers = {"Content-Type": "application/json", **({"Authorization": authorization} if authorization else {})}
+    response = target.request(method, url, headers=headers, content=b"{}" if method != "GET" else None)
+    assert 400 <= response.status_code < 500, (
+        f"LP-AUTH-4: {method} {template} with {how} answered {response.status_code}"
+    )
