@@ -234,19 +234,19 @@ class TpaStreamSimulator:
             return employer_id
         leak = self.broken("employer-claims-leak")
         other = next((c.id for c in self.data.claims if c.employer_id != employer_id), None) if leak else None
-        return self._claims_list(request, lambda c: c.employer_id == employer_id or c.id == other)
+        return self._claims_list(request, lambda c: c.employer_id == employer_id or c.id == other, nested=True)
 
     async def member_claims(self, request: Request) -> Response:
         member_id = self._entity_id(request, self.data.members, "member")
         if isinstance(member_id, Response):
             return member_id
-        return self._claims_list(request, lambda c: c.member_id == member_id)
+        return self._claims_list(request, lambda c: c.member_id == member_id, nested=True)
 
     async def policy_holder_claims(self, request: Request) -> Response:
         ph_id = self._entity_id(request, self.data.policy_holders, "policy holder")
         if isinstance(ph_id, Response):
             return ph_id
-        return self._claims_list(request, lambda c: c.policy_holder_id == ph_id)
+        return self._claims_list(request, lambda c: c.policy_holder_id == ph_id, nested=True)
 
     async def employers(self, request: Request) -> Response:
         return self._entity_list(request, self.data.employers)
@@ -273,7 +273,7 @@ class TpaStreamSimulator:
         ids = sorted(table)
         return self._page(request, ids, lambda i: table[i])
 
-    def _claims_list(self, request: Request, keep: Callable[[Any], bool]) -> Response:
+    def _claims_list(self, request: Request, keep: Callable[[Any], bool], nested: bool = False) -> Response:
         user = self._authorize(request)
         if isinstance(user, Response):
             return user
@@ -291,6 +291,8 @@ class TpaStreamSimulator:
             and not (hide_read and c.read and user.user_id == self.data.user_id)
             and not (hide_before and self.data.before_effective(c, reading))
         ]
+        if nested and self.broken("nested-money-as-strings"):  # a serialiser of one endpoint only
+            return self._page(request, ids, lambda claim_id: _money_as_strings(self._claim(claim_id)))
         return self._page(request, ids, self._claim)
 
     def _claim(self, claim_id: int) -> dict:
@@ -355,3 +357,11 @@ def _positive(params, name: str, default: int) -> int:
 
 def create(fault: str | None = None, **options: Any) -> TpaStreamSimulator:
     return TpaStreamSimulator(fault, **options)
+
+
+def _money_as_strings(claim: dict) -> dict:
+    """A claim whose money fields (amount_* and the like) are written as strings, e.g. "12.50"."""
+    return {
+        k: (f"{v:.2f}" if isinstance(v, (int, float)) and not isinstance(v, bool) and k.startswith("amount_") else v)
+        for k, v in claim.items()
+    }

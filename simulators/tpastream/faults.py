@@ -1,7 +1,7 @@
 """TPA Stream fault profiles: each one breaks exactly one requirement of the catalogue.
 
 Kept to what the matrix must prove (every certify run costs the harness's tests a few seconds);
-MONEY-1 and PAGE-10 are still tested, just without a fault profile of their own."""
+PAGE-10 is still tested, just without a fault profile of its own."""
 
 from payercert.simulation import Fault
 
@@ -18,6 +18,11 @@ FAULTS = (
     Fault("hide-read-ignored", "TPA-FILTER-1", "hide_read=on is ignored: read claims are returned"),
     Fault("hide-before-effective-date-ignored", "TPA-FILTER-2", "hide_before_effective_date=on is ignored"),
     Fault("employer-claims-leak", "TPA-NEST-1", "/employer/{id}/claims also lists a claim of another employer"),
+    Fault(
+        "nested-money-as-strings",
+        "TPA-MONEY-1",
+        "the nested claims lists (/employer|member|policy_holder/{id}/claims) write amounts as strings",
+    ),
     Fault("error-without-message", "TPA-ERR-5", "a 404 body has error instead of message"),
     Fault("accept-wrong-api-key", "TPA-AUTH-2", "a known e-mail with any API key is accepted"),
     Fault("invalid-bounds", "TPA-RANGE-2", 'claim line date ranges carry bounds "[["'),
