@@ -10,10 +10,13 @@ feed.yaml `exchange_checks` is a list of:
     body:     KIND, the body is a file of that kind: the kind's validator runs on it (the target's
               readings applied), each error finding a violation of its requirement
     headers:  {Name: REGEX}, each header is there and matches, else a violation of `requirement`
+    members:  {JSON-POINTER: REGEX}, the JSON body has each member and its text matches, else a
+              violation of `requirement` (e.g. "/_links/self/href": "^https://")
 """
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -48,10 +51,33 @@ def violations(
                 seen = "absent" if value is None else f"{value!r}"
                 problem = f"header {name} is {seen} (wanted {pattern})"
                 found.append(Violation(check["requirement"], problem, exchange, request))
+        for pointer, pattern in check.get("members", {}).items():
+            value = _member(response, pointer)
+            if value is None or not re.search(pattern, value):
+                seen = "absent" if value is None else json.dumps(value)
+                problem = f"the body's {pointer} is {seen} (wanted {pattern})"
+                found.append(Violation(check["requirement"], problem, exchange, request))
         if "body" in check:
             body = _body_findings(feed, check["body"], readings, response)
             found += [Violation(r, p, exchange, request) for r, p in body]
     return found
+
+
+def _member(response: httpx.Response, pointer: str) -> str | None:
+    """The text of a JSON body's member at `pointer` (a scalar as JSON writes it), None when absent."""
+    try:
+        node: Any = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    for token in pointer.lstrip("/").split("/") if pointer.strip("/") else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node if isinstance(node, str) else json.dumps(node)
 
 
 def _applies(when: dict[str, Any], readings: dict[str, str], request: httpx.Request, response: httpx.Response) -> bool:

@@ -44,7 +44,8 @@ def test_an_error_without_its_payload_is_named_by_the_requirement_it_breaks():
 
 
 def test_a_check_governs_only_the_responses_it_names():
-    assert found("lanternpay", "GET", "https://lp.example/contracts/1", 200, b"{}") == []  # not an error
+    linked = b'{"_links": {"self": {"href": "https://lp.example/contracts/1"}}}'
+    assert found("lanternpay", "GET", "https://lp.example/contracts/1", 200, linked) == []  # not an error
     assert found("lanternpay", "POST", "https://lp.example/oauth/connect/token", 400, b'{"error": "x"}') == []
     # AB2D: a path no AB2D controller maps is answered by the framework, not AB2D's error handler
     assert found("ab2d", "GET", "https://ab2d.example/api/v1/fhir/$export", 404, b"Not Found") == []
@@ -61,6 +62,16 @@ def test_headers_every_status_poll_carries_on_every_version():
     assert problems == [("AB2D-STATUS-1", r"header X-Progress is absent (wanted ^\d{1,3}% complete$)")]
 
 
+def test_members_a_body_must_have():
+    url = "https://lp.example/contracts/7f0c"
+    linked = {"contractId": "7f0c", "_links": {"self": {"href": "https://lp.example/contracts/7f0c"}}}
+    assert found("lanternpay", "GET", url, 200, json.dumps(linked).encode()) == []
+    assert found("lanternpay", "GET", url, 200, b'{"contractId": "7f0c", "_links": {}}') == [
+        ("LP-HAL-7", "the body's /_links/self/href is absent (wanted ^https?://)")
+    ]
+    assert found("lanternpay", "GET", "https://lp.example/", 200, b"{}") == []  # the root has rules of its own
+
+
 def test_a_reading_that_allows_a_bare_answer_turns_its_check_off():
     url = "https://tpa.example/api/claims"
     assert [r for r, _ in found("tpastream", "GET", url, 403, b"")] == ["TPA-ERR-1"]
@@ -72,9 +83,9 @@ def test_a_reading_that_allows_a_bare_answer_turns_its_check_off():
 def test_every_exchange_check_names_a_kind_and_requirements_of_its_feed(feed_id):
     feed = load_feed(feed_id)
     for check in feed.spec.get("exchange_checks", []):
-        assert check.get("body") or check.get("headers"), check
+        assert check.get("body") or check.get("headers") or check.get("members"), check
         assert "body" not in check or check["body"] in feed.kinds, check
-        assert "headers" not in check or check.get("requirement") in feed.requirements, check
+        assert not (check.get("headers") or check.get("members")) or check.get("requirement") in feed.requirements
         for reading, option in check["when"].get("unless_reading", {}).items():
             assert option in feed.readings[reading]["options"], check
 
