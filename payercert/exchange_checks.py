@@ -6,9 +6,12 @@ feed.yaml `exchange_checks` is a list of:
 
     when:     which responses: status (regex on the code, e.g. "4..|5.."), method, path (regex searched
               in the URL's path), not_path (regex: paths left out, e.g. a token endpoint's own errors),
-              unless_reading ({READING: OPTION}: the check does not apply under that reading)
+              body (regex searched in the body's text), unless_reading ({READING: OPTION}: the check
+              does not apply under that reading)
     body:     KIND, the body is a file of that kind: the kind's validator runs on it (the target's
-              readings applied), each error finding a violation of its requirement
+              readings applied), each error finding a violation of its requirement; `any`: whichever
+              of the feed's kinds it shows itself to be. A kind that reads whole messages (SOAP, MTOM,
+              MIME) gets the response with its status line and headers.
     headers:  {Name: REGEX}, each header is there and matches, else a violation of `requirement`
     members:  {JSON-POINTER: REGEX}, the JSON body has each member and its text matches, else a
               violation of `requirement` (e.g. "/_links/self/href": "^https://")
@@ -63,6 +66,16 @@ def violations(
     return found
 
 
+def _as_http(response: httpx.Response) -> bytes:
+    """The response as a message file holds it: status line, headers and the body as received (already
+    decoded from any transfer or content coding, so those headers go and Content-Length is its own)."""
+    dropped = {"content-encoding", "transfer-encoding", "content-length"}
+    head = f"HTTP/1.1 {response.status_code} {response.reason_phrase}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in response.headers.items() if k.lower() not in dropped)
+    head += f"Content-Length: {len(response.content)}\r\n"
+    return head.encode("latin-1") + b"\r\n" + response.content
+
+
 def _member(response: httpx.Response, pointer: str) -> str | None:
     """The text of a JSON body's member at `pointer` (a scalar as JSON writes it), None when absent."""
     try:
@@ -89,18 +102,24 @@ def _applies(when: dict[str, Any], readings: dict[str, str], request: httpx.Requ
         return False
     if "not_path" in when and re.search(when["not_path"], request.url.path):
         return False
+    if "body" in when and not re.search(when["body"], response.content.decode("latin-1")):
+        return False
     return not any(readings.get(rid) == option for rid, option in when.get("unless_reading", {}).items())
 
 
 def _body_findings(feed: Feed, kind: str, readings: dict[str, str], response: httpx.Response) -> list[tuple[str, str]]:
     """The error findings of the kind's validator on the body (written to a file it reads as any file)."""
     from .validators.engine import Options, validate_file
+    from .validators.messages import MESSAGE_FORMATS
 
+    named = None if kind == "any" else feed.kinds[kind]
+    whole = named is None or named.spec.get("format") in MESSAGE_FORMATS
     with tempfile.TemporaryDirectory(prefix="payercert-body-") as folder:
-        path = Path(folder) / "body.json"
-        path.write_bytes(response.content)
-        report = validate_file(path, Options(feed=feed.id, kind=kind, readings=readings))
+        path = Path(folder) / "body"
+        path.write_bytes(_as_http(response) if whole else response.content)
+        report = validate_file(path, Options(feed=feed.id, kind=None if named is None else kind, readings=readings))
     if report.unusable is not None:
         reason = report.unusable.split(": ", 1)[-1]
-        return [(feed.kinds[kind].spec.get("syntax_requirement", kind), f"the body is no {kind}: {reason}")]
+        requirement = named.spec.get("syntax_requirement", kind) if named is not None else next(iter(feed.requirements))
+        return [(requirement, f"the body is no {kind}: {reason}")]
     return [(f.requirement, f"the body ({kind}): {f.message}") for f in report.findings if f.severity.value == "error"]
