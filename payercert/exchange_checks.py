@@ -115,7 +115,8 @@ def _body_findings(feed: Feed, kind: str, readings: dict[str, str], response: ht
     named = None if kind == "any" else feed.kinds[kind]
     whole = named is None or named.spec.get("format") in MESSAGE_FORMATS
     with tempfile.TemporaryDirectory(prefix="payercert-body-") as folder:
-        path = Path(folder) / "body"
+        formats = [] if named is None else named.spec.get("formats", [])
+        path = Path(folder) / ("body." + formats[0] if formats else "body")  # read in the kind's format
         path.write_bytes(_as_http(response) if whole else response.content)
         report = validate_file(path, Options(feed=feed.id, kind=None if named is None else kind, readings=readings))
     if report.unusable is not None:
