@@ -18,6 +18,7 @@ import hypothesis.errors
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from .broken import RequirementBroken
 from .contract import registered
 from .errors import PayercertError, TransportError
 from .exchange_checks import Violation
@@ -306,6 +307,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.outcome, report.wasxfail = "skipped", f"WAIVED {reason}"
         status, message = "waived", f"WAIVED ({reason}) — {message}"
     if report.when == "call" or (report.when == "setup" and status != "passed"):
+        broken = _broken_elsewhere(call, feed_id, requirements, run) if report.when == "call" else None
+        if broken is not None:  # named by the rule that failed, not by the test that met it
+            run.outcomes += [
+                TestOutcome(item.nodeid, _title(item), feed_id, (broken,), status, message, report.duration, detail),
+                TestOutcome(
+                    f"{item.nodeid}[not reached]",
+                    _title(item),
+                    feed_id,
+                    tuple(r for r in requirements if r != broken),
+                    "skipped",
+                    f"not verified: the test stopped at a failure of {broken}",
+                ),
+            ]
+            return
         run.outcomes.append(
             TestOutcome(
                 nodeid=item.nodeid,
@@ -318,6 +333,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 detail=detail,
             )
         )
+
+
+def _broken_elsewhere(call: pytest.CallInfo, feed_id: str, requirements: tuple[str, ...], run: Run) -> str | None:
+    """The requirement a failure names (RequirementBroken), when it is not all the test verifies, the
+    feed has it and the run checks it (under --requirement a failure is never moved out of sight)."""
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if not isinstance(exc, RequirementBroken) or requirements == (exc.requirement,):
+        return None
+    wanted = run.options.requirements
+    known = exc.requirement in load_feed(feed_id).requirements
+    return exc.requirement if known and (not wanted or exc.requirement in wanted) else None
 
 
 def _exchange_outcomes(

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from payercert.auth import Token, basic_auth, cached_token, issued
+from payercert.broken import RequirementBroken
 from payercert.errors import ConfigError
 from payercert.feeds import load_feed
 from payercert.redact import REDACTOR
@@ -34,10 +35,11 @@ def schema_errors(schema: str, instance: Any, readings: tuple = ()) -> list[tupl
 
 
 def assert_schema(schema: str, instance: Any, what: str, readings: tuple = ()) -> None:
+    """The instance follows the schema; a failure names the requirement of the first rule it breaks."""
     errors = schema_errors(schema, instance, readings)
-    assert not errors, f"{errors[0][0]}: {what} does not follow {schema}: {errors[0][1]}" + (
-        f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    )
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise RequirementBroken(errors[0][0] or "LP-JSON-1", f"{what} does not follow {schema}: {errors[0][1]}{more}")
 
 
 def expand(href: str, **values: str) -> str:
