@@ -140,3 +140,21 @@ def test_aged_partner_refused_until_changed():
     assert response.status_code == 403 and _answer(response).fields["ErrorCode"] == "UnAuthorized"
     sim.aged.password_set = sim.clock.now() - timedelta(days=1)
     assert _answer(_post(sim, "soap_realtime", *codec.build_soap(msg))).fields["ErrorCode"] == "Success"
+
+
+def test_an_835_answers_under_its_own_guide_whatever_837_it_remits():
+    """An exchange check met this: an 835 sent under the dental 837's guide (GS08 005010X224A2)."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from payercert.simulators.webbbs.x12gen import Interchange, answer
+    from payercert.validators.x12 import parse_interchange
+
+    text = (Path(__file__).parent / "corpus" / "x12" / "lfh-837-demo.example1.837").read_text().replace("\n", "")
+    for guide in ("005010X222A2", "005010X224A2"):
+        request = Interchange.read(text.replace("005010X222A2", guide).encode())
+        remittance = parse_interchange(answer(request, "835", datetime.now(UTC)).decode())
+        versions = {s[8] for s in remittance.segments if s[0] == "GS"} | {
+            s[3] for s in remittance.segments if s[0] == "ST"
+        }
+        assert versions == {"005010X221A1"}

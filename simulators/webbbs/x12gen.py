@@ -143,10 +143,15 @@ def _subscriber(req: Interchange) -> list[str]:
     )
 
 
+REMITTANCE_GUIDE = "005010X221A1"
+
+
 def answer(req: Interchange, st01: str, now: datetime) -> bytes:
     """The X12 response of one accepted request interchange (one answer set per request set)."""
     gs, _st = req.first("GS") or [], req.first("ST") or []
-    version = gs[8] if len(gs) > 8 else ""
+    # an answer shares its request's guide (271 with 270, 277 with 276, 278 with 278), but an 835 has
+    # its own, whichever 837 (professional, institutional, dental) it remits
+    version = REMITTANCE_GUIDE if st01 == "835" else gs[8] if len(gs) > 8 else ""
     w = Writer(req.sender, req.control_number, now)
     functional = {"271": "HB", "277": "HN", "278": "HI", "835": "HP"}[st01]
     w.group(functional, req.sender, gs[6] if len(gs) > 6 else "1", version)
