@@ -91,3 +91,11 @@ def test_a_cut_off_interchange_leaves_its_set_and_group_open():
         ("WEBBBS-X12-3", "the group this GS opens has no GE"),
         ("WEBBBS-X12-3", "no IEA closes the interchange"),
     ]
+
+
+def test_an_element_error_pyx12_only_logs_is_reported_in_its_words():
+    """pyx12 reports some element errors only in its log: they are findings too, never a vague line."""
+    st = REMITTANCE[REMITTANCE.index("ST*835*") :].split("~", 1)[0]
+    broken = REMITTANCE.replace(st, "ST*835*" + st.split("*")[2] + "*005010X221A1", 1)  # ST03: not used by the 835
+    messages = [f.message for f in x12_findings(broken.encode(), SPEC, None, False)]
+    assert messages == ['Data element "Implementation Convention Reference" (ST03) is marked as Not Used']

@@ -335,7 +335,11 @@ def _pyx12_errors(chunk: str) -> list[tuple[int | None, str]]:
     import pyx12.params
     import pyx12.x12n_document
 
-    logging.getLogger("pyx12").setLevel(logging.CRITICAL)  # pyx12 logs every error too; we report them
+    # pyx12 logs every error (element errors only there): kept here, never shown on the terminal
+    logger, logged = logging.getLogger("pyx12"), _Logged()
+    logger.setLevel(logging.ERROR)
+    logger.propagate = False
+    logger.addHandler(logged)
     with tempfile.NamedTemporaryFile("w", suffix=".x12", encoding="utf-8", delete=True) as src:
         src.write(chunk)
         src.flush()
@@ -349,6 +353,8 @@ def _pyx12_errors(chunk: str) -> list[tuple[int | None, str]]:
                     f"pyx12 could not validate it: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
                 )
             ]
+        finally:
+            logger.removeHandler(logged)
     if ok:
         return []
     try:
@@ -377,4 +383,17 @@ def _pyx12_errors(chunk: str) -> list[tuple[int | None, str]]:
                 walk(v)
 
     walk(doc)
-    return found or [(None, "pyx12 reports the transaction set invalid")]
+    return found or logged.errors or [(None, "pyx12 reports the transaction set invalid")]
+
+
+class _Logged(logging.Handler):
+    """pyx12's logged errors, "Line:3 ELE:10 - Data element ... is marked as Not Used", as (line, text)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.errors: list[tuple[int | None, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        at = re.match(r"Line:(\d+)\s+(?:ELE:\S+\s+)?-\s*(.*)", text)
+        self.errors.append((int(at.group(1)), at.group(2)) if at else (None, text))

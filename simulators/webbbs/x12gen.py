@@ -110,9 +110,10 @@ class Writer:
         )
         self.groups += 1
 
-    def transaction(self, st01: str, control: str, version: str, body: list[list[str]]) -> None:
+    def transaction(self, st01: str, control: str, version: str | None, body: list[list[str]]) -> None:
+        """One transaction set; `version` None leaves ST03 out (the 835 guide does not use it)."""
         start = len(self.parts)
-        self.parts.append("*".join(["ST", st01, control, version]))
+        self.parts.append("*".join(["ST", st01, control, *([version] if version else [])]))
         self.parts.extend("*".join(s) for s in body)
         self.parts.append("*".join(["SE", str(len(self.parts) - start + 1), control]))
         self._sets += 1
@@ -157,7 +158,7 @@ def answer(req: Interchange, st01: str, now: datetime) -> bytes:
     w.group(functional, req.sender, gs[6] if len(gs) > 6 else "1", version)
     for number, st_seg in enumerate(req.all("ST"), start=1):
         control = st_seg[2] if len(st_seg) > 2 else f"{number:04d}"
-        w.transaction(st01, control, version, _body(st01, req, now))
+        w.transaction(st01, control, None if st01 == "835" else version, _body(st01, req, now))
     w.end_group()
     return w.bytes()
 
@@ -210,15 +211,22 @@ def _body(st01: str, req: Interchange, now: datetime) -> list[list[str]]:
         ["BPR", "I", "0", "C", "NON", "", "", "", "", "", "", "", "", "", "", "", date],
         ["TRN", "1", req.control_number, "1" + PAYER_ID],
         ["DTM", "405", date],
+        # the payer (loop 1000A: name, address, technical contact) and the payee (1000B), as the 835
+        # guide requires them; the address and telephone number are fictitious
         ["N1", "PR", "ARKANSAS MEDICAID"],
+        ["N3", "PO BOX 0000"],
+        ["N4", "LITTLE ROCK", "AR", "72203"],
+        ["PER", "BL", "EDI SUPPORT", "TE", "5555550100"],
         ["N1", "PE", "PROVIDER", "XX", "0000000000"],
         ["LX", "1"],
     ]
+    patient = ["NM1", "QC", *_subscriber(req)[2:]]  # the claim's patient: the 837's subscriber
     for clm in claims:
         charge = clm[2] if len(clm) > 2 else "0"
         body += [
             ["CLP", clm[1] if len(clm) > 1 else "0", "4", charge, "0", "", "MC", req.control_number],
             ["CAS", "CO", "45", charge],
+            patient,
         ]
     return body
 
