@@ -140,7 +140,7 @@ def _provider(req: Interchange) -> list[list[str]]:
 def _subscriber(req: Interchange) -> list[str]:
     return next(
         (s for s in req.all("NM1") if len(s) > 1 and s[1] == "IL"),
-        ["NM1", "IL", "1", "UNKNOWN", "MEMBER", "", "", "", "MI", "0"],
+        ["NM1", "IL", "1", "UNKNOWN", "MEMBER", "", "", "", "MI", "00000000000"],
     )
 
 
