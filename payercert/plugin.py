@@ -298,6 +298,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     status, message, detail = _status(report, call)
     if status == "failed" and call.when == "call" and not _reproduces(item):
         status, message = "broken", f"not reproduced on replay: {message}"
+    if seen or report.when == "call":
+        run.take_violations()  # what a replay met is this test's, not the next one's
     requirements = tuple(rid for mark in item.iter_markers("requirement") for rid in mark.args)
     run.outcomes += _exchange_outcomes(item, run, feed_id, seen, requirements if status == "failed" else ())
     target = run.targets.get(feed_id)
