@@ -9,7 +9,8 @@ feed.yaml `exchange_checks` is a list of:
               body (regex searched in the body's text), unless_reading ({READING: OPTION}: the check
               does not apply under that reading)
     body:     KIND, the body is a file of that kind: the kind's validator runs on it (the target's
-              readings applied), each error finding a violation of its requirement; `any`: whichever
+              readings applied), each error finding a violation of its requirement, an unreadable
+              body one of `requirement` (else of the kind's syntax requirement); `any`: whichever
               of the feed's kinds it shows itself to be. A kind that reads whole messages (SOAP, MTOM,
               MIME) gets the response with its status line and headers.
     headers:  {Name: REGEX}, each header is there and matches, else a violation of `requirement`
@@ -61,7 +62,7 @@ def violations(
                 problem = f"the body's {pointer} is {seen} (wanted {pattern})"
                 found.append(Violation(check["requirement"], problem, exchange, request))
         if "body" in check:
-            body = _body_findings(feed, check["body"], readings, response)
+            body = _body_findings(feed, check["body"], check.get("requirement"), readings, response)
             found += [Violation(r, p, exchange, request) for r, p in body]
     return found
 
@@ -107,7 +108,9 @@ def _applies(when: dict[str, Any], readings: dict[str, str], request: httpx.Requ
     return not any(readings.get(rid) == option for rid, option in when.get("unless_reading", {}).items())
 
 
-def _body_findings(feed: Feed, kind: str, readings: dict[str, str], response: httpx.Response) -> list[tuple[str, str]]:
+def _body_findings(
+    feed: Feed, kind: str, unreadable: str | None, readings: dict[str, str], response: httpx.Response
+) -> list[tuple[str, str]]:
     """The error findings of the kind's validator on the body (written to a file it reads as any file)."""
     from .validators.engine import Options, validate_file
     from .validators.messages import MESSAGE_FORMATS
@@ -119,8 +122,8 @@ def _body_findings(feed: Feed, kind: str, readings: dict[str, str], response: ht
         path = Path(folder) / ("body." + formats[0] if formats else "body")  # read in the kind's format
         path.write_bytes(_as_http(response) if whole else response.content)
         report = validate_file(path, Options(feed=feed.id, kind=None if named is None else kind, readings=readings))
-    if report.unusable is not None:
-        reason = report.unusable.split(": ", 1)[-1]
-        requirement = named.spec.get("syntax_requirement", kind) if named is not None else next(iter(feed.requirements))
-        return [(requirement, f"the body is no {kind}: {reason}")]
+    if report.unusable is not None:  # named by the check's requirement, else the kind's syntax rule
+        requirement = unreadable or (named.spec.get("syntax_requirement") if named is not None else None)
+        what = kind if named is not None else f"message of {feed.id}"
+        return [(requirement, f"the body is no {what}: {report.unusable.split(': ', 1)[-1]}")] if requirement else []
     return [(f.requirement, f"the body ({kind}): {f.message}") for f in report.findings if f.severity.value == "error"]

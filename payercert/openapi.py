@@ -5,12 +5,15 @@ into one-line assertions."""
 from __future__ import annotations
 
 import json
+import re
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import schemathesis
+import yaml
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Err
 
@@ -69,8 +72,6 @@ def secured_operations(document: Path) -> list[tuple[str, str]]:
     """(METHOD, path template) of every operation the document says needs credentials (its own
     `security`, else the document's; `security: []` needs none), in document order: the operations a
     suite calls without and with wrong credentials."""
-    import yaml
-
     spec = yaml.safe_load(document.read_text(encoding="utf-8"))
     found = []
     for path, item in spec.get("paths", {}).items():
@@ -82,7 +83,4 @@ def secured_operations(document: Path) -> list[tuple[str, str]]:
 
 def filled(template: str, values: dict[str, str]) -> str:
     """A path template with its parameters given: a value named in `values`, else a UUID nobody uses."""
-    import re
-    import uuid
-
     return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), str(uuid.uuid4())), template)

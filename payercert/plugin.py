@@ -298,7 +298,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     status, message, detail = _status(report, call)
     if status == "failed" and call.when == "call" and not _reproduces(item):
         status, message = "broken", f"not reproduced on replay: {message}"
-    if seen or report.when == "call":
+    if report.when == "call":
         run.take_violations()  # what a replay met is this test's, not the next one's
     requirements = tuple(rid for mark in item.iter_markers("requirement") for rid in mark.args)
     run.outcomes += _exchange_outcomes(item, run, feed_id, seen, requirements if status == "failed" else ())
@@ -366,7 +366,6 @@ def _exchange_outcomes(
     context = run.contexts[feed_id]
     again = {rid: context.asked_again(v) for rid, v in first.items()}
     if None in again.values():  # a request not safe to repeat: replay the test that sent it
-        run.take_violations()
         try:
             item.runtest()
         except (KeyboardInterrupt, SystemExit):

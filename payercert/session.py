@@ -63,6 +63,7 @@ class TargetContext:
         # per-target state a suite keeps between tests (e.g. a token), by a name or a tuple naming the call
         self.cache: dict[Hashable, Any] = {}
         self.violations: list[Violation] = []  # what the feed's exchange checks found since last taken
+        self.readings = {**feed.default_readings(), **target.readings}  # the options the checks read
 
     # --- identity ---------------------------------------------------------------------------
     @property
@@ -124,8 +125,7 @@ class TargetContext:
 
     def _record(self, request, response, error) -> None:
         if response is not None and self.feed.spec.get("exchange_checks"):
-            readings = {**self.feed.default_readings(), **self.target.readings}
-            self.violations += violations(self.feed, readings, request, response)
+            self.violations += violations(self.feed, self.readings, request, response)
         status = f"{response.status_code}" if response is not None else "no response"
         title = f"{request.method} {request.url.path} → {status}"
         try:

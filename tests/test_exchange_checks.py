@@ -72,6 +72,15 @@ def test_members_a_body_must_have():
     assert found("lanternpay", "GET", "https://lp.example/", 200, b"{}") == []  # the root has rules of its own
 
 
+def test_an_unreadable_body_is_named_by_the_checks_requirement():
+    """A successful WebBBS answer that is no CORE message at all breaks the check's own requirement."""
+    body = b"<html>OK ErrorCode>Success</html>"
+    problems = found("webbbs", "POST", "https://webbbs.example/soap/coreservice.svc/realtime", 200, body)
+    assert [r for r, _ in problems] == ["WEBBBS-SOAP-1"] and problems[0][1].startswith(
+        "the body is no message of webbbs: "
+    )
+
+
 def test_a_reading_that_allows_a_bare_answer_turns_its_check_off():
     url = "https://tpa.example/api/claims"
     assert [r for r, _ in found("tpastream", "GET", url, 403, b"")] == ["TPA-ERR-1"]
@@ -85,7 +94,8 @@ def test_every_exchange_check_names_a_kind_and_requirements_of_its_feed(feed_id)
     for check in feed.spec.get("exchange_checks", []):
         assert check.get("body") or check.get("headers") or check.get("members"), check
         assert check.get("body", "any") == "any" or check["body"] in feed.kinds, check
-        assert not (check.get("headers") or check.get("members")) or check.get("requirement") in feed.requirements
+        assert not (check.get("headers") or check.get("members")) or "requirement" in check, check
+        assert check.get("requirement", next(iter(feed.requirements))) in feed.requirements, check
         for reading, option in check["when"].get("unless_reading", {}).items():
             assert option in feed.readings[reading]["options"], check
 

@@ -6,8 +6,10 @@ certificate all speak of the same catalogue entries.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field, is_dataclass
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -112,3 +114,14 @@ class FileReport:
         if self.unusable:
             data["unusable"] = self.unusable
         return data
+
+
+def as_json(value: Any) -> str:
+    """A value as the user's file writes it (JSON), never a Python repr: "2024-01-01", null, {"end": ...}."""
+    if isinstance(value, Decimal):
+        return str(value)
+    try:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = str(value)
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -10,7 +10,6 @@ raises `NeedsData`; the caller reports the check as skipped, never as failed.
 from __future__ import annotations
 
 import ast
-import json
 import math
 import random
 import re
@@ -21,18 +20,9 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
+from .findings import as_json
+
 MISSING = object()
-
-
-def as_json(value: Any) -> str:
-    """A value as the user's file writes it (JSON), never a Python repr: "2024-01-01", null, {"end": ...}."""
-    if isinstance(value, Decimal):
-        return str(value)
-    try:
-        text = json.dumps(value, default=str, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = str(value)
-    return text if len(text) <= 120 else text[:117] + "..."
 
 
 class NeedsData(Exception):

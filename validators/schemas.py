@@ -7,7 +7,6 @@ the way from the root to the failing keyword.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from .findings import as_json
 from .schemadoc import apply_readings, load_document
 
 
@@ -62,17 +62,18 @@ def _say(error: Any) -> str:
         missing = re.match(r"^'(.*)' is a required property$", error.message)
         return f"required member {missing.group(1) if missing else rule} is missing"
     if error.validator == "additionalProperties":
-        extra = (
-            [k for k in error.instance if k not in error.schema.get("properties", {})]
-            if isinstance(error.instance, dict)
-            else []
-        )
+        declared, patterns = error.schema.get("properties", {}), error.schema.get("patternProperties", {})
+        extra = [
+            k
+            for k in (error.instance if isinstance(error.instance, dict) else ())
+            if k not in declared and not any(re.search(p, k) for p in patterns)
+        ]
         return f"member{'s' if len(extra) > 1 else ''} {', '.join(extra[:4]) or '?'} not allowed here"
     if error.validator == "enum":
-        options = ", ".join(_json(o) for o in rule[:6]) + (f" (and {len(rule) - 6} more)" if len(rule) > 6 else "")
+        options = ", ".join(as_json(o) for o in rule[:6]) + (f" (and {len(rule) - 6} more)" if len(rule) > 6 else "")
         return f"{value} is not one of {options}"
     if error.validator == "const":
-        return f"{value} is not {_json(rule)}"
+        return f"{value} is not {as_json(rule)}"
     if error.validator == "type":
         return f"{value} is not of type {rule if isinstance(rule, str) else ' or '.join(rule)}"
     if error.validator == "pattern":
@@ -82,20 +83,12 @@ def _say(error: Any) -> str:
     return error.message.replace(repr(error.instance), value)
 
 
-def _json(value: Any) -> str:
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return str(value)
-
-
 def _shown(value: Any) -> str:
     if isinstance(value, dict):
         return f"an object with {', '.join(list(value)[:4])}{', ...' if len(value) > 4 else ''}" if value else "{}"
     if isinstance(value, list):
         return f"an array of {len(value)}"
-    text = _json(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return as_json(value)
 
 
 class CompiledSchema:
