@@ -16,6 +16,9 @@ feed.yaml `exchange_checks` is a list of:
     headers:  {Name: REGEX}, each header is there and matches, else a violation of `requirement`
     members:  {JSON-POINTER: REGEX}, the JSON body has each member and its text matches, else a
               violation of `requirement` (e.g. "/_links/self/href": "^https://")
+    covers:   the requirements a check holds a response to (default: its `requirement`, else the
+              body kind's requirement): where it applies, it counts as checking them there
+              (payercert/surfaces.py)
 """
 
 from __future__ import annotations
@@ -40,15 +43,37 @@ class Violation:
     request: httpx.Request | None = field(default=None, compare=False, repr=False)  # to ask again
 
 
+def applying(
+    feed: Feed, readings: dict[str, str], request: httpx.Request, response: httpx.Response
+) -> list[dict[str, Any]]:
+    """The feed's exchange checks that apply to one response."""
+    return [c for c in feed.spec.get("exchange_checks", []) if _applies(c.get("when", {}), readings, request, response)]
+
+
+def covers(feed: Feed, check: dict[str, Any]) -> tuple[str, ...]:
+    """The requirements a check holds a response to."""
+    if "covers" in check:
+        return tuple(check["covers"])
+    if "requirement" in check:
+        return (check["requirement"],)
+    kind = feed.kinds.get(check.get("body", ""))
+    return (kind.spec["requirement"],) if kind is not None and "requirement" in kind.spec else ()
+
+
 def violations(
     feed: Feed, readings: dict[str, str], request: httpx.Request, response: httpx.Response
 ) -> list[Violation]:
     """What the feed's exchange checks find in one response."""
+    return find(feed, readings, request, response, applying(feed, readings, request, response))
+
+
+def find(
+    feed: Feed, readings: dict[str, str], request: httpx.Request, response: httpx.Response, checks: list[dict[str, Any]]
+) -> list[Violation]:
+    """What the given checks find in one response."""
     exchange = f"{request.method} {request.url.path} → {response.status_code}"
     found: list[Violation] = []
-    for check in feed.spec.get("exchange_checks", []):
-        if not _applies(check.get("when", {}), readings, request, response):
-            continue
+    for check in checks:
         for name, pattern in check.get("headers", {}).items():
             value = response.headers.get(name)
             if value is None or not re.search(pattern, value):

@@ -28,6 +28,7 @@ from .reporting import allure_results
 from .reporting.allure_results import report_exchange_check
 from .reporting.certificate import FeedRun, TestOutcome, build_certificate, write_certificate
 from .session import Run, RunOptions, TargetContext
+from .surfaces import coverage
 
 RUN_KEY = pytest.StashKey[Run]()
 SEED_KEY = pytest.StashKey[int]()
@@ -295,11 +296,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return
     _redact_report(report)
     seen = run.take_violations() if report.when == "call" else []  # before any replay adds its own
+    reached = run.take_reached(feed_id) if report.when == "call" else []  # its setup's and its own
     status, message, detail = _status(report, call)
     if status == "failed" and call.when == "call" and not _reproduces(item):
         status, message = "broken", f"not reproduced on replay: {message}"
     if report.when == "call":
         run.take_violations()  # what a replay met is this test's, not the next one's
+        run.take_reached(feed_id)
     requirements = tuple(rid for mark in item.iter_markers("requirement") for rid in mark.args)
     run.outcomes += _exchange_outcomes(item, run, feed_id, seen, requirements if status == "failed" else ())
     target = run.targets.get(feed_id)
@@ -310,6 +313,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         status, message = "waived", f"WAIVED ({reason}) — {message}"
     if report.when == "call" or (report.when == "setup" and status != "passed"):
         broken = _broken_elsewhere(call, feed_id, requirements, run) if report.when == "call" else None
+        if status in ("passed", "failed", "waived"):  # a test that told something checked its requirements there
+            run.count_checked(feed_id, requirements if broken is None else (broken,), reached)
         if broken is not None:  # named by the rule that failed, not by the test that met it
             run.outcomes += [
                 TestOutcome(item.nodeid, _title(item), feed_id, (broken,), status, message, report.duration, detail),
@@ -478,6 +483,7 @@ def _write_outputs(run: Run) -> None:
                 waivers=target.waivers,
                 fault=run.options.fault if target.local else None,
                 client_areas=own.client_areas if own else (),
+                surfaces=coverage(feed_id, run.reached_by(feed_id)),
                 only=tuple(r for r in run.options.requirements if r in load_feed(feed_id).requirements),
             )
         )

@@ -7,19 +7,19 @@ local target is tested exactly like a payer's sandbox.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import allure
 import pytest
 
 from .config import Target, build_target, load_config
 from .errors import ConfigError, TransportError
-from .exchange_checks import Violation, violations
+from .exchange_checks import Violation, applying, covers, find
 from .feeds import Feed, load_feed
 from .redact import REDACTOR
 from .reporting.certificate import TestOutcome
@@ -28,8 +28,11 @@ from .secrets import Secret
 from .server import BackgroundServer
 from .sftp_endpoint import SftpEndpoint, local_sftp_endpoint
 from .simulation import load_simulator, merge_local_target
+from .surfaces import surfaces_of
 from .tls import LocalCA
 from .transport import Limits, Transport, curl_line, exchange_text
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -64,6 +67,10 @@ class TargetContext:
         self.cache: dict[Hashable, Any] = {}
         self.violations: list[Violation] = []  # what the feed's exchange checks found since last taken
         self.readings = {**feed.default_readings(), **target.readings}  # the options the checks read
+        self.surfaces = surfaces_of(feed.id)
+        self.reached: list[str] = []  # places of the exchanges since last taken (payercert/surfaces.py)
+        self.checked: set[tuple[str, str]] = set()  # (requirement, place) an exchange check held to it
+        self._shared_places: dict[Hashable, list[str]] = {}
 
     # --- identity ---------------------------------------------------------------------------
     @property
@@ -123,9 +130,32 @@ class TargetContext:
             self._bound[local_address].rate = t.rate  # one rate limit for the target, whatever the source
         return self._bound[local_address]
 
+    def shared(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A result several tests read (an export, a page walk), computed once per run in `cache`; every
+        test that reads it counts as reaching the places its computation reached."""
+        if key not in self.cache:
+            before = len(self.reached)
+            self.cache[key] = compute()
+            self._shared_places[key] = self.reached[before:]
+        else:
+            self.reached += self._shared_places.get(key, [])
+        return self.cache[key]
+
+    def at(self, place: str) -> None:
+        """Count an exchange at a place no HTTP request shows (an SFTP upload) for the running test."""
+        if place not in self.surfaces.places:
+            raise ConfigError(f"{self.feed.id} declares no place {place!r} (feed.yaml places)")
+        self.reached.append(place)
+
     def _record(self, request, response, error) -> None:
+        place = self.surfaces.place_of(request)
+        if place is not None:
+            self.reached.append(place)
         if response is not None and self.feed.spec.get("exchange_checks"):
-            self.violations += violations(self.feed, self.readings, request, response)
+            checks = applying(self.feed, self.readings, request, response)
+            if place is not None:
+                self.checked.update((rid, place) for check in checks for rid in covers(self.feed, check))
+            self.violations += find(self.feed, self.readings, request, response, checks)
         status = f"{response.status_code}" if response is not None else "no response"
         title = f"{request.method} {request.url.path} → {status}"
         try:
@@ -222,6 +252,7 @@ class Run:
         self.targets: dict[str, Target] = {}
         self.outcomes: list[TestOutcome] = []
         self.guarded: list[str] = []  # tests the production guard skipped
+        self.checked: dict[str, dict[str, set[str]]] = {}  # feed -> requirement -> places its tests reached
         self.seed: int | None = None  # the run's Hypothesis seed (the plugin sets it)
         self.started = datetime.now(UTC)
 
@@ -231,6 +262,30 @@ class Run:
         for context in self.contexts.values():
             context.violations.clear()
         return taken
+
+    def take_reached(self, feed_id: str) -> list[str]:
+        """The places a feed's target was reached at since the last call."""
+        context = self.contexts.get(feed_id)
+        if context is None:
+            return []
+        taken, context.reached = context.reached, []
+        return taken
+
+    def count_checked(self, feed_id: str, requirements: tuple[str, ...], places: list[str]) -> None:
+        """The places a test of these requirements reached, for its requirements that govern them."""
+        governs = surfaces_of(feed_id).governs
+        for rid in requirements:
+            for place in places:
+                if place in governs.get(rid, ()):
+                    self.checked.setdefault(feed_id, {}).setdefault(rid, set()).add(place)
+
+    def reached_by(self, feed_id: str) -> dict[str, set[str]]:
+        """Per requirement, the places a test or an exchange check of it reached."""
+        found = {rid: set(places) for rid, places in self.checked.get(feed_id, {}).items()}
+        context = self.contexts.get(feed_id)
+        for rid, place in context.checked if context is not None else ():
+            found.setdefault(rid, set()).add(place)
+        return found
 
     def target(self, feed_id: str) -> Target:
         if feed_id not in self.targets:

@@ -85,7 +85,14 @@ def test_a_reading_that_allows_a_bare_answer_turns_its_check_off():
     url = "https://tpa.example/api/claims"
     assert [r for r, _ in found("tpastream", "GET", url, 403, b"")] == ["TPA-ERR-1"]
     assert found("tpastream", "GET", url, 403, b"", readings={"TPA-R-403-BODY": "bare"}) == []
-    assert found("tpastream", "GET", url, 404, b'{"message": "No claim 7."}') == []
+    json_type = {"Content-Type": "application/json"}
+    assert found("tpastream", "GET", url, 404, b'{"message": "No claim 7."}', json_type) == []
+
+
+def test_a_json_body_under_another_content_type_is_named():
+    url = "https://tpa.example/api/employer"
+    problems = found("tpastream", "GET", url, 404, b'{"message": "No page 7."}', {"Content-Type": "text/html"})
+    assert problems == [("TPA-FMT-3", "header Content-Type is 'text/html' (wanted ^application/json\\b)")]
 
 
 @pytest.mark.parametrize("feed_id", discover())

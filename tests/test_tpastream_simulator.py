@@ -149,6 +149,11 @@ class _Target:
         self.requests += 1
         return self.http.request(method, url, params=params, headers=headers)
 
+    def shared(self, key, compute):
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
 
 def test_large_walks_stream_page_by_page_and_agree_with_kept_ones(monkeypatch):
     """Past the kept-items budget a walk keeps ids and envelope numbers only and reads its pages

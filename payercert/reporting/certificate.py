@@ -72,7 +72,7 @@ import html
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -138,6 +138,8 @@ class FeedRun:
     fault: str | None = None  # simulator fault profile, if any
     client_areas: tuple[str, ...] = ()  # a client suite: the areas of client requirements it certifies
     only: tuple[str, ...] = ()  # a run of some requirements' tests only (--requirement): a check, not a certification
+    # requirement -> {governed, checked, missed}: the places it governs and those a check reached
+    surfaces: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,6 +216,11 @@ def _coverage(rows: list[dict]) -> dict:
     return {
         "levels": {lvl: count([r for r in scope if r["level"] == lvl]) for lvl in LEVELS},
         "all": count(scope),
+        "surfaces": {
+            "governed": sum(len(r["surfaces"]["governed"]) for r in scope if r.get("surfaces")),
+            "checked": sum(len(r["surfaces"]["checked"]) for r in scope if r.get("surfaces")),
+            "requirements": sum(1 for r in scope if r.get("surfaces")),
+        },
         "client_side": sum(1 for r in rows if r["status"] == "client-side"),
         "manual": sum(1 for r in rows if r["status"] == "manual"),
     }
@@ -305,6 +312,7 @@ def _feed_entry(run: FeedRun, last_green: dict[str, dict]) -> dict:
                 "status": status,
                 "message": message,
                 "tests": tests,
+                "surfaces": run.surfaces.get(rid) if status not in EXCLUDED else None,
             }
         )
 
@@ -455,6 +463,8 @@ table.reqs col.c-id { width: 118px; } table.reqs col.c-lvl { width: 70px; }
 table.reqs col.c-sec { width: 190px; } table.reqs col.c-st { width: 104px; }
 td.rid { font-weight: 700; }
 .reading { color: #6b7280; font-size: 11px; margin-top: 2px; }
+.surf { color: #6b7280; font-size: 11px; margin-top: 2px; }
+.surf.partial { color: #b45309; }
 .rmsg { margin-top: 4px; font-size: 12px; }
 .rmsg.failed { color: #991b1b; } .rmsg.inconclusive { color: #9a3412; } .rmsg.waived { color: #92400e; } .rmsg.skipped { color: #4b5563; }
 ul.tests { list-style: none; margin: 6px 0 0; padding: 6px 0 0 10px; border-left: 3px solid #e5e7eb; }
@@ -540,6 +550,12 @@ def _coverage_html(cov: dict) -> str:
         if manual
         else ""
     )
+    places = cov.get("surfaces", {})
+    if places.get("governed"):
+        note += (
+            f" · surfaces: {places['checked']} of {places['governed']} places checked for the"
+            f" {_plural(places['requirements'], 'requirement')} that govern several"
+        )
     return (
         '<section class="cov"><table>' + "".join(rows) + "</table>"
         '<div class="legend">In-scope requirements:'
@@ -560,6 +576,15 @@ def _last_green_html(feed: dict) -> str:
     )
 
 
+def _surfaces_html(surfaces: dict) -> str:
+    checked, governed, missed = surfaces["checked"], surfaces["governed"], surfaces["missed"]
+    line = f"checked on {len(checked)} of {len(governed)}"
+    if missed:
+        shown = ", ".join(f"<code>{_e(p)}</code>" for p in missed)
+        return f'<div class="surf partial">{line}; not reached: {shown}</div>'
+    return f'<div class="surf">{line}</div>'
+
+
 def _requirement_rows(reqs: list[dict]) -> str:
     out = []
     for r in reqs:
@@ -572,6 +597,8 @@ def _requirement_rows(reqs: list[dict]) -> str:
             text += f'<div class="rmsg {status_cls}">{_e(prefix + r["message"])}</div>'
         elif r["status"] in EXCLUDED:
             text += f'<div class="rmsg">{_e(r["message"].capitalize())}.</div>'
+        if r.get("surfaces"):
+            text += _surfaces_html(r["surfaces"])
         if r["tests"]:
             items = []
             for t in r["tests"]:

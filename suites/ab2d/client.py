@@ -262,9 +262,7 @@ class Ab2dClient:
     def export(self, version: str, params: dict | None = None) -> Export:
         """The run's completed export of this client and version (started, polled and downloaded once)."""
         key = ("ab2d-export", self.client_id, version)
-        if key not in self.target.cache:
-            self.target.cache[key] = self._run_export(version, params or {})
-        export = self.target.cache[key]
+        export = self.target.shared(key, lambda: self._run_export(version, params or {}))
         if isinstance(export, str):
             pytest.fail(export)
         return export

@@ -138,23 +138,29 @@ def test_https_with_tls_1_2_or_later(ab2d, target):
     assert version in ("TLSv1.2", "TLSv1.3"), f"AB2D-AUTH-9: negotiated {version}"
 
 
-SECURED = [(m, p) for m, p in secured_operations(load_feed("ab2d").root / "openapi.yaml") if "/oauth2/" not in p]
+# refused, nothing is written; wrongly accepted, a kick-off starts a job and a DELETE cancels one
+SECURED = [
+    pytest.param((m, p), id=f"{m} {p}", marks=[pytest.mark.readonly] if m == "GET" and "$export" not in p else [])
+    for m, p in secured_operations(load_feed("ab2d").root / "openapi.yaml")
+    if "/oauth2/" not in p
+]
 
 
-@requirement("AB2D-AUTH-5", "AB2D-ERR-4")
-@pytest.mark.parametrize(
-    "operation",
-    # refused, nothing is written; wrongly accepted, a kick-off starts a job and a DELETE cancels one
-    [
-        pytest.param(
-            op, id=f"{op[0]} {op[1]}", marks=[pytest.mark.readonly] if op[0] == "GET" and "$export" not in op[1] else []
-        )
-        for op in SECURED
-    ],
-)
+@requirement("AB2D-AUTH-5", "AB2D-ERR-4", "AB2D-DOWNLOAD-3")
+@pytest.mark.parametrize("operation", SECURED)
 def test_every_secured_operation_without_a_token_is_401(ab2d, target, operation):
     """Every operation the API secures, on every version (kick-off, status, cancel, download), answers 401 without a token"""
     method, template = operation
     origin = "{0.scheme}://{0.netloc}".format(urlparse(ab2d.fhir("v1")))
     response = ab2d.call(method, origin + filled(template, {}), token=None)  # refused before any lookup
     auth_refusal(response, 401, "AB2D-AUTH-5", target)
+
+
+@requirement("AB2D-AUTH-6", "AB2D-ERR-4")
+@pytest.mark.parametrize("operation", SECURED)
+def test_every_secured_operation_refuses_a_token_that_does_not_verify(ab2d, target, operation):
+    """Every operation the API secures, on every version, answers 403 to a self-signed token"""
+    method, template = operation
+    origin = "{0.scheme}://{0.netloc}".format(urlparse(ab2d.fhir("v1")))
+    response = ab2d.call(method, origin + filled(template, {}), token=_self_signed(ab2d))
+    auth_refusal(response, 403, "AB2D-AUTH-6", target)

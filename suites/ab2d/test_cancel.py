@@ -12,13 +12,14 @@ requirement = pytest.mark.requirement
 
 def cancelled_job(ab2d):
     """A job kicked off and cancelled: (status URL, DELETE response, the poll after), kept for the run."""
-    key = ("ab2d-cancelled", ab2d.client_id)
-    if key not in ab2d.target.cache:
+
+    def cancel():
         location = status_url_of(ab2d.kickoff_when_free("v1"), "to cancel")
         deleted = ab2d.call("DELETE", location)
         final, _polls = ab2d.poll(location, bound=60)
-        ab2d.target.cache[key] = (location, deleted, final)
-    return ab2d.target.cache[key]
+        return location, deleted, final
+
+    return ab2d.target.shared(("ab2d-cancelled", ab2d.client_id), cancel)
 
 
 @pytest.mark.smoke
@@ -58,12 +59,12 @@ def test_error_content_type(ab2d, target):
         )
 
 
-@pytest.mark.smoke
 @requirement("AB2D-STATUS-6", "AB2D-ERR-1", "AB2D-ERR-2")
-def test_unknown_job_is_404(ab2d):
-    """An unknown jobUuid answers 404 with an OperationOutcome naming it"""
+@pytest.mark.parametrize("version", [pytest.param("v1", marks=pytest.mark.smoke), "v2", "v3"])
+def test_unknown_job_is_404(ab2d, version):
+    """An unknown jobUuid answers 404 with an OperationOutcome naming it, on every version"""
     job = str(uuid.uuid4())
-    response = ab2d.call("GET", ab2d.fhir("v1") + f"/Job/{job}/$status")
+    response = ab2d.call("GET", ab2d.fhir(version) + f"/Job/{job}/$status")
     assert response.status_code == 404, f"AB2D-STATUS-6: unknown job got {response.status_code}"
     problems = outcome_problems(response, f"No job with jobUuid {job} was found")
     assert not problems, f"AB2D-STATUS-6: {problems[0]}"

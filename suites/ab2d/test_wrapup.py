@@ -39,8 +39,8 @@ def test_bad_file_requests_are_404(ab2d, case):
 
 def past_the_limit(ab2d, target):
     """A file downloaded the reading's number of times, then once more: the refused attempt (kept for the run)."""
-    key = ("ab2d-over-limit", ab2d.client_id)
-    if key not in ab2d.target.cache:
+
+    def exhaust():
         export = export_of(ab2d, "v2")
         url = list(export.files)[-1]
         allowed = 1 if target.reading("AB2D-R-DOWNLOAD-COUNT") == "once" else 6
@@ -51,8 +51,9 @@ def past_the_limit(ab2d, target):
                 f"AB2D-DOWNLOAD-4: download {export.downloads[url]} of {allowed} got {response.status_code}"
             )
         export.downloads[url] += 1
-        ab2d.target.cache[key] = (allowed, ab2d.download(url))
-    return ab2d.target.cache[key]
+        return allowed, ab2d.download(url)
+
+    return ab2d.target.shared(("ab2d-over-limit", ab2d.client_id), exhaust)
 
 
 @pytest.mark.mutating

@@ -29,6 +29,8 @@ LISTS = {
     "/member": "members-page.json",
     "/policy_holder": "policy-holders-page.json",
 }
+# the lists whose entities have a nested claims list, and the member that names an entity there
+NESTED = {"/employer": "employer_id", "/member": "id", "/policy_holder": "id"}
 ENVELOPE = ("data", "has_next", "has_prev", "next_num", "page", "pages", "per_page", "prev_num", "total")
 MAX_WALK_REQUESTS = 500  # a walk beyond this many pages is skipped, not run (a payer's sandbox is not a load test)
 
@@ -138,8 +140,9 @@ class TpaClient:
         page 1's answer, stopping early once `total` items are in (a wrong `pages` is the envelope
         tests' finding, not a broken walk)."""
         key = ("walk", path, per_page, tuple(sorted((params or {}).items())))
-        if key in self.target.cache:
-            return self.target.cache[key]
+        return self.target.shared(key, lambda: self._walk(path, per_page, params))
+
+    def _walk(self, path: str, per_page: int, params: dict | None) -> Walk:
         walk = Walk(path, dict(params or {}), per_page, self)
         kept: list[dict] | None = []
         budget = self.target.cache.setdefault("walk-items-kept", [0])
@@ -156,7 +159,6 @@ class TpaClient:
             else:
                 kept = None
         walk.kept = kept
-        self.target.cache[key] = walk
         return walk
 
     def stream(self, walk: Walk):
@@ -186,6 +188,16 @@ class TpaClient:
             page += 1
             if isinstance(total, int) and seen >= total:
                 return
+
+    def path_ids(self) -> dict[str, str]:
+        """A real id for each nested claims list's {id} (the first entity of its list), by the list's
+        name: a request there reaches the operation, not an unknown-id answer."""
+        ids = {}
+        for path, key in NESTED.items():
+            first = self.all_items(path, 1)
+            if first:
+                ids[path] = str(first[0][key])
+        return ids
 
     def all_items(self, path: str, limit: int | None = None) -> list[dict]:
         walk = self.walk(path, 100)

@@ -3,12 +3,15 @@
 Read-only: every request is a GET, so no test here is `mutating`. SSH-JWT (TPA-JWT-*) is not tested."""
 
 import base64
+import re
 import secrets
 
 import pytest
 
 from payercert.auth import basic_auth
 from payercert.errors import TransportError
+from payercert.feeds import load_feed
+from payercert.openapi import secured_operations
 from payercert.suites.tpastream.client import error_findings, strict_json
 from payercert.wording import header_shown
 
@@ -40,22 +43,33 @@ def test_good_key_is_served(tpa):
     assert isinstance(body, dict) and isinstance(body.get("data"), list), "TPA-FMT-1: no data array in the body"
 
 
-@pytest.mark.smoke
+# every operation the document secures; the first (GET /claims) is also a smoke test
+SECURED = [
+    pytest.param(op, id=f"{op[0]} {op[1]}", marks=[pytest.mark.smoke] if n == 0 else [])
+    for n, op in enumerate(secured_operations(load_feed("tpastream").root / "openapi.yaml"))
+]
+
+
+def secured_path(tpa, template: str) -> str:
+    """An operation's path with a real id (a server may look the id up before it checks credentials)."""
+    ids = tpa.path_ids()
+    return re.sub(r"^/(\w+)/\{id\}", lambda m: f"/{m.group(1)}/{ids.get('/' + m.group(1), '1')}", template)
+
+
 @requirement("TPA-AUTH-2", "TPA-ERR-3")
-def test_wrong_key_is_401(tpa, target):
-    """A valid e-mail with a wrong API key gets 401 with a message and no data"""
-    response = tpa.get(
-        "/claims", authorization=basic_auth(target.credential("email"), "wrong-" + secrets.token_hex(12))
-    )
+@pytest.mark.parametrize("operation", SECURED)
+def test_wrong_key_is_401(tpa, target, operation):
+    """A valid e-mail with a wrong API key gets 401 with a message and no data, on every operation"""
+    wrong = basic_auth(target.credential("email"), "wrong-" + secrets.token_hex(12))
+    response = tpa.get(secured_path(tpa, operation[1]), authorization=wrong)
     assert_refused(response, 401, "TPA-AUTH-2")
 
 
-@pytest.mark.smoke
 @requirement("TPA-AUTH-3", "TPA-ERR-3")
-@pytest.mark.parametrize("path", ["/claims", "/employer", "/member", "/policy_holder"])
-def test_no_credentials_is_401(tpa, path):
-    """A request without an Authorization header gets 401 with a message and no data"""
-    assert_refused(tpa.get(path, authorization=None), 401, "TPA-AUTH-3")
+@pytest.mark.parametrize("operation", SECURED)
+def test_no_credentials_is_401(tpa, operation):
+    """A request without an Authorization header gets 401 with a message and no data, on every operation"""
+    assert_refused(tpa.get(secured_path(tpa, operation[1]), authorization=None), 401, "TPA-AUTH-3")
 
 
 @requirement("TPA-AUTH-4")

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from payercert.feeds import load_feed
-from payercert.suites.tpastream.client import LISTS, DuplicateName, schema, strict_json
+from payercert.suites.tpastream.client import LISTS, NESTED, DuplicateName, schema, strict_json
 from payercert.validators.rules import RuleContext
 from payercert.validators.ruleset import load_kind_rules
 
@@ -47,7 +47,6 @@ ENDPOINT = {"/claims": "TPA-EP-1", "/employer": "TPA-EP-2", "/member": "TPA-EP-3
 
 # The nested claims lists answer the same claims: every requirement on a claim holds there too, checked
 # on the claims of the first employer, member and policy holder of each list.
-NESTED = {"/employer": "employer_id", "/member": "id", "/policy_holder": "id"}
 
 
 def _every_list(tpa) -> dict[str, str]:
@@ -61,15 +60,16 @@ def _every_list(tpa) -> dict[str, str]:
 
 def schema_errors(tpa):
     """All schema errors of every page of the four lists and of nested claims lists, computed once per run."""
-    key = "tpastream-schema-errors"
-    if key not in tpa.target.cache:
+
+    def compute():
         found = []
         for path, name in _every_list(tpa).items():
             walk = tpa.walk(path, PER_PAGE)
             for number, body in enumerate(walk.pages, start=1):
                 found += [(e.requirement, f"{path} page {number}{e.message}") for e in schema(name).errors(body)]
-        tpa.target.cache[key] = found
-    return tpa.target.cache[key]
+        return found
+
+    return tpa.target.shared("tpastream-schema-errors", compute)
 
 
 @pytest.mark.parametrize("requirement_id", [pytest.param(r, marks=requirement(r), id=r) for r in SCHEMA_REQUIREMENTS])
@@ -92,8 +92,8 @@ def test_list_endpoint_serves_its_entities(tpa, path):
 
 def rule_violations(tpa, requirement_id: str) -> list[str]:
     """What the bundle's own rules (specs/tpastream/*-rules.yaml, the validator's) find on every page."""
-    key = "tpastream-rule-violations"
-    if key not in tpa.target.cache:
+
+    def compute():
         found = []
         feed = load_feed("tpastream")
         ctx = RuleContext(today=date.today())
@@ -106,8 +106,11 @@ def rule_violations(tpa, requirement_id: str) -> list[str]:
                     (v.rule.id, f"{path} page {number} {v.pointer}: {v.detail}")
                     for v in rules.evaluate(body, ctx).violations
                 ]
-        tpa.target.cache[key] = found
-    return [message for rid, message in tpa.target.cache[key] if rid == requirement_id]
+        return found
+
+    return [
+        message for rid, message in tpa.target.shared("tpastream-rule-violations", compute) if rid == requirement_id
+    ]
 
 
 @requirement("TPA-RANGE-4")

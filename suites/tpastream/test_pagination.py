@@ -58,13 +58,15 @@ def answer_findings(tpa, target, path, page, per_page) -> list[tuple[str, str]]:
 
 def generated_findings(tpa, target) -> list[tuple[str, str]]:
     """Run the generated page/per_page answers once per run; each requirement's test reads its findings."""
-    key = "tpastream-generated-paging"
-    if key in target.cache:
-        return target.cache[key]
+    return target.shared("tpastream-generated-paging", lambda: _generated(tpa, target))
+
+
+def _generated(tpa, target) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
+    nested = [f"{path}/{entity}/claims" for path, entity in tpa.path_ids().items()]
 
     @settings(max_examples=settings().max_examples * 2)
-    @given(path=st.sampled_from(PATHS), page=values, per_page=values)
+    @given(path=st.sampled_from(PATHS + nested), page=values, per_page=values)
     @example(path="/claims", page=1, per_page=1)
     @example(path="/claims", page=1, per_page=7)
     @example(path="/claims", page=2, per_page=7)
@@ -77,7 +79,6 @@ def generated_findings(tpa, target) -> list[tuple[str, str]]:
         found.extend(answer_findings(tpa, target, path, page, per_page))
 
     check()
-    target.cache[key] = found
     return found
 
 
