@@ -294,6 +294,12 @@ class Ab2dClient:
 V2_SINCE = "2021-06-01T00:00:00-05:00"  # the v2 export filters by _since (AB2D-EOB-17)
 
 
+def client_of(request: pytest.FixtureRequest, version: str) -> Ab2dClient:
+    """The client that exports on a version: the sponsor under test, on v3 an allow-listed one (the
+    `v3` fixture, which skips where the target names none)."""
+    return request.getfixturevalue("v3" if version == "v3" else "ab2d")
+
+
 def export_of(client: Ab2dClient, version: str) -> Export:
     """The run's export of a version: v1 without parameters, v2 with _since."""
     return client.export(version, {"_since": V2_SINCE} if version == "v2" else None)

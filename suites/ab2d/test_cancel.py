@@ -5,29 +5,38 @@ import uuid
 
 import pytest
 
-from payercert.suites.ab2d.client import STATUS_URL, Ab2dClient, error_media_ok, media, outcome_problems, status_url_of
+from payercert.suites.ab2d.client import (
+    STATUS_URL,
+    Ab2dClient,
+    client_of,
+    error_media_ok,
+    media,
+    outcome_problems,
+    status_url_of,
+)
 
 requirement = pytest.mark.requirement
 
 
-def cancelled_job(ab2d):
+def cancelled_job(ab2d, version: str = "v1"):
     """A job kicked off and cancelled: (status URL, DELETE response, the poll after), kept for the run."""
 
     def cancel():
-        location = status_url_of(ab2d.kickoff_when_free("v1"), "to cancel")
+        location = status_url_of(ab2d.kickoff_when_free(version), "to cancel")
         deleted = ab2d.call("DELETE", location)
         final, _polls = ab2d.poll(location, bound=60)
         return location, deleted, final
 
-    return ab2d.target.shared(("ab2d-cancelled", ab2d.client_id), cancel)
+    return ab2d.target.shared(("ab2d-cancelled", ab2d.client_id, version), cancel)
 
 
-@pytest.mark.smoke
 @pytest.mark.mutating
 @requirement("AB2D-CANCEL-1")
-def test_delete_cancels_a_running_job(ab2d):
-    """DELETE on a running job answers 202 with no body, and the job never completes"""
-    _location, deleted, final = cancelled_job(ab2d)
+@pytest.mark.parametrize("version", [pytest.param("v1", marks=pytest.mark.smoke), "v2", "v3"])
+def test_delete_cancels_a_running_job(request, version):
+    """DELETE on a running job answers 202 with no body, and the job never completes, on every version"""
+    ab2d = client_of(request, version)
+    _location, deleted, final = cancelled_job(ab2d, version)
     assert deleted.status_code == 202, f"AB2D-CANCEL-1: DELETE got {deleted.status_code} {deleted.text[:200]}"
     assert not deleted.content, f"AB2D-CANCEL-1: DELETE 202 has a body {deleted.text[:100]!r}"
     assert final.status_code not in (200, 202), "AB2D-CANCEL-1: the cancelled job went on to complete"

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from payercert.examples import every
-from payercert.suites.ab2d.client import STATUS_URL, UUID, auth_refusal, outcome_problems
+from payercert.suites.ab2d.client import STATUS_URL, UUID, auth_refusal, client_of, outcome_problems
 from payercert.wording import header_shown
 
 requirement = pytest.mark.requirement
@@ -210,16 +210,31 @@ def test_until(ab2d):
 
 @pytest.mark.mutating
 @requirement("AB2D-KICKOFF-1", "AB2D-JOB-5")
-def test_kickoff_answers_202_with_content_location(ab2d):
-    """A kick-off answers 202, an empty body and the absolute https status URL of a UUID job"""
-    response = ab2d.kickoff_when_free("v2")
+@pytest.mark.parametrize("version", ["v1", "v2", "v3"])
+def test_kickoff_answers_202_with_content_location(request, version):
+    """A kick-off answers 202, an empty body and the absolute https status URL of a UUID job, on every version"""
+    ab2d = client_of(request, version)
+    response = ab2d.kickoff_when_free(version)
     _cancel(ab2d, response)
     location = response.headers.get("content-location", "")
     assert response.status_code == 202, f"AB2D-KICKOFF-1: got {response.status_code} {response.text[:200]}"
     assert not response.content, f"AB2D-KICKOFF-1: 202 has a body {response.text[:100]!r}"
     match = STATUS_URL.match(location)
-    assert match and match.group(2) == "v2", f"AB2D-KICKOFF-1: Content-Location {location!r}"
+    assert match and match.group(2) == version, f"AB2D-KICKOFF-1: Content-Location {location!r}"
     assert UUID.match(match.group(3)), f"AB2D-JOB-5: job id {match.group(3)!r} is not a UUID"
+
+
+@pytest.mark.mutating
+@requirement("AB2D-KICKOFF-4", "AB2D-ERR-1", "AB2D-ERR-2")
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_group_export_refuses_another_type(ab2d, target, version):
+    """The deprecated Group export refuses a _type other than ExplanationOfBenefit: 400 with an OperationOutcome"""
+    contract = target.require_data("contract")["contract"]
+    response = ab2d.kickoff_when_free(version, {"_type": "Patient"}, path=f"/Group/{contract}/$export")
+    _cancel(ab2d, response)
+    assert response.status_code == 400, f"AB2D-KICKOFF-4: Group export with _type=Patient got {response.status_code}"
+    problems = outcome_problems(response)
+    assert not problems, f"AB2D-ERR-1: {problems[0]}"
 
 
 @pytest.mark.mutating

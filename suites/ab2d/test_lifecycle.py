@@ -10,11 +10,11 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 
-from payercert.suites.ab2d.client import export_of, manifest_schema, media, outcome_problems
+from payercert.suites.ab2d.client import client_of, export_of, manifest_schema, media, outcome_problems
 from payercert.wording import header_shown
 
 requirement = pytest.mark.requirement
-VERSIONS = ["v1", "v2"]
+VERSIONS = ["v1", "v2", "v3"]
 PROGRESS = re.compile(r"^\d{1,3}% complete$")
 INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 HUMAN = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4},? \d{1,2}:\d{2}:\d{2}[ \u00a0\u202f](AM|PM)$")
@@ -23,8 +23,9 @@ HUMAN = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4},? \d{1,2}:\d{2}:\d{2}[ \u00a0
 @pytest.mark.mutating
 @requirement("AB2D-STATUS-1")
 @pytest.mark.parametrize("version", VERSIONS)
-def test_running_job_answers_202_with_retry_after_and_progress(ab2d, version):
+def test_running_job_answers_202_with_retry_after_and_progress(request, version):
     """While the job runs, polls answer 202 with no body, Retry-After in seconds and X-Progress "<n>% complete" """
+    ab2d = client_of(request, version)
     export = export_of(ab2d, version)
     running = [r for r in export.polls if r.status_code == 202]
     if not running:
@@ -57,8 +58,9 @@ def test_polling_too_soon_is_429(ab2d):
 @pytest.mark.mutating
 @requirement("AB2D-STATUS-4", "AB2D-JOB-3")
 @pytest.mark.parametrize("version", VERSIONS)
-def test_finished_job_answers_200_json_with_expires(ab2d, version):
+def test_finished_job_answers_200_json_with_expires(request, version):
     """A finished job answers 200 application/json with the manifest object, and Expires 72 h after completion"""
+    ab2d = client_of(request, version)
     export = export_of(ab2d, version)
     assert media(export.final) == "application/json", f"AB2D-STATUS-4: Content-Type {media(export.final)!r}"
     assert isinstance(export.manifest, dict), "AB2D-STATUS-4: the manifest is not a JSON object"
@@ -114,8 +116,9 @@ def manifest_problems(export, target, rid):
 @pytest.mark.mutating
 @pytest.mark.parametrize("rid", [pytest.param(r, marks=requirement(r), id=r) for r in MANIFEST_CHECKS])
 @pytest.mark.parametrize("version", VERSIONS)
-def test_manifest(ab2d, target, version, rid):
+def test_manifest(request, target, version, rid):
     """The manifest meets the requirement (bundle schema, the readings, the job it belongs to)"""
+    ab2d = client_of(request, version)
     problems = manifest_problems(export_of(ab2d, version), target, rid)
     assert not problems, f"{rid}: {problems[0]}"
 
@@ -123,8 +126,9 @@ def test_manifest(ab2d, target, version, rid):
 @pytest.mark.mutating
 @requirement("AB2D-DOWNLOAD-1", "AB2D-DOWNLOAD-7")
 @pytest.mark.parametrize("version", VERSIONS)
-def test_files_download_as_fhir_ndjson(ab2d, version):
+def test_files_download_as_fhir_ndjson(request, version):
     """Every file answers 200 application/fhir+ndjson, named in Content-Disposition as in the manifest"""
+    ab2d = client_of(request, version)
     export = export_of(ab2d, version)
     assert export.files, "AB2D-MANIFEST-4: no file to download"
     for url, response in export.files.items():
@@ -140,9 +144,11 @@ def test_files_download_as_fhir_ndjson(ab2d, version):
 
 @pytest.mark.mutating
 @requirement("AB2D-DOWNLOAD-2")
-def test_gzip_only_when_asked(ab2d):
+@pytest.mark.parametrize("version", VERSIONS)
+def test_gzip_only_when_asked(request, version):
     """With Accept-Encoding gzip the body is gzip; without it the body is plain NDJSON"""
-    export = export_of(ab2d, "v1")
+    ab2d = client_of(request, version)
+    export = export_of(ab2d, version)
     url, zipped = next(iter(export.files.items()))
     assert zipped.headers.get("content-encoding", "").lower() == "gzip", (
         f"AB2D-DOWNLOAD-2: Accept-Encoding gzip got Content-Encoding {header_shown(zipped, 'content-encoding')}"
@@ -158,8 +164,9 @@ def test_gzip_only_when_asked(ab2d):
 @pytest.mark.mutating
 @requirement("AB2D-MANIFEST-9")
 @pytest.mark.parametrize("version", VERSIONS)
-def test_files_match_the_manifest(ab2d, version):
+def test_files_match_the_manifest(request, version):
     """Each file's sha256 and byte length are those its manifest entry declares"""
+    ab2d = client_of(request, version)
     export = export_of(ab2d, version)
     for entry in export.manifest.get("output", []):
         response = export.files.get(entry.get("url"))

@@ -19,7 +19,7 @@ def statement(ab2d, version):
 
 @pytest.mark.smoke
 @requirement("AB2D-META-1")
-@pytest.mark.parametrize("version", ["v1", "v2"])
+@pytest.mark.parametrize("version", ["v1", "v2", "v3"])
 def test_metadata_is_public(ab2d, version):
     """GET metadata answers 200 with a CapabilityStatement, without a token"""
     statement(ab2d, version)

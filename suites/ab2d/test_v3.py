@@ -10,15 +10,6 @@ from payercert.validators.findings import Severity
 requirement = pytest.mark.requirement
 
 
-@pytest.fixture
-def v3(target, ab2d, second):
-    data = target.require_data("v3_allowed", "second_v3_allowed")
-    allowed = [c for c, ok in ((ab2d, data["v3_allowed"]), (second, data["second_v3_allowed"])) if ok]
-    if not allowed:
-        pytest.skip("the target names no client on the v3 allow-list")
-    return allowed[0]
-
-
 def _cancel(client, response):
     if STATUS_URL.match(response.headers.get("content-location", "")):
         client.call("DELETE", response.headers["content-location"])

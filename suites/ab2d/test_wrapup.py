@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from payercert.suites.ab2d.client import auth_refusal, export_of, outcome_problems
+from payercert.suites.ab2d.client import auth_refusal, client_of, export_of, outcome_problems
 
 requirement = pytest.mark.requirement
 
@@ -22,9 +22,11 @@ def test_download_without_token_is_401(ab2d, target):
 @pytest.mark.mutating
 @requirement("AB2D-DOWNLOAD-6", "AB2D-ERR-1")
 @pytest.mark.parametrize("case", ["not-a-uuid", "unknown-name", "path"])
-def test_bad_file_requests_are_404(ab2d, case):
-    """A jobUuid that is not a UUID, a name not among the outputs or a name with a path answers 404 + OperationOutcome"""
-    export = export_of(ab2d, "v1")
+@pytest.mark.parametrize("version", ["v1", "v2", "v3"])
+def test_bad_file_requests_are_404(request, version, case):
+    """A jobUuid that is not a UUID, a name not among the outputs or a name with a path answers 404 + OperationOutcome, on every version"""
+    ab2d = client_of(request, version)
+    export = export_of(ab2d, version)
     base = export.status_url.removesuffix("/$status")
     url = {
         "not-a-uuid": base.rsplit("/", 1)[0] + "/not-a-uuid/file/Z0000_0001.ndjson",

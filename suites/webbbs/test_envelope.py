@@ -4,7 +4,7 @@ ErrorCode/ErrorMessage present, payload type paired with the request, X12 answer
 import pytest
 
 from payercert.feeds import load_feed
-from payercert.suites.webbbs.client import PAYER, schema, segments
+from payercert.suites.webbbs.client import PAYER, schema, segments, x12_270
 
 requirement = pytest.mark.requirement
 PAIRS = {(p["mode"], p["request"]): p["responses"] for p in load_feed("webbbs").spec["payload_pairs"]}
@@ -33,6 +33,25 @@ def test_payload_id_and_mode_echoed(webbbs, form, ptype):
         f"WEBBBS-ENVELOPE-11: PayloadID {msg.fields.get('PayloadID')!r}, sent {sent!r}"
     )
     assert msg.fields.get("ProcessingMode") == "RealTime"
+
+
+@pytest.mark.parametrize("form", ["mtom", "mime"])
+@pytest.mark.parametrize("message", ["submission", "results retrieval", "acknowledgment retrieval"])
+@requirement("WEBBBS-ENVELOPE-11")
+def test_batch_payload_id_and_mode_echoed(webbbs, form, message):
+    """A batch response carries its request's PayloadID and ProcessingMode Batch, whatever the batch message"""
+    ex = {
+        "submission": lambda: webbbs.submit(x12_270(webbbs.tp, webbbs.control()), form=form),
+        "results retrieval": lambda: webbbs.results(form=form),
+        "acknowledgment retrieval": lambda: webbbs.acks(form=form),
+    }[message]()
+    assert ex.msg is not None, f"WEBBBS-ENVELOPE-11: the batch {message} was not answered: {ex.explain()}"
+    sent = ex.request.fields["PayloadID"]
+    assert ex.msg.fields.get("PayloadID") == sent, (
+        f"WEBBBS-ENVELOPE-11: PayloadID {ex.msg.fields.get('PayloadID')!r}, sent {sent!r}"
+    )
+    mode = ex.msg.fields.get("ProcessingMode")
+    assert mode == "Batch", f"WEBBBS-ENVELOPE-11: ProcessingMode {mode!r} answering a Batch request"
 
 
 @pytest.mark.parametrize("form,ptype", CASES, ids=IDS)

@@ -106,10 +106,19 @@ def test_duplicate_payload_id_refused(webbbs, form):
 
 
 @requirement("WEBBBS-ERROR-6")
-@pytest.mark.parametrize("form", ["soap", "mime"])
-def test_bad_credentials_refused(webbbs, form, target):
-    """A wrong password: not processed, HTTP 403 (or the reading's status) and ErrorCode UnAuthorized"""
-    msg = webbbs.envelope("RealTimeTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control()))
+@pytest.mark.parametrize(
+    "method,form",
+    [
+        ("RealTimeTransaction", "soap"),
+        ("RealTimeTransaction", "mime"),
+        ("BatchSubmitTransaction", "mtom"),
+        ("BatchSubmitTransaction", "mime"),
+    ],
+    ids=["realtime-soap", "realtime-mime", "batch-mtom", "batch-mime"],
+)
+def test_bad_credentials_refused(webbbs, method, form, target):
+    """A wrong password, RealTime or batch: not processed, HTTP 403 (or the reading's status) and ErrorCode UnAuthorized"""
+    msg = webbbs.envelope(method, "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control()))
     msg.password = "Wr0ng#" + uuid.uuid4().hex[:8]
     ex = webbbs.send(msg, form=form)
     expected = {"http-403": 403, "envelope-200": 200, "http-401": 401}[target.reading("WEBBBS-R-AUTH-FAILURE")]
