@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ MARKERS = {
 }
 READ_ONLY = ("readonly", "smoke")
 TIMEOUT_MESSAGE = "Timeout ("  # how pytest-timeout words the failure it raises  # what declares a test safe for production; anything else may write
+NAMED_FAILURE = re.compile(r"([A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+): ")  # a message that opens "<requirement id>: "
 LOCAL_SEED = 0  # the local target's draws never change from run to run
 
 
@@ -343,14 +345,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 def _broken_elsewhere(call: pytest.CallInfo, feed_id: str, requirements: tuple[str, ...], run: Run) -> str | None:
-    """The requirement a failure names (RequirementBroken), when it is not all the test verifies, the
-    feed has it and the run checks it (under --requirement a failure is never moved out of sight)."""
+    """The requirement a failure names (RequirementBroken, or an assertion whose message opens with a
+    requirement id), when it is not all the test verifies, the feed has it and the run checks it
+    (under --requirement a failure is never moved out of sight)."""
     exc = call.excinfo.value if call.excinfo is not None else None
-    if not isinstance(exc, RequirementBroken) or requirements == (exc.requirement,):
+    if isinstance(exc, RequirementBroken):
+        named: str | None = exc.requirement
+    elif isinstance(exc, AssertionError | pytest.fail.Exception):
+        opening = NAMED_FAILURE.match(str(exc))
+        named = opening.group(1) if opening else None
+    else:
+        named = None
+    if named is None or requirements == (named,):
         return None
     wanted = run.options.requirements
-    known = exc.requirement in load_feed(feed_id).requirements
-    return exc.requirement if known and (not wanted or exc.requirement in wanted) else None
+    known = named in load_feed(feed_id).requirements
+    return named if known and (not wanted or named in wanted) else None
 
 
 def _exchange_outcomes(

@@ -1,7 +1,9 @@
 """What every simulator offers the harness: an ASGI app, fault profiles, and the local target.
 
 A fault profile is a named deviation tied to the requirement it breaks: the suites must fail on
-every fault, naming that requirement, and pass on the conforming simulator.
+every fault, naming that requirement, and pass on the conforming simulator. A fault is either the
+simulator's own code path (it reads its fault's name) or a `Rewrite` of the conforming simulator's
+answers on one surface (payercert/rewrite.py), applied here to whatever simulator carries it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, Protocol
 
 from .errors import ConfigError
 from .feeds import load_feed
+from .rewrite import Rewrite, rewriting
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,7 @@ class Fault:
     name: str
     breaks: str  # requirement id
     text: str
+    rewrite: Rewrite | None = field(default=None, compare=False)  # a change to the conforming answers
 
 
 class Simulator(Protocol):
@@ -93,7 +97,7 @@ def load_simulator(feed: str, suite: str | None = None) -> SimulatorModule:
         return SimulatorModule(
             feed,
             tuple(package.faults),
-            package.create,
+            _rewritten(package.create, package.faults),
             dict(package.certify_options),
             suites=tuple(extra),
             start_extra=package.start_extra,
@@ -102,8 +106,26 @@ def load_simulator(feed: str, suite: str | None = None) -> SimulatorModule:
         raise ConfigError(f"feed {feed} has no local simulator for the {suite} suite")
     own = extra[suite]
     return SimulatorModule(
-        feed, tuple(own.faults), own.create, dict(own.certify_options), suites=tuple(extra), suite=suite
+        feed,
+        tuple(own.faults),
+        _rewritten(own.create, own.faults),
+        dict(own.certify_options),
+        suites=tuple(extra),
+        suite=suite,
     )
+
+
+def _rewritten(create: Callable[..., Simulator], faults: tuple[Fault, ...]) -> Callable[..., Simulator]:
+    """`create` whose simulator, under a fault that is a rewrite, answers through that rewrite."""
+    rewrites = {f.name: f.rewrite for f in faults if f.rewrite is not None}
+
+    def build(fault: str | None, *args: Any, **options: Any) -> Simulator:
+        simulator = create(fault, *args, **options)
+        if fault in rewrites:
+            simulator.app = rewriting(simulator.app, rewrites[fault])
+        return simulator
+
+    return build
 
 
 def merge_local_target(local: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,41 @@
 """AB2D fault profiles: each one breaks exactly one requirement of the catalogue."""
 
+from payercert.rewrite import Rewrite
 from payercert.simulation import Fault
+
+
+def _status(version: str) -> str:
+    return rf"/api/{version}/fhir/Job/[^/]+/\$status$"
+
+
+def _file(version: str) -> str:
+    return rf"/api/{version}/fhir/Job/[^/]+/file/"
+
+
+def _outputs(change):
+    """A change to every output entry of a manifest."""
+
+    def apply(manifest):
+        for entry in manifest.get("output", []):
+            change(entry)
+
+    return apply
+
+
+def _set(key: str, value):
+    def apply(body):
+        body[key] = value
+
+    return apply
+
+
+def _issue_text(text: str):
+    def apply(outcome):
+        for issue in outcome.get("issue", []):
+            issue.setdefault("details", {})["text"] = text
+
+    return apply
+
 
 FAULTS = (
     Fault("no-content-location", "AB2D-KICKOFF-1", "a kick-off answers 202 without Content-Location"),
@@ -27,4 +62,99 @@ FAULTS = (
     Fault("second-job-accepted", "AB2D-JOB-1", "a kick-off while a job runs starts a second job"),
     Fault("wrong-checksum", "AB2D-MANIFEST-9", "the checksum extension is the sha256 of the gzip bytes"),
     Fault("token-query-ignored", "AB2D-AUTH-10", "the token URL reads grant_type and scope from the form body only"),
+    # answers changed on one API version or endpoint only (payercert/rewrite.py)
+    Fault(
+        "v3-manifest-request-of-v2",
+        "AB2D-MANIFEST-2",
+        "a v3 manifest's request names the v2 kick-off URL",
+        Rewrite(_status("v3"), json=lambda m: {**m, "request": m.get("request", "").replace("/api/v3/", "/api/v2/")}),
+    ),
+    Fault(
+        "v2-manifest-access-token-not-required",
+        "AB2D-MANIFEST-3",
+        "a v2 manifest says requiresAccessToken false",
+        Rewrite(_status("v2"), edit=_set("requiresAccessToken", False)),
+    ),
+    Fault(
+        "v1-manifest-output-without-url",
+        "AB2D-MANIFEST-4",
+        "a v1 manifest's output entries have no url",
+        Rewrite(_status("v1"), edit=_outputs(lambda entry: entry.pop("url", None))),
+    ),
+    Fault(
+        "v2-manifest-error-null",
+        "AB2D-MANIFEST-7",
+        "a v2 manifest says error null instead of an empty array",
+        Rewrite(_status("v2"), edit=_set("error", None)),
+    ),
+    Fault(
+        "v3-manifest-without-checksum",
+        "AB2D-MANIFEST-8",
+        "a v3 manifest's output entries have no extensions",
+        Rewrite(_status("v3"), edit=_outputs(lambda entry: entry.pop("extension", None))),
+    ),
+    Fault(
+        "v3-finished-job-as-text",
+        "AB2D-STATUS-4",
+        "a finished v3 job's manifest is sent as text/plain",
+        Rewrite(_status("v3"), status="200", headers={"Content-Type": "text/plain"}),
+    ),
+    Fault(
+        "v2-unknown-job-unnamed",
+        "AB2D-STATUS-6",
+        'an unknown v2 job\'s 404 says "Not found" without naming the job',
+        Rewrite(_status("v2"), status="404", edit=_issue_text("Not found")),
+    ),
+    Fault(
+        "v3-metadata-not-a-capability-statement",
+        "AB2D-META-1",
+        "v3 metadata answers a Bundle",
+        Rewrite(r"/api/v3/fhir/metadata$", edit=_set("resourceType", "Bundle")),
+    ),
+    Fault(
+        "v3-download-with-bom",
+        "AB2D-NDJSON-2",
+        "a v3 export file starts with a UTF-8 byte order mark",
+        Rewrite(_file("v3"), text=lambda body: b"\xef\xbb\xbf" + body),
+    ),
+    Fault(
+        "v2-download-cut-short",
+        "AB2D-NDJSON-1",
+        "a v2 export file's last line is cut in the middle",
+        Rewrite(_file("v2"), text=lambda body: body.rstrip(b"\n")[:-7]),
+    ),
+    Fault(
+        "v1-eob-two-identifiers-made-one",
+        "AB2D-EOB-5",
+        "every v1 EOB carries only its first identifier",
+        Rewrite(_file("v1"), lines=lambda eob: eob.update(identifier=eob.get("identifier", [])[:1])),
+    ),
+    Fault(
+        "v2-eob-status-draft",
+        "AB2D-EOB-7",
+        "every v2 EOB's status is draft",
+        Rewrite(_file("v2"), lines=_set("status", "draft")),
+    ),
+    Fault(
+        "v3-eob-without-items",
+        "AB2D-EOB-10",
+        "every v3 EOB has an empty item",
+        Rewrite(_file("v3"), lines=_set("item", [])),
+    ),
+    Fault(
+        "too-soon-without-retry-after",
+        "AB2D-STATUS-2",
+        "a 429 for polling too soon has no Retry-After",
+        Rewrite(r"/fhir/Job/[^/]+/\$status$", status="429", headers={"Retry-After": None}),
+    ),
+    Fault(
+        "cancelled-job-code-not-found",
+        "AB2D-CANCEL-2",
+        "polling a cancelled job answers issue code not-found instead of deleted",
+        Rewrite(
+            r"/fhir/Job/[^/]+/\$status$",
+            status="404",
+            edit=lambda o: [i.update(code="not-found") for i in o.get("issue", []) if i.get("code") == "deleted"],
+        ),
+    ),
 )

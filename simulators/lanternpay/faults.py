@@ -1,6 +1,28 @@
 """LanternPay fault profiles: each one breaks exactly one requirement of the catalogue."""
 
+from payercert.rewrite import Rewrite
 from payercert.simulation import Fault
+
+ROOT = r"^/$"
+CONTRACT = r"^/contracts/[^/]+$"
+MEMBER_CONTRACTS = r"^/member/[^/]+/contracts$"
+
+
+def _links(change):
+    """A change to the root's _links."""
+
+    def apply(root):
+        change(root.get("_links", {}))
+
+    return apply
+
+
+def _without(key: str):
+    def apply(body):
+        body.pop(key, None)
+
+    return apply
+
 
 FAULTS = (
     Fault("root-without-links", "LP-HAL-1", "GET / answers 200 with a body that has no _links"),
@@ -27,4 +49,76 @@ FAULTS = (
     Fault("created-in-milliseconds", "LP-WH-1", "webhook created is epoch milliseconds, not seconds"),
     Fault("refused-cancel-stays-pending", "LP-CAN-3", "a refused cancellation leaves the claim in cancelPending"),
     Fault("approved-claim-resubmittable", "LP-STATE-5", "accepts a resubmission of an approved claim"),
+    # answers changed on one endpoint only (payercert/rewrite.py)
+    Fault(
+        "member-contracts-without-self",
+        "LP-HAL-7",
+        "GET /member/{memberNumber}/contracts answers without _links.self",
+        Rewrite(MEMBER_CONTRACTS, edit=lambda body: body.get("_links", {}).pop("self", None)),
+    ),
+    Fault(
+        "contract-error-without-title",
+        "LP-ERR-1",
+        "a 4xx of GET /contracts/{contractId} has no title",
+        Rewrite(CONTRACT, status="4..", edit=_without("title")),
+    ),
+    Fault(
+        "root-without-submit-predetermination",
+        "LP-HAL-2",
+        "the root's _links has no lp:submit-predetermination",
+        Rewrite(ROOT, edit=_links(lambda links: links.pop("lp:submit-predetermination", None))),
+    ),
+    Fault(
+        "submit-invoice-template-without-biller-id",
+        "LP-HAL-3",
+        "the root's lp:submit-invoice template names {biller} instead of {billerId}",
+        Rewrite(
+            ROOT,
+            edit=_links(
+                lambda links: links.get("lp:submit-invoice", {}).update(
+                    href=links.get("lp:submit-invoice", {}).get("href", "").replace("{billerId}", "{biller}")
+                )
+            ),
+        ),
+    ),
+    Fault(
+        "oauth-issuer-without-href",
+        "LP-HAL-4",
+        "the root's lp:oauth-issuer link has a url instead of an href",
+        Rewrite(
+            ROOT,
+            edit=_links(
+                lambda links: links.update({"lp:oauth-issuer": {"url": links.get("lp:oauth-issuer", {}).get("href")}})
+            ),
+        ),
+    ),
+    Fault(
+        "curie-not-templated",
+        "LP-HAL-6",
+        "the curie named lp lacks templated: true",
+        Rewrite(
+            ROOT,
+            edit=_links(
+                lambda links: [c.pop("templated", None) for c in links.get("curies", []) if c.get("name") == "lp"]
+            ),
+        ),
+    ),
+    Fault(
+        "contract-without-program",
+        "LP-CON-3",
+        "GET /contracts/{contractId} returns the contract without program",
+        Rewrite(CONTRACT, edit=_without("program")),
+    ),
+    Fault(
+        "member-contracts-as-array",
+        "LP-CON-4",
+        "GET /member/{memberNumber}/contracts returns a bare array, not {contracts: [...]}",
+        Rewrite(MEMBER_CONTRACTS, json=lambda body: body.get("contracts", [])),
+    ),
+    Fault(
+        "contract-created-without-milliseconds",
+        "LP-FMT-1",
+        "GET /contracts/{contractId} writes created without milliseconds",
+        Rewrite(CONTRACT, edit=lambda c: c.update(created=str(c.get("created", ""))[:19] + "+00:00")),
+    ),
 )
