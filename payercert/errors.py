@@ -47,6 +47,13 @@ class TransportError(PayercertError):
     exit_code = EXIT_INCONCLUSIVE
 
 
+class CannotTell(PayercertError):
+    """A test's evidence could not decide (e.g. a request meant to land inside a token's lifetime was
+    answered after it): the test is inconclusive, never passed or failed on timing."""
+
+    exit_code = EXIT_INCONCLUSIVE
+
+
 class ReportError(PayercertError):
     """The HTML report could not be rendered; the results and the certificate are written regardless."""
 

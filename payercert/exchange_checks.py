@@ -6,8 +6,12 @@ feed.yaml `exchange_checks` is a list of:
 
     when:     which responses: status (regex on the code, e.g. "4..|5.."), method, path (regex searched
               in the URL's path), not_path (regex: paths left out, e.g. a token endpoint's own errors),
-              body (regex searched in the body's text), unless_reading ({READING: OPTION}: the check
-              does not apply under that reading)
+              place (regex on the place the request is at, payercert/surfaces.py), body (regex
+              searched in the body's text), unless_reading ({READING: OPTION}: the check does not
+              apply under that reading)
+    within:   SECONDS, the answer is complete within that time, else a violation of `requirement`
+              with the time measured and the limit; a request that got no answer before the
+              transport's deadline (never shorter than the longest limit) is one too
     body:     KIND, the body is a file of that kind: the kind's validator runs on it (the target's
               readings applied), each error finding a violation of its requirement, an unreadable
               body one of `requirement` (else of the kind's syntax requirement); `any`: whichever
@@ -44,10 +48,34 @@ class Violation:
 
 
 def applying(
-    feed: Feed, readings: dict[str, str], request: httpx.Request, response: httpx.Response
+    feed: Feed, readings: dict[str, str], request: httpx.Request, response: httpx.Response, place: str | None = None
 ) -> list[dict[str, Any]]:
     """The feed's exchange checks that apply to one response."""
-    return [c for c in feed.spec.get("exchange_checks", []) if _applies(c.get("when", {}), readings, request, response)]
+    checks = feed.spec.get("exchange_checks", [])
+    return [c for c in checks if _applies(c.get("when", {}), readings, request, response, place)]
+
+
+def longest_limit(feed: Feed) -> float:
+    """The longest time limit of the feed's exchange checks (0 when it has none)."""
+    return max((float(c["within"]) for c in feed.spec.get("exchange_checks", []) if "within" in c), default=0.0)
+
+
+def overdue(
+    feed: Feed, readings: dict[str, str], request: httpx.Request, place: str | None, waited: float
+) -> list[Violation]:
+    """A request that got no answer within `waited` seconds, at least a time limit that applies to it:
+    a violation of that limit's requirement (the checks that need the answer's status or body cannot
+    tell, and are left out)."""
+    found = []
+    for check in feed.spec.get("exchange_checks", []):
+        when = check.get("when", {})
+        if "within" not in check or "status" in when or "body" in when:
+            continue
+        if waited >= float(check["within"]) and _applies(when, readings, request, None, place):
+            exchange = f"{request.method} {request.url.path} → no answer"
+            problem = f"no answer within {waited:.1f} s; the limit is {float(check['within']):g} s"
+            found.append(Violation(check["requirement"], problem, exchange, request))
+    return found
 
 
 def covers(feed: Feed, check: dict[str, Any]) -> tuple[str, ...]:
@@ -61,10 +89,10 @@ def covers(feed: Feed, check: dict[str, Any]) -> tuple[str, ...]:
 
 
 def violations(
-    feed: Feed, readings: dict[str, str], request: httpx.Request, response: httpx.Response
+    feed: Feed, readings: dict[str, str], request: httpx.Request, response: httpx.Response, place: str | None = None
 ) -> list[Violation]:
     """What the feed's exchange checks find in one response."""
-    return find(feed, readings, request, response, applying(feed, readings, request, response))
+    return find(feed, readings, request, response, applying(feed, readings, request, response, place))
 
 
 def find(
@@ -74,6 +102,13 @@ def find(
     exchange = f"{request.method} {request.url.path} → {response.status_code}"
     found: list[Violation] = []
     for check in checks:
+        if "within" in check and response.elapsed.total_seconds() > float(check["within"]):
+            took, limit = response.elapsed.total_seconds(), float(check["within"])
+            found.append(
+                Violation(
+                    check["requirement"], f"answered in {took:.1f} s; the limit is {limit:g} s", exchange, request
+                )
+            )
         for name, pattern in check.get("headers", {}).items():
             value = response.headers.get(name)
             if value is None or not re.search(pattern, value):
@@ -119,8 +154,18 @@ def _member(response: httpx.Response, pointer: str) -> str | None:
     return node if isinstance(node, str) else json.dumps(node)
 
 
-def _applies(when: dict[str, Any], readings: dict[str, str], request: httpx.Request, response: httpx.Response) -> bool:
-    if "status" in when and not re.fullmatch(when["status"], str(response.status_code)):
+def _applies(
+    when: dict[str, Any],
+    readings: dict[str, str],
+    request: httpx.Request,
+    response: httpx.Response | None,
+    place: str | None = None,
+) -> bool:
+    if response is None and ("status" in when or "body" in when):
+        return False
+    if "status" in when and response is not None and not re.fullmatch(when["status"], str(response.status_code)):
+        return False
+    if "place" in when and (place is None or not re.fullmatch(when["place"], place)):
         return False
     if "method" in when and not re.fullmatch(when["method"], request.method):
         return False
@@ -128,7 +173,7 @@ def _applies(when: dict[str, Any], readings: dict[str, str], request: httpx.Requ
         return False
     if "not_path" in when and re.search(when["not_path"], request.url.path):
         return False
-    if "body" in when and not re.search(when["body"], response.content.decode("latin-1")):
+    if "body" in when and response is not None and not re.search(when["body"], response.content.decode("latin-1")):
         return False
     return not any(readings.get(rid) == option for rid, option in when.get("unless_reading", {}).items())
 

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from .broken import RequirementBroken
 from .contract import registered
-from .errors import PayercertError, TransportError
+from .errors import CannotTell, PayercertError, TransportError
 from .exchange_checks import Violation
 from .feeds import load_feed
 from .redact import REDACTOR
@@ -432,6 +432,8 @@ def _status(report: pytest.TestReport, call: pytest.CallInfo) -> tuple[str, str,
     exc = excinfo.value
     if isinstance(exc, TransportError):
         return "broken", f"transport: {exc}", ""
+    if isinstance(exc, CannotTell):
+        return "broken", f"cannot tell: {exc}", ""
     if isinstance(exc, pytest.fail.Exception) and str(exc).startswith(TIMEOUT_MESSAGE):
         return "broken", "timeout: the test ran past its time limit", ""
     if isinstance(exc, hypothesis.errors.Flaky):

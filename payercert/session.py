@@ -19,7 +19,7 @@ import pytest
 
 from .config import Target, build_target, load_config
 from .errors import ConfigError, TransportError
-from .exchange_checks import Violation, applying, covers, find
+from .exchange_checks import Violation, applying, covers, find, longest_limit, overdue
 from .feeds import Feed, load_feed
 from .redact import REDACTOR
 from .reporting.certificate import TestOutcome
@@ -59,7 +59,9 @@ class TargetContext:
         self.target = target
         self.ca_hint = ca_hint
         verify: Any = target.ca_bundle if target.ca_bundle is not None else True
-        limits = Limits(read=min(target.timeout, 30.0), deadline=target.timeout)
+        # a time limit of the feed's (exchange_checks `within`) is measured, never cut short
+        longest = longest_limit(feed) + 10.0 if longest_limit(feed) else 0.0
+        limits = Limits(read=max(min(target.timeout, 30.0), longest), deadline=max(target.timeout, longest))
         self.transport = Transport(verify=verify, limits=limits, rate=target.rate_limit, recorder=self._record)
         self._bound: dict[str, Transport] = {}  # transports sending from a given source address
         self.verify = verify
@@ -152,10 +154,12 @@ class TargetContext:
         if place is not None:
             self.reached.append(place)
         if response is not None and self.feed.spec.get("exchange_checks"):
-            checks = applying(self.feed, self.readings, request, response)
+            checks = applying(self.feed, self.readings, request, response, place)
             if place is not None:
                 self.checked.update((rid, place) for check in checks for rid in covers(self.feed, check))
             self.violations += find(self.feed, self.readings, request, response, checks)
+        elif response is None and "payercert.waited" in request.extensions:
+            self.violations += overdue(self.feed, self.readings, request, place, request.extensions["payercert.waited"])
         status = f"{response.status_code}" if response is not None else "no response"
         title = f"{request.method} {request.url.path} → {status}"
         try:

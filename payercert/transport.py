@@ -259,6 +259,7 @@ class Transport:
         try:
             response = self._exchange(request, started)
         except TransportError as exc:
+            request.extensions["payercert.waited"] = time.monotonic() - started  # how long it went unanswered
             self._record(request, None, str(exc))
             raise
         finally:

@@ -5,12 +5,14 @@ and a violation is named by the requirement it breaks."""
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
 
 from payercert.exchange_checks import violations
 from payercert.feeds import discover, load_feed
+from payercert.surfaces import surfaces_of
 
 
 def exchange(method: str, url: str, status: int, body: bytes = b"", headers: dict[str, str] | None = None):
@@ -99,9 +101,13 @@ def test_a_json_body_under_another_content_type_is_named():
 def test_every_exchange_check_names_a_kind_and_requirements_of_its_feed(feed_id):
     feed = load_feed(feed_id)
     for check in feed.spec.get("exchange_checks", []):
-        assert check.get("body") or check.get("headers") or check.get("members"), check
+        assert check.get("body") or check.get("headers") or check.get("members") or check.get("within"), check
         assert check.get("body", "any") == "any" or check["body"] in feed.kinds, check
-        assert not (check.get("headers") or check.get("members")) or "requirement" in check, check
+        assert not (check.get("headers") or check.get("members") or check.get("within")) or "requirement" in check, (
+            check
+        )
+        places = surfaces_of(feed_id).places
+        assert "place" not in check["when"] or any(re.fullmatch(check["when"]["place"], p) for p in places), check
         assert check.get("requirement", next(iter(feed.requirements))) in feed.requirements, check
         for reading, option in check["when"].get("unless_reading", {}).items():
             assert option in feed.readings[reading]["options"], check
@@ -124,3 +130,30 @@ def test_a_violation_seen_by_any_test_is_reported_under_its_own_requirement(tmp_
     written = [json.loads(p.read_text()) for p in (tmp_path / "reports" / "allure-results").glob("*-result.json")]
     named = [r for r in written if r["name"] == "Every response: TPA-ERR-1"]
     assert len(named) == len(checks) and {label["value"] for r in named for label in r["labels"]} >= {"TPA-ERR-1"}
+
+
+def test_a_slow_answer_is_a_finding_with_the_time_and_the_limit():
+    from datetime import timedelta
+
+    feed = load_feed("webbbs")
+    body = b"<soap:Envelope><soap:Body><COREEnvelopeRealTimeRequest/></soap:Body></soap:Envelope>"
+    request = httpx.Request("POST", "https://w.example/soap/coreservice.svc/realtime", content=body)
+    response = httpx.Response(500, content=b"", request=request)
+    place = surfaces_of("webbbs").place_of(request)
+    response.elapsed = timedelta(seconds=23.4)
+    problems = [(v.requirement, v.problem) for v in violations(feed, feed.default_readings(), request, response, place)]
+    assert problems == [("WEBBBS-TIME-1", "answered in 23.4 s; the limit is 20 s")]
+    response.elapsed = timedelta(seconds=19.9)
+    assert violations(feed, feed.default_readings(), request, response, place) == []
+
+
+def test_no_answer_within_the_limit_is_a_finding_never_a_vague_timeout():
+    from payercert.exchange_checks import overdue
+
+    feed = load_feed("webbbs")
+    request = httpx.Request("POST", "https://w.example/mime/COREservice.aspx")
+    found = overdue(feed, feed.default_readings(), request, "MIME batch", 70.0)
+    assert [(v.requirement, v.problem) for v in found] == [
+        ("WEBBBS-TIME-2", "no answer within 70.0 s; the limit is 60 s")
+    ]
+    assert overdue(feed, feed.default_readings(), request, "MIME batch", 30.0) == []  # cut short: cannot tell

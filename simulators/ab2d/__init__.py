@@ -15,11 +15,13 @@ from .app import Ab2dSimulator, create
 from .faults import FAULTS
 
 # `certify --target local`: hour-long tokens as AB2D's, 3-second ones for the client the expiry
-# tests ask for (`short_token_client`), jobs of about a second, a small export split over a few files.
+# tests ask for (`short_token_client`), jobs of about a second, a job time limit of 4 seconds standing
+# for AB2D's 30 hours, a small export split over a few files.
 CERTIFY_OPTIONS = {
     "token_lifetime": 3600,
     "short_token_lifetime": 3,
     "job_seconds": 1.0,
+    "job_time_limit": 4.0,
     "retry_after": 1,
     "claims_per_beneficiary": 2,
     "beneficiary_scale": 0.6,

@@ -80,6 +80,7 @@ class Ab2dSimulator:
         token_lifetime: int = 3600,
         short_token_lifetime: int = 3,
         job_seconds: float = 20.0,
+        job_time_limit: float = 30 * 3600.0,
         retry_after: int = 5,
         claims_per_beneficiary: int = 2,
         beneficiary_scale: float = 1.0,
@@ -89,6 +90,7 @@ class Ab2dSimulator:
         self.fault = load_simulator("ab2d").fault(fault)
         self.readings = dict(readings or {})  # not followed: AB2D as built is the oracle
         self.token_lifetime, self.job_seconds, self.retry_after = token_lifetime, job_seconds, retry_after
+        self.job_time_limit = job_time_limit  # a job running longer fails (AB2D-JOB-4: 30 hours)
         self.claims_per_beneficiary, self.file_limit, self.clock = claims_per_beneficiary, file_limit, clock
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.issuer = "https://payercert.invalid/oauth2/" + AUTH_SERVER  # replaced by the served host
@@ -136,6 +138,18 @@ class Ab2dSimulator:
                 attested=date(2020, 3, 1),
                 token_lifetime=short_token_lifetime,
             ),
+            # not from the seed either: a contract whose claims source never answers, so that its jobs
+            # run into the job time limit (AB2D-JOB-4)
+            Sponsor(
+                "PDP-4000",
+                "Z0004",
+                "0oapayercertstuck0001",
+                secrets.token_urlsafe(30),
+                max(1, int(20 * scale)),
+                v3_allowed=False,
+                attested=date(2020, 3, 1),
+                stuck=True,
+            ),
         ]
         self.clients = {s.client_id: s for s in self.sponsors}
         self.enrollees: dict[str, list[Beneficiary]] = {
@@ -164,7 +178,7 @@ class Ab2dSimulator:
 
     # --- the local target --------------------------------------------------------------------------
     def local_target(self, base_url: str) -> dict[str, Any]:
-        primary, second, failing, short = self.sponsors
+        primary, second, failing, short, stuck = self.sponsors
         return {
             "urls": {
                 "api": base_url,
@@ -180,7 +194,9 @@ class Ab2dSimulator:
                 "second_client": {"client_id": second.client_id, "client_secret": second.client_secret},
                 "failing_client": {"client_id": failing.client_id, "client_secret": failing.client_secret},
                 "short_token_client": {"client_id": short.client_id, "client_secret": short.client_secret},
+                "stuck_client": {"client_id": stuck.client_id, "client_secret": stuck.client_secret},
             },
+            "options": {"job_time_limit": self.job_time_limit},
             "data": {
                 "contract": primary.contract,
                 "second_contract": second.contract,
@@ -553,10 +569,15 @@ class Ab2dSimulator:
         return self.job_seconds
 
     def _advance(self, job: Job) -> None:
-        """A job finishes `job_seconds` after it started: then its files are built (or it fails)."""
+        """A job finishes `job_seconds` after it started: then its files are built (or it fails). A
+        job whose claims never come fails at the job time limit."""
+        sponsor = self.clients[job.client_id]
+        if job.status == "IN_PROGRESS" and sponsor.stuck:
+            if self.clock() - job.started >= self.job_time_limit and not self.broken("long-job-runs-on"):
+                job.status = "FAILED"
+            return
         if job.status != "IN_PROGRESS" or self.clock() - job.started < self._duration(job):
             return
-        sponsor = self.clients[job.client_id]
         if sponsor.failing:
             job.status = "FAILED"
             return

@@ -60,6 +60,7 @@ FAULTS = (
     Fault("expired-token-accepted", "AB2D-AUTH-6", "an expired bearer token is accepted"),
     Fault("other-sponsor-reads-job", "AB2D-ISOLATION-1", "another sponsor's client can poll a job's status"),
     Fault("second-job-accepted", "AB2D-JOB-1", "a kick-off while a job runs starts a second job"),
+    Fault("long-job-runs-on", "AB2D-JOB-4", "a job whose claims never come runs on past the job time limit"),
     Fault("wrong-checksum", "AB2D-MANIFEST-9", "the checksum extension is the sha256 of the gzip bytes"),
     Fault("token-query-ignored", "AB2D-AUTH-10", "the token URL reads grant_type and scope from the form body only"),
     # answers changed on one API version or endpoint only (payercert/rewrite.py)

@@ -18,6 +18,7 @@ class Sponsor:
     v3_allowed: bool
     attested: date
     failing: bool = False  # its claims source fails: every job of it ends FAILED
+    stuck: bool = False  # its claims source never answers: every job of it runs until the job time limit
     token_lifetime: int | None = None  # seconds; None: the simulator's lifetime
 
 

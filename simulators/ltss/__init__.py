@@ -10,8 +10,9 @@ from .app import LtssSimulator, create
 from .faults import FAULTS
 
 # certify --target local: tokens live an hour as the real ones do; the client `short_token_client`
-# gets 2-second tokens, so that expiry (LTSS-AUTH-6) is tested in seconds
-CERTIFY_OPTIONS = {"token_lifetime": 3600, "short_token_lifetime": 2}
+# gets 4-second tokens, so that expiry (LTSS-AUTH-6) is tested in seconds, with room for a token
+# to be used well inside its life although its whole-second exp may round one second away
+CERTIFY_OPTIONS = {"token_lifetime": 3600, "short_token_lifetime": 4}
 
 SIMULATOR = SimulatorPackage(FAULTS, create, CERTIFY_OPTIONS)
 

@@ -187,7 +187,7 @@ class LtssSimulator:
             "scope": scope,
             "iat": now,
             "nbf": now,
-            "exp": now + lifetime,
+            "exp": now + (lifetime // 4 if self.broken("token-dies-early") else lifetime),
             "jti": uuid.uuid4().hex,
         }
         token_type = "bearer-jwt" if self.broken("token-type-not-bearer") else "Bearer"

@@ -23,6 +23,11 @@ FAULTS = (
     Fault("accept-wrong-password", "LTSS-AUTH-5", "issues a token for a wrong SSO password"),
     Fault("token-type-not-bearer", "LTSS-AUTH-2", 'answers token_type "bearer-jwt" instead of "Bearer"'),
     Fault("invalid-scope-issued", "LTSS-AUTH-4", "issues a token to a client whose scopes do not allow it"),
+    Fault(
+        "token-dies-early",
+        "LTSS-AUTH-6",
+        "a token stops working a quarter of the way through the expires_in it announces",
+    ),
 )
 
 # Faults that are only a change of the rules: drop a rule, recode it, or move it earlier.

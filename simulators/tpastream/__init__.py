@@ -2,7 +2,8 @@
 
 Basic auth (e-mail + secret API key), a per-user IP CIDR allow-list (127.0.0.1/32 for the local
 target's credentials), Flask-SQLAlchemy pagination, hide_read / hide_before_effective_date, the
-nested claims paths and the error payload. SSH-JWT is not simulated. Size: `employers`, `claims`
+nested claims paths and the error payload, and signed claim webhooks with TPA Stream's delivery rules
+(`webhooks.py`). Size: `employers`, `claims`
 and `members_per_employer` options (default 3 / 60 / 4; 100k claims are built lazily).
 Fault profiles are in `faults.py`.
 """
@@ -12,6 +13,10 @@ from payercert.simulation import SimulatorPackage
 from .app import TpaStreamSimulator, create
 from .faults import FAULTS
 
-SIMULATOR = SimulatorPackage(FAULTS, create)
+# certify --target local: the webhook retry policy in seconds (a first retry after 0.2 s, retries for
+# 3 s) instead of TPA Stream's 4 hours
+CERTIFY_OPTIONS = {"webhook_first_retry_s": 0.2, "webhook_retry_window_s": 3.0}
+
+SIMULATOR = SimulatorPackage(FAULTS, create, CERTIFY_OPTIONS)
 
 __all__ = ["SIMULATOR", "FAULTS", "create", "TpaStreamSimulator"]

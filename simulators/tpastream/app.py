@@ -5,6 +5,7 @@ the nested claims paths and the error payload."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 import secrets
 import time
@@ -27,6 +28,7 @@ from payercert.simulation import load_simulator
 from payercert.token_endpoint import basic_credentials
 
 from .data import DataSet, pages_of
+from .webhooks import WebhookSender
 
 INTEGER = re.compile(r"^[0-9]+$")
 # The documented trigger of an unexpected error (TPA-ERR-6): no real parameter; recorded in
@@ -68,6 +70,8 @@ class TpaStreamSimulator:
         employers: int = 3,
         claims: int = 60,
         members_per_employer: int = 4,
+        webhook_first_retry_s: float = 60.0,
+        webhook_retry_window_s: float = 4 * 3600.0,
     ):
         self.feed = load_feed("tpastream")
         self.fault = load_simulator("tpastream").fault(fault)
@@ -91,8 +95,16 @@ class TpaStreamSimulator:
             members_per_employer=members_per_employer,
             user_id=self.user.user_id,
         )
+        self.webhooks = WebhookSender(
+            broken=self.broken, first_retry_s=webhook_first_retry_s, retry_window_s=webhook_retry_window_s
+        )
         self.app = Starlette(
             routes=[
+                Route("/keys", self.keys),
+                # not TPA Stream's API: how a local run sets the webhook URL (Account Settings) and
+                # presses a claim's "Replay webhook" (the claims page), which a real user does by hand
+                Route("/_payercert/webhook", self.webhook_settings, methods=["PUT"]),
+                Route("/_payercert/claims/{id}/replay", self.replay, methods=["POST"]),
                 Route("/api/claims", self.claims),
                 Route("/api/employer", self.employers),
                 Route("/api/member", self.members),
@@ -112,7 +124,12 @@ class TpaStreamSimulator:
         reading = self.readings["TPA-R-EFFECTIVE-DATE"]
         read, before = self.data.read_claim_ids(), self.data.before_effective_ids(reading)
         return {
-            "urls": {"api": base_url + "/api"},
+            "urls": {
+                "api": base_url + "/api",
+                "webhook_keys": base_url + "/keys",
+                "webhook_settings": base_url + "/_payercert/webhook",
+                "webhook_replay": base_url + "/_payercert/claims/{claim_id}/replay",
+            },
             "credentials": {"email": self.user.email, "api_key": self.user.api_key, "ssh_private_key": self.ssh_pem},
             "accounts": {"restricted": {"email": self.restricted.email, "api_key": self.restricted.api_key}},
             "data": {
@@ -127,6 +144,9 @@ class TpaStreamSimulator:
                 "outside_address": "127.0.0.2",
                 # a request that the simulator answers with an unexpected error (500 + event_id)
                 "error_url": f"{base_url}/api/claims?{ERROR_TRIGGER[0]}={ERROR_TRIGGER[1]}",
+                # the webhook retry policy, scaled: first retry and how long retries go on (4 h at TPA Stream)
+                "webhook_first_retry_s": self.webhooks.first_retry_s,
+                "webhook_retry_window_s": self.webhooks.retry_window_s,
             },
         }
 
@@ -309,6 +329,37 @@ class TpaStreamSimulator:
         if self.broken("claim-policy-holder-mismatch") and claim.get("policy_holder"):
             claim["policy_holder_fullname"] = claim["policy_holder"].get("fullname", "") + " Jr."
         return claim
+
+    # --- webhooks -----------------------------------------------------------------------------------
+    async def keys(self, request: Request) -> Response:
+        """The webhook signing key, as https://app.tpastream.com/keys serves it (an OpenSSH line)."""
+        return Response(self.webhooks.public_key() + b"\n", media_type="text/plain")
+
+    async def webhook_settings(self, request: Request) -> Response:
+        user = self._authorize(request)
+        if isinstance(user, Response):
+            return user
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("url"), str):
+            return self.error(400, 'Give the webhook URL as {"url": ...}.')
+        self.webhooks.configure(body["url"], body.get("ca_pem"))
+        return Response(status_code=204)
+
+    async def replay(self, request: Request) -> Response:
+        claim_id = self._entity_id(request, {c.id: c for c in self.data.claims}, "claim")
+        if isinstance(claim_id, Response):
+            return claim_id
+        if self.broken("replay-sends-another-claim"):
+            claim_id = next(c.id for c in self.data.claims if c.id != claim_id)
+        claim = self._claim(claim_id)
+        if self.broken("webhook-claim-without-policy-holder-id"):
+            claim.pop("policy_holder_id", None)
+        if not self.webhooks.post(claim):
+            return self.error(409, "No webhook URL is set in the account settings.")
+        return Response(status_code=202)
 
     # --- Flask-SQLAlchemy's Pagination, serialised as-is ------------------------------------------
     def _page(self, request: Request, ids: list[int], build: Callable[[int], dict]) -> Response:

@@ -137,4 +137,11 @@ FAULTS = (
         "on /employer/{id}/claims a claim's type is its name as a string",
         Rewrite(NESTED_EMPLOYER, edit=_each("type", lambda t: t.get("name") if isinstance(t, dict) else "medical")),
     ),
+    # claim webhooks (simulators/tpastream/webhooks.py)
+    Fault("webhook-unsigned", "TPA-HOOK-2", "claim webhooks carry no TPAStream-Signature"),
+    Fault("webhook-retried-after-2xx", "TPA-HOOK-4", "a webhook answered 2xx is delivered once more"),
+    Fault("webhook-retried-after-406", "TPA-HOOK-5", "a webhook answered 406 is delivered once more"),
+    Fault("webhook-not-retried", "TPA-HOOK-6", "a webhook answered 500 is not retried"),
+    Fault("replay-sends-another-claim", "TPA-HOOK-8", "Replay webhook posts another claim than the one replayed"),
+    Fault("webhook-claim-without-policy-holder-id", "TPA-HOOK-9", "the webhook claim has no policy_holder_id"),
 )

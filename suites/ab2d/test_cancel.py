@@ -1,6 +1,7 @@
 """Cancel: DELETE on a job's status URL (seed "Download Data": "at any point before completion, the
 process can be cancelled"; docs/sources/ab2d.md 1.4, 1.5), and the errors of unknown jobs and failed jobs."""
 
+import time
 import uuid
 
 import pytest
@@ -77,6 +78,36 @@ def test_unknown_job_is_404(ab2d, version):
     assert response.status_code == 404, f"AB2D-STATUS-6: unknown job got {response.status_code}"
     problems = outcome_problems(response, f"No job with jobUuid {job} was found")
     assert not problems, f"AB2D-STATUS-6: {problems[0]}"
+
+
+@pytest.mark.mutating
+@pytest.mark.slow
+@requirement("AB2D-JOB-4")
+def test_job_past_the_time_limit_fails(target):
+    """A job that runs longer than the job time limit (30 hours at AB2D) fails: 500 "Job failed while processing"
+
+    Only where a job can be made to run that long in reasonable time: the target names a client whose
+    jobs never finish (`accounts.stuck_client`) and a limit within `options.max_job_wait` (default
+    120 s) as `options.job_time_limit` (seconds; AB2D's is 108000)."""
+    target.require_account("stuck_client")
+    limit = float(target.target.options.get("job_time_limit", 30 * 3600))
+    if limit > float(target.target.options.get("max_job_wait", 120)):
+        pytest.skip(f"the job time limit is {limit:g} s, beyond options.max_job_wait: a job cannot be waited out")
+    stuck = Ab2dClient(target, "stuck_client")
+    started = time.monotonic()
+    location = status_url_of(stuck.kickoff_when_free("v1"), "to run past the time limit")
+    while True:
+        response = stuck.call("GET", location, headers={"Accept": "application/json"})
+        waited = time.monotonic() - started
+        if response.status_code not in (202, 429):
+            break
+        assert waited < limit + 30, (
+            f"AB2D-JOB-4: a job still runs {waited:.0f} s after its kick-off, past the job time limit of {limit:g} s"
+        )
+        time.sleep(stuck.retry_after(response, 1.0) * 1.1 + 0.1)
+    assert response.status_code == 500, f"AB2D-JOB-4: a job past the time limit answered {response.status_code}"
+    problems = outcome_problems(response, "Job failed while processing")
+    assert not problems, f"AB2D-JOB-4: {problems[0]}"
 
 
 @pytest.mark.mutating

@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 
+from payercert.errors import CannotTell
+
 requirement = pytest.mark.requirement
 
 
@@ -119,16 +121,15 @@ def test_upload_with_garbled_token_is_401(ltss):
         assert response.status_code == 401, f"LTSS-UP-2: {value[:12]}... got {response.status_code}, expected 401"
 
 
-@pytest.mark.slow
-@requirement("LTSS-UP-2", "LTSS-AUTH-6")
-def test_expired_token_is_401(ltss, target):
-    """A token is refused once expires_in seconds have passed
+def short_token(ltss, target) -> tuple[dict, float]:
+    """A token short-lived enough to wait out, and when it was asked for (monotonic seconds, before
+    the request left: the token cannot have been issued earlier).
 
     Waiting out a token is only practical when it lives seconds: a target names a client whose
     tokens are short-lived (`accounts.short_token_client`), or its own tokens are short enough
-    (`options.max_token_wait`, default 15 s). Every other test keeps its ordinary, long-lived token.
-    """
+    (`options.max_token_wait`, default 15 s). Every other test keeps its ordinary, long-lived token."""
     short = target.target.account("short_token_client")
+    asked = time.monotonic()
     response = ltss.token_response(**short) if short else ltss.token_response()
     assert response.status_code == 200, f"LTSS-AUTH-1: token request refused with HTTP {response.status_code}"
     body = response.json()
@@ -138,8 +139,35 @@ def test_expired_token_is_401(ltss, target):
             f"tokens live {body['expires_in']}s, longer than max_token_wait={longest_wait:g}s on this target "
             "(name a client with short-lived tokens under accounts.short_token_client)"
         )
+    return body, asked
+
+
+@pytest.mark.slow
+@requirement("LTSS-UP-2", "LTSS-AUTH-6")
+def test_expired_token_is_401(ltss, target):
+    """A token is refused once expires_in seconds have passed"""
+    body, _asked = short_token(ltss, target)
     accepted = ltss.upload({"TransactionId": str(uuid.uuid4())}, token=body["access_token"])
     assert accepted.status_code != 401, "LTSS-AUTH-6: a token was refused at once, before its expires_in passed"
     time.sleep(body["expires_in"] + 1.5)
     refused = ltss.upload({"TransactionId": str(uuid.uuid4())}, token=body["access_token"])
     assert refused.status_code == 401, f"LTSS-AUTH-6: an expired token got {refused.status_code}, expected 401"
+
+
+@pytest.mark.slow
+@requirement("LTSS-AUTH-6")
+def test_token_works_for_the_lifetime_it_announces(ltss, target):
+    """A token is accepted until its expires_in has passed: used when 40% of it is gone. A refusal
+    counts only when it certainly came before the announced end, less the second a whole-second exp
+    may round away (answered by then, the token asked for no earlier than measured); a later one
+    cannot tell"""
+    body, asked = short_token(ltss, target)
+    lifetime = float(body["expires_in"])
+    time.sleep(max(0.0, asked + lifetime * 0.4 - time.monotonic()))
+    response = ltss.upload({"TransactionId": str(uuid.uuid4())}, token=body["access_token"])
+    answered = time.monotonic() - asked
+    if response.status_code == 401 and answered >= lifetime - 1.0:
+        raise CannotTell(f"the use of a {lifetime:g} s token was answered only after {answered:.1f} s")
+    assert response.status_code != 401, (
+        f"LTSS-AUTH-6: a token announced to live {lifetime:g} s was refused {answered:.1f} s after it was asked for"
+    )
