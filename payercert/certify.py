@@ -19,7 +19,7 @@ from rich.table import Table
 
 from .config import build_target, load_config
 from .contract import registered
-from .errors import EXIT_USAGE, ConfigError, ProductionRefused
+from .errors import EXIT_INCONCLUSIVE, EXIT_USAGE, ConfigError, ProductionRefused
 from .feeds import implemented_feeds, load_feed
 from .redact import REDACTOR
 from .reporting.certificate import GREEN, INCONCLUSIVE, exit_code
@@ -55,6 +55,7 @@ class Prepared:
     def __init__(self, targets: dict[str, Any], production_confirmed: str | None):
         self.targets = targets
         self.production_confirmed = production_confirmed
+        self.stopped: str | None = None  # why the run stopped before its end (the plugin's stop watch)
 
 
 def run_certify(request: CertifyRequest, console: Console) -> int:
@@ -63,6 +64,9 @@ def run_certify(request: CertifyRequest, console: Console) -> int:
     prepared = _prepare(request, feeds, console)
     _fresh_results(request.reports)
     code = _run_pytest(request, feeds, prepared, console)
+    if prepared.stopped is not None:  # the user's error found mid-run (a key file that cannot be read, ...)
+        console.print(f"[bold red]error:[/bold red] {escape(prepared.stopped)}")
+        return int(code) if int(code) in (EXIT_USAGE, EXIT_INCONCLUSIVE) else EXIT_USAGE
     certificate_path = request.reports / "certificate.json"
     if code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR) or not certificate_path.is_file():
         console.print(
@@ -182,9 +186,12 @@ def _confirm_production(hosts: list[str], console: Console) -> str:
 
 
 def _fresh_results(reports: Path) -> None:
-    """Two runs never mix: the raw results of the previous run go (the history stays)."""
+    """Two runs never mix: the previous run's results and certificate go (the history stays), so a
+    run that stops before its end leaves no certificate that is not its own."""
     for name in ("allure-results", "allure-report"):
         shutil.rmtree(reports / name, ignore_errors=True)
+    for name in ("certificate.json", "certificate.html", "run.json"):
+        (reports / name).unlink(missing_ok=True)
     reports.mkdir(parents=True, exist_ok=True)
 
 

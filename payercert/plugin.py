@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import hypothesis.errors
 import pytest
@@ -141,6 +142,7 @@ def pytest_configure(config: pytest.Config) -> None:
         run.targets.update(prepared.targets)
         options.production_confirmed = prepared.production_confirmed or options.production_confirmed
     config.stash[RUN_KEY] = run
+    config.pluginmanager.register(_StopWatch(run, prepared), "payercert-stop-watch")
     if not config.option.allure_report_dir:
         config.option.allure_report_dir = str(reports / "allure-results")
         config.option.clean_alluredir = True
@@ -467,12 +469,27 @@ def _title(item: pytest.Item) -> str:
     return doc.strip().splitlines()[0] if doc else item.name
 
 
+class _StopWatch:
+    """Notes why a run was stopped (pytest.exit with the user's error, such as a key that cannot be
+    read, or Ctrl-C): a stopped run certifies nothing, and `payercert certify` says why."""
+
+    def __init__(self, run: Run, prepared: Any) -> None:
+        self.run, self.prepared = run, prepared
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
+        message = str(getattr(excinfo.value, "msg", "") or "the run was interrupted")
+        self.run.stopped = message.removeprefix("payercert: ")
+        if self.prepared is not None:
+            self.prepared.stopped = self.run.stopped
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None:
         return
     try:
-        _write_outputs(run)
+        if run.stopped is None:
+            _write_outputs(run)
     finally:
         run.close()
 

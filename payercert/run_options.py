@@ -62,7 +62,12 @@ def with_options(feed_id: str, base: Target | None, values: Mapping[str, str], s
             else:
                 credentials = {k: v for k, v in credentials.items() if not k.startswith(key.removesuffix("auth"))}
                 credentials[key] = value
-        if table == "credentials" and isinstance(credentials.get(key), str) and ":" in credentials[key]:
+        if (
+            table == "credentials"
+            and key.endswith("_auth")
+            and isinstance(credentials.get(key), str)
+            and ":" in credentials[key]
+        ):
             where = f"--{option.name}" if option.name in given else f"target {base.name} {key}"
             credentials.update(parse_auth_spec(credentials[key], key, where=where))
     return replace(base, urls=urls, credentials=credentials)

@@ -258,6 +258,7 @@ class Run:
         self.guarded: list[str] = []  # tests the production guard skipped
         self.checked: dict[str, dict[str, set[str]]] = {}  # feed -> requirement -> places its tests reached
         self.seed: int | None = None  # the run's Hypothesis seed (the plugin sets it)
+        self.stopped: str | None = None  # why the run was stopped before its end (it certifies nothing)
         self.started = datetime.now(UTC)
 
     def take_violations(self) -> list[Violation]:

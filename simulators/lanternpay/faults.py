@@ -49,6 +49,9 @@ FAULTS = (
     Fault("created-in-milliseconds", "LP-WH-1", "webhook created is epoch milliseconds, not seconds"),
     Fault("refused-cancel-stays-pending", "LP-CAN-3", "a refused cancellation leaves the claim in cancelPending"),
     Fault("approved-claim-resubmittable", "LP-STATE-5", "accepts a resubmission of an approved claim"),
+    Fault(
+        "retry-without-auth", "LP-WHA-1", "a retried webhook carries no authentication; only the first delivery does"
+    ),
     # answers changed on one endpoint only (payercert/rewrite.py)
     Fault(
         "member-contracts-without-self",

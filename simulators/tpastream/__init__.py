@@ -8,15 +8,29 @@ and `members_per_employer` options (default 3 / 60 / 4; 100k claims are built la
 Fault profiles are in `faults.py`.
 """
 
-from payercert.simulation import SimulatorPackage
+from payercert.simulation import SimulatorPackage, SuiteSimulator
 
 from .app import TpaStreamSimulator, create
 from .faults import FAULTS
+from .receiver import RECEIVER_FAULTS, ReferenceReceiver, create_receiver
 
 # certify --target local: the webhook retry policy in seconds (a first retry after 0.2 s, retries for
 # 3 s) instead of TPA Stream's 4 hours
 CERTIFY_OPTIONS = {"webhook_first_retry_s": 0.2, "webhook_retry_window_s": 3.0}
 
-SIMULATOR = SimulatorPackage(FAULTS, create, CERTIFY_OPTIONS)
+# certify --suite webhook-receiver --target local: the reference receiver (`receiver.py`)
+SUITES = {"webhook-receiver": SuiteSimulator(RECEIVER_FAULTS, create_receiver)}
 
-__all__ = ["SIMULATOR", "FAULTS", "create", "TpaStreamSimulator"]
+SIMULATOR = SimulatorPackage(FAULTS, create, CERTIFY_OPTIONS, SUITES)
+
+__all__ = [
+    "SIMULATOR",
+    "CERTIFY_OPTIONS",
+    "FAULTS",
+    "RECEIVER_FAULTS",
+    "SUITES",
+    "create",
+    "create_receiver",
+    "ReferenceReceiver",
+    "TpaStreamSimulator",
+]

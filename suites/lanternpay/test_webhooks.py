@@ -132,6 +132,26 @@ def test_webhook_carries_the_configured_auth(lp, target, hooks, mode):
 
 
 @pytest.mark.mutating
+@requirement("LP-WHA-1")
+@pytest.mark.parametrize("mode", ["header", "basic", "oauth"])
+def test_retries_carry_the_configured_auth(lp, target, hooks, mode):
+    """A delivery answered 500 is retried with the subscription's auth, as the first delivery was"""
+    auth = hooks.use(mode)
+    items = target.require_data("items")["items"]
+    body = invoice([items["hold"]])
+    bcid = body["claims"][0]["billerClaimId"]
+    hooks.receiver.answers[bcid] = lambda n: 500 if n < 2 else 202
+    assert lp.submit_invoice(body).status_code in (200, 202)
+    receiver = hooks.receiver
+    assert receiver.wait(lambda: len(receiver.for_claim(bcid)) >= 3, hooks.timeout), (
+        f"LP-RETRY-3: {len(receiver.for_claim(bcid))} deliveries after 5xx answers, expected a retry after each"
+    )
+    for number, call in enumerate(receiver.for_claim(bcid)[:3], start=1):
+        problem = _auth_ok(call, auth, receiver.issued)
+        assert problem is None, f"LP-WHA-1: {mode} mode, delivery {number}: {problem}"
+
+
+@pytest.mark.mutating
 @requirement("LP-WH-3", "LP-RETRY-1", "LP-RETRY-3")
 def test_retries_after_5xx_keep_the_id_then_stop(lp, target, hooks):
     """After three 500s the fourth delivery succeeds: all four carry the same id, and none follows"""
