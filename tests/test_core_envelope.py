@@ -269,3 +269,22 @@ def test_xml_malformed_has_a_position():
     with pytest.raises(XMLMalformed) as err:
         parse_xml(b"<a>\n<b></a>")
     assert err.value.line == 2
+
+
+def test_a_misspelt_response_field_is_named_as_misspelt_not_missing():
+    """CORERulesVersion for CORERuleVersion is WEBBBS-MIME-5's "field names are those of the tables";
+    no two field names of the tables are that close, so a near miss is never another field."""
+    import itertools
+
+    import yaml
+
+    from payercert.feeds import load_feed
+    from payercert.validators.core_checks import _near_miss
+
+    assert _near_miss("CORERuleVersion", {"CORERulesVersion", "PayloadID"}) == "CORERulesVersion"
+    assert _near_miss("PayloadID", {"PayloadId"}) == "PayloadId"
+    assert _near_miss("PayloadID", {"PayloadType", "ErrorCode"}) is None
+    feed = load_feed("webbbs")
+    tables = yaml.safe_load((feed.root / "mime-fields.yaml").read_text(encoding="utf-8"))
+    names = sorted({f["name"] for m in tables["messages"].values() for f in m["fields"]})
+    assert not [(a, b) for a, b in itertools.combinations(names, 2) if _near_miss(a, {b})]

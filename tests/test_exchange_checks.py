@@ -46,8 +46,10 @@ def test_an_error_without_its_payload_is_named_by_the_requirement_it_breaks():
 
 
 def test_a_check_governs_only_the_responses_it_names():
-    linked = b'{"_links": {"self": {"href": "https://lp.example/contracts/1"}}}'
-    assert found("lanternpay", "GET", "https://lp.example/contracts/1", 200, linked) == []  # not an error
+    contract = (load_feed("lanternpay").root / "samples" / "valid" / "contract.json").read_bytes()
+    assert found("lanternpay", "GET", "https://lp.example/contracts/1", 200, contract) == []  # not an error
+    problems = found("lanternpay", "GET", "https://lp.example/contracts/1", 200, b'{"_links": {}}')
+    assert "LP-CON-3" in [r for r, _ in problems]  # but a contract
     assert found("lanternpay", "POST", "https://lp.example/oauth/connect/token", 400, b'{"error": "x"}') == []
     # AB2D: a path no AB2D controller maps is answered by the framework, not AB2D's error handler
     assert found("ab2d", "GET", "https://ab2d.example/api/v1/fhir/$export", 404, b"Not Found") == []
@@ -65,10 +67,11 @@ def test_headers_every_status_poll_carries_on_every_version():
 
 
 def test_members_a_body_must_have():
-    url = "https://lp.example/contracts/7f0c"
-    linked = {"contractId": "7f0c", "_links": {"self": {"href": "https://lp.example/contracts/7f0c"}}}
-    assert found("lanternpay", "GET", url, 200, json.dumps(linked).encode()) == []
-    assert found("lanternpay", "GET", url, 200, b'{"contractId": "7f0c", "_links": {}}') == [
+    url = "https://lp.example/member/M-1/contracts"
+    contracts = json.loads((load_feed("lanternpay").root / "samples" / "valid" / "member-contracts.json").read_bytes())
+    assert found("lanternpay", "GET", url, 200, json.dumps(contracts).encode()) == []
+    contracts["_links"].pop("self")
+    assert found("lanternpay", "GET", url, 200, json.dumps(contracts).encode()) == [
         ("LP-HAL-7", "the body's /_links/self/href is absent (wanted ^https?://)")
     ]
     assert found("lanternpay", "GET", "https://lp.example/", 200, b"{}") == []  # the root has rules of its own

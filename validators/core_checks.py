@@ -320,6 +320,8 @@ class _Checker:
                 self.add(
                     "mime-request-field", f"the required field {name} is missing", f"field:{name}", f"{name}Required"
                 )
+            elif (near := _near_miss(name, sent)) is not None:  # CORERulesVersion for CORERuleVersion
+                self.add("mime-field-name", f"the field {name} is sent as {near}", f"field:{near}")
             else:
                 self.add("mime-response-field", f"the response field {name} is missing", f"field:{name}")
         if msg.payload is not None and msg.payload.lstrip().startswith(b"<![CDATA["):
@@ -609,3 +611,23 @@ def check_message(
 ) -> list[Finding]:
     """Every rule of the feed over one parsed message (see the module docstring)."""
     return _Checker(msg, spec, direction, readings).run()
+
+
+def _near_miss(name: str, sent: set[str]) -> str | None:
+    """A sent field name that is `name` misspelt: equal but for case, or one letter added, dropped or
+    changed (a different field is never that close: the names of mime-fields.yaml differ by more)."""
+    wanted = name.lower()
+    for other in sorted(sent):
+        low = other.lower()
+        if other != name and (low == wanted or _one_edit(low, wanted)):
+            return other
+    return None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

@@ -158,4 +158,41 @@ FAULTS = (
             edit=lambda o: [i.update(code="not-found") for i in o.get("issue", []) if i.get("code") == "deleted"],
         ),
     ),
+    Fault(
+        "v2-eob-id-uppercase",
+        "AB2D-EOB-4",
+        "every v2 EOB's id has its claim type in upper case (CARRIER-...)",
+        Rewrite(_file("v2"), lines=lambda eob: eob.update(id=str(eob.get("id", "")).upper())),
+    ),
+    Fault(
+        "v1-eob-two-type-codings",
+        "AB2D-EOB-6",
+        "every v1 EOB's type has only its first two codings",
+        Rewrite(
+            _file("v1"), lines=lambda eob: eob.get("type", {}).update(coding=eob.get("type", {}).get("coding", [])[:2])
+        ),
+    ),
+    Fault(
+        "v2-eob-billed-in-2019",
+        "AB2D-EOB-15",
+        "every v2 EOB's billablePeriod is in June 2019",
+        Rewrite(_file("v2"), lines=_set("billablePeriod", {"start": "2019-06-01", "end": "2019-06-30"})),
+    ),
+    Fault(
+        "v1-eob-resource-type-twice",
+        "AB2D-NDJSON-5",
+        "every line of a v1 export file names resourceType twice",
+        Rewrite(
+            _file("v1"),
+            text=lambda body: body.replace(
+                b'{"resourceType":', b'{"resourceType":"ExplanationOfBenefit","resourceType":'
+            ),
+        ),
+    ),
+    Fault(
+        "failed-job-unexplained",
+        "AB2D-STATUS-5",
+        'a failed job answers 500 with "Internal error" instead of "Job failed while processing"',
+        Rewrite(r"/fhir/Job/[^/]+/\$status$", status="500", edit=_issue_text("Internal error")),
+    ),
 )

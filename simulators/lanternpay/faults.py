@@ -1,5 +1,7 @@
 """LanternPay fault profiles: each one breaks exactly one requirement of the catalogue."""
 
+import re
+
 from payercert.rewrite import Rewrite
 from payercert.simulation import Fault
 
@@ -123,5 +125,48 @@ FAULTS = (
         "LP-FMT-1",
         "GET /contracts/{contractId} writes created without milliseconds",
         Rewrite(CONTRACT, edit=lambda c: c.update(created=str(c.get("created", ""))[:19] + "+00:00")),
+    ),
+    Fault(
+        "contract-id-without-dashes",
+        "LP-FMT-5",
+        "GET /contracts/{contractId} writes the contractId as 32 hex digits, without dashes",
+        Rewrite(CONTRACT, edit=lambda c: c.update(contractId=str(c.get("contractId", "")).replace("-", ""))),
+    ),
+    Fault(
+        "invoice-answer-without-invoice-id",
+        "LP-INV-9",
+        "an accepted invoice is answered without invoiceId",
+        Rewrite(r"^/billers/[^/]+/invoice$", method="POST", edit=_without("invoiceId")),
+    ),
+    Fault(
+        "eligibility-error-type-not-a-uri",
+        "LP-ERR-2",
+        "a 4xx of POST /members/eligibility gives type as a bare word",
+        Rewrite(r"^/members/eligibility$", method="POST", status="4..", edit=lambda e: e.update(type="validation")),
+    ),
+    Fault(
+        "invoice-invalid-params-without-reason",
+        "LP-ERR-3",
+        "a 4xx of POST /billers/{billerId}/invoice lists invalidParams without reason",
+        Rewrite(
+            r"^/billers/[^/]+/invoice$",
+            method="POST",
+            status="4..",
+            edit=lambda e: [p.pop("reason", None) for p in e.get("invalidParams") or []],
+        ),
+    ),
+    Fault(
+        "invoice-invalid-param-dotted-index",
+        "LP-ERR-4",
+        "a 4xx of POST /billers/{billerId}/invoice names an array member claims.0.itemCode, not claims[0].itemCode",
+        Rewrite(
+            r"^/billers/[^/]+/invoice$",
+            method="POST",
+            status="4..",
+            edit=lambda e: [
+                p.update(name=re.sub(r"\[(\d+)\]", r".\1", str(p.get("name", ""))))
+                for p in e.get("invalidParams") or []
+            ],
+        ),
     ),
 )

@@ -91,7 +91,9 @@ OPERATIONS = secured_operations(load_feed("lanternpay").root / "openapi.yaml")
     # a refused request writes nothing, but one wrongly accepted would: only a GET is read-only
     [pytest.param((m, p), id=f"{m} {p}", marks=[pytest.mark.readonly] if m == "GET" else []) for m, p in OPERATIONS],
 )
-@requirement("LP-AUTH-4", "LP-ERR-1")  # every refusal's body is the error payload (exchange_checks)
+@requirement(
+    "LP-AUTH-4", "LP-ERR-1", "LP-ERR-2", "LP-ERR-3"
+)  # every refusal's body is the error payload (exchange_checks)
 def test_every_operation_refuses_missing_or_wrong_credentials(lp, target, operation, how):
     """Every operation the API documents as secured refuses a request without credentials, with a wrong
     secret or a forged token: a 4xx and no data (read endpoints too)"""

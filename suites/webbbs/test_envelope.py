@@ -5,9 +5,11 @@ import pytest
 
 from payercert.feeds import load_feed
 from payercert.suites.webbbs.client import PAYER, schema, segments, x12_270
+from payercert.validators.core_checks import check_message
 
 requirement = pytest.mark.requirement
-PAIRS = {(p["mode"], p["request"]): p["responses"] for p in load_feed("webbbs").spec["payload_pairs"]}
+SPEC = load_feed("webbbs").spec
+PAIRS = {(p["mode"], p["request"]): p["responses"] for p in SPEC["payload_pairs"]}
 CASES = [
     ("soap", "X12_270_Request_005010X279A1"),
     ("soap", "X12_276_Request_005010X212"),
@@ -52,6 +54,23 @@ def test_batch_payload_id_and_mode_echoed(webbbs, form, message):
     )
     mode = ex.msg.fields.get("ProcessingMode")
     assert mode == "Batch", f"WEBBBS-ENVELOPE-11: ProcessingMode {mode!r} answering a Batch request"
+
+
+@pytest.mark.parametrize("form,ptype", CASES, ids=IDS)
+@requirement("WEBBBS-SOAP-1", "WEBBBS-MIME-8", "WEBBBS-ENVELOPE-2", "WEBBBS-ENVELOPE-6", "WEBBBS-MIME-5")
+def test_realtime_answer_passes_the_envelope_rules(webbbs, form, ptype):
+    """A RealTime answer comes as SOAP 1.2 (application/soap+xml) or MIME (multipart/form-data), and its
+    envelope passes the field rules: ProcessingMode exactly RealTime, TimeStamp in UTC, the documented field names"""
+    ex = webbbs.realtime(ptype, form=form)
+    media = ex.response.headers.get("content-type", "").split(";")[0].strip().lower()
+    wanted, rule = (
+        ("application/soap+xml", "WEBBBS-SOAP-1") if form == "soap" else ("multipart/form-data", "WEBBBS-MIME-8")
+    )
+    assert media == wanted, f"{rule}: a RealTime answer came as {media!r}, not {wanted}"
+    problems = check_message(answered(ex), SPEC, "response")
+    assert not problems, f"{problems[0].requirement}: {problems[0].message}"
+    mode = ex.msg.fields.get("ProcessingMode")
+    assert mode == "RealTime", f"WEBBBS-ENVELOPE-2: a RealTime answer says ProcessingMode {mode!r}"
 
 
 @pytest.mark.parametrize("form,ptype", CASES, ids=IDS)
