@@ -7,6 +7,7 @@ a traceback) and the exit code the CLI ends with; the CLI turns the root into th
     ├── ProductionRefused      a write to production without the user's confirmed permission
     ├── UnusableInput          a file (or a --signature, --public-key) that cannot be validated at all
     ├── TransportError         an exchange with a target did not complete (exit 3: inconclusive)
+    ├── CannotTell             a test's evidence cannot decide, e.g. on timing (exit 3: inconclusive)
     └── ReportError            the HTML report could not be rendered (results and certificate stay)
         ├── ReportToolMissing  no Node.js (node and npm) to render it
         └── ReportRenderError  npm install or allure generate failed, or the report would load from outside

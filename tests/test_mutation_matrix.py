@@ -1,6 +1,11 @@
 """The oracle test: every fault profile of every simulator is caught by its suite, naming the
 requirement it breaks, and the conforming simulator passes every suite.
 
+The conforming full-suite runs certify each simulator as a configured target reached through a TLS
+relay (an extra network hop, as a payer's sandbox is reached; tests/configured_target.py), with
+every place its requirements govern reached: what `certify --target local` proves holds over a real
+network path too.
+
 A fault's run checks the requirement it breaks (`certify --requirement R`: that requirement's tests
 only, a check rather than a certification), which is what the fault must be caught by; the
 conforming runs are whole certifications.
@@ -12,9 +17,11 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 
 import pytest
 from certify_runs import certify
+from configured_target import serve, target_toml
 
 from payercert.feeds import implemented_feeds
 from payercert.simulation import load_simulator
@@ -33,21 +40,41 @@ def _name(feed: str, suite: str, fault: str | None) -> str:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """All runs at once, three in parallel: the suites spend most of their time waiting on I/O."""
+    """All runs at once, three in parallel: the suites spend much of their time waiting on jobs,
+    retries and polls."""
     root = tmp_path_factory.mktemp("matrix")
+    with ExitStack() as stack:
+        config, env = _relayed(stack, root)
 
-    def one(case):
-        feed, suite, fault = case
-        args = ["--feed", feed, "--target", "local", "--suite", suite]
-        if fault:
-            args += ["--fault", fault, "--requirement", load_simulator(feed, suite).fault(fault).breaks]
-        return case, certify(root / _name(*case) / "reports", *args, env={"PAYERCERT_EXAMPLES": EXAMPLES})
+        def one(case):
+            feed, suite, fault = case
+            args = ["--feed", feed, "--target", "local", "--suite", suite]
+            extra = {"PAYERCERT_EXAMPLES": EXAMPLES}
+            if fault:
+                args += ["--fault", fault, "--requirement", load_simulator(feed, suite).fault(fault).breaks]
+            elif suite == "full":  # the conforming simulator, through its relay
+                args = ["--feed", feed, "--target", f"relay_{feed}", "--config", str(config), "--seed", "0"]
+                extra.update(env)
+            return case, certify(root / _name(*case) / "reports", *args, env=extra)
 
-    cases = [(feed, suite, None) for feed, suite in SUITES] + CASES  # the long runs first
-    for case in cases:
-        (root / _name(*case)).mkdir()
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        return dict(pool.map(one, cases))
+        cases = [(feed, suite, None) for feed, suite in SUITES] + CASES  # the long runs first
+        for case in cases:
+            (root / _name(*case)).mkdir()
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            return dict(pool.map(one, cases))
+
+
+def _relayed(stack: ExitStack, root):
+    """payercert.toml with each feed's conforming simulator behind a TLS relay, and the environment
+    its `env:` references need (no credential is written to disk)."""
+    parts, env = [], {}
+    for feed in FEEDS:
+        local, ca_path = serve(feed, stack, relay=True)
+        text, feed_env = target_toml(feed, f"relay_{feed}", local, ca_path, root)
+        parts.append(text)
+        env.update(feed_env)
+    (root / "payercert.toml").write_text("\n".join(parts))
+    return root / "payercert.toml", env
 
 
 @pytest.mark.parametrize("feed,suite", SUITES, ids=[f if s == "full" else f"{f}:{s}" for f, s in SUITES])
@@ -58,6 +85,11 @@ def test_conforming_simulator_passes_every_suite(runs, feed, suite):
     )
     assert result.feed(feed)["verdict"] == "CERTIFIED"
     assert not result.failed_requirements(feed)
+    entry = result.feed(feed)
+    missed = {
+        r["id"]: r["surfaces"]["missed"] for r in entry["requirements"] if (r.get("surfaces") or {}).get("missed")
+    }
+    assert not missed, f"{feed} ({suite}): places not reached: {missed}"
 
 
 @pytest.mark.parametrize(

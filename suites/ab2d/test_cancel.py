@@ -101,7 +101,7 @@ def test_job_past_the_time_limit_fails(target):
         waited = time.monotonic() - started
         if response.status_code not in (202, 429):
             break
-        assert waited < limit + 30, (
+        assert waited < limit * 2 + 5, (  # a margin for a loaded server: it fails the job at its next look
             f"AB2D-JOB-4: a job still runs {waited:.0f} s after its kick-off, past the job time limit of {limit:g} s"
         )
         time.sleep(stuck.retry_after(response, 1.0) * 1.1 + 0.1)
