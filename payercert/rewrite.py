@@ -50,6 +50,30 @@ class Rewrite:
         return content
 
 
+# --- the changes most faults are made of ------------------------------------------------------------
+def drop(key: str) -> Callable[[Any], None]:
+    """An edit that removes a member of a JSON object."""
+
+    def edit(body: Any) -> None:
+        body.pop(key, None)
+
+    return edit
+
+
+def put(key: str, value: Any) -> Callable[[Any], None]:
+    """An edit that sets a member of a JSON object."""
+
+    def edit(body: Any) -> None:
+        body[key] = value
+
+    return edit
+
+
+def replace_first(pattern: bytes, replacement: bytes) -> Callable[[bytes], bytes]:
+    """A change of the bytes: the first match of `pattern` replaced."""
+    return lambda content: re.sub(pattern, replacement, content, count=1)
+
+
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 

@@ -60,7 +60,8 @@ class TargetContext:
         self.ca_hint = ca_hint
         verify: Any = target.ca_bundle if target.ca_bundle is not None else True
         # a time limit of the feed's (exchange_checks `within`) is measured, never cut short
-        longest = longest_limit(feed) + 10.0 if longest_limit(feed) else 0.0
+        longest = longest_limit(feed)
+        longest = longest + 10.0 if longest else 0.0
         limits = Limits(read=max(min(target.timeout, 30.0), longest), deadline=max(target.timeout, longest))
         self.transport = Transport(verify=verify, limits=limits, rate=target.rate_limit, recorder=self._record)
         self._bound: dict[str, Transport] = {}  # transports sending from a given source address
@@ -71,7 +72,8 @@ class TargetContext:
         self.readings = {**feed.default_readings(), **target.readings}  # the options the checks read
         self.surfaces = surfaces_of(feed.id)
         self.reached: list[str] = []  # places of the exchanges since last taken (payercert/surfaces.py)
-        self.checked: set[tuple[str, str]] = set()  # (requirement, place) an exchange check held to it
+        # (requirement, place): an exchange check held a response there to it, or a test of it made an exchange there
+        self.checked: set[tuple[str, str]] = set()
         self._shared_places: dict[Hashable, list[str]] = {}
 
     # --- identity ---------------------------------------------------------------------------
@@ -142,12 +144,6 @@ class TargetContext:
         else:
             self.reached += self._shared_places.get(key, [])
         return self.cache[key]
-
-    def at(self, place: str) -> None:
-        """Count an exchange at a place no HTTP request shows (an SFTP upload) for the running test."""
-        if place not in self.surfaces.places:
-            raise ConfigError(f"{self.feed.id} declares no place {place!r} (feed.yaml places)")
-        self.reached.append(place)
 
     def _record(self, request, response, error) -> None:
         place = self.surfaces.place_of(request)
@@ -256,7 +252,6 @@ class Run:
         self.targets: dict[str, Target] = {}
         self.outcomes: list[TestOutcome] = []
         self.guarded: list[str] = []  # tests the production guard skipped
-        self.checked: dict[str, dict[str, set[str]]] = {}  # feed -> requirement -> places its tests reached
         self.seed: int | None = None  # the run's Hypothesis seed (the plugin sets it)
         self.stopped: str | None = None  # why the run was stopped before its end (it certifies nothing)
         self.started = datetime.now(UTC)
@@ -278,15 +273,15 @@ class Run:
 
     def count_checked(self, feed_id: str, requirements: tuple[str, ...], places: list[str]) -> None:
         """The places a test of these requirements reached, for its requirements that govern them."""
-        governs = surfaces_of(feed_id).governs
-        for rid in requirements:
-            for place in places:
-                if place in governs.get(rid, ()):
-                    self.checked.setdefault(feed_id, {}).setdefault(rid, set()).add(place)
+        context = self.contexts.get(feed_id)
+        if context is None:  # the test reached the target nowhere
+            return
+        governs = context.surfaces.governs
+        context.checked.update((rid, p) for rid in requirements for p in places if p in governs.get(rid, ()))
 
     def reached_by(self, feed_id: str) -> dict[str, set[str]]:
         """Per requirement, the places a test or an exchange check of it reached."""
-        found = {rid: set(places) for rid, places in self.checked.get(feed_id, {}).items()}
+        found: dict[str, set[str]] = {}
         context = self.contexts.get(feed_id)
         for rid, place in context.checked if context is not None else ():
             found.setdefault(rid, set()).add(place)

@@ -51,16 +51,13 @@ class FeedSurfaces:
     feed: str
     places: dict[str, Place]
     governs: dict[str, tuple[str, ...]]  # requirement id -> the places it governs, in catalogue order
+    needs_body: bool  # a place is told by the request's body: read it (once per exchange)
 
     def place_of(self, request: httpx.Request) -> str | None:
         """The most specific place an exchange belongs to, None when it is at none of them."""
         text = _body_text(request) if self.needs_body else ""
         held = [p for p in self.places.values() if p.holds(request, text)]
         return max(held, key=lambda p: p.weight).name if held else None
-
-    @property
-    def needs_body(self) -> bool:
-        return any(p.body is not None for p in self.places.values())
 
 
 def _body_text(request: httpx.Request) -> str:
@@ -73,9 +70,10 @@ def _body_text(request: httpx.Request) -> str:
 @cache
 def surfaces_of(feed_id: str) -> FeedSurfaces:
     feed = load_feed(feed_id)
-    places = {**_operations(feed), **_declared(feed)}
+    operations = _operations(feed)
+    places = {**operations, **_declared(feed)}
     sets = {
-        "operations": tuple(p for p in places if not _declared_place(feed, p)),
+        "operations": tuple(operations),
         "secured": tuple(p.name for p in places.values() if p.secured),
     }
     for name, entries in feed.spec.get("surface_sets", {}).items():
@@ -84,7 +82,7 @@ def surfaces_of(feed_id: str) -> FeedSurfaces:
     for raw in feed.spec.get("requirements", []):
         if raw.get("surfaces"):
             governs[raw["id"]] = _resolve(feed.id, f"requirement {raw['id']}", raw["surfaces"], places, sets)
-    return FeedSurfaces(feed.id, places, governs)
+    return FeedSurfaces(feed.id, places, governs, any(p.body is not None for p in places.values()))
 
 
 def _resolve(
@@ -140,10 +138,6 @@ def _declared(feed: Feed) -> dict[str, Place]:
             weight=1000,  # a declared place is more specific than the operation it travels on
         )
     return places
-
-
-def _declared_place(feed: Feed, name: str) -> bool:
-    return name in feed.spec.get("places", {})
 
 
 def coverage(feed_id: str, reached: dict[str, set[str]]) -> dict[str, dict[str, list[str]]]:

@@ -1,6 +1,6 @@
 """AB2D fault profiles: each one breaks exactly one requirement of the catalogue."""
 
-from payercert.rewrite import Rewrite
+from payercert.rewrite import Rewrite, put
 from payercert.simulation import Fault
 
 
@@ -18,13 +18,6 @@ def _outputs(change):
     def apply(manifest):
         for entry in manifest.get("output", []):
             change(entry)
-
-    return apply
-
-
-def _set(key: str, value):
-    def apply(body):
-        body[key] = value
 
     return apply
 
@@ -74,7 +67,7 @@ FAULTS = (
         "v2-manifest-access-token-not-required",
         "AB2D-MANIFEST-3",
         "a v2 manifest says requiresAccessToken false",
-        Rewrite(_status("v2"), edit=_set("requiresAccessToken", False)),
+        Rewrite(_status("v2"), edit=put("requiresAccessToken", False)),
     ),
     Fault(
         "v1-manifest-output-without-url",
@@ -86,7 +79,7 @@ FAULTS = (
         "v2-manifest-error-null",
         "AB2D-MANIFEST-7",
         "a v2 manifest says error null instead of an empty array",
-        Rewrite(_status("v2"), edit=_set("error", None)),
+        Rewrite(_status("v2"), edit=put("error", None)),
     ),
     Fault(
         "v3-manifest-without-checksum",
@@ -110,7 +103,7 @@ FAULTS = (
         "v3-metadata-not-a-capability-statement",
         "AB2D-META-1",
         "v3 metadata answers a Bundle",
-        Rewrite(r"/api/v3/fhir/metadata$", edit=_set("resourceType", "Bundle")),
+        Rewrite(r"/api/v3/fhir/metadata$", edit=put("resourceType", "Bundle")),
     ),
     Fault(
         "v3-download-with-bom",
@@ -134,13 +127,13 @@ FAULTS = (
         "v2-eob-status-draft",
         "AB2D-EOB-7",
         "every v2 EOB's status is draft",
-        Rewrite(_file("v2"), lines=_set("status", "draft")),
+        Rewrite(_file("v2"), lines=put("status", "draft")),
     ),
     Fault(
         "v3-eob-without-items",
         "AB2D-EOB-10",
         "every v3 EOB has an empty item",
-        Rewrite(_file("v3"), lines=_set("item", [])),
+        Rewrite(_file("v3"), lines=put("item", [])),
     ),
     Fault(
         "too-soon-without-retry-after",
@@ -176,7 +169,7 @@ FAULTS = (
         "v2-eob-billed-in-2019",
         "AB2D-EOB-15",
         "every v2 EOB's billablePeriod is in June 2019",
-        Rewrite(_file("v2"), lines=_set("billablePeriod", {"start": "2019-06-01", "end": "2019-06-30"})),
+        Rewrite(_file("v2"), lines=put("billablePeriod", {"start": "2019-06-01", "end": "2019-06-30"})),
     ),
     Fault(
         "v1-eob-resource-type-twice",

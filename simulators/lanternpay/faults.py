@@ -2,7 +2,7 @@
 
 import re
 
-from payercert.rewrite import Rewrite
+from payercert.rewrite import Rewrite, drop
 from payercert.simulation import Fault
 
 ROOT = r"^/$"
@@ -15,13 +15,6 @@ def _links(change):
 
     def apply(root):
         change(root.get("_links", {}))
-
-    return apply
-
-
-def _without(key: str):
-    def apply(body):
-        body.pop(key, None)
 
     return apply
 
@@ -65,7 +58,7 @@ FAULTS = (
         "contract-error-without-title",
         "LP-ERR-1",
         "a 4xx of GET /contracts/{contractId} has no title",
-        Rewrite(CONTRACT, status="4..", edit=_without("title")),
+        Rewrite(CONTRACT, status="4..", edit=drop("title")),
     ),
     Fault(
         "root-without-submit-predetermination",
@@ -112,7 +105,7 @@ FAULTS = (
         "contract-without-program",
         "LP-CON-3",
         "GET /contracts/{contractId} returns the contract without program",
-        Rewrite(CONTRACT, edit=_without("program")),
+        Rewrite(CONTRACT, edit=drop("program")),
     ),
     Fault(
         "member-contracts-as-array",
@@ -136,7 +129,7 @@ FAULTS = (
         "invoice-answer-without-invoice-id",
         "LP-INV-9",
         "an accepted invoice is answered without invoiceId",
-        Rewrite(r"^/billers/[^/]+/invoice$", method="POST", edit=_without("invoiceId")),
+        Rewrite(r"^/billers/[^/]+/invoice$", method="POST", edit=drop("invoiceId")),
     ),
     Fault(
         "eligibility-error-type-not-a-uri",

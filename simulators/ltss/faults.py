@@ -2,6 +2,27 @@
 
 from payercert.simulation import Fault
 
+# A refusal with another rule's code (the rule found, the code mixed up): profile -> (the rule, the
+# code it answers instead of its own, what it refuses)
+WRONG_CODES = {
+    "missing-transaction-id-1300": ("LTSS-1100-1", "1300", "a missing TransactionId"),
+    "missing-date-1300": ("LTSS-1200-1", "1300", "a missing ServiceDate"),
+    "unparsable-date-1300": ("LTSS-1200-2", "1300", "a ServiceDate not in mm-dd-yyyy"),
+    "before-go-live-1300": ("LTSS-1200-3", "1300", "a date before the dda-go-live date"),
+    "units-not-a-number-1200": ("LTSS-1300-1", "1200", "Units that is not a number"),
+    "cost-not-a-number-1200": ("LTSS-1300-2", "1200", "Cost that is not a number"),
+    "no-units-no-cost-1200": ("LTSS-1300-3", "1200", "an entry with neither Units nor Cost"),
+    "unit-service-without-cost-1200": ("LTSS-1300-5", "1200", "a unit-based service without Cost"),
+    "cost-service-with-units-1200": ("LTSS-1300-6", "1200", "a cost-based service with Units"),
+    "duplicate-transaction-1300": ("LTSS-1400-1", "1300", "a reused TransactionId"),
+    "blank-client-1600": ("LTSS-1500-1", "1600", "a blank ClientId"),
+    "blank-provider-1500": ("LTSS-1600-1", "1500", "a blank Provider MA#"),
+    "unknown-provider-1500": ("LTSS-1600-2", "1500", "a Provider MA# of no location"),
+    "blank-service-1600": ("LTSS-1700-1", "1600", "a blank Service Identifier"),
+    "unknown-service-1600": ("LTSS-1700-2", "1600", "an invalid Service Identifier"),
+    "units-cap-1800": ("LTSS-1900-1", "1800", "Units over the service group's cap"),
+}
+
 FAULTS = (
     Fault("skip-365-day-window", "LTSS-1200-4", "accepts service dates more than 365 days ago or in the future"),
     Fault("skip-pilot-date", "LTSS-1200-5", "accepts service dates before the client's pilot date"),
@@ -23,37 +44,14 @@ FAULTS = (
     Fault("accept-wrong-password", "LTSS-AUTH-5", "issues a token for a wrong SSO password"),
     Fault("token-type-not-bearer", "LTSS-AUTH-2", 'answers token_type "bearer-jwt" instead of "Bearer"'),
     Fault("invalid-scope-issued", "LTSS-AUTH-4", "issues a token to a client whose scopes do not allow it"),
-    # a refusal with another rule's code (the rule found, the code mixed up)
-    Fault("missing-transaction-id-1300", "LTSS-1100-1", "answers a missing TransactionId with 1300 instead of 1100"),
-    Fault("missing-date-1300", "LTSS-1200-1", "answers a missing ServiceDate with 1300 instead of 1200"),
-    Fault("unparsable-date-1300", "LTSS-1200-2", "answers a ServiceDate not in mm-dd-yyyy with 1300 instead of 1200"),
-    Fault("before-go-live-1300", "LTSS-1200-3", "answers a date before the dda-go-live date with 1300 instead of 1200"),
-    Fault("units-not-a-number-1200", "LTSS-1300-1", "answers Units that is not a number with 1200 instead of 1300"),
-    Fault("cost-not-a-number-1200", "LTSS-1300-2", "answers Cost that is not a number with 1200 instead of 1300"),
-    Fault(
-        "no-units-no-cost-1200", "LTSS-1300-3", "answers an entry with neither Units nor Cost with 1200 instead of 1300"
-    ),
-    Fault(
-        "unit-service-without-cost-1200",
-        "LTSS-1300-5",
-        "answers a unit-based service without Cost with 1200 instead of 1300",
-    ),
-    Fault(
-        "cost-service-with-units-1200",
-        "LTSS-1300-6",
-        "answers a cost-based service with Units with 1200 instead of 1300",
-    ),
-    Fault("duplicate-transaction-1300", "LTSS-1400-1", "answers a reused TransactionId with 1300 instead of 1400"),
-    Fault("blank-client-1600", "LTSS-1500-1", "answers a blank ClientId with 1600 instead of 1500"),
-    Fault("blank-provider-1500", "LTSS-1600-1", "answers a blank Provider MA# with 1500 instead of 1600"),
-    Fault("unknown-provider-1500", "LTSS-1600-2", "answers a Provider MA# of no location with 1500 instead of 1600"),
-    Fault("blank-service-1600", "LTSS-1700-1", "answers a blank Service Identifier with 1600 instead of 1700"),
-    Fault("unknown-service-1600", "LTSS-1700-2", "answers an invalid Service Identifier with 1600 instead of 1700"),
-    Fault("units-cap-1800", "LTSS-1900-1", "answers Units over the service group's cap with 1800 instead of 1900"),
     Fault(
         "token-dies-early",
         "LTSS-AUTH-6",
         "a token stops working a quarter of the way through the expires_in it announces",
+    ),
+    *(
+        Fault(name, rule, f"answers {what} with {code} instead of {rule.split('-')[1]}")
+        for name, (rule, code, what) in WRONG_CODES.items()
     ),
 )
 
@@ -73,20 +71,5 @@ RULE_CHANGES: dict[str, list[tuple[str, ...]]] = {
     "wrong-code-unknown-client": [("recode", "LTSS-1500-2", "1600")],
     "ignore-caps": [("drop", "LTSS-1800-1"), ("drop", "LTSS-1900-1")],
     "no-staff-profile-accepted": [("drop", "LTSS-1000-1")],
-    "missing-transaction-id-1300": [("recode", "LTSS-1100-1", "1300")],
-    "missing-date-1300": [("recode", "LTSS-1200-1", "1300")],
-    "unparsable-date-1300": [("recode", "LTSS-1200-2", "1300")],
-    "before-go-live-1300": [("recode", "LTSS-1200-3", "1300")],
-    "units-not-a-number-1200": [("recode", "LTSS-1300-1", "1200")],
-    "cost-not-a-number-1200": [("recode", "LTSS-1300-2", "1200")],
-    "no-units-no-cost-1200": [("recode", "LTSS-1300-3", "1200")],
-    "unit-service-without-cost-1200": [("recode", "LTSS-1300-5", "1200")],
-    "cost-service-with-units-1200": [("recode", "LTSS-1300-6", "1200")],
-    "duplicate-transaction-1300": [("recode", "LTSS-1400-1", "1300")],
-    "blank-client-1600": [("recode", "LTSS-1500-1", "1600")],
-    "blank-provider-1500": [("recode", "LTSS-1600-1", "1500")],
-    "unknown-provider-1500": [("recode", "LTSS-1600-2", "1500")],
-    "blank-service-1600": [("recode", "LTSS-1700-1", "1600")],
-    "unknown-service-1600": [("recode", "LTSS-1700-2", "1600")],
-    "units-cap-1800": [("recode", "LTSS-1900-1", "1800")],
+    **{name: [("recode", rule, code)] for name, (rule, code, _) in WRONG_CODES.items()},
 }

@@ -3,7 +3,7 @@
 Kept to what the matrix must prove (every certify run costs the harness's tests a few seconds);
 PAGE-10 is still tested, just without a fault profile of its own."""
 
-from payercert.rewrite import Rewrite
+from payercert.rewrite import Rewrite, drop
 from payercert.simulation import Fault
 
 NESTED_EMPLOYER = r"/employer/[^/]+/claims$"
@@ -20,15 +20,6 @@ def _each(key: str, change):
                 item[key] = change(item.get(key))
             else:
                 change(item)
-
-    return apply
-
-
-def _without(key: str):
-    """A change that drops a member of the body."""
-
-    def apply(body):
-        body.pop(key, None)
 
     return apply
 
@@ -75,7 +66,7 @@ FAULTS = (
         "employer-claims-page-without-has-next",
         "TPA-PAGE-1",
         "the pages of /employer/{id}/claims have no has_next",
-        Rewrite(NESTED_EMPLOYER, edit=_without("has_next")),
+        Rewrite(NESTED_EMPLOYER, edit=drop("has_next")),
     ),
     Fault(
         "member-401-without-message",

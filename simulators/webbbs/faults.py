@@ -5,17 +5,12 @@ The SFTP channel keeps its own profiles in `sftp_faults.py`; the package's FAULT
 
 import re
 
-from payercert.rewrite import Rewrite
+from payercert.rewrite import Rewrite, replace_first
 from payercert.simulation import Fault
 
 SOAP_REALTIME = r"(?i)/soap/coreservice\.svc/realtime$"
 MIME = r"(?i)/mime/coreservice\.aspx$"
 WSDL = r"(?i)/soap/coreservice\.svc$"
-
-
-def _sub(pattern: bytes, replacement: bytes):
-    """A change of the answer's bytes: the first match of `pattern` replaced."""
-    return lambda body: re.sub(pattern, replacement, body, count=1)
 
 
 def _answer(path: str, change) -> Rewrite:
@@ -75,13 +70,13 @@ SOAP_FAULTS += (
         "realtime-timestamp-without-z",
         "WEBBBS-ENVELOPE-6",
         "a SOAP RealTime answer's TimeStamp has no Z (local time, no zone)",
-        _answer(SOAP_REALTIME, _sub(rb"(<TimeStamp>[^<]*)Z(</TimeStamp>)", rb"\1\2")),
+        _answer(SOAP_REALTIME, replace_first(rb"(<TimeStamp>[^<]*)Z(</TimeStamp>)", rb"\1\2")),
     ),
     Fault(
         "realtime-mode-lowercase",
         "WEBBBS-ENVELOPE-2",
         "a SOAP RealTime answer says ProcessingMode realtime",
-        _answer(SOAP_REALTIME, _sub(rb"<ProcessingMode>RealTime<", rb"<ProcessingMode>realtime<")),
+        _answer(SOAP_REALTIME, replace_first(rb"<ProcessingMode>RealTime<", rb"<ProcessingMode>realtime<")),
     ),
     Fault(
         "realtime-payload-not-cdata",
@@ -93,7 +88,7 @@ SOAP_FAULTS += (
         "realtime-isa-version-4010",
         "WEBBBS-X12-4",
         "a SOAP RealTime answer's interchange says ISA12 00401",
-        _answer(SOAP_REALTIME, _sub(rb"\*00501\*", rb"*00401*")),
+        _answer(SOAP_REALTIME, replace_first(rb"\*00501\*", rb"*00401*")),
     ),
     Fault(
         "realtime-se-count-off",
@@ -107,19 +102,19 @@ SOAP_FAULTS += (
         "realtime-ge-count-off",
         "WEBBBS-X12-3",
         "a SOAP RealTime answer's GE01 counts two transaction sets where the group has one",
-        _answer(SOAP_REALTIME, _sub(rb"~GE\*1\*", rb"~GE*2*")),
+        _answer(SOAP_REALTIME, replace_first(rb"~GE\*1\*", rb"~GE*2*")),
     ),
     Fault(
         "mime-rule-version-misnamed",
         "WEBBBS-MIME-5",
         "a MIME answer names its field CORERulesVersion",
-        _answer(MIME, _sub(rb'name="CORERuleVersion"', rb'name="CORERulesVersion"')),
+        _answer(MIME, replace_first(rb'name="CORERuleVersion"', rb'name="CORERulesVersion"')),
     ),
     Fault(
         "mime-error-message-misnamed",
         "WEBBBS-MIME-4",
         "a MIME answer carries its error text in a field named ErrorMsg",
-        _answer(MIME, _sub(rb'name="ErrorMessage"', rb'name="ErrorMsg"')),
+        _answer(MIME, replace_first(rb'name="ErrorMessage"', rb'name="ErrorMsg"')),
     ),
     Fault(
         "wsdl-without-realtime",
