@@ -4,18 +4,41 @@ another form), written as a `Rewrite` a fault profile carries (`payercert.simula
 
 The ASGI middleware `rewriting` applies it to the answers whose request and status match; the
 simulator itself stays conforming. `edit` changes the parsed JSON body in place, `json` returns the
-body to send instead, `lines` edits each NDJSON record in place, `text` changes the bytes. A gzip
-body is changed inside its coding.
+body to send instead, `lines` edits each NDJSON record in place, `text` changes the bytes, `status`
+sends another status code. A gzip body is changed inside its coding.
+
+A `Hook` is the same for the webhooks a simulator sends: its sender hands each payload to
+`Hook.payload` before posting it.
+
+A server that ignores a request parameter is a `query` change: the simulator answers the request as
+if the parameter had not been sent (`ignore`). `where` narrows a rewrite to some requests (those
+without credentials, say).
 """
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The request an answer is for, as a rewrite sees it."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]  # names in lower case
+    body: bytes = b""  # read only for a rewrite with a `where`
+
+    def param(self, name: str) -> str | None:
+        return next((v for k, v in self.query if k == name), None)
 
 
 @dataclass(frozen=True)
@@ -27,12 +50,17 @@ class Rewrite:
     json: Callable[[Any], Any] | None = None  # the parsed body -> the body sent instead
     lines: Callable[[Any], object] | None = None  # edits each NDJSON record in place
     text: Callable[[bytes], bytes] | None = None  # the body's bytes -> the bytes sent
-    headers: dict[str, str | None] = field(default_factory=dict)  # set a header, or drop it (None)
+    # set a header, drop it (None), or change it (a function of its value, None when absent)
+    headers: Mapping[str, str | None | Callable[[str | None], str | None]] = field(default_factory=dict)
+    to_status: int | None = None  # the status code sent instead
+    where: Callable[[Asked], bool] | None = None  # which requests, beyond method and path
+    query: Callable[[list[tuple[str, str]]], list[tuple[str, str]]] | None = None  # what the simulator reads
 
-    def applies(self, method: str, path: str, status: int) -> bool:
-        return (
-            method == self.method and bool(re.search(self.path, path)) and bool(re.fullmatch(self.status, str(status)))
-        )
+    def names(self, method: str, path: str) -> bool:
+        return method == self.method and bool(re.search(self.path, path))
+
+    def answers(self, status: int) -> bool:
+        return bool(re.fullmatch(self.status, str(status)))
 
     def body(self, content: bytes) -> bytes:
         if self.edit is not None or self.json is not None:
@@ -48,6 +76,22 @@ class Rewrite:
         if self.text is not None:
             content = self.text(content)
         return content
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A change to the webhooks a simulator sends, on the events `event` matches (the simulator's
+    names: LanternPay's subscription events, TPA Stream's "claim")."""
+
+    event: str = ".*"  # regex on the event
+    edit: Callable[[Any], object] | None = None  # edits the payload in place (a copy; every attempt)
+
+    def payload(self, event: str, body: Any) -> Any:
+        if self.edit is None or not re.fullmatch(self.event, event):
+            return body
+        changed = copy.deepcopy(body)
+        self.edit(changed)
+        return changed
 
 
 # --- the changes most faults are made of ------------------------------------------------------------
@@ -74,6 +118,21 @@ def replace_first(pattern: bytes, replacement: bytes) -> Callable[[bytes], bytes
     return lambda content: re.sub(pattern, replacement, content, count=1)
 
 
+def ignore(name: str, when: Callable[[str], bool] = lambda value: True) -> Callable[[list[tuple[str, str]]], Any]:
+    """A query change: the parameter `name` is not read (where `when` holds for its value)."""
+    return lambda query: [(k, v) for k, v in query if not (k == name and when(v))]
+
+
+def sent(name: str) -> Callable[[Asked], bool]:
+    """A `where`: requests that send the query parameter `name`."""
+    return lambda asked: asked.param(name) is not None
+
+
+def no_credentials(asked: Asked) -> bool:
+    """A `where`: requests without an Authorization header."""
+    return "authorization" not in asked.headers
+
+
 def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -82,14 +141,22 @@ def rewriting(app: Any, rewrite: Rewrite) -> Any:
     """`app` with `rewrite` applied to the answers it concerns (the rest pass through untouched)."""
 
     async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not rewrite.names(scope["method"], scope["path"]):
             return await app(scope, receive, send)
+        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        if rewrite.where is not None:
+            body, receive = await _read_body(receive)
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            if not rewrite.where(Asked(scope["method"], scope["path"], query, headers, body)):
+                return await app(scope, receive, send)
+        if rewrite.query is not None:
+            scope = {**scope, "query_string": urlencode(rewrite.query(query)).encode("latin-1")}
         started: dict[str, Any] = {}
         chunks: list[bytes] = []
 
         async def capture(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                if not rewrite.applies(scope["method"], scope["path"], message["status"]):
+                if not rewrite.answers(message["status"]):
                     started["pass"] = True
                     return await send(message)
                 started.update(message)
@@ -106,17 +173,36 @@ def rewriting(app: Any, rewrite: Rewrite) -> Any:
     return wrapped
 
 
+async def _read_body(receive: Any) -> tuple[bytes, Any]:
+    """The request's body, and a `receive` that hands the app the same messages again."""
+    messages = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body"):
+            break
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+    pending = iter(messages)
+
+    async def replay() -> dict[str, Any]:
+        return next(pending, None) or await receive()
+
+    return body, replay
+
+
 async def _send_changed(send: Any, start: dict[str, Any], content: bytes, rewrite: Rewrite) -> None:
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in start.get("headers", [])}
     zipped = headers.get("content-encoding", "").lower() == "gzip"
     body = rewrite.body(gzip.decompress(content) if zipped else content)
     if zipped:
         body = gzip.compress(body)
-    for name, value in rewrite.headers.items():
+    for name, change in rewrite.headers.items():
+        value = change(headers.get(name.lower())) if callable(change) else change
         headers.pop(name.lower(), None)
         if value is not None:
             headers[name.lower()] = value
     headers["content-length"] = str(len(body))
     raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-    await send({"type": "http.response.start", "status": start["status"], "headers": raw})
+    status = start["status"] if rewrite.to_status is None else rewrite.to_status
+    await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import sys
 
 from .errors import SecretMissing
@@ -35,6 +36,12 @@ class Secret:
         return hash(self.name)
 
 
+def prompted_variable(name: str, *, where: str) -> str:
+    """The environment variable through which a harness that asked for a `prompt` credential already
+    (`payercert ui`, the wizard) passes the answer to the run: PAYERCERT_PROMPTED_<WHERE>_<NAME>."""
+    return "PAYERCERT_PROMPTED_" + re.sub(r"[^A-Z0-9]+", "_", f"{where}_{name}".upper()).strip("_")
+
+
 def resolve(reference: str, name: str, *, where: str) -> Secret:
     """`env:NAME` reads the environment; `prompt` asks on the terminal without echo."""
     if not isinstance(reference, str):
@@ -46,6 +53,9 @@ def resolve(reference: str, name: str, *, where: str) -> Secret:
             raise SecretMissing(f"{where}: {name} comes from the environment variable {var}, which is not set")
         return Secret(value, name)
     if reference == "prompt":
+        asked = os.environ.get(prompted_variable(name, where=where))
+        if asked:  # a harness that asked already (payercert ui, the wizard) hands the answer down
+            return Secret(asked, name)
         if not sys.stdin.isatty():
             raise SecretMissing(f"{where}: {name} is 'prompt' but there is no terminal to ask on; use env:NAME")
         value = getpass.getpass(f"{where} {name}: ")

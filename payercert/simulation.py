@@ -3,7 +3,8 @@
 A fault profile is a named deviation tied to the requirement it breaks: the suites must fail on
 every fault, naming that requirement, and pass on the conforming simulator. A fault is either the
 simulator's own code path (it reads its fault's name) or a `Rewrite` of the conforming simulator's
-answers on one surface (payercert/rewrite.py), applied here to whatever simulator carries it.
+answers on one surface (payercert/rewrite.py), applied here to whatever simulator carries it, or a
+`Hook` changing the webhooks it sends, which the simulator's own sender applies.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Protocol
 
 from .errors import ConfigError
 from .feeds import load_feed
-from .rewrite import Rewrite, rewriting
+from .rewrite import Hook, Rewrite, rewriting
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,11 @@ class Fault:
     breaks: str  # requirement id
     text: str
     rewrite: Rewrite | None = field(default=None, compare=False)  # a change to the conforming answers
+    hook: Hook | None = field(default=None, compare=False)  # a change to the webhooks sent
+
+    def sends(self, event: str, body: Any) -> Any:
+        """The webhook payload this fault sends for `event` (unchanged without a hook)."""
+        return body if self.hook is None else self.hook.payload(event, body)
 
 
 class Simulator(Protocol):

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from payercert.rewrite import Rewrite, rewriting
+from payercert.rewrite import Hook, Rewrite, ignore, no_credentials, rewriting, sent
 from payercert.simulation import load_simulator
 
 
@@ -71,3 +71,38 @@ def test_a_fault_that_is_a_rewrite_changes_the_simulator_it_belongs_to():
 
     assert "data" in holders(None) and "items" not in holders(None)
     assert "items" in holders("policy-holders-under-items") and "data" not in holders("policy-holders-under-items")
+
+
+async def echo_query(request):
+    return JSONResponse({"query": dict(request.query_params)})
+
+
+QUERY_APP = Starlette(routes=[Route("/export", echo_query)])
+
+
+def test_an_ignored_parameter_is_not_seen_by_the_server():
+    http = TestClient(rewriting(QUERY_APP, Rewrite(r"^/export$", query=ignore("_type", lambda v: v != "EOB"))))
+    assert http.get("/export", params={"_type": "Patient", "_since": "x"}).json() == {"query": {"_since": "x"}}
+    assert http.get("/export", params={"_type": "EOB"}).json() == {"query": {"_type": "EOB"}}
+
+
+def test_a_status_changed_only_for_the_requests_named():
+    refused = Rewrite(r"^/gone$", where=no_credentials, status="404", to_status=200, text=lambda _: b"{}")
+    http = client(refused)
+    anonymous = http.get("/gone")
+    assert (anonymous.status_code, anonymous.content) == (200, b"{}")
+    assert http.get("/gone", headers={"Authorization": "Basic eDp5"}).status_code == 404  # not named: untouched
+    assert client(Rewrite(r"^/gone$", where=sent("page"), to_status=500)).get("/gone").status_code == 404
+
+
+def test_a_header_changed_from_its_value():
+    http = client(Rewrite(r"^/v1/page$", headers={"Content-Type": lambda v: (v or "") + "; charset=latin-1"}))
+    assert http.get("/v1/page").headers["content-type"] == "application/json; charset=latin-1"
+
+
+def test_a_hook_changes_only_the_webhooks_it_names_and_never_the_original():
+    hook = Hook("onInvoice.*", edit=lambda body: body.pop("_links"))
+    body = {"id": "1", "_links": {}}
+    assert hook.payload("onInvoiceStatusUpdated", body) == {"id": "1"}
+    assert body == {"id": "1", "_links": {}}  # every attempt starts from the event as the simulator wrote it
+    assert hook.payload("onContractStatusUpdated", body) is body

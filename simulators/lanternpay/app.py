@@ -147,7 +147,10 @@ class LanternPaySimulator:
         self.lock = threading.RLock()
         self.base_url = ""
         self.outbox = Outbox(
-            retry_scale=retry_scale, broken=self.broken, deliveries=int(self.readings["LP-R-RETRY-COUNT"])
+            retry_scale=retry_scale,
+            broken=self.broken,
+            sends=self.fault.sends if self.fault else lambda event, body: body,
+            deliveries=int(self.readings["LP-R-RETRY-COUNT"]),
         )
         # the name of InvoiceStatus's array: the field table's unless the target reads the samples
         self.status_array = "claims" if self.readings["LP-R-INVOICE-STATUS-ARRAY"] == "claims" else "claimStatuses"

@@ -1,8 +1,9 @@
 """LanternPay fault profiles: each one breaks exactly one requirement of the catalogue."""
 
 import re
+import uuid
 
-from payercert.rewrite import Rewrite, drop
+from payercert.rewrite import Hook, Rewrite, drop
 from payercert.simulation import Fault
 
 ROOT = r"^/$"
@@ -17,6 +18,50 @@ def _links(change):
         change(root.get("_links", {}))
 
     return apply
+
+
+INVOICE_UPDATES = "onInvoiceStatusUpdated"
+
+
+def _statuses(change):
+    """A change to the list of ClaimStatuses of an invoice or predetermination webhook (the list the
+    change returns is sent)."""
+
+    def apply(webhook):
+        data = webhook.get("data") or {}
+        for key in ("claimStatuses", "claims"):
+            if isinstance(data.get(key), list):
+                data[key] = change(data[key])
+
+    return apply
+
+
+def _each_status(change):
+    return _statuses(lambda statuses: [change(s) or s for s in statuses])
+
+
+def _rejected_said(state: str) -> Hook:
+    """Invoice webhooks that say `state` where a claim is rejected."""
+    return Hook(INVOICE_UPDATES, edit=_each_status(lambda s: s.get("state") == "rejected" and s.update(state=state)))
+
+
+def _data(change):
+    def apply(webhook):
+        change(webhook.get("data") or {})
+
+    return apply
+
+
+def _line_items(change):
+    def apply(contract):
+        for item in contract.get("contractLineItems") or []:
+            change(item)
+
+    return apply
+
+
+def _basic(asked) -> bool:
+    return asked.headers.get("authorization", "").startswith("Basic ")
 
 
 FAULTS = (
@@ -162,4 +207,165 @@ FAULTS = (
             ],
         ),
     ),
+    # answers changed on one operation or for some requests only
+    Fault(
+        "root-200-empty",
+        "LP-HTTP-2",
+        "GET / answers 200 with an empty body",
+        Rewrite(ROOT, text=lambda _: b"", headers={"Content-Type": None}),
+    ),
+    Fault(
+        "eligibility-answered-200",
+        "LP-HTTP-3",
+        "a member eligibility request is answered 200, not 202",
+        Rewrite(r"^/members/eligibility$", method="POST", status="202", to_status=200),
+    ),
+    Fault(
+        "contract-number-with-leading-zero",
+        "LP-JSON-1",
+        "GET /contracts/{contractId} writes a line item's quantity with a leading zero (01)",
+        Rewrite(CONTRACT, text=lambda body: re.sub(rb'"quantity":(\d)', rb'"quantity":0\1', body, count=1)),
+    ),
+    Fault(
+        "contract-field-name-with-space",
+        "LP-JSON-2",
+        'GET /contracts/{contractId} names a field "billerContractId " (a trailing space)',
+        Rewrite(CONTRACT, text=lambda body: body.replace(b'"billerContractId"', b'"billerContractId "', 1)),
+    ),
+    Fault(
+        "contract-dates-slashed",
+        "LP-FMT-2",
+        "GET /contracts/{contractId} writes line item start dates as YYYY/MM/DD",
+        Rewrite(
+            CONTRACT,
+            edit=_line_items(
+                lambda item: item.get("startDate") and item.update(startDate=item["startDate"].replace("-", "/"))
+            ),
+        ),
+    ),
+    Fault(
+        "contract-quantity-5-places",
+        "LP-FMT-3",
+        "GET /contracts/{contractId} writes quantities with 5 decimal places",
+        Rewrite(CONTRACT, edit=_line_items(lambda item: item.update(quantity=1.00001))),
+    ),
+    Fault(
+        "basic-auth-refused",
+        "LP-AUTH-1",
+        "Basic client id/secret is refused with 401 on POST /billers/{billerId}/invoice",
+        Rewrite(r"^/billers/[^/]+/invoice$", method="POST", where=_basic, to_status=401, text=lambda _: b""),
+    ),
+    Fault(
+        "token-without-access-token",
+        "LP-AUTH-2",
+        "the token endpoint's answer has no access_token",
+        Rewrite(r"^/oauth/connect/token$", method="POST", edit=drop("access_token")),
+    ),
+    Fault(
+        "invoice-response-drops-last-claim",
+        "LP-INV-11",
+        "the invoice response lists every claim but the last",
+        Rewrite(
+            r"^/billers/[^/]+/invoice$",
+            method="POST",
+            edit=lambda body: body.update(claims=(body.get("claims") or [])[:-1]),
+        ),
+    ),
+    # webhooks changed as they are sent (payercert.rewrite.Hook)
+    Fault(
+        "one-id-for-every-event",
+        "LP-WH-2",
+        "every webhook carries the same id",
+        hook=Hook(edit=lambda webhook: webhook.update(id="5d1c1c3e-7d7b-4f7e-9a57-0f2f4b3c2a10")),
+    ),
+    Fault(
+        "invoice-webhook-without-error-link",
+        "LP-WH-5",
+        "invoice webhooks' _links has no lp:webhook-error",
+        hook=Hook(INVOICE_UPDATES, edit=lambda webhook: (webhook.get("_links") or {}).pop("lp:webhook-error", None)),
+    ),
+    Fault(
+        "invoice-status-without-invoice-id",
+        "LP-WH-6",
+        "invoice webhooks' InvoiceStatus has no invoiceId",
+        hook=Hook(INVOICE_UPDATES, edit=_data(drop("invoiceId"))),
+    ),
+    Fault(
+        "claim-status-without-benefit",
+        "LP-WH-7",
+        "invoice webhooks' ClaimStatuses have no benefit",
+        hook=Hook(INVOICE_UPDATES, edit=_each_status(drop("benefit"))),
+    ),
+    Fault(
+        "claim-state-no-change-capitalised",
+        "LP-WH-8",
+        'invoice webhooks say state "NoChange" where a claim is rejected',
+        hook=_rejected_said("NoChange"),
+    ),
+    Fault(
+        "claim-state-declined",
+        "LP-STATE-1",
+        'invoice webhooks say state "declined" where a claim is rejected',
+        hook=_rejected_said("declined"),
+    ),
+    Fault(
+        "claim-status-twice",
+        "LP-WH-10",
+        "invoice webhooks list every ClaimStatus twice",
+        hook=Hook(INVOICE_UPDATES, edit=_statuses(lambda statuses: statuses + statuses)),
+    ),
+    Fault(
+        "benefit-in-tenths-of-cents",
+        "LP-FMT-4",
+        "invoice webhooks write benefit with 3 decimal places",
+        hook=Hook(
+            INVOICE_UPDATES,
+            edit=_each_status(lambda s: s.update(benefit=round(float(s.get("benefit") or 0) + 0.005, 3))),
+        ),
+    ),
+    Fault(
+        "invoice-updates-without-statuses",
+        "LP-INV-10",
+        "invoice webhooks carry an empty ClaimStatus list",
+        hook=Hook(INVOICE_UPDATES, edit=_statuses(lambda statuses: [])),
+    ),
+    Fault(
+        "cancel-pending-not-announced",
+        "LP-CAN-4",
+        "the cancelPending status is never sent",
+        hook=Hook(INVOICE_UPDATES, edit=_statuses(lambda ss: [s for s in ss if s.get("state") != "cancelPending"])),
+    ),
+    Fault(
+        "predetermination-data-not-invoice-status",
+        "LP-PRE-2",
+        "predetermination webhooks carry their ClaimStatuses under quotes",
+        hook=Hook(
+            "onPredeterminationStatusUpdated",
+            edit=_data(lambda data: data.update(quotes=data.pop("claimStatuses", data.pop("claims", [])))),
+        ),
+    ),
+    Fault(
+        "eligibility-state-maybe",
+        "LP-ELIG-2",
+        'eligibility webhooks say state "maybe"',
+        hook=Hook("onMemberEligibilityStatus", edit=_data(lambda data: data.update(state="maybe"))),
+    ),
+    Fault(
+        "contract-webhook-without-line-statuses",
+        "LP-CON-2",
+        "contract webhooks carry no contractLineItemStatus",
+        hook=Hook("onContractStatusUpdated", edit=_data(drop("contractLineItemStatus"))),
+    ),
+    Fault(
+        "contract-webhook-names-another-contract",
+        "LP-CON-5",
+        "contract webhooks carry a contractId GET /contracts/{contractId} does not know",
+        hook=Hook("onContractStatusUpdated", edit=_data(lambda d: d.update(contractId=str(uuid.uuid4())))),
+    ),
+    # the sender's own code paths (simulators/lanternpay/webhooks.py)
+    Fault("header-auth-value-wrong", "LP-WHA-2", "custom header mode sends the header with another value"),
+    Fault("basic-auth-password-wrong", "LP-WHA-3", "Basic mode sends another password"),
+    Fault("oauth-token-not-from-endpoint", "LP-WHA-4", "OAuth mode sends a Bearer token it did not obtain"),
+    Fault("redelivered-after-202", "LP-RETRY-1", "a webhook the handler answered 202 is delivered once more"),
+    Fault("two-first-level-retries", "LP-RETRY-3", "a failed delivery gets 2 rapid attempts, not 5 retries"),
 )

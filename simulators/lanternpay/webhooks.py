@@ -48,12 +48,21 @@ class Delivery:
 
 class Outbox:
     def __init__(
-        self, *, retry_scale: float = 1.0, timeout: float = 5.0, broken: Callable[[str], bool], deliveries: int = 24
+        self,
+        *,
+        retry_scale: float = 1.0,
+        timeout: float = 5.0,
+        broken: Callable[[str], bool],
+        sends: Callable[[str, dict], dict] = lambda event, body: body,
+        deliveries: int = 24,
     ):
         self.retry_scale = retry_scale
+        self.sends = sends  # the fault's change to each payload (payercert.rewrite.Hook)
         # reading LP-R-RETRY-COUNT: 24 = (1 + 5 FLR) x 4 rounds; 21 = 1 + 5, then 3 rounds of 5;
         # 20 = 4 rounds of 5 (the first delivery counted among the FLR's 5)
         self.first_round, self.per_round = {24: (6, 6), 21: (6, 5), 20: (5, 5)}[deliveries]
+        if broken("two-first-level-retries"):
+            self.first_round = 2
         self.timeout = timeout
         self.broken = broken
         self.subscription = Subscription()
@@ -93,16 +102,20 @@ class Outbox:
         rounds = [0.0] + (
             [] if self.broken("no-second-level-retry") else [d * self.retry_scale for d in SECOND_LEVEL_DELAYS]
         )
+        redelivered = False
         with httpx.Client(verify=sub.verify(), timeout=self.timeout) as client:
             for n, delay in enumerate(rounds):
                 if delay:
                     time.sleep(delay)
                 for attempt in range(self.first_round if n == 0 else self.per_round):
-                    body = delivery.body
+                    body = self.sends(delivery.event, delivery.body)
                     if self.broken("webhook-id-changes-on-retry"):
                         body = {**body, "id": str(uuid.uuid4())}
                     retry = n > 0 or attempt > 0
                     outcome = self._post(client, url, body, sub, retry=retry)
+                    if outcome == "ok" and self.broken("redelivered-after-202") and not redelivered:
+                        redelivered = True
+                        continue
                     if outcome == "ok":
                         return
                     if outcome == "abandon" and not self.broken("retry-on-4xx"):
@@ -128,11 +141,14 @@ class Outbox:
         auth = sub.auth
         mode = auth.get("mode")
         if mode == "header":
-            return {auth["name"]: auth["value"]}
+            return {auth["name"]: auth["value"] + ("-x" if self.broken("header-auth-value-wrong") else "")}
         if mode == "basic":
-            raw = f"{auth['username']}:{auth['password']}".encode()
+            password = auth["password"] + ("-x" if self.broken("basic-auth-password-wrong") else "")
+            raw = f"{auth['username']}:{password}".encode()
             return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
         if mode == "oauth":
+            if self.broken("oauth-token-not-from-endpoint"):
+                return {"Authorization": "Bearer " + uuid.uuid4().hex}
             return {"Authorization": "Bearer " + self._oauth_token(client, auth)}
         return {}
 

@@ -1,6 +1,15 @@
 """LTSS fault profiles: each one breaks exactly one requirement of the catalogue."""
 
+from payercert.rewrite import Rewrite
 from payercert.simulation import Fault
+
+TOKEN = r"/connect/token$"
+UPLOAD = r"/uploadbillingentry$"
+
+
+def _multipart(asked) -> bool:
+    return asked.headers.get("content-type", "").startswith("multipart/form-data")
+
 
 # A refusal with another rule's code (the rule found, the code mixed up): profile -> (the rule, the
 # code it answers instead of its own, what it refuses)
@@ -52,6 +61,25 @@ FAULTS = (
     *(
         Fault(name, rule, f"answers {what} with {code} instead of {rule.split('-')[1]}")
         for name, (rule, code, what) in WRONG_CODES.items()
+    ),
+    # answers changed for some requests only (payercert/rewrite.py)
+    Fault(
+        "multipart-token-request-refused",
+        "LTSS-AUTH-1",
+        "a token request sent as a multipart form (the document's curl -F) is refused with 400",
+        Rewrite(TOKEN, method="POST", where=_multipart, to_status=400, text=lambda _: b'{"error":"invalid_request"}'),
+    ),
+    Fault(
+        "json-token-request-400",
+        "LTSS-AUTH-7",
+        "a token request that is not a form is answered 400, not 500",
+        Rewrite(TOKEN, method="POST", status="500", to_status=400),
+    ),
+    Fault(
+        "accepted-entry-201",
+        "LTSS-UP-3",
+        "an accepted billing entry is answered 201, not 200",
+        Rewrite(UPLOAD, method="POST", status="200", to_status=201),
     ),
 )
 

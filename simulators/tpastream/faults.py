@@ -3,7 +3,7 @@
 Kept to what the matrix must prove (every certify run costs the harness's tests a few seconds);
 PAGE-10 is still tested, just without a fault profile of its own."""
 
-from payercert.rewrite import Rewrite, drop
+from payercert.rewrite import Rewrite, drop, no_credentials, put
 from payercert.simulation import Fault
 
 NESTED_EMPLOYER = r"/employer/[^/]+/claims$"
@@ -22,6 +22,26 @@ def _each(key: str, change):
                 change(item)
 
     return apply
+
+
+def _all(key: str, change):
+    """A change to every object in the list each item holds under `key`."""
+
+    def apply(values):
+        for value in values if isinstance(values, list) else []:
+            if isinstance(value, dict):
+                change(value)
+        return values
+
+    return _each(key, apply)
+
+
+def _empty_page(page):
+    return {**page, "data": [], "total": 0, "pages": 0, "has_next": False}
+
+
+def _message_as_error(body):
+    return {"error": body.get("message")} if isinstance(body, dict) else body
 
 
 def _lines(change):
@@ -135,4 +155,111 @@ FAULTS = (
     Fault("webhook-not-retried", "TPA-HOOK-6", "a webhook answered 500 is not retried"),
     Fault("replay-sends-another-claim", "TPA-HOOK-8", "Replay webhook posts another claim than the one replayed"),
     Fault("webhook-claim-without-policy-holder-id", "TPA-HOOK-9", "the webhook claim has no policy_holder_id"),
+    # statuses and envelopes changed on one endpoint or for some requests only
+    Fault(
+        "good-key-refused-on-claims",
+        "TPA-AUTH-1",
+        "GET /claims with valid credentials answers 401",
+        Rewrite(
+            r"/claims$", where=lambda asked: not no_credentials(asked), to_status=401, json=lambda _: {"message": "no"}
+        ),
+    ),
+    Fault(
+        "member-served-without-credentials",
+        "TPA-AUTH-3",
+        "GET /member without credentials is answered 200 with an empty page",
+        Rewrite(
+            r"/member$",
+            where=no_credentials,
+            status="401",
+            to_status=200,
+            json=lambda _: {"data": [], "page": 1, "pages": 0, "per_page": 10, "total": 0, "has_next": False},
+        ),
+    ),
+    Fault(
+        "claims-pages-count-from-0",
+        "TPA-EP-1",
+        "/claims numbers its first page 0",
+        Rewrite(r"^/api/claims$", where=lambda asked: asked.param("page") in (None, "1"), edit=put("page", 0)),
+    ),
+    Fault("employers-empty", "TPA-EP-2", "/employer lists nothing", Rewrite(r"/employer$", json=_empty_page)),
+    Fault("members-empty", "TPA-EP-3", "/member lists nothing", Rewrite(r"/member$", json=_empty_page)),
+    Fault(
+        "policy-holders-empty",
+        "TPA-EP-4",
+        "/policy_holder lists nothing",
+        Rewrite(r"/policy_holder$", json=_empty_page),
+    ),
+    Fault(
+        "employer-claims-not-served",
+        "TPA-EP-5",
+        "/employer/{id}/claims answers 404 for every id",
+        Rewrite(NESTED_EMPLOYER, to_status=404, json=lambda _: {"message": "Not Found"}),
+    ),
+    Fault(
+        "policy-holder-claims-not-served",
+        "TPA-EP-6",
+        "/policy_holder/{id}/claims answers 404 for every id",
+        Rewrite(NESTED_HOLDER, to_status=404, json=lambda _: {"message": "Not Found"}),
+    ),
+    Fault(
+        "member-claims-not-served",
+        "TPA-EP-7",
+        "/member/{id}/claims answers 404 for every id",
+        Rewrite(NESTED_MEMBER, to_status=404, json=lambda _: {"message": "Not Found"}),
+    ),
+    Fault(
+        "page-echo-off",
+        "TPA-QUERY-1",
+        "/claims answers page 1 whatever page was asked",
+        Rewrite(r"^/api/claims$", where=lambda asked: asked.param("page") not in (None, "1"), edit=put("page", 1)),
+    ),
+    Fault(
+        "not-found-as-text",
+        "TPA-ERR-1",
+        "a 404 is plain text",
+        Rewrite(r"^/api/", status="404", text=lambda _: b"Not Found", headers={"Content-Type": "text/plain"}),
+    ),
+    Fault(
+        "400-without-message",
+        "TPA-ERR-2",
+        "a 400 on /claims says error instead of message",
+        Rewrite(r"/claims$", status="400", json=_message_as_error),
+    ),
+    Fault(
+        "403-without-message",
+        "TPA-ERR-4",
+        "a 403 says error instead of message",
+        Rewrite(r"^/api/", status="403", json=_message_as_error),
+    ),
+    Fault(
+        "claims-without-lines",
+        "TPA-DATA-1",
+        "/claims drops every claim's claim_medical_lines",
+        Rewrite(r"^/api/claims$", edit=_each("", lambda claim: claim.pop("claim_medical_lines", None))),
+    ),
+    Fault(
+        "dependent-id-as-text",
+        "TPA-DATA-6",
+        "/member writes each dependent's id as a string",
+        Rewrite(r"/member$", edit=_each("dependents", lambda ds: [{**d, "id": str(d.get("id"))} for d in ds or []])),
+    ),
+    Fault(
+        "employer-payer-without-name",
+        "TPA-DATA-7",
+        "/employer drops the name of every payer",
+        Rewrite(r"/employer$", edit=_all("payers", lambda payer: payer.pop("name", None))),
+    ),
+    Fault(
+        "member-tenant-name-as-number",
+        "TPA-DATA-8",
+        "/member writes its tenant's name as a number",
+        Rewrite(r"/member$", edit=_each("tenant", lambda t: {**t, "name": 7} if isinstance(t, dict) else t)),
+    ),
+    Fault(
+        "claim-file-without-url",
+        "TPA-DATA-9",
+        "on /claims the TPA files have no url",
+        Rewrite(r"^/api/claims$", edit=_all("tpafiles", lambda f: f.pop("url", None))),
+    ),
 )

@@ -3,6 +3,7 @@
 The SFTP channel keeps its own profiles in `sftp_faults.py`; the package's FAULTS joins both.
 """
 
+import base64
 import re
 
 from payercert.rewrite import Rewrite, replace_first
@@ -11,6 +12,8 @@ from payercert.simulation import Fault
 SOAP_REALTIME = r"(?i)/soap/coreservice\.svc/realtime$"
 MIME = r"(?i)/mime/coreservice\.aspx$"
 WSDL = r"(?i)/soap/coreservice\.svc$"
+SOAP_BATCH = r"(?i)/soap/coreservice\.svc/batch$"
+SOAP_ANY = r"(?i)/soap/coreservice\.svc/"
 
 
 def _answer(path: str, change) -> Rewrite:
@@ -57,6 +60,7 @@ SOAP_FAULTS: tuple[Fault, ...] = (
     Fault(
         "malformed-mime-200", "WEBBBS-MIME-9", "answers a malformed multipart body with HTTP 200 and an envelope error"
     ),
+    Fault("negative-999-unknown-ak901", "WEBBBS-X12-8", "files negative 999s whose AK9 says Q, no code of the guide"),
     Fault(
         "receiver-id-not-checked",
         "WEBBBS-ERROR-3",
@@ -127,6 +131,198 @@ SOAP_FAULTS += (
         "WEBBBS-SOAP-1",
         "a SOAP RealTime answer is sent as text/xml (SOAP 1.1's media type)",
         Rewrite(SOAP_REALTIME, method="POST", headers={"Content-Type": "text/xml; charset=utf-8"}),
+    ),
+)
+
+
+def _asks_for(element: bytes):
+    """A `where`: requests whose CORE envelope element is `element` (a regex)."""
+    return lambda asked: re.search(element, asked.body) is not None
+
+
+def _fault_code(old: bytes, new: bytes):
+    """A change of a SOAP fault's Code Value (its prefix kept)."""
+    return lambda body: re.sub(rb"(<(?:\w+:)?Value>(?:\w+:)?)" + old + rb"(?=<)", rb"\g<1>" + new, body, count=1)
+
+
+def _mime_payload_base64(body: bytes) -> bytes:
+    def encode(m: re.Match) -> bytes:
+        return m[1] + base64.b64encode(m[2]) + m[3]
+
+    return re.sub(rb'(name="Payload"\r\n(?:[^\r\n]+\r\n)*\r\n)(.*?)(\r\n--)', encode, body, count=1, flags=re.S)
+
+
+def _twice(element: bytes):
+    pattern = rb"(<(\w+:)?" + element + rb"\b.*?</(?:\w+:)?" + element + rb">)"
+    return lambda body: re.sub(pattern, rb"\1\1", body, count=1, flags=re.S)
+
+
+SUBMISSION = rb"COREEnvelopeBatchSubmission\b"
+RESULTS = rb"COREEnvelopeBatchResultsRetrievalRequest"
+ACKS = rb"COREEnvelopeBatchSubmissionAckRetrievalRequest"
+
+# statuses, fault codes, fields and X12 changed on one message type only
+SOAP_FAULTS += (
+    Fault(
+        "realtime-answer-two-envelopes",
+        "WEBBBS-SOAP-3",
+        "a SOAP RealTime answer's Body carries its CORE envelope twice",
+        _answer(SOAP_REALTIME, _twice(b"COREEnvelopeRealTimeResponse")),
+    ),
+    Fault(
+        "ack-retrieval-not-supported",
+        "WEBBBS-SOAP-4",
+        "BatchSubmitAckRetrievalTransaction answers a SOAP Receiver fault (HTTP 500)",
+        Rewrite(
+            SOAP_BATCH,
+            method="POST",
+            where=_asks_for(ACKS),
+            to_status=500,
+            text=lambda _: (
+                b'<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">'
+                b"<s:Body><s:Fault><s:Code><s:Value>s:Receiver</s:Value></s:Code><s:Reason>"
+                b'<s:Text xml:lang="en">ActionNotSupported</s:Text></s:Reason></s:Fault></s:Body></s:Envelope>'
+            ),
+            headers={"Content-Type": "application/soap+xml; charset=utf-8"},
+        ),
+    ),
+    Fault(
+        "unroutable-500",
+        "WEBBBS-SOAP-6",
+        "a SOAP request that cannot be routed is answered HTTP 500",
+        Rewrite(SOAP_ANY, method="POST", status="400", to_status=500),
+    ),
+    Fault(
+        "soap11-answered-415",
+        "WEBBBS-SOAP-7",
+        "a SOAP 1.1 (text/xml) request is answered HTTP 415",
+        Rewrite(
+            SOAP_ANY,
+            method="POST",
+            where=lambda asked: asked.headers.get("content-type", "").lower().startswith("text/xml"),
+            status="500",
+            to_status=415,
+        ),
+    ),
+    Fault(
+        "must-understand-as-sender",
+        "WEBBBS-SOAP-9",
+        "a header block not understood gets a Sender fault, not MustUnderstand",
+        Rewrite(SOAP_REALTIME, method="POST", status="500", text=_fault_code(b"MustUnderstand", b"Sender")),
+    ),
+    Fault(
+        "dtd-refused-as-receiver",
+        "WEBBBS-SOAP-10",
+        "a message with a DTD gets a Receiver fault, not Sender",
+        Rewrite(SOAP_REALTIME, method="POST", status="400", text=_fault_code(b"Sender", b"Receiver")),
+    ),
+    Fault(
+        "results-attachment-said-base64",
+        "WEBBBS-MTOM-5",
+        "a results retrieval's MTOM attachment says Content-Transfer-Encoding base64 over the raw octets",
+        Rewrite(
+            SOAP_BATCH,
+            method="POST",
+            where=_asks_for(RESULTS),
+            text=lambda body: body.replace(b"Content-Transfer-Encoding: binary", b"Content-Transfer-Encoding: base64"),
+        ),
+    ),
+    Fault(
+        "mime-checksum-field-checksum",
+        "WEBBBS-MIME-3",
+        "a MIME answer names its checksum field Checksum",
+        _answer(MIME, replace_first(rb'name="CheckSum"', rb'name="Checksum"')),
+    ),
+    Fault(
+        "mime-payload-base64",
+        "WEBBBS-MIME-6",
+        "a MIME answer's Payload is base64-encoded",
+        _answer(MIME, _mime_payload_base64),
+    ),
+    Fault(
+        "mime-answer-multipart-mixed",
+        "WEBBBS-MIME-8",
+        "MIME answers are multipart/mixed",
+        Rewrite(
+            MIME,
+            method="POST",
+            status="200|202",
+            headers={"Content-Type": lambda v: v and v.replace("multipart/form-data", "multipart/mixed")},
+        ),
+    ),
+    Fault(
+        "results-payload-length-off",
+        "WEBBBS-PAYLOAD-1",
+        "a SOAP results retrieval answer's PayloadLength is one byte more than its payload",
+        Rewrite(
+            SOAP_BATCH,
+            method="POST",
+            where=_asks_for(RESULTS),
+            text=lambda body: re.sub(
+                rb"(<(?:\w+:)?PayloadLength>)(\d+)", lambda m: m[1] + b"%d" % (int(m[2]) + 1), body, count=1
+            ),
+        ),
+    ),
+    Fault(
+        "acks-without-checksum",
+        "WEBBBS-PAYLOAD-4",
+        "a SOAP acknowledgment retrieval answer carries no CheckSum",
+        Rewrite(
+            SOAP_BATCH,
+            method="POST",
+            where=_asks_for(ACKS),
+            text=lambda body: re.sub(rb"<((?:\w+:)?)CheckSum>[^<]*</\1CheckSum>", b"", body, count=1),
+        ),
+    ),
+    Fault(
+        "realtime-isa-107",
+        "WEBBBS-X12-1",
+        "a SOAP RealTime answer's ISA02 has 11 characters (the ISA is 107 long)",
+        _answer(SOAP_REALTIME, replace_first(rb"ISA\*(\d\d)\*", rb"ISA*\1* ")),
+    ),
+    Fault(
+        "realtime-271-group-hn",
+        "WEBBBS-X12-5",
+        "a SOAP RealTime 271's functional group says GS01 HN (a 277's)",
+        _answer(SOAP_REALTIME, replace_first(rb"~GS\*HB\*", rb"~GS*HN*")),
+    ),
+    Fault(
+        "realtime-202",
+        "WEBBBS-REALTIME-5",
+        "SOAP RealTime answers are HTTP 202",
+        Rewrite(SOAP_REALTIME, method="POST", status="200", to_status=202),
+    ),
+    Fault(
+        "batch-envelope-error-400",
+        "WEBBBS-BATCH-4",
+        "a batch upload failing envelope validation is answered HTTP 400",
+        Rewrite(SOAP_BATCH, method="POST", where=_asks_for(SUBMISSION), status="200", to_status=400),
+    ),
+    Fault(
+        "no-acks-said-no-results",
+        "WEBBBS-BATCH-10",
+        "an acknowledgment retrieval with nothing to return says X12_005010_Response_NoBatchResultsFile",
+        _answer(
+            SOAP_BATCH,
+            lambda body: body.replace(b"X12_005010_Response_NoBatchAckFile", b"X12_005010_Response_NoBatchResultsFile"),
+        ),
+    ),
+    Fault(
+        "realtime-error-code-ok",
+        "WEBBBS-ERROR-1",
+        "a SOAP RealTime answer's ErrorCode is OK, not Success",
+        _answer(SOAP_REALTIME, replace_first(rb"<ErrorCode>Success<", rb"<ErrorCode>OK<")),
+    ),
+    Fault(
+        "required-field-misnamed",
+        "WEBBBS-ERROR-2",
+        "a missing PayloadID is answered PayloadTypeRequired",
+        Rewrite(
+            r"(?i)/(soap/coreservice\.svc/|mime/coreservice\.aspx)",
+            method="POST",
+            status="200|202",
+            text=lambda body: body.replace(b"PayloadIDRequired", b"PayloadTypeRequired"),
+        ),
     ),
 )
 

@@ -30,7 +30,8 @@ from payercert.validators.schemas import compiled_schema
 
 FEED = load_feed("ab2d")
 KIND = {"v1": "eob-stu3", "v2": "eob-r4", "v3": "eob-r4-v3"}
-STATUS_URL = re.compile(r"^https://[^/\s]+(/[^\s]*)?/api/(v[123])/fhir/Job/([0-9a-fA-F-]{36})/\$status$")
+# any job id: whether it is a UUID is AB2D-JOB-5's own check
+STATUS_URL = re.compile(r"^https://[^/\s]+(/[^\s]*)?/api/(v[123])/fhir/Job/([^/\s]+)/\$status$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 FHIR_JSON = "application/fhir+json"
 POLL_BOUND = 300.0  # seconds; options.poll_timeout overrides it (AB2D jobs of big contracts run for hours)

@@ -153,7 +153,7 @@ def test_every_secured_operation_without_a_token_is_401(ab2d, target, operation)
     method, template = operation
     origin = "{0.scheme}://{0.netloc}".format(urlparse(ab2d.fhir("v1")))
     response = ab2d.call(method, origin + filled(template, {}), token=None)  # refused before any lookup
-    auth_refusal(response, 401, "AB2D-AUTH-5", target)
+    auth_refusal(response, 401, "AB2D-DOWNLOAD-3" if "/file/" in template else "AB2D-AUTH-5", target)
 
 
 @requirement("AB2D-AUTH-6", "AB2D-ERR-4")

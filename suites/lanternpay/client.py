@@ -49,6 +49,8 @@ def expand(href: str, **values: str) -> str:
 
 
 def json_body(response: httpx.Response, requirement: str = "LP-JSON-1") -> Any:
+    if response.status_code == 200 and not response.content.strip():
+        raise AssertionError("LP-HTTP-2: a 200 answer carries no data")
     try:
         return response.json()
     except ValueError:
@@ -120,8 +122,10 @@ class LanternPayClient:
         asked = time.time()
         response = self.token_response()
         assert response.status_code == 200, f"LP-AUTH-2: client_credentials token refused: HTTP {response.status_code}"
-        body = response.json()
-        return issued(body["access_token"], float(body.get("expires_in") or 60), asked)
+        body = json_body(response, "LP-AUTH-2")
+        token = body.get("access_token") if isinstance(body, dict) else None
+        assert isinstance(token, str) and token, "LP-AUTH-2: the token answer has no access_token"
+        return issued(token, float(body.get("expires_in") or 60), asked)
 
     def auth(self, mode: str = "bearer") -> str:
         return self.bearer() if mode == "bearer" else self.basic()

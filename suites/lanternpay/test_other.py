@@ -94,6 +94,8 @@ def test_eligibility_result_by_webhook(lp, target, hooks):
     "LP-FMT-2",
     "LP-FMT-3",
     "LP-FMT-5",
+    "LP-JSON-1",
+    "LP-JSON-2",
 )
 def test_contract_created_announced_and_readable(lp, target, hooks):
     """A contract's status arrives by webhook; its contractId reads back by GET, also among the member's contracts"""

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from payercert.examples import every
 from payercert.suites.lanternpay import states as sm
 from payercert.suites.lanternpay.client import json_body
 from payercert.suites.lanternpay.invoices import invoice
@@ -36,6 +37,13 @@ def _assert_legal(observed: dict[str, list[str]], initial: str) -> None:
 @given(
     kinds=st.lists(st.sampled_from(KINDS), min_size=1, max_size=3),
     cancel_after=st.one_of(st.none(), st.sampled_from([0.0, 0.03, 0.08, 0.2])),
+)
+# every way a claim ends, whatever the draws: approved and paid, rejected, payment failed; cancelled
+@every(
+    [
+        {"kinds": ["approve", "reject", "payment_failed"], "cancel_after": None},
+        {"kinds": ["provisional", "manual_cancel", "no_cancel"], "cancel_after": 0.08},
+    ]
 )
 def test_observed_claim_states_are_legal(lp, target, hooks, kinds, cancel_after):
     """Submit, maybe cancel after a while, and every claim's observed states follow claim-states.yaml"""

@@ -116,6 +116,7 @@ class Exchange:
     msg: CoreMessage | None  # the parsed answer, None when the body is not a CORE message
     problem: str | None  # why the body is not a CORE message
     elapsed: float
+    breaks: str | None = None  # the requirement an unreadable answer breaks (the feed's syntax table)
 
     @property
     def code(self) -> str | None:
@@ -191,16 +192,16 @@ class WebbbsClient:
         elapsed = time.monotonic() - started
         if msg.element == "COREEnvelopeRealTimeRequest":  # every RealTime exchange is timed (WEBBBS-TIME-1)
             self.target.cache.setdefault("webbbs-realtime-seconds", []).append(elapsed)
-        parsed, problem = None, None
+        parsed, problem, breaks = None, None, None
         if response.content:
             try:
                 parsed = codec.parse_message(response.content, response.headers.get("content-type", ""))
                 parsed.direction = "response"
             except CoreSyntaxError as exc:
-                problem = exc.message
+                problem, breaks = exc.message, exc.for_feed(load_feed("webbbs").spec).requirement
         else:
             problem = "empty body"
-        return Exchange(msg, response.status_code, response, parsed, problem, elapsed)
+        return Exchange(msg, response.status_code, response, parsed, problem, elapsed, breaks)
 
     # --- the web methods ---------------------------------------------------------------------------
     def realtime(
