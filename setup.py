@@ -23,6 +23,8 @@ DATA = [
     "*.mime",
     "*.html",
     "*.mjs",
+    "*.js",
+    "*.css",
     "*.pem",
     "*.md",
     "py.typed",

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ class CertifyRequest:
     options: dict[str, str | None] = field(default_factory=dict)
     requirements: tuple[str, ...] = ()  # only these requirements' tests (a check, not a certification)
     seed: int | None = None  # Hypothesis seed; None: 0 on the local target, a new one elsewhere
+    events: Path | None = None  # JSON lines of the run's progress (payercert/events.py)
 
 
 class Prepared:
@@ -56,6 +58,7 @@ class Prepared:
         self.targets = targets
         self.production_confirmed = production_confirmed
         self.stopped: str | None = None  # why the run stopped before its end (the plugin's stop watch)
+        self.watchers: list[Callable[[dict[str, Any]], None]] = []  # told the run's events (payercert/events.py)
 
 
 def run_certify(request: CertifyRequest, console: Console) -> int:
@@ -226,6 +229,8 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
             args += ["--payercert-option", f"{name}={value}"]
     if request.seed is not None:
         args += ["--payercert-seed", str(request.seed)]
+    if request.events is not None:
+        args += ["--payercert-events", str(request.events)]
     for requirement in request.requirements:
         args += ["--payercert-requirement", requirement]
     for reading, option in request.readings.items():
@@ -240,10 +245,11 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("{task.fields[failed]}"),
         console=console,
         transient=True,
     ) as progress:
-        plugins.append(_ProgressPlugin(progress, " ".join(feeds), request.target))
+        prepared.watchers.append(_ProgressBar(progress, " ".join(feeds), request.target))
         return pytest.main(args, plugins=plugins)
 
 
@@ -261,22 +267,28 @@ def _suites_of(feed_id: str) -> Path:
     return suites
 
 
-class _ProgressPlugin:
+class _ProgressBar:
+    """The terminal's view of the run's events: tests done of total, the requirement group at hand,
+    the failures so far (each also printed as a line of its own). Rich draws it only on a terminal."""
+
     def __init__(self, progress: Progress, feeds: str, target: str):
         self.progress = progress
-        self.task = progress.add_task(f"certify {feeds} on {target}", total=None)
+        self.task = progress.add_task(f"certify {feeds} on {target}", total=None, failed="")
         self.failed = 0
 
-    def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.progress.update(self.task, total=len(session.items))
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.failed:
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "collected":
+            self.progress.update(self.task, total=event["total"])
+        elif kind == "group":
+            self.progress.update(self.task, description=escape(f"{event['feed']} · {event['group']}"[:60]))
+        elif kind == "done":
+            self.progress.update(self.task, completed=event["done"])
+        elif kind == "outcome" and event["status"] in ("failed", "broken"):
             self.failed += 1
-            name = report.nodeid.split("::", 1)[-1]
-            self.progress.console.print(f"  [red]✘[/red] {escape(REDACTOR.text(name))}")  # ids may hold [...]
-        if report.when == "teardown":
-            self.progress.advance(self.task)
+            self.progress.update(self.task, failed=f"[red]{self.failed} failed[/red]")
+            named = ", ".join(event["requirements"])  # the events are redacted already
+            self.progress.console.print(f"  [red]✘[/red] {escape(named)}: {escape(event['title'])}", highlight=False)
 
 
 def _summary(certificate: dict, reports: Path, console: Console) -> None:

@@ -39,8 +39,24 @@ class Format(str, Enum):
     sarif = "sarif"
 
 
+def _version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            out.print(f"payercert {version('payercert')}", highlight=False)
+        except PackageNotFoundError:
+            out.print("payercert (not installed: run from a checkout)", highlight=False)
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback(invoke_without_command=True)
-def _root(ctx: typer.Context) -> None:
+def _root(
+    ctx: typer.Context,
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print payercert's version and exit."
+    ),
+) -> None:
     if ctx.invoked_subcommand is None:
         if sys.stdin.isatty() and sys.stdout.isatty():
             from .wizard import run_wizard
@@ -182,6 +198,12 @@ def certify(
         help="Hypothesis seed: replays a run's draws exactly (the certificate shows each run's seed; "
         "default: 0 on the local target, a new one elsewhere).",
     ),
+    events: Path | None = typer.Option(
+        None,
+        "--events",
+        metavar="FILE",
+        help="Append the run's progress to FILE as JSON lines (collected tests, each outcome, the end) for a watcher.",
+    ),
 ) -> None:
     """Run the conformance suites of each feed against a target; write results and the certificate."""
     from .certify import CertifyRequest, run_certify
@@ -202,8 +224,30 @@ def certify(
         options=_feed_options(ctx.args),
         requirements=tuple(requirement),
         seed=seed,
+        events=events,
     )
     raise typer.Exit(run_certify(request, out))
+
+
+@app.command()
+def ui(
+    port: int = typer.Option(0, help="Port on 127.0.0.1 (0: any free port)."),
+    runs: Path | None = typer.Option(
+        None,
+        "--runs",
+        metavar="FOLDER",
+        help="Where the runs started in the app write (default: a new temporary folder).",
+    ),
+    history: Path = typer.Option(
+        Path("reports/history"), metavar="FOLDER", help="The runs history to show (certify's --history)."
+    ),
+    config: Path = typer.Option(Path("payercert.toml"), metavar="FILE", help="Targets (payercert.toml)."),
+    browser: bool = typer.Option(True, "--browser/--no-browser", help="Open the app in the default browser."),
+) -> None:
+    """Pick, run and watch certifications in a browser, read failures, validate files, see past runs."""
+    from .ui import serve
+
+    raise typer.Exit(serve(port=port, workdir=runs, history=history, config=config, open_browser=browser, console=out))
 
 
 @app.command()

@@ -136,8 +136,7 @@ def _credentials(feed: Feed, raw: dict[str, Any], where: str) -> dict[str, Any]:
     must_hide = set(feed.spec.get("auth", {}).get("secrets", []))
     out: dict[str, Any] = {}
     for key, value in raw.items():
-        is_ref = isinstance(value, str) and (value.startswith("env:") or value == "prompt")
-        if key in must_hide or is_ref:
+        if key in must_hide or _is_reference(value):
             out[key] = resolve(value, key, where=where)
         else:
             out[key] = value
@@ -169,3 +168,17 @@ def _waivers(raw: dict[str, Any], feed: Feed, where: str) -> dict[str, str]:
             raise ConfigError(f"{where}: waiver of {req} needs a written reason")
         waivers[req] = reason.strip()
     return waivers
+
+
+def credential_references(name: str, target: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(where, key, reference) of each credential of target `name` read at run time (`env:NAME` or
+    `prompt`), in its credentials and its accounts; `where` as the run names it in its messages."""
+    where = f"target {name}"
+    found = [(where, k, v) for k, v in (target.get("credentials") or {}).items() if _is_reference(v)]
+    for account, values in (target.get("accounts") or {}).items():
+        found += [(f"{where} account {account}", k, v) for k, v in (values or {}).items() if _is_reference(v)]
+    return found
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, str) and (value.startswith("env:") or value == "prompt")

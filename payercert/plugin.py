@@ -20,11 +20,13 @@ import hypothesis.errors
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from . import events
 from .broken import RequirementBroken
 from .contract import registered
 from .errors import CannotTell, PayercertError, TransportError
 from .exchange_checks import Violation
 from .feeds import load_feed
+from .history import record_run
 from .redact import REDACTOR
 from .reporting import allure_results
 from .reporting.allure_results import report_exchange_check
@@ -59,6 +61,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--payercert-fault", default=None, help="local simulator fault profile")
     group.addoption("--payercert-reports", default="reports", help="folder for results and the certificate")
     group.addoption("--payercert-history", default=None, help="history location (default: REPORTS/history)")
+    group.addoption("--payercert-events", default=None, help="append the run's progress to this file (JSON lines)")
     group.addoption("--payercert-allow-mutations", action="store_true", default=False)
     group.addoption("--payercert-reading", action="append", default=[], help="ID=OPTION")
     group.addoption(
@@ -143,6 +146,15 @@ def pytest_configure(config: pytest.Config) -> None:
         options.production_confirmed = prepared.production_confirmed or options.production_confirmed
     config.stash[RUN_KEY] = run
     config.pluginmanager.register(_StopWatch(run, prepared), "payercert-stop-watch")
+    watchers = list(prepared.watchers) if prepared is not None else []  # `certify`'s progress bar
+    if events_path := config.getoption("payercert_events"):
+        emit, stream = events.to_file(Path(events_path))
+        config.add_cleanup(stream.close)
+        watchers.append(emit)
+    if watchers:
+        config.pluginmanager.register(
+            events.RunEvents(events.fan_out(watchers), lambda: run.outcomes, _feed_of, _title), "payercert-events"
+        )
     if not config.option.allure_report_dir:
         config.option.allure_report_dir = str(reports / "allure-results")
         config.option.clean_alluredir = True
@@ -221,6 +233,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             feed, [feed.requirements[r] for r in ids], feed.spec["source"].get("url")
         ):
             item.add_marker(mark)
+        item.add_marker(
+            pytest.mark.allure_label(item.nodeid, label_type="payercert.nodeid")
+        )  # the ui finds its exchanges
         selected.append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
@@ -523,6 +538,7 @@ def _write_outputs(run: Run) -> None:
     certificate, last_green = build_certificate(feed_runs, last_green, seed=run.seed)
     write_certificate(certificate, reports)
     last_green_path.write_text(json.dumps(last_green, indent=2), encoding="utf-8")
+    record_run(history, certificate, reports, run.options.target, run.options.suite)
     allure_results.write_environment(
         reports / "allure-results",
         {

@@ -20,8 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import pytest
-from certify_runs import certify
 from configured_target import serve, target_toml
+from forked_certify import ForkedCertify
 
 from payercert.feeds import implemented_feeds
 from payercert.simulation import load_simulator
@@ -45,6 +45,8 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("matrix")
     with ExitStack() as stack:
         config, env = _relayed(stack, root)
+        forked = ForkedCertify()  # each run a fork of one process that imported everything once
+        stack.callback(forked.close)
 
         def one(case):
             feed, suite, fault = case
@@ -55,7 +57,7 @@ def runs(tmp_path_factory):
             elif suite == "full":  # the conforming simulator, through its relay
                 args = ["--feed", feed, "--target", f"relay_{feed}", "--config", str(config), "--seed", "0"]
                 extra.update(env)
-            return case, certify(root / _name(*case) / "reports", *args, env=extra)
+            return case, forked.certify(root / _name(*case) / "reports", *args, env=extra)
 
         cases = [(feed, suite, None) for feed, suite in SUITES] + CASES  # the long runs first
         for case in cases:

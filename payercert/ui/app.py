@@ -1,0 +1,452 @@
+"""`payercert ui`: the web app. Bound to 127.0.0.1 and closed to any request without the random
+token the command printed (in the URL the first time, then in a cookie), as Jupyter does; pages
+load nothing from outside the app (Content-Security-Policy 'self')."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .. import events
+from ..config import credential_references, load_config, target_names
+from ..errors import PayercertError
+from ..feeds import implemented_feeds, load_feed
+from ..history import read_runs
+from ..simulation import load_simulator
+from . import pages
+from .live import RunState
+from .runs import Choice, Run, Runs, secret_variables
+
+STATIC = Path(__file__).parent / "static"
+COOKIE = "payercert_ui"
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+SHOWN_EXCHANGES = 8  # the last ones: a property test's failing example is replayed last
+MAX_UPLOAD = 200 * 1024 * 1024
+
+
+@dataclass
+class Settings:
+    token: str
+    workdir: Path  # where the app's runs write (a folder per run)
+    history: Path  # the runs history certify appends to (payercert/history.py)
+    config: Path | None  # payercert.toml, when there is one
+    port: int = 0  # the port served on, for the Host check (0: not checked)
+
+
+def create_app(settings: Settings) -> Starlette:
+    runs = Runs(settings.workdir, settings.history, settings.config)
+    app = Starlette(
+        routes=[
+            Route("/", partial(_certify_page, settings=settings, runs=runs)),
+            Route("/secrets", partial(_secrets, settings=settings)),
+            Route("/runs", partial(_runs, settings=settings, runs=runs), methods=["GET", "POST"]),
+            Route("/runs/{id}", partial(_run, runs=runs)),
+            Route("/runs/{id}/stream", partial(_stream, runs=runs)),
+            Route("/runs/{id}/stop", partial(_stop, runs=runs), methods=["POST"]),
+            Route("/runs/{id}/test", partial(_test, runs=runs)),
+            Route("/validate", _validate, methods=["GET", "POST"]),
+            Route("/history", partial(_history, settings=settings)),
+            Route("/files/{root}/{path:path}", partial(_file, settings=settings)),
+            Mount("/static", StaticFiles(directory=STATIC)),
+        ],
+        lifespan=_closing(runs),
+    )
+    return _guarded(app, settings)
+
+
+def _closing(runs: Runs) -> Any:
+    """The app's lifespan: a run still going when the app stops is stopped with it."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            runs.close()
+
+    return lifespan
+
+
+def _guarded(app: Any, settings: Settings) -> Any:
+    """Every request carries the token (query or cookie) and names this host; pages get the policy."""
+
+    async def guarded(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        request = Request(scope)
+        given = request.query_params.get("token") or request.cookies.get(COOKIE, "")
+        host = request.headers.get("host", "")
+        local = host.split(":")[0] in ("127.0.0.1", "localhost") and (
+            not settings.port or host.endswith(f":{settings.port}")
+        )
+        if not local:
+            return await PlainTextResponse("payercert ui answers on 127.0.0.1 only", status_code=403)(
+                scope, receive, send
+            )
+        if not secrets.compare_digest(given.encode(), settings.token.encode()):
+            return await PlainTextResponse(
+                "payercert ui needs the link with its token that `payercert ui` printed", status_code=403
+            )(scope, receive, send)
+
+        async def with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not scope["path"].startswith("/files/"):  # the reports keep their own scripts
+                    headers.append((b"content-security-policy", POLICY.encode()))
+                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+                if request.query_params.get("token"):
+                    headers.append(
+                        (b"set-cookie", f"{COOKIE}={settings.token}; Path=/; HttpOnly; SameSite=Strict".encode())
+                    )
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return await app(scope, receive, with_headers)
+
+    return guarded
+
+
+# --- certify ---------------------------------------------------------------------------------------
+def _feed_infos() -> list[pages.FeedInfo]:
+    infos = []
+    for feed_id in implemented_feeds():
+        feed = load_feed(feed_id)
+        source = feed.spec.get("source", {})
+        document = " ".join(
+            str(p)
+            for p in (source.get("title"), "version " + str(source["version"]) if source.get("version") else None)
+            if p
+        )
+        infos.append(
+            pages.FeedInfo(
+                feed_id,
+                feed.title,
+                document or feed.doc,
+                [(f.name, f.breaks) for f in load_simulator(feed_id).faults],
+                ["full", "smoke", *feed.extra_suites()],
+                feed.readings,
+            )
+        )
+    return infos
+
+
+def _config(settings: Settings) -> dict[str, Any]:
+    return load_config(settings.config if settings.config and settings.config.is_file() else None)
+
+
+def _targets(settings: Settings) -> list[str]:
+    config = _config(settings)
+    return ["local", *sorted({t for f in implemented_feeds() for t in target_names(config, f)})]
+
+
+async def _certify_page(request: Request, settings: Settings, runs: Runs, error: str | None = None) -> Response:
+    page = pages.certify_page(_feed_infos(), _targets(settings), error, runs.active())
+    return HTMLResponse(page, status_code=400 if error else 200)
+
+
+async def _secrets(request: Request, settings: Settings) -> Response:
+    """The password fields the chosen target needs: its credentials whose variable is not set."""
+    target = request.query_params.get("target", "local")
+    if target == "local":
+        return HTMLResponse("")
+    raw = _config(settings).get("targets", {}).get(target, {})
+    needed = []
+    for where, key, reference in credential_references(target, raw):
+        variable = secret_variables(reference, key, where=where)
+        if variable and not os.environ.get(variable):
+            needed.append(
+                (variable, f"{where.removeprefix('target ')}: {key} ({'asked' if reference == 'prompt' else variable})")
+            )
+    return HTMLResponse(pages.secrets_fragment(needed))
+
+
+async def _runs(request: Request, settings: Settings, runs: Runs) -> Response:
+    if request.method == "GET":
+        return HTMLResponse(pages.runs_page(runs.all()))
+    form = await request.form()
+    try:
+        choice = _choice(form, settings)
+    except PayercertError as exc:
+        return await _certify_page(request, settings, runs, str(exc))
+    typed = {
+        key.removeprefix("secret:"): str(value)
+        for key, value in form.multi_items()
+        if key.startswith("secret:") and isinstance(value, str) and value
+    }
+    try:
+        run = runs.start(choice, typed)
+    except RuntimeError as exc:
+        return await _certify_page(request, settings, runs, str(exc))
+    return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+
+def _choice(form: Any, settings: Settings) -> Choice:
+    feeds = [str(f) for f in form.getlist("feed")]
+    fault_field = str(form.get("fault") or "")
+    fault = None
+    if fault_field:
+        fault_feed, fault = fault_field.split(":", 1)
+        if feeds and feeds != [fault_feed]:
+            raise PayercertError(f"the fault profile {fault} belongs to {fault_feed}: pick that feed alone")
+        feeds = [fault_feed]
+    if not feeds:
+        raise PayercertError("pick at least one feed")
+    unknown = [f for f in feeds if f not in implemented_feeds()]
+    if unknown:
+        raise PayercertError(f"no feed {unknown[0]}")
+    target = str(form.get("target") or "local")
+    if target != "local":
+        if fault:
+            raise PayercertError("a fault profile runs the local simulators: choose the target local")
+        config = _config(settings)
+        lacking = [f for f in feeds if target not in target_names(config, f)]
+        if lacking:
+            raise PayercertError(f"target {target} is not configured for {lacking[0]} in payercert.toml")
+    readings = {}
+    for key, value in form.multi_items():
+        if key.startswith("reading:") and isinstance(value, str):
+            _, feed_id, rid = key.split(":", 2)
+            if feed_id in feeds and value != load_feed(feed_id).readings.get(rid, {}).get("default"):
+                readings[rid] = value
+    return Choice(
+        feeds=feeds,
+        target=target,
+        suite=str(form.get("suite") or "full"),
+        fault=fault,
+        readings=readings,
+        examples=_int(form.get("examples")),
+        seed=_int(form.get("seed")),
+        html=form.get("html") == "1",
+    )
+
+
+def _int(value: Any) -> int | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise PayercertError(f"{text!r} is not a whole number")
+    return int(text)
+
+
+# --- a run -----------------------------------------------------------------------------------------
+def _run_or_404(request: Request, runs: Runs) -> Run:
+    run = runs.get(request.path_params["id"])
+    if run is None:
+        raise _NotFound(f"no run {request.path_params['id']} was started here")
+    return run
+
+
+class _NotFound(Exception):
+    pass
+
+
+def _state(run: Run) -> RunState:
+    state = RunState()
+    for event in events.read(run.events)[0]:
+        state.apply(event)
+    return state
+
+
+async def _run(request: Request, runs: Runs) -> Response:
+    try:
+        run = _run_or_404(request, runs)
+    except _NotFound as exc:
+        return HTMLResponse(pages.layout("No such run", f"<p>{pages.e(exc)}</p>"), status_code=404)
+    return HTMLResponse(pages.run_page(run, _state(run), ""))
+
+
+async def _stream(request: Request, runs: Runs) -> Response:
+    """Server-sent events: the run's state, re-rendered whenever its events move it, then `end`."""
+    try:
+        run = _run_or_404(request, runs)
+    except _NotFound:
+        return PlainTextResponse("no such run", status_code=404)
+
+    async def stream() -> AsyncIterator[str]:
+        state, offset, last = RunState(), 0, ""
+        while True:
+            new, offset = events.read(run.events, offset)
+            for event in new:
+                state.apply(event)
+            running = run.running
+            fragment = pages.state_fragment(run, state)
+            if fragment != last:
+                yield _sse("state", fragment)
+                last = fragment
+            if not running:
+                yield _sse("end", "")
+                return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(0.4)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def _sse(event: str, data: str) -> str:
+    return f"event: {event}\n" + "".join(f"data: {line}\n" for line in (data.splitlines() or [""])) + "\n"
+
+
+async def _stop(request: Request, runs: Runs) -> Response:
+    try:
+        run = _run_or_404(request, runs)
+    except _NotFound as exc:
+        return PlainTextResponse(str(exc), status_code=404)
+    runs.stop(run)
+    return HTMLResponse("stopping…")
+
+
+async def _test(request: Request, runs: Runs) -> Response:
+    try:
+        run = _run_or_404(request, runs)
+    except _NotFound as exc:
+        return HTMLResponse(pages.layout("No such run", f"<p>{pages.e(exc)}</p>"), status_code=404)
+    nodeid = request.query_params.get("nodeid", "")
+    test = _state(run).tests.get(nodeid)
+    if test is None:
+        return HTMLResponse(pages.layout("No such test", f"<p>No test {pages.e(nodeid)} in this run.</p>"), 404)
+    feed = load_feed(test.feed) if test.feed else None
+    ids = list(dict.fromkeys([*test.named, *test.requirements]))
+    requirements = [
+        {
+            "id": rid,
+            "level": r.level,
+            "text": r.text,
+            "section": r.section,
+            "document": _document_name(feed),
+        }
+        for rid in ids
+        if feed and (r := feed.requirements.get(rid))
+    ]
+    seed = (run.certificate() or {}).get("seed", run.choice.seed)
+    replay = Choice(
+        feeds=[test.feed] if test.feed else run.choice.feeds,
+        target=run.choice.target,
+        suite=run.choice.suite,
+        fault=run.choice.fault,
+        readings=run.choice.readings,
+        seed=seed,
+    ).command_line() + "".join(f" --requirement {rid}" for rid in (test.named or test.requirements)[:1])
+    return HTMLResponse(pages.test_page(run, test, requirements, _exchanges(run, nodeid), replay))
+
+
+def _document_name(feed: Any) -> str:
+    if feed is None:
+        return ""
+    source = feed.spec.get("source", {})
+    return f"{source.get('title', feed.title)}" + (f", version {source['version']}" if source.get("version") else "")
+
+
+def _exchanges(run: Run, nodeid: str) -> list[tuple[str, str]]:
+    """The exchanges the reports attached to this test (already redacted on disk), the last ones."""
+    results = run.reports / "allure-results"
+    if not results.is_dir():
+        return []
+    for path in results.glob("*-result.json"):
+        try:
+            result = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if any(
+            label.get("name") == "payercert.nodeid" and label.get("value") == nodeid
+            for label in result.get("labels", [])
+        ):
+            attachments = [a for a in _attachments(result) if not a["name"].startswith("curl: ")]
+            return [
+                (a["name"], (results / a["source"]).read_text(encoding="utf-8", errors="replace"))
+                for a in attachments[-SHOWN_EXCHANGES:]
+                if (results / a["source"]).is_file()
+            ]
+    return []
+
+
+def _attachments(step: dict[str, Any]) -> list[dict[str, Any]]:
+    out = list(step.get("attachments", []))
+    for inner in step.get("steps", []):
+        out += _attachments(inner)
+    return out
+
+
+# --- validate --------------------------------------------------------------------------------------
+async def _validate(request: Request) -> Response:
+    if request.method == "GET":
+        return HTMLResponse(pages.validate_page())
+    form = await request.form(max_part_size=MAX_UPLOAD)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return HTMLResponse(pages.validate_page(error="choose a file to validate"), status_code=400)
+    from ..validators.engine import Options, validate_file
+
+    name = Path(upload.filename).name
+    with tempfile.TemporaryDirectory(prefix="payercert-ui-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(await upload.read())
+        report = await asyncio.to_thread(validate_file, path, Options())
+        report.path = name
+        lines = path.read_bytes().splitlines() if path.stat().st_size <= 20 * 1024 * 1024 else []
+        if report.unusable:
+            report.unusable = report.unusable.replace(str(path), name)
+    return HTMLResponse(pages.validate_page(pages.findings_fragment(name, report, lines)))
+
+
+# --- history and files -----------------------------------------------------------------------------
+async def _history(request: Request, settings: Settings) -> Response:
+    entries = read_runs(settings.history)
+    for entry in entries:
+        url = files_url(Path(entry.get("reports", "")), settings)
+        if url:
+            entry["reports_url"] = url
+    return HTMLResponse(pages.history_page(entries, str(settings.history)))
+
+
+def _roots(settings: Settings) -> dict[str, Path]:
+    """What /files/ serves: the app's runs, and the folder it was started in (the reports of
+    scheduled runs, as `payercert certify` writes them by default)."""
+    return {"runs": settings.workdir.resolve(), "here": Path.cwd().resolve()}
+
+
+def files_url(path: Path, settings: Settings) -> str | None:
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    for name, root in _roots(settings).items():
+        if path.resolve().is_relative_to(root):
+            return f"/files/{name}/{quote(str(path.resolve().relative_to(root)))}"
+    return None
+
+
+async def _file(request: Request, settings: Settings) -> Response:
+    """A report file: only below one of the roots."""
+    root = _roots(settings).get(request.path_params["root"])
+    if root is not None:
+        path = (root / request.path_params["path"]).resolve()
+        if path.is_relative_to(root) and path.is_file():
+            return FileResponse(path)
+    return PlainTextResponse("no such report file", status_code=404)
