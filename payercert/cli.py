@@ -25,6 +25,25 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _plain_metavar(option: typer.core.TyperOption, ctx: object) -> str | None:
+    """What an option's help shows after its name: nothing for a flag, its metavar, else its long
+    name in capitals (FEED, TARGET), never typer's Python types (<list[str]>, <bool>)."""
+    if option.is_flag or option.count:
+        return None
+    if option.metavar is not None:
+        return option.metavar
+    choices = option.type_descriptor.choices if option.type_descriptor.is_choice else None
+    if choices:
+        return "|".join(str(getattr(c, "value", c)) for c in choices)
+    long = next((o for o in option.opts if o.startswith("--")), option.opts[0])
+    return long.lstrip("-").upper().replace("-", "_")
+
+
+typer.core.TyperOption.display_type_rich = _plain_metavar  # type: ignore[method-assign,assignment]
+typer.core.TyperArgument.display_type_rich = lambda argument, ctx: None  # type: ignore[method-assign,assignment]  # its name says it
+
 # Piped into a log, output keeps a wide table's columns whole instead of wrapping at rich's 80
 # (COLUMNS, when set, still decides).
 PIPE_WIDTH = 200
@@ -76,28 +95,36 @@ def validate(
     feed: str | None = typer.Option(None, help="Feed id (detected when omitted)."),
     kind: str | None = typer.Option(None, help="Kind of file within the feed (detected when omitted)."),
     as_of: str | None = typer.Option(
-        None, "--as-of", help="Fix the payer's 'today' (YYYY-MM-DD) for a reproducible verdict."
+        None, "--as-of", metavar="DATE", help="Fix the payer's 'today' (YYYY-MM-DD) for a reproducible verdict."
     ),
     all_errors: bool = typer.Option(
         False, "--all-errors", help="Every failing rule, not only the first one the payer would return."
     ),
     fmt: Format = typer.Option(Format.table, "--format", help="Output format."),
-    data: Path | None = typer.Option(None, help="Target reference data (YAML/JSON): enables the checks that need it."),
-    reading: list[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
+    data: Path | None = typer.Option(
+        None, metavar="FILE", help="Target reference data (YAML/JSON): enables the checks that need it."
+    ),
+    reading: list[str] = typer.Option(
+        [], "--reading", metavar="ID=OPTION", help="Pick a documented reading: ID=OPTION (repeatable)."
+    ),
     signature: str | None = typer.Option(
-        None, help="The signature header sent with a webhook body: the token, @FILE, or the header line."
+        None,
+        metavar="TOKEN",
+        help="The signature header sent with a webhook body: the token, @FILE, or the header line.",
     ),
     public_key: Path | None = typer.Option(
-        None, "--public-key", help="The sender's public key (PEM or OpenSSH) to verify --signature."
+        None, "--public-key", metavar="FILE", help="The sender's public key (PEM or OpenSSH) to verify --signature."
     ),
     request: Path | None = typer.Option(
         None,
         "--request",
+        metavar="FILE",
         help="The request a response or error payload answers (default: its sibling <name>.request.json).",
     ),
     kind_option: list[str] = typer.Option(
         [],
         "--kind-option",
+        metavar="KEY=VALUE",
         help="A kind's option: KEY=VALUE (repeatable), e.g. payload_type=X12_270_Request_005010X279A1 for an X12 file.",
     ),
     password: bool = typer.Option(
@@ -107,16 +134,18 @@ def validate(
         None, help="With --password: the username (Trading Partner ID) it must not resemble."
     ),
     history: Path | None = typer.Option(
-        None, help="With --password: file of previous password hashes (one per line), newest first."
+        None, metavar="FILE", help="With --password: file of previous password hashes (one per line), newest first."
     ),
     last_change: str | None = typer.Option(
         None,
         "--last-change",
+        metavar="DATE",
         help="With --password: date (YYYY-MM-DD) the current password was set, for the aging rule.",
     ),
     jobs: int = typer.Option(
         0,
         "--jobs",
+        metavar="N",
         min=0,
         help="Processes for a large NDJSON file of a kind with a fast validator (uncompressed files); 0: one per CPU for a file of 64 MB or more.",
     ),
@@ -171,21 +200,25 @@ def certify(
         "full",
         help="smoke (fast, creates nothing), full, or a feed's own suite (`payercert feeds` lists them).",
     ),
-    config: Path | None = typer.Option(None, help="Path to payercert.toml (default: ./payercert.toml)."),
+    config: Path | None = typer.Option(
+        None, metavar="FILE", help="Path to payercert.toml (default: ./payercert.toml)."
+    ),
     reports: Path = typer.Option(
-        Path("reports"), help="Folder for Allure results, the HTML report and the certificate."
+        Path("reports"), metavar="FOLDER", help="Folder for Allure results, the HTML report and the certificate."
     ),
     allow_mutations: bool = typer.Option(
         False, "--allow-mutations", help="Allow tests that create data on a production target (asks for confirmation)."
     ),
     fault: str | None = typer.Option(None, help="With --target local: run the simulator with this fault profile."),
     history: Path | None = typer.Option(
-        None, help="History location that successive runs append to (default: REPORTS/history)."
+        None, metavar="FOLDER", help="History location that successive runs append to (default: REPORTS/history)."
     ),
-    strict: list[str] = typer.Option([], "--reading", help="Pick a documented reading: ID=OPTION (repeatable)."),
+    strict: list[str] = typer.Option(
+        [], "--reading", metavar="ID=OPTION", help="Pick a documented reading: ID=OPTION (repeatable)."
+    ),
     html: bool = typer.Option(True, "--html/--no-html", help="Render the Allure HTML report after the run."),
     verbose: bool = typer.Option(False, "-v", "--verbose", help="Show pytest's own output."),
-    examples: int | None = typer.Option(None, help="Hypothesis examples per property (default 25)."),
+    examples: int | None = typer.Option(None, metavar="N", help="Hypothesis examples per property (default 25)."),
     requirement: list[str] = typer.Option(
         [],
         "--requirement",
@@ -194,6 +227,7 @@ def certify(
     seed: int | None = typer.Option(
         None,
         "--seed",
+        metavar="N",
         min=0,
         help="Hypothesis seed: replays a run's draws exactly (the certificate shows each run's seed; "
         "default: 0 on the local target, a new one elsewhere).",
@@ -231,7 +265,7 @@ def certify(
 
 @app.command()
 def ui(
-    port: int = typer.Option(0, help="Port on 127.0.0.1 (0: any free port)."),
+    port: int = typer.Option(0, metavar="N", help="Port on 127.0.0.1 (0: any free port)."),
     runs: Path | None = typer.Option(
         None,
         "--runs",
@@ -253,7 +287,7 @@ def ui(
 @app.command()
 def simulate(
     feed: str = typer.Argument(..., help="Feed id."),
-    port: int = typer.Option(0, help="Port on 127.0.0.1 (0: any free port)."),
+    port: int = typer.Option(0, metavar="N", help="Port on 127.0.0.1 (0: any free port)."),
     fault: str | None = typer.Option(None, help="Fault profile to run with."),
     list_faults: bool = typer.Option(False, "--list-faults", help="List the fault profiles, one per line, and exit."),
     suite: str | None = typer.Option(
@@ -288,8 +322,8 @@ def feeds() -> None:
 
 @app.command()
 def report(
-    reports: Path = typer.Option(Path("reports"), help="The folder a certify run wrote."),
-    history: Path | None = typer.Option(None, help="History location (default: REPORTS/history)."),
+    reports: Path = typer.Option(Path("reports"), metavar="FOLDER", help="The folder a certify run wrote."),
+    history: Path | None = typer.Option(None, metavar="FOLDER", help="History location (default: REPORTS/history)."),
 ) -> None:
     """Render the Allure HTML report and the certificate from a certify run's results."""
     from .reporting.render import render_reports

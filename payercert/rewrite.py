@@ -81,7 +81,7 @@ class Rewrite:
 @dataclass(frozen=True)
 class Hook:
     """A change to the webhooks a simulator sends, on the events `event` matches (the simulator's
-    names: LanternPay's subscription events, TPA Stream's "claim")."""
+    names for its webhook events)."""
 
     event: str = ".*"  # regex on the event
     edit: Callable[[Any], object] | None = None  # edits the payload in place (a copy; every attempt)

@@ -471,9 +471,13 @@ def test_html_contents_escaping_and_offline(tmp_path):
     assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", low)
     assert "@import" not in low and "url(" not in low
     assert "@page" in low and "a4" in low  # print-friendly
-    # grouped by area, with the document section and coverage shown
-    assert page.index(">auth <") < page.index(">upload <") < page.index(">validation <")
-    assert "Authentication" in page and "Fake Payer API" in page
+    # grouped by document section, the section with a failure first; every feed in the summary first
+    failing = rows(cert)["F-UP-1"]["section"]
+    first_group = page.index('<section class="group">')
+    assert page.index(f"<h3>{failing} ", first_group) == first_group + len('<section class="group">')
+    assert page.index('class="summary"') < page.index('class="feed"')
+    assert "Fake Payer API" in page and 'id="show-failed"' in page  # the filter
+    assert '<tbody class="st-failed">' in page  # what the filter hides and shows
 
 
 def test_html_certified_badge_and_pills():
@@ -494,7 +498,7 @@ def test_html_escapes_titles_and_waivers():
     cert, _ = build_certificate([run(outcomes, waivers={"F-UP-1": "<a href='https://x'>t</a>"})], None)
     page = _html_of(cert)
     assert "<img" not in page
-    assert "<a href" not in page
+    assert "<a href='https://x'>" not in page and 'href="https' not in page
     assert "n::<b>" not in page and "n::&lt;b&gt;" in page
     assert "&lt;img src=http://evil/x&gt;" in page
     assert "&lt;a href=&#x27;https://x&#x27;&gt;t&lt;/a&gt;" in page
@@ -521,3 +525,38 @@ def test_odd_statuses_are_treated_as_broken(status):
     cert, _ = cert_of(run(outcomes))
     assert rows(cert)["F-UP-1"]["status"] == "inconclusive"
     assert cert["feeds"][0]["verdict"] == "INCONCLUSIVE"
+
+
+@pytest.mark.skipif(not __import__("shutil").which("chromium"), reason="no chromium (Debian package) to print with")
+def test_the_printed_summary_of_every_feed_fits_two_pages(tmp_path):
+    """A QA lead's printout: the summary and each feed's verdict and failures, at most two A4 pages,
+    whatever the number of requirements (five real catalogues, a failure in each)."""
+    import subprocess
+
+    runs = []
+    for feed_id in ("ab2d", "lanternpay", "ltss", "tpastream", "webbbs"):
+        feed = load_feed(feed_id)
+        server = [rid for rid, r in feed.requirements.items() if r.applies_to != "client"]
+        outcomes = [out(rid, rids=(rid,)) for rid in server]
+        outcomes[0] = out(server[0], "failed", "the answer lacked a field", rids=(server[0],))
+        runs.append(run(outcomes, feed=feed))
+    cert, _ = build_certificate(runs, None)
+    _, page = write_certificate(cert, tmp_path)
+    pdf = tmp_path / "certificate.pdf"
+    subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert 1 <= pages <= 2, f"the printed certificate has {pages} pages"
+    assert sum(len(f["requirements"]) for f in cert["feeds"]) > 400  # the screen version keeps them all

@@ -2,6 +2,7 @@
 traceback, no third-party warning), each command run in a subprocess as a user runs it."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -184,3 +185,25 @@ def test_piped_output_keeps_its_lines_whole(tmp_path):
         timeout=60,
     )
     assert max(len(line) for line in with_columns.stdout.splitlines()) <= 90  # COLUMNS still decides
+
+
+def test_help_shows_plain_metavars_and_the_version():
+    for command in ("certify", "validate", "ui", "simulate", "report"):
+        done = run(command, "--help")
+        assert done.returncode == 0
+        assert not re.search(r"<(list|str|bool|int|float|path|Path)\b", done.stdout), done.stdout  # no Python types
+    shown = run("certify", "--help").stdout
+    assert "--reports" in shown and "FOLDER" in shown and "ID=OPTION" in shown
+    assert "table|json|junit|sarif" in run("validate", "--help").stdout
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.startswith("payercert ") and len(version.stdout.split()) == 2
+
+
+def test_piped_output_is_not_wrapped_at_80_columns(tmp_path):
+    long = tmp_path / ("a-file-with-a-rather-long-name-" * 3 + ".json")
+    long.write_text('{"TransactionId": 1}')
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    done = subprocess.run(
+        [sys.executable, "-m", "payercert", "validate", str(long)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert any(str(long) in line for line in done.stdout.splitlines()), done.stdout

@@ -356,3 +356,21 @@ def test_browser_check_catches_a_remote_script(report, proxy, tmp_path):
     )
     chromium(tainted, proxy.port, tmp_path / "profile", "--dump-dom")
     assert any("example.org" in line for line in proxy.requests), proxy.requests
+
+
+def test_the_renderer_install_says_what_it_installs_and_happens_once(tmp_path, monkeypatch):
+    from payercert.reporting import allure_html
+
+    monkeypatch.setattr(allure_html, "_node", lambda: "node")
+    monkeypatch.setattr(allure_html.shutil, "which", lambda name: f"/usr/bin/{name}")
+
+    def npm_install(cmd, *, cwd, timeout, what):
+        (cwd / "node_modules" / "allure").mkdir(parents=True)
+        (cwd / "node_modules" / "allure" / "cli.js").write_text("")
+
+    monkeypatch.setattr(allure_html, "_run", npm_install)
+    said: list[str] = []
+    allure_html.ensure_allure(tmp_path, say=said.append)
+    assert len(said) == 1 and f"allure@{allure_html.ALLURE_VERSION}" in said[0] and "once" in said[0]
+    allure_html.ensure_allure(tmp_path, say=said.append)
+    assert len(said) == 1  # installed: nothing more to say

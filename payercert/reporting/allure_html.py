@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
@@ -50,7 +51,7 @@ def allure_home() -> Path:
     return Path.home() / ".cache" / "payercert" / f"allure-{ALLURE_VERSION}"
 
 
-def ensure_allure(home: Path | None = None) -> Path:
+def ensure_allure(home: Path | None = None, say: Callable[[str], None] = lambda line: None) -> Path:
     """Install allure@<version> into ``home`` on first use and return its CLI entry (``cli.js``).
 
     Raises ReportToolMissing if node or npm is not on PATH, ReportRenderError if npm fails.
@@ -64,6 +65,10 @@ def ensure_allure(home: Path | None = None) -> Path:
     marker = home / f".payercert-allure-{ALLURE_VERSION}.ok"  # written only after a complete install
     if marker.is_file() and cli.is_file():
         return cli
+    say(
+        f"installing the HTML report renderer (npm allure@{ALLURE_VERSION}) into {home}: "
+        "once per machine, about a minute"
+    )
     home.mkdir(parents=True, exist_ok=True)
     # Our own package.json stops npm from walking up and installing into some parent project.
     (home / "package.json").write_text(
@@ -84,7 +89,13 @@ def ensure_allure(home: Path | None = None) -> Path:
 
 
 def render(
-    results_dirs: list[Path], output_dir: Path, *, name: str, history_path: Path, categories: list[Category]
+    results_dirs: list[Path],
+    output_dir: Path,
+    *,
+    name: str,
+    history_path: Path,
+    categories: list[Category],
+    say: Callable[[str], None] = lambda line: None,
 ) -> RenderedReport:
     """Render ``results_dirs`` into ``output_dir/index.html`` (one self-contained file).
 
@@ -103,7 +114,7 @@ def render(
     _refuse_dangerous_output(output_dir, [*results, history_path])
     rules = _allure_categories(categories)
     try:
-        cli = ensure_allure()
+        cli = ensure_allure(say=say)
         node = _node()
     except ReportToolMissing:
         raise ReportToolMissing(_missing_message(results)) from None

@@ -25,6 +25,8 @@ SEVERITY = {"MUST": "critical", "SHOULD": "normal", "MAY": "minor"}
 
 CATEGORIES: list[Category] = [
     {"name": "Transport failures", "statuses": ["broken"], "message_regex": r"^(?:[\w.]+\.)?TransportError\b"},
+    # timing or evidence too weak to judge (payercert.errors.CannotTell): run again, not a defect
+    {"name": "Inconclusive (cannot tell)", "statuses": ["broken"], "message_regex": r"^(?:[\w.]+\.)?CannotTell\b"},
     {"name": "Payer non-conformance", "statuses": ["failed"], "message_regex": None},
     {"name": "Harness errors", "statuses": ["broken"], "message_regex": None},
 ]

@@ -487,6 +487,26 @@ tr.st-failed td.rid { color: #b91c1c; } tr.st-inconclusive td.rid { color: #9a34
 pre.detail { font-size: 11px; white-space: pre-wrap; background: #f9fafb; border: 1px solid #e5e7eb; padding: 6px; }
 .unlinked { margin-top: 18px; }
 footer { color: #6b7280; font-size: 11px; text-align: center; margin: 8px 0 24px; }
+table.summary { width: 100%; border-collapse: collapse; background: #fff; margin: 0 0 8px; }
+table.summary th { text-align: left; font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: #6b7280;
+  border-bottom: 1px solid #d1d5db; padding: 4px 6px; }
+table.summary td { padding: 6px; border-bottom: 1px solid #e5e7eb; vertical-align: top; overflow-wrap: anywhere; }
+table.summary .n-failed { color: #b91c1c; font-weight: 700; } table.summary .n-passed { color: #166534; }
+table.summary ul { margin: 0; padding-left: 16px; color: #7f1d1d; }
+.summary-box { background: #fff; border: 1px solid #e5e7eb; border-radius: 10px; padding: 14px 20px; margin-bottom: 18px; }
+.filter { margin: 6px 0 0; color: #374151; } .filter label { margin-right: 14px; cursor: pointer; }
+body:has(#show-failed:checked) table.reqs tbody:not(.st-failed),
+body:has(#show-open:checked) table.reqs tbody.st-passed, body:has(#show-open:checked) table.reqs tbody.st-waived,
+body:has(#show-open:checked) table.reqs tbody.st-client-side, body:has(#show-open:checked) table.reqs tbody.st-manual,
+body:has(#show-open:checked) table.reqs tbody.st-out-of-scope { display: none; }
+body:has(#show-failed:checked) section.group:not(:has(tbody.st-failed)) { display: none; }
+.bar .failed { background: #dc2626; }
+@media print {
+  .filter, .meta, .cov, .group, .unlinked { display: none; }
+  .feed + .feed { break-before: auto; }
+  .feed { margin-bottom: 8px; }
+  table.summary { font-size: 10px; }
+}
 @media print {
   body { background: #fff; padding: 0; font-size: 10.5px; }
   .top, .feed { border: none; padding: 0; border-radius: 0; }
@@ -520,16 +540,18 @@ def _pct(n: int, total: int) -> float:
     return round(100.0 * n / total, 1) if total else 0.0
 
 
-def _coverage_html(cov: dict) -> str:
+def _coverage_html(cov: dict, reqs: list[dict]) -> str:
     rows = []
     levels = [(lvl, c) for lvl, c in cov["levels"].items() if c["total"]]
     for label, c in levels + ([("All", cov["all"])] if len(levels) != 1 else []):
         t = c["total"]
+        failed = sum(1 for r in reqs if r["status"] == "failed" and label in (r["level"], "All"))
         rows.append(
             f'<tr><td class="lvl">{_e(label)}</td>'
             f'<td><div class="bar"><span class="covered" style="width:{_pct(c["covered"], t)}%"></span>'
+            f'<span class="failed" style="width:{_pct(c["verified"] + failed, t)}%"></span>'
             f'<span class="verified" style="width:{_pct(c["verified"], t)}%"></span></div></td>'
-            f'<td class="num"><b>{c["verified"]}</b>/{t} verified · {c["covered"]}/{t} covered'
+            f'<td class="num"><b>{c["verified"]}</b>/{t} verified · {failed} failed · {c["covered"]}/{t} covered'
             f" ({_pct(c['verified'], t):g}%)</td></tr>"
         )
     client = cov.get("client_side", 0)
@@ -560,7 +582,8 @@ def _coverage_html(cov: dict) -> str:
         '<section class="cov"><table>' + "".join(rows) + "</table>"
         '<div class="legend">In-scope requirements:'
         '<i style="background:#16a34a"></i>verified (passed or waived)'
-        '<i style="background:#fcd34d"></i>covered by a test, not verified'
+        '<i style="background:#dc2626"></i>failed'
+        '<i style="background:#fcd34d"></i>covered by a test, not verified (inconclusive or skipped)'
         f'<i style="background:#e5e7eb"></i>not covered{note}</div></section>'
     )
 
@@ -611,11 +634,36 @@ def _requirement_rows(reqs: list[dict]) -> str:
                 )
             text += '<ul class="tests">' + "".join(items) + "</ul>"
         out.append(
-            f'<tbody><tr class="st-{status_cls}" id="{_e(r["id"])}"><td class="rid mono">{_e(r["id"])}</td>'
-            f"<td>{_e(r['level'])}</td><td>{text}</td><td>{_e(r['section'])}</td>"
+            f'<tbody class="st-{status_cls}"><tr class="st-{status_cls}" id="{_e(r["id"])}"><td class="rid mono">{_e(r["id"])}</td>'
+            f"<td>{_e(r['level'])}</td><td>{text}</td><td>{_e(r['area'])}</td>"
             f"<td>{_pill(r['status'])}</td></tr></tbody>"
         )
     return "".join(out)
+
+
+def _by_section(reqs: list[dict]) -> list[tuple[str, list[dict]]]:
+    """The requirements by document section, in the document's order, sections with a failure
+    first; within a section, failures first."""
+    sections: dict[str, list[dict]] = {}
+    for r in reqs:
+        sections.setdefault(r["section"], []).append(r)
+    ordered = sorted(sections.items(), key=lambda item: not any(r["status"] == "failed" for r in item[1]))
+    return [(name, sorted(rows, key=lambda r: r["status"] != "failed")) for name, rows in ordered]
+
+
+def _section_html(section: str, reqs: list[dict]) -> str:
+    counts: dict[str, int] = {}
+    for r in reqs:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    return (
+        f'<section class="group"><h3>{_e(section)} '
+        f'<span style="font-weight:400;color:#6b7280;font-size:12px">— {_e(summary)}</span></h3>'
+        '<table class="reqs"><colgroup><col class="c-id"><col class="c-lvl"><col><col class="c-sec"><col class="c-st"></colgroup>'
+        "<thead><tr><th>Id</th><th>Level</th><th>Requirement and tests</th><th>Area</th><th>Status</th></tr></thead>"
+        + _requirement_rows(reqs)
+        + "</table></section>"
+    )
 
 
 def _feed_html(feed: dict, generated: str) -> str:
@@ -627,7 +675,7 @@ def _feed_html(feed: dict, generated: str) -> str:
         ("Target", feed["target"]),
         ("Environment", feed["environment"]),
         ("Suite", feed["suite"]),
-        ("Document file", doc.get("doc") or "—"),
+        ("Document", ", ".join(str(x) for x in (doc.get("title"), doc.get("version")) if x) or "—"),
         ("Generated", _when(generated)),
         ("Started", _when(feed["started"])),
         ("Finished", _when(feed["finished"])),
@@ -659,22 +707,7 @@ def _feed_html(feed: dict, generated: str) -> str:
             + "</li></ul>"
         )
 
-    areas: dict[str, list[dict]] = {}
-    for r in feed["requirements"]:
-        areas.setdefault(r["area"], []).append(r)
-    tables = []
-    for area, reqs in areas.items():
-        counts: dict[str, int] = {}
-        for r in reqs:
-            counts[r["status"]] = counts.get(r["status"], 0) + 1
-        summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-        tables.append(
-            f'<h3>{_e(area)} <span style="font-weight:400;color:#6b7280;font-size:12px">— {_e(summary)}</span></h3>'
-            '<table class="reqs"><colgroup><col class="c-id"><col class="c-lvl"><col><col class="c-sec"><col class="c-st"></colgroup>'
-            "<thead><tr><th>Id</th><th>Level</th><th>Requirement and tests</th><th>Document section</th><th>Status</th></tr></thead>"
-            + _requirement_rows(reqs)
-            + "</table>"
-        )
+    tables = [_section_html(section, reqs) for section, reqs in _by_section(feed["requirements"])]
 
     unlinked = ""
     if feed.get("unlinked_tests") or feed.get("unknown_requirement_ids"):
@@ -707,7 +740,47 @@ def _feed_html(feed: dict, generated: str) -> str:
         f'<div class="doc">Feed <code>{_e(feed["feed"])}</code>{" · " + doc_line if doc_line else ""}</div></div>'
         f"<div>{_badge(feed['verdict'])}</div></div>"
         f'{notice_html}<dl class="meta">{meta_html}</dl>'
-        f"{_coverage_html(feed['coverage'])}{reasons}{''.join(tables)}{unlinked}</section>"
+        f"{_coverage_html(feed['coverage'], feed['requirements'])}{reasons}{''.join(tables)}{unlinked}</section>"
+    )
+
+
+def _level_counts(reqs: list[dict], level: str) -> str:
+    mine = [r for r in reqs if r["level"] == level and r["status"] not in EXCLUDED]
+    if not mine:
+        return "—"
+    n = {s: sum(1 for r in mine if r["status"] == s) for s in ("passed", "failed", "waived")}
+    untested = len(mine) - sum(n.values())
+    return (
+        f'<span class="n-passed">{n["passed"]} passed</span> · <span class="{"n-failed" if n["failed"] else ""}">'
+        f"{n['failed']} failed</span> · {n['waived']} waived · {untested} not tested"
+    )
+
+
+def _summary_html(cert: dict) -> str:
+    """Every feed on one screen: verdict, MUST and SHOULD counts, the failures in one line each."""
+    rows = []
+    for f in cert.get("feeds") or []:
+        doc = f["document"]
+        named = ", ".join(str(x) for x in (doc.get("title"), doc.get("version")) if x)
+        reasons = f.get("reasons") or []
+        shown = "".join(f"<li>{_e(_one_line(x)[:160])}</li>" for x in reasons[:4])
+        more = f"<li>… and {len(reasons) - 4} more</li>" if len(reasons) > 4 else ""
+        rows.append(
+            f'<tr><td><a href="#feed-{_e(f["feed"])}"><b>{_e(f["title"])}</b></a><br>'
+            f'<span style="color:#6b7280">{_e(named)} · {_e(f["target"])} · {_e(f["suite"])}</span></td>'
+            f"<td>{_badge(f['verdict'], small=True)}</td>"
+            f"<td>{_level_counts(f['requirements'], 'MUST')}</td><td>{_level_counts(f['requirements'], 'SHOULD')}</td>"
+            f"<td>{'<ul>' + shown + more + '</ul>' if shown else '—'}</td></tr>"
+        )
+    if not rows:
+        return ""
+    return (
+        '<section class="summary-box"><table class="summary"><thead><tr><th>Feed and document</th><th>Verdict</th>'
+        "<th>MUST</th><th>SHOULD</th><th>Failures</th></tr></thead>" + "".join(rows) + "</table>"
+        '<div class="filter">Show requirements: '
+        '<label><input type="radio" name="show" id="show-all" checked> all</label>'
+        '<label><input type="radio" name="show" id="show-failed"> failed only</label>'
+        '<label><input type="radio" name="show" id="show-open"> not verified</label></div></section>'
     )
 
 
@@ -730,7 +803,7 @@ def render_html(cert: dict) -> str:
         + (f" · seed {_e(str(cert['seed']))}" if cert.get("seed") is not None else "")
         + "</div></div>"
         f"<div>Overall&nbsp; {_badge(overall.get('verdict', NOT_CERTIFIED), small=True)}</div></header>"
-        f"{body}<footer>Generated by payercert {_e(str(cert.get('payercert_version', '')))}. "
+        f"{_summary_html(cert)}{body}<footer>Generated by payercert {_e(str(cert.get('payercert_version', '')))}. "
         "Per requirement: passed, failed, inconclusive (the run could not tell: transport trouble, a failure "
         "that did not reproduce, or a payercert defect; retry it), "
         "waived (accepted deviation, reason shown), skipped, not covered, client-side "

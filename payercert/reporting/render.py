@@ -25,13 +25,15 @@ def render_html_report(reports: Path, history: Path | None, console: Console) ->
     history_dir = history or reports / "history"
     history_dir.mkdir(parents=True, exist_ok=True)
     try:
-        report = render(
-            [results],
-            reports / "allure-report",
-            name="payercert certification",
-            history_path=history_dir / "allure-history.jsonl",
-            categories=CATEGORIES,
-        )
+        with console.status("rendering the HTML report"):
+            report = render(
+                [results],
+                reports / "allure-report",
+                name="payercert certification",
+                history_path=history_dir / "allure-history.jsonl",
+                categories=CATEGORIES,
+                say=lambda line: console.print(line, highlight=False),
+            )
     except ReportToolMissing as exc:
         console.print(f"[yellow]HTML report not rendered:[/yellow] {exc}", highlight=False)
         return False
