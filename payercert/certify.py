@@ -47,6 +47,7 @@ class CertifyRequest:
     requirements: tuple[str, ...] = ()  # only these requirements' tests (a check, not a certification)
     seed: int | None = None  # Hypothesis seed; None: 0 on the local target, a new one elsewhere
     events: Path | None = None  # JSON lines of the run's progress (payercert/events.py)
+    waivers: dict[str, str] = field(default_factory=dict)  # requirement id -> the written reason, this run only
 
 
 class Prepared:
@@ -103,6 +104,11 @@ def _feeds(request: CertifyRequest) -> list[str]:
     unknown = [r for r in request.requirements if not any(r in load_feed(f).requirements for f in feeds)]
     if unknown:
         raise ConfigError(f"--requirement {unknown[0]}: no such requirement in {', '.join(feeds)}")
+    for rid, reason in request.waivers.items():
+        if not any(rid in load_feed(f).requirements for f in feeds):
+            raise ConfigError(f"--waive {rid}: no such requirement in {', '.join(feeds)}")
+        if not reason.strip():
+            raise ConfigError(f"--waive {rid}: a waiver needs its written reason (--waive {rid}=REASON)")
     if request.fault:
         elsewhere = [o.name for f in feeds for o in applicable(f, request.suite) if o.name in request.options]
         if request.target != "local" or elsewhere:
@@ -233,6 +239,8 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
         args += ["--payercert-events", str(request.events)]
     for requirement in request.requirements:
         args += ["--payercert-requirement", requirement]
+    for rid, reason in request.waivers.items():
+        args += ["--payercert-waiver", f"{rid}={reason}"]
     for reading, option in request.readings.items():
         args += ["--payercert-reading", f"{reading}={option}"]
     plugins: list[Any] = [prepared]

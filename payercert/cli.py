@@ -232,6 +232,12 @@ def certify(
         help="Hypothesis seed: replays a run's draws exactly (the certificate shows each run's seed; "
         "default: 0 on the local target, a new one elsewhere).",
     ),
+    waive: list[str] = typer.Option(
+        [],
+        "--waive",
+        metavar="ID=REASON",
+        help="Accept a deviation for this run (repeatable): its failure shows WAIVED with the reason and does not fail the verdict.",
+    ),
     events: Path | None = typer.Option(
         None,
         "--events",
@@ -259,6 +265,7 @@ def certify(
         requirements=tuple(requirement),
         seed=seed,
         events=events,
+        waivers=_readings(waive, "--waive"),
     )
     raise typer.Exit(run_certify(request, out))
 
@@ -365,12 +372,12 @@ def _as_of(value: str | None) -> date | None:
 
 
 def _readings(items: list[str], option: str = "--reading") -> dict[str, str]:
+    """ID=VALUE pairs of a repeatable option (--reading, --kind-option, --waive)."""
+    form = {"--reading": "ID=OPTION", "--waive": "ID=REASON"}.get(option, "KEY=VALUE")
     readings = {}
     for item in items:
         if "=" not in item:
-            raise PayercertError(
-                f"{option} {item!r}: write it as " + ("ID=OPTION" if option == "--reading" else "KEY=VALUE")
-            )
+            raise PayercertError(f"{option} {item!r}: write it as {form}")
         key, value = item.split("=", 1)
         readings[key.strip()] = value.strip()
     return readings

@@ -62,6 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--payercert-reports", default="reports", help="folder for results and the certificate")
     group.addoption("--payercert-history", default=None, help="history location (default: REPORTS/history)")
     group.addoption("--payercert-events", default=None, help="append the run's progress to this file (JSON lines)")
+    group.addoption("--payercert-waiver", action="append", default=[], help="ID=REASON: a waiver for this run")
     group.addoption("--payercert-allow-mutations", action="store_true", default=False)
     group.addoption("--payercert-reading", action="append", default=[], help="ID=OPTION")
     group.addoption(
@@ -135,6 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
         examples=config.getoption("payercert_examples"),
         option_values=dict(item.split("=", 1) for item in config.getoption("payercert_option")),
         requirements=tuple(config.getoption("payercert_requirement")),
+        waivers=dict(item.split("=", 1) for item in config.getoption("payercert_waiver")),
     )
     run = Run(options)
     run.seed = config.stash[SEED_KEY]
@@ -142,7 +144,7 @@ def pytest_configure(config: pytest.Config) -> None:
         (p for p in config.pluginmanager.get_plugins() if getattr(p, "name", None) == "payercert-prepared"), None
     )
     if prepared is not None:  # `payercert certify` resolved the targets (and any prompts) already
-        run.targets.update(prepared.targets)
+        run.targets.update({feed_id: run.waived(t) for feed_id, t in prepared.targets.items()})
         options.production_confirmed = prepared.production_confirmed or options.production_confirmed
     config.stash[RUN_KEY] = run
     config.pluginmanager.register(_StopWatch(run, prepared), "payercert-stop-watch")

@@ -49,6 +49,7 @@ class RunOptions:
     examples: int = 25
     option_values: dict[str, str] = field(default_factory=dict)  # feeds' run options with a value (run_options.py)
     requirements: tuple[str, ...] = ()  # run only the tests of these requirements (a check, not a certification)
+    waivers: dict[str, str] = field(default_factory=dict)  # --waive ID=REASON: accepted for this run
 
 
 class TargetContext:
@@ -305,8 +306,14 @@ class Run:
             for rid, option in target.readings.items():
                 if rid not in feed.readings or option not in feed.readings[rid]["options"]:
                     raise ConfigError(f"reading {rid}={option} is not one the {feed_id} spec documents")
-            self.targets[feed_id] = target
+            self.targets[feed_id] = self.waived(target)
         return self.targets[feed_id]
+
+    def waived(self, target: Target) -> Target:
+        """The target with this run's own waivers (`--waive`) beside its configured ones."""
+        catalogue = load_feed(target.feed).requirements
+        target.waivers.update({rid: why for rid, why in self.options.waivers.items() if rid in catalogue})
+        return target
 
     def context(self, feed_id: str) -> TargetContext:
         if feed_id not in self.contexts:

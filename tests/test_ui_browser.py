@@ -107,3 +107,15 @@ def test_drop_a_file_and_read_its_findings(page, app_url):
     hit = page.text_content(".source tr.hit:has-text('AB2D-EOB-3')")
     assert "required member patient is missing" in hit
     assert hit.strip().startswith("2")  # beside line 2, the line that lacks its patient
+
+
+def test_stop_a_running_certification(page, app_url):
+    page.goto(f"{app_url}/?token={TOKEN}")
+    page.check("input[name=feed][value=ab2d]")
+    page.uncheck("input[name=html]")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/runs/[^/?]+$"))
+    page.wait_for_selector("text=running", timeout=60_000)
+    page.click("button.stop")
+    page.wait_for_selector("text=STOPPED", timeout=60_000)
+    assert "no certificate was written" in page.text_content("#state")

@@ -92,3 +92,19 @@ def test_tests_needing_reference_data_skip_with_a_reason(tmp_path):
     assert "has no reference data go_live, service_identifiers, clients, provider_mas" in done.stdout
     summary = done.stdout.strip().splitlines()[-1]
     assert summary.startswith("1 passed"), summary  # only the 1000 test, which needs an account, not data
+
+
+def test_a_waiver_given_for_one_run(tmp_path):
+    """`certify --waive ID=REASON`: the same, for this run only, without editing payercert.toml."""
+    from certify_runs import certify
+
+    args = ("--feed", "ltss", "--target", "local", "--fault", "drop-tid-header", "--requirement", "LTSS-UP-4")
+    waived = certify(tmp_path / "waived", *args, "--waive", f"LTSS-UP-4={REASON}")
+    assert waived.code == 0, waived.stderr
+    row = next(r for r in waived.feed("ltss")["requirements"] if r["id"] == "LTSS-UP-4")
+    assert (row["status"], row["message"]) == ("waived", REASON)
+    assert certify(tmp_path / "plain", *args).code == 1  # the same run without it fails
+    unknown = certify(tmp_path / "unknown", *args, "--waive", "LTSS-NOPE-1=why")
+    assert (unknown.code, unknown.stderr) == (2, "error: --waive LTSS-NOPE-1: no such requirement in ltss\n")
+    bare = certify(tmp_path / "bare", *args, "--waive", "LTSS-UP-4")
+    assert (bare.code, bare.stderr) == (2, "error: --waive 'LTSS-UP-4': write it as ID=REASON\n")

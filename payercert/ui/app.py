@@ -244,7 +244,22 @@ def _choice(form: Any, settings: Settings) -> Choice:
         examples=_int(form.get("examples")),
         seed=_int(form.get("seed")),
         html=form.get("html") == "1",
+        waivers=_waivers(str(form.get("waivers") or ""), feeds),
     )
+
+
+def _waivers(text: str, feeds: list[str]) -> dict[str, str]:
+    """`ID: reason` lines; every id of a chosen feed, every reason written."""
+    waivers = {}
+    for line in filter(None, (raw.strip() for raw in text.splitlines())):
+        rid, _, reason = line.partition(":")
+        rid, reason = rid.strip(), reason.strip()
+        if not any(rid in load_feed(f).requirements for f in feeds):
+            raise PayercertError(f"waiver {rid!r}: no such requirement in {', '.join(feeds)}")
+        if not reason:
+            raise PayercertError(f"waiver {rid}: write its reason after a colon ({rid}: reason)")
+        waivers[rid] = reason
+    return waivers
 
 
 def _int(value: Any) -> int | None:

@@ -89,6 +89,9 @@ def certify_page(feeds: list[FeedInfo], targets: list[str], error: str | None, a
 <label><input type="checkbox" name="html" value="1" checked> Render the Allure HTML report at the end
 <span class="hint">(the first time, its renderer is installed once: about a minute)</span></label></fieldset>
 <details><summary>Readings: where a document can be read two ways, which way the payer reads it</summary>{readings}</details>
+<details><summary>Waivers: deviations accepted for this run, each with its written reason</summary>
+<label><textarea name="waivers" rows="4" cols="80" placeholder="LTSS-AUTH-7: the test SSO answers 400 to a JSON token request (ticket 4711)"></textarea></label>
+<p class="hint">One per line, <code>REQUIREMENT-ID: reason</code>. A waived requirement's failure shows as WAIVED with the reason and does not fail the verdict.</p></details>
 <p><button type="submit">Start certification</button></p>
 </form>""",
         "/",

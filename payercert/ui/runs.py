@@ -36,6 +36,7 @@ class Choice:
     examples: int | None = None
     seed: int | None = None
     html: bool = True  # render the Allure HTML report at the end
+    waivers: dict[str, str] = field(default_factory=dict)  # requirement id -> the written reason
 
     def arguments(self) -> list[str]:
         """`payercert certify`'s arguments for this choice (reports and events not included)."""
@@ -45,6 +46,8 @@ class Choice:
             args += ["--fault", self.fault]
         for rid, option in sorted(self.readings.items()):
             args += ["--reading", f"{rid}={option}"]
+        for rid, reason in sorted(self.waivers.items()):
+            args += ["--waive", f"{rid}={reason}"]
         if self.examples:
             args += ["--examples", str(self.examples)]
         if self.seed is not None:
