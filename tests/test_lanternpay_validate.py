@@ -270,6 +270,42 @@ def test_a_claim_is_first_seen_in_a_state_the_initial_one_leads_to(tmp_path: Pat
     assert [f["requirement"] for f in report["findings"]] == ["LP-STATE-4"] and code == 1
 
 
+def test_the_sequence_memory_follows_the_open_claims_not_the_file():
+    """A long stream of claims that each close (rejected: a terminal state; a paid claim stays open,
+    it can still be cancelled): what is held stays what a redelivery window needs, while a
+    redelivery and a change out of a terminal state inside the window are still seen."""
+    from payercert.feeds import load_feed
+    from payercert.validators.locate import RecordLines
+    from payercert.validators.readers import Record
+    from payercert.validators.sequence import SequenceCheck
+
+    feed = load_feed("lanternpay")
+    check = SequenceCheck(feed, feed.kinds["webhook-sequence"], feed.default_readings())
+    template = _lines("sequence-paid-to-pending.ndjson")[0]
+
+    def event(n: int, claim: int, state: str, created: int) -> Record:
+        body = json.loads(json.dumps(template))
+        body.update(id=f"00000000-0000-4000-8000-{n:012d}", created=created)
+        body["data"]["invoiceId"] = f"10000000-0000-4000-8000-{claim:012d}"
+        body["data"]["claimStatuses"][0].update(claimId=f"20000000-0000-4000-8000-{claim:012d}", state=state)
+        return Record(line=n + 1, data=body, index=n)
+
+    def feed_in(record: Record) -> list:
+        return list(check.check(record, RecordLines(record)))
+
+    held, n = [], 0
+    for claim in range(20_000):  # a claim every 10 s: some 55 hours of deliveries
+        for state in ("pending", "rejected"):
+            assert not feed_in(event(n, claim, state, 1_700_000_000 + 10 * claim))
+            n += 1
+        held.append(len(check.entities) + len(check.deliveries))
+    assert max(held[-5000:]) == max(held[5000:10000]) < 2_000  # flat: an hour of claims, not the file
+    last = event(n - 1, 19_999, "rejected", 1_700_000_000 + 10 * 19_999)
+    assert [f.requirement for f in feed_in(last)] == ["LP-WH-3"]  # a redelivery inside the window
+    reopened = event(n, 19_999, "pending", 1_700_000_000 + 10 * 19_999 + 5)
+    assert [f.requirement for f in feed_in(reopened)] == ["LP-STATE-3"]  # out of a terminal state
+
+
 # --- exit codes ---------------------------------------------------------------------------------------
 
 

@@ -10,6 +10,14 @@
       state: state
       no_change: [noChange]
       requirements: {redelivery, id_reused, initial, transition, terminal}
+      created: /created                 when the event was made (epoch seconds)
+      redelivery_window_s: 3600         how late a redelivery can come, by the document's retry policy
+
+Memory follows the open entities, not the file: with `created` and a window, an event id is kept
+until the stream has moved a window past its `created` (a redelivery comes inside it), and an
+entity that reached a terminal state is let go a window after. A change out of a terminal state
+that comes later than that is reported as an entity first seen in a state that does not follow
+from the initial one, since its past was let go.
 
 An event whose id and content equal an earlier one's is a redelivery: an info finding, and it
 moves nothing. The same id with other content is two events sharing an id. An entity's first
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,6 +106,9 @@ class SequenceCheck:
         self.req = self.spec["requirements"]
         self.deliveries: dict[str, tuple[str, int]] = {}  # event id -> (content digest, first line)
         self.entities: dict[tuple, tuple[str, str | None]] = {}  # (group, id) -> (state, state to return to)
+        self.window: float | None = self.spec.get("redelivery_window_s")
+        self.newest = float("-inf")  # the latest `created` seen
+        self.aging: deque[tuple[float, str, tuple | None]] = deque()  # (created, event id, entity closed then)
 
     def _finding(self, role: str, message: str, line: int, severity: Severity | None = None) -> Finding:
         requirement = self.req[role]
@@ -128,6 +140,7 @@ class SequenceCheck:
                 )
             else:
                 self.deliveries[str(event_id)] = (digest, record.line)  # constant memory per event
+                self._age(data, str(event_id))
         when = self.spec.get("moves_when")
         if when and value_at(data, when["pointer"]) != when["equals"]:
             return
@@ -170,6 +183,23 @@ class SequenceCheck:
                     line,
                 )
         self.entities[key] = (new, before)
+        if new in self.machine.terminal and self.window is not None and self.aging:
+            created, event_id, _ = self.aging[-1]
+            self.aging.append((created, event_id, key))  # let go a window after it closed
+
+    def _age(self, data: dict, event_id: str) -> None:
+        """Note when this event was made, and let go what a window ago made no longer needed."""
+        created = value_at(data, self.spec["created"]) if "created" in self.spec else None
+        if self.window is None or not isinstance(created, (int, float)) or isinstance(created, bool):
+            return  # no clock to age by: everything is kept
+        self.newest = max(self.newest, float(created))
+        self.aging.append((float(created), event_id, None))
+        while self.aging and self.aging[0][0] < self.newest - self.window:
+            _, old_id, closed = self.aging.popleft()
+            if closed is None:
+                self.deliveries.pop(old_id, None)
+            elif self.entities.get(closed, ("",))[0] in self.machine.terminal:
+                del self.entities[closed]
 
 
 def sequence_check(feed: Feed, kind: Kind, readings: dict[str, str]) -> SequenceCheck | None:
