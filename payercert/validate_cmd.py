@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from payercert.validators import render
 from payercert.validators.engine import Options, validate_file
@@ -52,7 +55,8 @@ def run_validate(
     with ExitStack() as stack:
         reports = []
         for path, name in expand(paths, stack):
-            report = validate_file(path, opts)
+            with _progress(path, name) as progress:
+                report = validate_file(path, replace(opts, progress=progress))
             report.path = name
             report.unusable = report.unusable and report.unusable.replace(str(path), name)
             reports.append(report)
@@ -67,6 +71,33 @@ def run_validate(
     if any(r.unusable for r in reports):
         return EXIT_USAGE
     return EXIT_FINDINGS if any(r.errors for r in reports) else EXIT_OK
+
+
+PROGRESS_FROM = 32 << 20  # a smaller file is read before a bar would be worth drawing
+
+
+@contextmanager
+def _progress(path: Path, name: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on the terminal (stderr) while a large file is read: bytes done, rate, time
+    left. Nothing when stderr is not a terminal (a CI log) or the file is small."""
+    err = Console(stderr=True)
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    if not err.is_terminal or size < PROGRESS_FROM:
+        yield None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(f"validating {name}", total=size)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _reference_data(path: Path) -> dict:

@@ -325,3 +325,24 @@ def test_a_choice_given_twice_is_found_on_the_fast_path(kind: str, sample: str):
     key = lambda f: (f.requirement, f.severity.value)  # noqa: E731
     assert sorted(map(key, fast.findings)) == sorted(map(key, slow.findings))
     assert any(f.severity.value == "error" for f in fast.findings)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_large_file_tells_its_progress_without_changing_its_findings(tmp_path: Path, jobs: int):
+    """The progress a terminal draws counts every byte once, across processes, and the findings are
+    the same with or without a watcher."""
+    from payercert.validators.engine import validate_file
+    from payercert.validators.recognise import Options
+
+    sample = (ROOT / "specs" / "ab2d" / "samples" / "invalid" / "eob-stu3-missing-patient.ndjson").read_bytes()
+    path = tmp_path / "big.ndjson"
+    path.write_bytes(sample * (3_000_000 // len(sample) + 1))  # several blocks of a megabyte
+    told: list[tuple[int, int]] = []
+    watched = validate_file(path, Options(jobs=jobs, progress=lambda done, total: told.append((done, total))))
+    plain = validate_file(path, Options(jobs=jobs))
+    size = path.stat().st_size
+    assert told and told[-1] == (size, size)
+    assert [done for done, _ in told] == sorted(done for done, _ in told)  # never backwards
+    assert [(f.requirement, f.location.line) for f in watched.findings] == [
+        (f.requirement, f.location.line) for f in plain.findings
+    ]

@@ -20,9 +20,11 @@ each, and renumbers their findings by counting each range's newlines.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -630,6 +632,9 @@ def _lines(fh, start: int, end: int | None) -> Iterator[tuple[bytes | None, bool
         block = fh.read(BLOCK)
         if not block:
             break
+        if _bytes_read is not None:  # a watcher's progress: once a megabyte, never per line
+            with _bytes_read.get_lock():
+                _bytes_read.value += len(block)
         cut = block.find(b"\n")
         if cut < 0:
             pending_size += len(block)
@@ -697,14 +702,18 @@ def validate_fast(path: Path, feed: Feed, kind: Kind, opts, report: FileReport, 
         report.notes.append("gzip input is read by one process (--jobs applies to uncompressed files)")
     jobs = 1 if gzipped else max(1, jobs)
     args = (str(path), feed.id, kind.name, readings, today, opts.all_errors)
-    if jobs == 1:
-        results = [validate_range(*args)]
-    else:
-        fast_kind(feed.id, kind.name, readings)  # compiled once here: forked workers inherit it
-        bounds = _boundaries(path, jobs)
-        ranges = list(zip(bounds, bounds[1:]))
-        with ProcessPoolExecutor(max_workers=len(ranges), mp_context=_context()) as pool:
-            results = [f.result() for f in [pool.submit(validate_range, *args, a, b) for a, b in ranges]]
+    watched = getattr(opts, "progress", None) if not gzipped else None
+    with _watching(watched, path.stat().st_size) as counter:
+        if jobs == 1:
+            results = [validate_range(*args)]
+        else:
+            fast_kind(feed.id, kind.name, readings)  # compiled once here: forked workers inherit it
+            bounds = _boundaries(path, jobs)
+            ranges = list(zip(bounds, bounds[1:]))
+            with ProcessPoolExecutor(
+                max_workers=len(ranges), mp_context=_context(), initializer=_count_into, initargs=(counter,)
+            ) as pool:
+                results = [f.result() for f in [pool.submit(validate_range, *args, a, b) for a, b in ranges]]
     offset = 0
     listed: Counter[tuple[str, str]] = Counter()
     for part in results:
@@ -719,6 +728,40 @@ def validate_fast(path: Path, feed: Feed, kind: Kind, opts, report: FileReport, 
         report.omitted.update({(req, sev.value): n for (req, sev), n in part.omitted.items()})
         report.records += part.records
         offset += part.lines
+
+
+_bytes_read = None  # a shared counter of the bytes read, while a watcher wants progress
+
+
+def _count_into(counter) -> None:
+    global _bytes_read
+    _bytes_read = counter
+
+
+@contextlib.contextmanager
+def _watching(progress, size: int):
+    """While the file is read, tell `progress(bytes read, size)` five times a second (from a thread
+    reading the counter the reading processes add to), and once more at the end."""
+    if progress is None:
+        yield None
+        return
+    counter = _context().Value("q", 0)
+    _count_into(counter)
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.2):
+            progress(min(counter.value, size), size)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield counter
+    finally:
+        done.set()
+        watcher.join()
+        _count_into(None)
+        progress(min(counter.value, size), size)  # every process's blocks counted: the whole file
 
 
 AUTO_JOBS_FROM = 64 << 20  # a smaller file is done before more processes would have started

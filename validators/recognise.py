@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -59,6 +60,8 @@ class Options:
     companion: Path | None = None  # the file a payload answers (--request), for the kind's companion checks
     kind_options: dict[str, str] = field(default_factory=dict)  # a kind's own options (feed.yaml kinds.*.options)
     jobs: int = 0  # processes for a kind with a fast NDJSON validator (validators/fastpath.py); 0: by file size
+    # told (bytes read, bytes in all) as a large uncompressed NDJSON file of a fast kind is read
+    progress: Callable[[int, int], None] | None = None
 
 
 @dataclass
