@@ -74,6 +74,11 @@ def certify_page(feeds: list[FeedInfo], targets: list[str], error: str | None, a
     return layout(
         "Certify",
         f"""<h1>Certify a payer feed</h1>{running}{problem}
+<p>payercert checks a payer's system against the payer's own document, requirement by requirement.
+Tick a feed and start: with the target <b>local</b> it runs against payercert's simulator of that payer,
+which follows the document. To see what a failure looks like, pick a <b>fault profile</b>: the
+simulator then breaks one requirement, and the run must say which. To check a file instead, use
+<a href="/validate">Validate a file</a>.</p>
 <form method="post" action="/runs">
 <fieldset><legend>Feeds</legend>{feed_boxes}
 <p class="hint">Pick one or more. A fault profile (below) belongs to one feed.</p></fieldset>
