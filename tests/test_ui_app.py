@@ -63,3 +63,33 @@ def test_the_page_asks_for_what_the_environment_lacks(client, monkeypatch):
 def test_a_choice_it_cannot_run_is_said_on_the_page(client, form, said):
     answer = client.post("/runs?token=t0k", data=form)
     assert answer.status_code == 400 and said in answer.text
+
+
+def test_history_links_serve_a_run_s_reports_and_nothing_beside_them(client, tmp_path):
+    from payercert.history import record_run
+
+    reports = tmp_path / "scheduled" / "reports"
+    reports.mkdir(parents=True)
+    (reports / "certificate.json").write_text("{}")
+    (reports / "certificate.html").write_text("<p>the certificate</p>")
+    (tmp_path / "scheduled" / "secret.txt").write_text("not a report")
+    certificate = {
+        "seed": 7,
+        "feeds": [
+            {
+                "feed": "ltss",
+                "verdict": "CERTIFIED",
+                "started": "2026-12-01T00:00:00Z",
+                "finished": "2026-12-01T00:01:00Z",
+                "coverage": {"levels": {"MUST": {"total": 1, "covered": 1, "verified": 1}}},
+                "requirements": [],
+            }
+        ],
+    }
+    record_run(tmp_path / "history", certificate, reports, "ltss-prod", "smoke")
+    page = client.get("/history?token=t0k").text
+    assert "ltss-prod" in page and 'href="/files/history/0/certificate.html"' in page
+    assert client.get("/files/history/0/certificate.html").text == "<p>the certificate</p>"
+    for beside in ("/files/history/0/../secret.txt", "/files/history/0/%2E%2E/secret.txt", "/files/history/1/x"):
+        assert client.get(beside).status_code == 404, beside
+    assert client.get("/files/here/payercert.toml").status_code == 404

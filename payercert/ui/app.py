@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
@@ -435,33 +434,32 @@ async def _validate(request: Request) -> Response:
 # --- history and files -----------------------------------------------------------------------------
 async def _history(request: Request, settings: Settings) -> Response:
     entries = read_runs(settings.history)
-    for entry in entries:
-        url = files_url(Path(entry.get("reports", "")), settings)
-        if url:
-            entry["reports_url"] = url
+    for number, entry in enumerate(entries):
+        if (Path(entry.get("reports", "")) / "certificate.json").is_file():
+            entry["reports_url"] = f"/files/history/{number}"
     return HTMLResponse(pages.history_page(entries, str(settings.history)))
 
 
-def _roots(settings: Settings) -> dict[str, Path]:
-    """What /files/ serves: the app's runs, and the folder it was started in (the reports of
-    scheduled runs, as `payercert certify` writes them by default)."""
-    return {"runs": settings.workdir.resolve(), "here": Path.cwd().resolve()}
-
-
-def files_url(path: Path, settings: Settings) -> str | None:
-    if not path.is_absolute():
-        path = Path.cwd() / path
-    for name, root in _roots(settings).items():
-        if path.resolve().is_relative_to(root):
-            return f"/files/{name}/{quote(str(path.resolve().relative_to(root)))}"
-    return None
+def _reports_root(settings: Settings, root: str, path: str) -> tuple[Path | None, str]:
+    """What /files/ serves, and the path below it: the reports of the app's own runs
+    (`/files/runs/...`), and of each run the history records (`/files/history/N/...`: the folder that
+    run wrote, nothing beside it)."""
+    if root == "runs":
+        return settings.workdir.resolve(), path
+    number, _, rest = path.partition("/")
+    if root == "history" and number.isdigit():
+        entries = read_runs(settings.history)
+        if int(number) < len(entries):
+            reports = Path(entries[int(number)].get("reports", ""))
+            return (reports.resolve() if reports.is_absolute() else None), rest
+    return None, path
 
 
 async def _file(request: Request, settings: Settings) -> Response:
-    """A report file: only below one of the roots."""
-    root = _roots(settings).get(request.path_params["root"])
+    """A report file: only below the root it names."""
+    root, relative = _reports_root(settings, request.path_params["root"], request.path_params["path"])
     if root is not None:
-        path = (root / request.path_params["path"]).resolve()
+        path = (root / relative).resolve()
         if path.is_relative_to(root) and path.is_file():
             return FileResponse(path)
     return PlainTextResponse("no such report file", status_code=404)
