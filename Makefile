@@ -52,6 +52,7 @@ test-unlocked: setup
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/ab2d.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) .venv-unlocked reports/allure-results reports/allure-report reports/certificate.* reports/history
