@@ -362,6 +362,21 @@ FAULTS = (
         "contract webhooks carry a contractId GET /contracts/{contractId} does not know",
         hook=Hook("onContractStatusUpdated", edit=_data(lambda d: d.update(contractId=str(uuid.uuid4())))),
     ),
+    Fault(
+        "approval-said-payment-failed",
+        "LP-STATE-4",
+        'invoice webhooks say "paymentFailed" where a claim is approved (its first announced state)',
+        hook=Hook(
+            INVOICE_UPDATES,
+            edit=_each_status(lambda s: s.get("state") == "approved" and s.update(state="paymentFailed")),
+        ),
+    ),
+    Fault(
+        "cancellation-answered-500",
+        "LP-CAN-2",
+        "POST /invoices/{invoiceId}/cancel answers 500 (the cancellation goes nowhere)",
+        Rewrite(r"^/invoices/[^/]+/cancel$", method="POST", status="20.", to_status=500, text=lambda _: b""),
+    ),
     # the sender's own code paths (simulators/lanternpay/webhooks.py)
     Fault("header-auth-value-wrong", "LP-WHA-2", "custom header mode sends the header with another value"),
     Fault("basic-auth-password-wrong", "LP-WHA-3", "Basic mode sends another password"),

@@ -189,7 +189,7 @@ class WebbbsSimulator:
             given = msg.fields.get("ProcessingMode")
             if given is not None and given in self.limits:
                 mode = given
-        if size > self.limits[mode] and not (mode == "RealTime" and self.broken("realtime-size-limit-ignored")):
+        if size > self.limits[mode] and not self.broken(f"{mode.lower()}-size-limit-ignored"):
             raise Answer(400, body=f"message of {size} bytes exceeds the {mode} limit of {self.limits[mode]}".encode())
         tp = self._authenticate(msg)
         if not self.spec["core"]["web_methods"][method]["supported"] and not self.broken(
@@ -246,6 +246,8 @@ class WebbbsSimulator:
     def _authenticate(self, msg: CoreMessage):
         tp = self.partners.authenticate(msg.username, msg.password)
         reason = "Invalid username/password or not allowed to sign on from this location"
+        if tp is not None and msg.token_created and self.broken("token-with-created-refused"):
+            tp, reason = None, "UsernameToken with Created is not supported"
         if tp is not None and tp.password_expired(self.clock.now()) and not self.broken("expired-password-accepted"):
             tp, reason = None, "Password has aged (90 days): change it on the secure website"
         if tp is None:
@@ -313,9 +315,11 @@ class WebbbsSimulator:
     def _submit(self, msg: CoreMessage, tp_id: str) -> Response:
         ptype, now = msg.fields["PayloadType"], self.clock.now()
         accepted_status = 200 if self.broken("batch-upload-200") else 202
-        if ptype == CONFIRM_TYPE:  # logs the receipt only: never uploaded nor processed (Appendix A)
+        if ptype == CONFIRM_TYPE and not self.broken("receipt-confirmation-uploaded"):
             self.repository(tp_id).confirmations += 1
             return self._respond(msg, accepted_status, "X12_Response_ConfirmReceiptReceived", "Success", "", None)
+        if self.broken("dental-claims-refused") and ptype.startswith("X12_837_Request_005010X224"):
+            return self._envelope_error(msg, 200, "PayloadTypeIllegal", f"{ptype} is not accepted", raise_=False)
         repo, failed, uploaded = self.repository(tp_id), [], 0
         for chunk in self._chunks(msg.payload or b""):
             problems = self._x12_problems(chunk, ptype)
@@ -359,7 +363,8 @@ class WebbbsSimulator:
 
     # --- responses -----------------------------------------------------------------------------
     def _envelope_error(self, msg: CoreMessage, status: int, code: str, message: str, *, raise_: bool = True):
-        response = self._respond(msg, status, msg.fields.get("PayloadType", ""), code, message, None)
+        echoed = msg.payload if self.broken("envelope-error-with-payload") else None
+        response = self._respond(msg, status, msg.fields.get("PayloadType", ""), code, message, echoed)
         if raise_:
             raise Answer(status, code, message, response.body, response.media_type)
         return response
@@ -412,7 +417,12 @@ class WebbbsSimulator:
             "created": created,
             "expires": expires.strftime("%Y-%m-%dT%H:%M:%S.") + f"{expires.microsecond // 1000:03d}Z",
         }
-        body, media = codec.build_soap(out) if realtime else codec.build_mtom(out)
+        mtom = (
+            not realtime
+            if not (self.broken("batch-payload-in-line") or self.broken("realtime-answer-mtom"))
+            else realtime
+        )
+        body, media = codec.build_mtom(out) if mtom else codec.build_soap(out)
         if self.broken("qualified-children"):
             body = _qualify(body)
         if self.broken("mtom-attachment-not-referenced"):

@@ -28,6 +28,20 @@ SOAP_FAULTS: tuple[Fault, ...] = (
     Fault("checksum-mismatch-success", "WEBBBS-PAYLOAD-2", "accepts a batch whose CheckSum is not the payload's SHA-1"),
     Fault("duplicate-payloadid-accepted", "WEBBBS-ENVELOPE-5", "processes a PayloadID already used by the sender"),
     Fault("realtime-size-limit-ignored", "WEBBBS-SIZE-2", "processes RealTime messages over one megabyte"),
+    Fault("batch-size-limit-ignored", "WEBBBS-SIZE-4", "processes batch messages over four megabytes"),
+    Fault(
+        "token-with-created-refused",
+        "WEBBBS-WSS-3",
+        "refuses a UsernameToken that carries wsu:Created (UnAuthorized)",
+    ),
+    Fault(
+        "receipt-confirmation-uploaded",
+        "WEBBBS-BATCH-11",
+        "treats X12_999_SubmissionRequest as an upload instead of logging the receipt",
+    ),
+    Fault(
+        "envelope-error-with-payload", "WEBBBS-ENVELOPE-13", "an envelope error answer carries the request's payload"
+    ),
     Fault(
         "wrong-response-payload-type",
         "WEBBBS-PAYLOAD-3",
@@ -60,6 +74,11 @@ SOAP_FAULTS: tuple[Fault, ...] = (
     Fault(
         "malformed-mime-200", "WEBBBS-MIME-9", "answers a malformed multipart body with HTTP 200 and an envelope error"
     ),
+    Fault(
+        "batch-payload-in-line", "WEBBBS-MTOM-2", "batch answers carry their payload in-line, not as an MTOM attachment"
+    ),
+    Fault("realtime-answer-mtom", "WEBBBS-MTOM-6", "RealTime answers are MTOM-packaged"),
+    Fault("dental-claims-refused", "WEBBBS-BATCH-12", "refuses 837D (X12_837_Request_005010X224A2) uploads"),
     Fault("negative-999-unknown-ak901", "WEBBBS-X12-8", "files negative 999s whose AK9 says Q, no code of the guide"),
     Fault(
         "receiver-id-not-checked",

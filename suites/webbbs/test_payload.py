@@ -175,7 +175,8 @@ def test_username_token_with_nonce_and_created(webbbs):
     body = body.replace(b"</wsse:Password>", b"</wsse:Password><wsse:Nonce>" + nonce.encode() + b"</wsse:Nonce>")
     ex = webbbs.send(msg, body=body, content_type=content_type)
     assert ex.code == "Success", f"WEBBBS-WSS-3: {ex.explain()}"
-    assert ex.response.headers.get("content-type", "").startswith("application/soap+xml"), "WEBBBS-MTOM-6"
+    media = ex.response.headers.get("content-type", "")
+    assert media.startswith("application/soap+xml"), f"WEBBBS-MTOM-6: a RealTime answer came as {media!r}"
 
 
 @requirement("WEBBBS-X12-8", "WEBBBS-PAYLOAD-1", "WEBBBS-PAYLOAD-4")
