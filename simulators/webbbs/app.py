@@ -334,7 +334,8 @@ class WebbbsSimulator:
                 ack, rtype = self._negative_ack(chunk, tp_id, now)
                 if self.broken("negative-999-unknown-ak901"):
                     ack = ack.replace(b"~AK9*R*", b"~AK9*Q*")
-                repo.deliver("TA1" if rtype.startswith("X12_TA1") else "999", ack)
+                if not self.broken("negative-acks-not-returned"):
+                    repo.deliver("TA1" if rtype.startswith("X12_TA1") else "999", ack)
                 continue
             repo.deliver(RESULT_OF_UPLOAD[ptype], x12gen.answer(interchange, RESULT_OF_UPLOAD[ptype], now))
             if self.broken("positive-acks"):

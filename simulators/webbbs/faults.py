@@ -79,6 +79,9 @@ SOAP_FAULTS: tuple[Fault, ...] = (
     ),
     Fault("realtime-answer-mtom", "WEBBBS-MTOM-6", "RealTime answers are MTOM-packaged"),
     Fault("dental-claims-refused", "WEBBBS-BATCH-12", "refuses 837D (X12_837_Request_005010X224A2) uploads"),
+    Fault(
+        "negative-acks-not-returned", "WEBBBS-BATCH-9", "files no negative acknowledgment for a rejected interchange"
+    ),
     Fault("negative-999-unknown-ak901", "WEBBBS-X12-8", "files negative 999s whose AK9 says Q, no code of the guide"),
     Fault(
         "receiver-id-not-checked",
@@ -342,6 +345,33 @@ SOAP_FAULTS += (
             status="200|202",
             text=lambda body: body.replace(b"PayloadIDRequired", b"PayloadTypeRequired"),
         ),
+    ),
+)
+
+
+def _other_control_number(body: bytes) -> bytes:
+    """The interchange's control number (ISA13 and IEA02) changed, so it no longer answers the request's."""
+    found = re.search(rb"ISA(?:\*[^*]*){12}\*(\d{9})\*", body)
+    if found is None:
+        return body
+    other = b"%09d" % ((int(found[1]) + 1) % 10**9)
+    return body.replace(b"*" + found[1] + b"*", b"*" + other + b"*", 1).replace(b"IEA*1*" + found[1], b"IEA*1*" + other)
+
+
+MIME_REALTIME = rb'name="ProcessingMode"[^\n]*\n(?:[^\n]+\n)*?\r?\nRealTime\b'
+
+SOAP_FAULTS += (
+    Fault(
+        "realtime-answer-other-control-number",
+        "WEBBBS-REALTIME-4",
+        "a SOAP RealTime answer's interchange control number (ISA13/IEA02) is not the request's",
+        _answer(SOAP_REALTIME, _other_control_number),
+    ),
+    Fault(
+        "mime-realtime-202",
+        "WEBBBS-ERROR-4",
+        "a valid MIME RealTime request is answered HTTP 202",
+        Rewrite(MIME, method="POST", where=_asks_for(MIME_REALTIME), status="200", to_status=202),
     ),
 )
 
