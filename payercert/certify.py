@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,38 @@ class CertifyRequest:
     seed: int | None = None  # Hypothesis seed; None: 0 on the local target, a new one elsewhere
     events: Path | None = None  # JSON lines of the run's progress (payercert/events.py)
     waivers: dict[str, str] = field(default_factory=dict)  # requirement id -> the written reason, this run only
+
+    def arguments(self) -> list[str]:
+        """The `payercert certify` arguments that make this request."""
+        args = [a for feed in self.feeds for a in ("--feed", feed)] + ["--target", self.target, "--suite", self.suite]
+        if self.config is not None:
+            args += ["--config", str(self.config)]
+        if self.reports != Path("reports"):
+            args += ["--reports", str(self.reports)]
+        if self.history is not None:
+            args += ["--history", str(self.history)]
+        if self.allow_mutations:
+            args.append("--allow-mutations")
+        if self.fault:
+            args += ["--fault", self.fault]
+        args += [a for rid, option in sorted(self.readings.items()) for a in ("--reading", f"{rid}={option}")]
+        args += [a for rid, reason in sorted(self.waivers.items()) for a in ("--waive", f"{rid}={reason}")]
+        if not self.html:
+            args.append("--no-html")
+        if self.examples:
+            args += ["--examples", str(self.examples)]
+        args += [a for rid in self.requirements for a in ("--requirement", rid)]
+        if self.seed is not None:
+            args += ["--seed", str(self.seed)]
+        for name, value in self.options.items():
+            args += [f"--{name}", *([value] if value is not None else [])]
+        if self.events is not None:
+            args += ["--events", str(self.events)]
+        return args
+
+    def command_line(self) -> str:
+        """The command a user types for this request (a watcher's events file left out)."""
+        return shlex.join(["payercert", "certify", *replace(self, events=None).arguments()])
 
 
 class Prepared:

@@ -8,6 +8,7 @@ bundle alone still serves `payercert validate`.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -85,6 +86,11 @@ class Feed:
         return self.spec["source"]["doc"]
 
     @property
+    def document_name(self) -> str:
+        """The payer document as a reader knows it: its title and version."""
+        return document_name(self.spec.get("source", {}))
+
+    @property
     def environments(self) -> dict[str, dict]:
         return self.spec.get("environments", {})
 
@@ -123,6 +129,11 @@ class Feed:
 
     def default_readings(self) -> dict[str, str]:
         return {rid: r["default"] for rid, r in self.readings.items()}
+
+
+def document_name(source: Mapping[str, Any]) -> str:
+    """A payer document's title and version (feed.yaml `source`, or the certificate's `document`)."""
+    return ", ".join(str(part) for part in (source.get("title"), source.get("version")) if part)
 
 
 def _requirement(raw: dict, doc: str) -> Requirement:

@@ -481,11 +481,6 @@ def _redact_report(report: pytest.TestReport) -> None:
     report.sections = [(name, REDACTOR.text(text)) for name, text in report.sections]
 
 
-def _document_line(feed: Any) -> str:
-    source = feed.spec.get("source", {})
-    return ", ".join(str(p) for p in (source.get("title"), source.get("version")) if p)
-
-
 def _title(item: pytest.Item) -> str:
     doc = getattr(item.function, "__doc__", None) if hasattr(item, "function") else None
     return doc.strip().splitlines()[0] if doc else item.name
@@ -555,7 +550,7 @@ def _write_outputs(run: Run) -> None:
             "payercert.seed": str(run.seed),
             "payercert.version": certificate.get("payercert_version", ""),
             **{f"feed.{t.feed}.environment": t.environment for t in run.targets.values()},
-            **{f"feed.{f.feed.id}.document": _document_line(f.feed) for f in feed_runs},
+            **{f"feed.{f.feed.id}.document": f.feed.document_name for f in feed_runs},
             **{f"feed.{t.feed}.production": str(t.production).lower() for t in run.targets.values()},
             "payercert.production_guard.skipped": str(len(run.guarded)),
         },

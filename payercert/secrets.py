@@ -42,6 +42,16 @@ def prompted_variable(name: str, *, where: str) -> str:
     return "PAYERCERT_PROMPTED_" + re.sub(r"[^A-Z0-9]+", "_", f"{where}_{name}".upper()).strip("_")
 
 
+def variable_of(reference: str, name: str, *, where: str) -> str | None:
+    """The environment variable a credential reference is read from: `env:NAME`'s NAME, or for
+    `prompt` the one through which a harness that asked already hands the answer down."""
+    if reference.startswith("env:"):
+        return reference[4:]
+    if reference == "prompt":
+        return prompted_variable(name, where=where)
+    return None
+
+
 def resolve(reference: str, name: str, *, where: str) -> Secret:
     """`env:NAME` reads the environment; `prompt` asks on the terminal without echo."""
     if not isinstance(reference, str):

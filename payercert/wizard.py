@@ -8,7 +8,6 @@ this process's memory only), and the command line that does the same is printed 
 from __future__ import annotations
 
 import os
-import shlex
 from pathlib import Path
 
 from rich.console import Console
@@ -57,7 +56,7 @@ def run_wizard(console: Console) -> int:
         allow_mutations=allow,
         config=config_path if target != "local" else None,
     )
-    console.print(f"\nThe same from the command line:\n  [bold]{escape(command_line(request))}[/bold]\n")
+    console.print(f"\nThe same from the command line:\n  [bold]{escape(request.command_line())}[/bold]\n")
     return run_certify(request, console)
 
 
@@ -97,15 +96,3 @@ def ask_missing_secrets(console: Console, name: str, target: dict) -> None:
             while not value:
                 value = Prompt.ask(f"{key} ({variable} is not set)", password=True, console=console)
             os.environ[variable] = value
-
-
-def command_line(request: CertifyRequest) -> str:
-    args = ["payercert", "certify", *[a for f in request.feeds for a in ("--feed", f)], "--target", request.target]
-    args += ["--suite", request.suite]
-    if request.fault:
-        args += ["--fault", request.fault]
-    if request.config:
-        args += ["--config", str(request.config)]
-    if request.allow_mutations:
-        args.append("--allow-mutations")
-    return shlex.join(args)

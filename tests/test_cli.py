@@ -207,3 +207,35 @@ def test_piped_output_is_not_wrapped_at_80_columns(tmp_path):
         [sys.executable, "-m", "payercert", "validate", str(long)], capture_output=True, text=True, env=env, timeout=120
     )
     assert any(str(long) in line for line in done.stdout.splitlines()), done.stdout
+
+
+def test_a_request_s_command_line_makes_the_same_request(monkeypatch, tmp_path):
+    """The command line the wizard prints and the web app shows (CertifyRequest.arguments) is one that
+    `payercert certify` reads back into the very same request."""
+    from typer.testing import CliRunner
+
+    from payercert import certify as certify_module
+    from payercert.certify import CertifyRequest
+    from payercert.cli import app
+
+    made = CertifyRequest(
+        feeds=["ltss", "ab2d"],
+        target="sandbox",
+        suite="smoke",
+        config=tmp_path / "payercert.toml",
+        reports=tmp_path / "r",
+        history=tmp_path / "h",
+        allow_mutations=True,
+        readings={"LTSS-R-CLIENT-ERROR-STATUS": "identityserver"},
+        waivers={"LTSS-UP-4": "ticket 4711"},
+        html=False,
+        examples=5,
+        requirements=("LTSS-UP-4",),
+        seed=7,
+        options={"strict-ig": None},
+        events=tmp_path / "e.jsonl",
+    )
+    read = []
+    monkeypatch.setattr(certify_module, "run_certify", lambda request, console: read.append(request) or 0)
+    assert CliRunner().invoke(app, ["certify", *made.arguments()]).exit_code == 0
+    assert read == [made]

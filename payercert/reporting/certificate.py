@@ -79,7 +79,7 @@ from typing import Any
 
 from payercert import __version__
 from payercert.errors import EXIT_FINDINGS, EXIT_INCONCLUSIVE, EXIT_OK
-from payercert.feeds import LEVELS, Feed, Requirement
+from payercert.feeds import LEVELS, Feed, Requirement, document_name
 
 CERTIFIED = "CERTIFIED"
 NOT_CERTIFIED = "NOT CERTIFIED"
@@ -668,14 +668,12 @@ def _section_html(section: str, reqs: list[dict]) -> str:
 
 def _feed_html(feed: dict, generated: str) -> str:
     doc = feed["document"]
-    doc_line = " · ".join(
-        _e(str(x)) for x in (doc.get("title"), f"version {doc['version']}" if doc.get("version") else None) if x
-    )
+    doc_line = _e(document_name(doc))
     meta = [
         ("Target", feed["target"]),
         ("Environment", feed["environment"]),
         ("Suite", feed["suite"]),
-        ("Document", ", ".join(str(x) for x in (doc.get("title"), doc.get("version")) if x) or "—"),
+        ("Document", document_name(doc) or "—"),
         ("Generated", _when(generated)),
         ("Started", _when(feed["started"])),
         ("Finished", _when(feed["finished"])),
@@ -761,7 +759,7 @@ def _summary_html(cert: dict) -> str:
     rows = []
     for f in cert.get("feeds") or []:
         doc = f["document"]
-        named = ", ".join(str(x) for x in (doc.get("title"), doc.get("version")) if x)
+        named = document_name(doc)
         reasons = f.get("reasons") or []
         shown = "".join(f"<li>{_e(_one_line(x)[:160])}</li>" for x in reasons[:4])
         more = f"<li>… and {len(reasons) - 4} more</li>" if len(reasons) > 4 else ""

@@ -31,14 +31,16 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import events
+from ..certify import CertifyRequest
 from ..config import credential_references, load_config, target_names
 from ..errors import PayercertError
 from ..feeds import implemented_feeds, load_feed
 from ..history import read_runs
+from ..secrets import variable_of
 from ..simulation import load_simulator
 from . import pages
 from .live import RunState
-from .runs import Choice, Run, Runs, secret_variables
+from .runs import Run, Runs
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "payercert_ui"
@@ -137,17 +139,11 @@ def _feed_infos() -> list[pages.FeedInfo]:
     infos = []
     for feed_id in implemented_feeds():
         feed = load_feed(feed_id)
-        source = feed.spec.get("source", {})
-        document = " ".join(
-            str(p)
-            for p in (source.get("title"), "version " + str(source["version"]) if source.get("version") else None)
-            if p
-        )
         infos.append(
             pages.FeedInfo(
                 feed_id,
                 feed.title,
-                document or feed.doc,
+                feed.document_name or feed.doc,
                 [(f.name, f.breaks) for f in load_simulator(feed_id).faults],
                 ["full", "smoke", *feed.extra_suites()],
                 feed.readings,
@@ -178,7 +174,7 @@ async def _secrets(request: Request, settings: Settings) -> Response:
     raw = _config(settings).get("targets", {}).get(target, {})
     needed = []
     for where, key, reference in credential_references(target, raw):
-        variable = secret_variables(reference, key, where=where)
+        variable = variable_of(reference, key, where=where)
         if variable and not os.environ.get(variable):
             needed.append(
                 (variable, f"{where.removeprefix('target ')}: {key} ({'asked' if reference == 'prompt' else variable})")
@@ -191,7 +187,7 @@ async def _runs(request: Request, settings: Settings, runs: Runs) -> Response:
         return HTMLResponse(pages.runs_page(runs.all()))
     form = await request.form()
     try:
-        choice = _choice(form, settings)
+        wanted = _request(form, settings)
     except PayercertError as exc:
         return await _certify_page(request, settings, runs, str(exc))
     typed = {
@@ -200,13 +196,14 @@ async def _runs(request: Request, settings: Settings, runs: Runs) -> Response:
         if key.startswith("secret:") and isinstance(value, str) and value
     }
     try:
-        run = runs.start(choice, typed)
+        run = runs.start(wanted, typed)
     except RuntimeError as exc:
         return await _certify_page(request, settings, runs, str(exc))
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
 
 
-def _choice(form: Any, settings: Settings) -> Choice:
+def _request(form: Any, settings: Settings) -> CertifyRequest:
+    """The certification the certify page's form asks for."""
     feeds = [str(f) for f in form.getlist("feed")]
     fault_field = str(form.get("fault") or "")
     fault = None
@@ -234,7 +231,7 @@ def _choice(form: Any, settings: Settings) -> Choice:
             _, feed_id, rid = key.split(":", 2)
             if feed_id in feeds and value != load_feed(feed_id).readings.get(rid, {}).get("default"):
                 readings[rid] = value
-    return Choice(
+    return CertifyRequest(
         feeds=feeds,
         target=target,
         suite=str(form.get("suite") or "full"),
@@ -294,7 +291,7 @@ async def _run(request: Request, runs: Runs) -> Response:
         run = _run_or_404(request, runs)
     except _NotFound as exc:
         return HTMLResponse(pages.layout("No such run", f"<p>{pages.e(exc)}</p>"), status_code=404)
-    return HTMLResponse(pages.run_page(run, _state(run), ""))
+    return HTMLResponse(pages.run_page(run, _state(run)))
 
 
 async def _stream(request: Request, runs: Runs) -> Response:
@@ -355,28 +352,22 @@ async def _test(request: Request, runs: Runs) -> Response:
             "level": r.level,
             "text": r.text,
             "section": r.section,
-            "document": _document_name(feed),
+            "document": feed.document_name,
         }
         for rid in ids
         if feed and (r := feed.requirements.get(rid))
     ]
-    seed = (run.certificate() or {}).get("seed", run.choice.seed)
-    replay = Choice(
-        feeds=[test.feed] if test.feed else run.choice.feeds,
-        target=run.choice.target,
-        suite=run.choice.suite,
-        fault=run.choice.fault,
-        readings=run.choice.readings,
-        seed=seed,
-    ).command_line() + "".join(f" --requirement {rid}" for rid in (test.named or test.requirements)[:1])
+    made = run.request
+    replay = CertifyRequest(
+        feeds=[test.feed] if test.feed else made.feeds,
+        target=made.target,
+        suite=made.suite,
+        fault=made.fault,
+        readings=made.readings,
+        requirements=tuple((test.named or test.requirements)[:1]),
+        seed=(run.certificate() or {}).get("seed", made.seed),
+    ).command_line()
     return HTMLResponse(pages.test_page(run, test, requirements, _exchanges(run, nodeid), replay))
-
-
-def _document_name(feed: Any) -> str:
-    if feed is None:
-        return ""
-    source = feed.spec.get("source", {})
-    return f"{source.get('title', feed.title)}" + (f", version {source['version']}" if source.get("version") else "")
 
 
 def _exchanges(run: Run, nodeid: str) -> list[tuple[str, str]]:

@@ -68,16 +68,15 @@ class RunState:
             self.finished, self.exitstatus, self.current = True, event["exitstatus"], None
 
     def _outcome(self, event: dict[str, Any]) -> None:
-        nodeid = event["nodeid"].removesuffix("[not reached]")
-        test = self.tests.get(nodeid)
+        if event["nodeid"].endswith("[not reached]"):
+            return  # the requirements a failure left unverified: the failure itself says so
+        test = self.tests.get(event["nodeid"])
         if test is None:  # an exchange check's finding at the session's end: a line of its own
             test = self.tests[event["nodeid"]] = TestState(
                 event["nodeid"], event["title"], event["feed"], event["requirements"], event["group"]
             )
         status = event["status"]
-        if event["nodeid"].endswith("[not reached]"):
-            return  # the requirements a failure left unverified: the failure itself says it
-        if RANK.get(status, 0) >= RANK.get(test.status, -1) or test.status == "pending":
+        if test.status == "pending" or RANK.get(status, 0) >= RANK.get(test.status, 0):
             test.status, test.message = status, event["message"]
         if status in ("failed", "broken"):
             test.named = sorted(set(test.named) | set(event["requirements"]))

@@ -134,8 +134,8 @@ def secrets_fragment(needed: list[tuple[str, str]]) -> str:
 
 
 # --- a run -----------------------------------------------------------------------------------------
-def run_page(run: Run, state: RunState, token_query: str) -> str:
-    c = run.choice
+def run_page(run: Run, state: RunState) -> str:
+    c = run.request
     what = ", ".join(c.feeds) + f" on {c.target}" + (f" with fault {c.fault}" if c.fault else "") + f" ({c.suite})"
     live = (
         f'<div hx-ext="sse" sse-connect="/runs/{e(run.id)}/stream" sse-close="end">'
@@ -248,8 +248,8 @@ def test_page(
 
 def runs_page(runs: list[Run]) -> str:
     rows = "".join(
-        f'<tr><td><a href="/runs/{e(r.id)}">{e(r.id)}</a></td><td>{e(", ".join(r.choice.feeds))}</td>'
-        f"<td>{e(r.choice.target)}</td><td>{e(r.choice.fault or '')}</td>"
+        f'<tr><td><a href="/runs/{e(r.id)}">{e(r.id)}</a></td><td>{e(", ".join(r.request.feeds))}</td>'
+        f"<td>{e(r.request.target)}</td><td>{e(r.request.fault or '')}</td>"
         f"<td>{badge('running') if r.running else _verdicts(r)}</td></tr>"
         for r in runs
     )

@@ -11,59 +11,22 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import signal
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..secrets import prompted_variable
-
-
-@dataclass
-class Choice:
-    """What the user picked on the certify page."""
-
-    feeds: list[str]
-    target: str = "local"
-    suite: str = "full"
-    fault: str | None = None
-    readings: dict[str, str] = field(default_factory=dict)
-    examples: int | None = None
-    seed: int | None = None
-    html: bool = True  # render the Allure HTML report at the end
-    waivers: dict[str, str] = field(default_factory=dict)  # requirement id -> the written reason
-
-    def arguments(self) -> list[str]:
-        """`payercert certify`'s arguments for this choice (reports and events not included)."""
-        args = [a for feed in self.feeds for a in ("--feed", feed)]
-        args += ["--target", self.target, "--suite", self.suite]
-        if self.fault:
-            args += ["--fault", self.fault]
-        for rid, option in sorted(self.readings.items()):
-            args += ["--reading", f"{rid}={option}"]
-        for rid, reason in sorted(self.waivers.items()):
-            args += ["--waive", f"{rid}={reason}"]
-        if self.examples:
-            args += ["--examples", str(self.examples)]
-        if self.seed is not None:
-            args += ["--seed", str(self.seed)]
-        if not self.html:
-            args.append("--no-html")
-        return args
-
-    def command_line(self) -> str:
-        return shlex.join(["payercert", "certify", *self.arguments()])
+from ..certify import CertifyRequest
 
 
 @dataclass
 class Run:
     id: str
-    choice: Choice
+    request: CertifyRequest  # with the run's own reports, history and events
     folder: Path
     started: float
     process: subprocess.Popen | None = None
@@ -71,11 +34,12 @@ class Run:
 
     @property
     def events(self) -> Path:
-        return self.folder / "events.jsonl"
+        assert self.request.events is not None  # Runs.start gives every run its events file
+        return self.request.events
 
     @property
     def reports(self) -> Path:
-        return self.folder / "reports"
+        return self.request.reports
 
     @property
     def running(self) -> bool:
@@ -125,7 +89,7 @@ class Runs:
     def active(self) -> Run | None:
         return next((r for r in self._runs.values() if r.running), None)
 
-    def start(self, choice: Choice, secrets: dict[str, str]) -> Run:
+    def start(self, request: CertifyRequest, secrets: dict[str, str]) -> Run:
         """Start a certification; `secrets` maps environment variables to the values typed."""
         with self._lock:
             if self.active() is not None:
@@ -133,27 +97,24 @@ class Runs:
             run_id = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
             while run_id in self._runs:
                 run_id += "x"
-            run = Run(run_id, choice, self.root / run_id, time.time())
-            run.folder.mkdir(parents=True, exist_ok=True)
-            args = [
-                sys.executable,
-                "-m",
-                "payercert",
-                "certify",
-                *choice.arguments(),
-                "--reports",
-                str(run.reports),
-                "--history",
-                str(self.history),
-                "--events",
-                str(run.events),
-            ]
-            if self.config is not None and choice.target != "local":
-                args += ["--config", str(self.config)]
-            env = {**os.environ, **secrets}
-            with (run.folder / "output.log").open("wb") as output:
+            folder = self.root / run_id
+            own = replace(
+                request,
+                reports=folder / "reports",
+                history=self.history,
+                events=folder / "events.jsonl",
+                config=self.config if request.target != "local" else None,
+            )
+            run = Run(run_id, own, folder, time.time())
+            folder.mkdir(parents=True, exist_ok=True)
+            args = [sys.executable, "-m", "payercert", "certify", *own.arguments()]
+            with (folder / "output.log").open("wb") as output:
                 run.process = subprocess.Popen(
-                    args, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+                    args,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env={**os.environ, **secrets},
                 )
             self._runs[run_id] = run
             return run
@@ -172,13 +133,3 @@ class Runs:
                     run.process.wait(10)
                 except subprocess.TimeoutExpired:
                     run.process.kill()
-
-
-def secret_variables(reference: str, name: str, where: str) -> str | None:
-    """The environment variable a credential reference is read from: `env:NAME`'s NAME, or for
-    `prompt` the variable a harness that asked already passes it in."""
-    if reference.startswith("env:"):
-        return reference[4:]
-    if reference == "prompt":
-        return prompted_variable(name, where=where)
-    return None
