@@ -25,7 +25,7 @@ from .redact import REDACTOR
 from .reporting.certificate import TestOutcome
 from .run_options import applicable, with_options
 from .secrets import Secret
-from .server import BackgroundServer
+from .server import BackgroundServer, Listener
 from .sftp_endpoint import SftpEndpoint, local_sftp_endpoint
 from .simulation import load_simulator, merge_local_target
 from .surfaces import surfaces_of
@@ -207,9 +207,9 @@ class LocalTargets:
 
     def target(self, feed: Feed, readings: dict[str, str]) -> Target:
         module = load_simulator(feed.id, self.suite)
-        module.fault(self.fault)  # refuse an unknown fault name before anything starts
+        fault = module.fault(self.fault)  # refuse an unknown fault name before anything starts
         sim = module.create(self.fault, readings=readings, **module.certify_options)
-        server = BackgroundServer(sim.app, self.ca).start()
+        server = BackgroundServer(sim.app, self.ca, listener=fault.listener if fault else Listener()).start()
         self.servers[feed.id], self.simulators[feed.id] = server, sim
         local = sim.local_target(server.base_url)
         if module.start_extra is not None:

@@ -9,7 +9,7 @@ from contextlib import ExitStack
 from rich.console import Console
 
 from .feeds import load_feed
-from .server import BackgroundServer
+from .server import BackgroundServer, Listener
 from .simulation import load_simulator, merge_local_target
 from .tls import LocalCA
 
@@ -23,14 +23,14 @@ def run_simulate(
         for item in module.faults:
             print(f"{item.name}\t{item.breaks}\t{item.text}")
         return 0
-    module.fault(fault)
+    chosen = module.fault(fault)
     simulator = module.create(fault)
 
     def say(text):
         return console.print(text, soft_wrap=True, highlight=False)  # URLs must stay copyable
 
     ca = LocalCA()
-    server = BackgroundServer(simulator.app, ca, port=port).start()
+    server = BackgroundServer(simulator.app, ca, port=port, listener=chosen.listener if chosen else Listener()).start()
     extras = ExitStack()
     local = simulator.local_target(server.base_url)
     if module.start_extra is not None:

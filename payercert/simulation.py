@@ -3,8 +3,9 @@
 A fault profile is a named deviation tied to the requirement it breaks: the suites must fail on
 every fault, naming that requirement, and pass on the conforming simulator. A fault is either the
 simulator's own code path (it reads its fault's name) or a `Rewrite` of the conforming simulator's
-answers on one surface (payercert/rewrite.py), applied here to whatever simulator carries it, or a
-`Hook` changing the webhooks it sends, which the simulator's own sender applies.
+answers on one surface (payercert/rewrite.py), applied here to whatever simulator carries it, a
+`Hook` changing the webhooks it sends, which the simulator's own sender applies, or a `Listener`
+changing how its port answers (an old TLS version accepted, plain HTTP served).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 from .errors import ConfigError
 from .feeds import load_feed
 from .rewrite import Hook, Rewrite, rewriting
+from .server import Listener
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class Fault:
     text: str
     rewrite: Rewrite | None = field(default=None, compare=False)  # a change to the conforming answers
     hook: Hook | None = field(default=None, compare=False)  # a change to the webhooks sent
+    listener: Listener = field(default=Listener(), compare=False)  # how the port answers (TLS, plain HTTP)
 
     def sends(self, event: str, body: Any) -> Any:
         """The webhook payload this fault sends for `event` (unchanged without a hook)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ssl
 import tempfile
+import warnings
 from functools import cached_property
 from pathlib import Path
 
@@ -28,7 +29,13 @@ class LocalCA:
 
     def server_context(self, minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2) -> ssl.SSLContext:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.minimum_version = minimum
+        if minimum < ssl.TLSVersion.TLSv1_2:  # a fault profile's server: let OpenSSL accept the old protocol
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                ctx.minimum_version = minimum
+        else:
+            ctx.minimum_version = minimum
         self._server.configure_cert(ctx)
         return ctx
 

@@ -1,9 +1,11 @@
 """AB2D fault profiles: each one breaks exactly one requirement of the catalogue."""
 
 import json
+import ssl
 from datetime import UTC, datetime
 
 from payercert.rewrite import Rewrite, drop, ignore, no_credentials, put, sent
+from payercert.server import Listener
 from payercert.simulation import Fault
 
 BB = "https://bluebutton.cms.gov/resources"
@@ -464,5 +466,25 @@ FAULTS = (
         "AB2D-AUTH-5",
         "a v2 status poll without Authorization is answered 200",
         Rewrite(_status("v2"), where=no_credentials, status="401", to_status=200, text=lambda _: b"{}", headers=JSON),
+    ),
+    Fault(
+        "tls-1-1-accepted",
+        "AB2D-AUTH-9",
+        "the API also completes a handshake that offers only TLS 1.1",
+        listener=Listener(oldest_tls=ssl.TLSVersion.TLSv1_1),
+    ),
+    Fault(
+        "refusal-as-html-page",
+        "AB2D-ERR-4",
+        "a request without a token is refused 401 with a gateway's HTML error page",
+        Rewrite(
+            _status("v1"),
+            where=no_credentials,
+            status="401",
+            text=lambda _: (
+                b"<html><head><title>401 Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>"
+            ),
+            headers={"Content-Type": "text/html"},
+        ),
     ),
 )

@@ -3,7 +3,7 @@
 import re
 import uuid
 
-from payercert.rewrite import Hook, Rewrite, drop
+from payercert.rewrite import Hook, Rewrite, drop, put
 from payercert.simulation import Fault
 
 ROOT = r"^/$"
@@ -383,4 +383,22 @@ FAULTS = (
     Fault("oauth-token-not-from-endpoint", "LP-WHA-4", "OAuth mode sends a Bearer token it did not obtain"),
     Fault("redelivered-after-202", "LP-RETRY-1", "a webhook the handler answered 202 is delivered once more"),
     Fault("two-first-level-retries", "LP-RETRY-3", "a failed delivery gets 2 rapid attempts, not 5 retries"),
+    Fault(
+        "links-over-http",
+        "LP-HTTP-1",
+        "the root's links say http:// (the API built them behind a TLS-terminating proxy)",
+        Rewrite(ROOT, text=lambda body: body.replace(b'"https://', b'"http://')),
+    ),
+    Fault(
+        "authorization-code-unsupported",
+        "LP-AUTH-3",
+        "the token endpoint answers unsupported_grant_type to the authorization_code grant",
+        Rewrite(
+            r"^/oauth/connect/token$",
+            method="POST",
+            status="400",
+            where=lambda asked: b"grant_type=authorization_code" in asked.body,
+            edit=put("error", "unsupported_grant_type"),
+        ),
+    ),
 )

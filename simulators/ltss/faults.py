@@ -1,6 +1,7 @@
 """LTSS fault profiles: each one breaks exactly one requirement of the catalogue."""
 
 from payercert.rewrite import Rewrite
+from payercert.server import Listener
 from payercert.simulation import Fault
 
 TOKEN = r"/connect/token$"
@@ -80,6 +81,12 @@ FAULTS = (
         "LTSS-UP-3",
         "an accepted billing entry is answered 201, not 200",
         Rewrite(UPLOAD, method="POST", status="200", to_status=201),
+    ),
+    Fault(
+        "plain-http-served",
+        "LTSS-HTTP-1",
+        "the API's port also answers plain HTTP, as over HTTPS",
+        listener=Listener(plain_http=True),
     ),
 )
 

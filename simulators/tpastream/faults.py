@@ -4,6 +4,7 @@ Kept to what the matrix must prove (every certify run costs the harness's tests 
 PAGE-10 is still tested, just without a fault profile of its own."""
 
 from payercert.rewrite import Rewrite, drop, no_credentials, put
+from payercert.server import Listener
 from payercert.simulation import Fault
 
 NESTED_EMPLOYER = r"/employer/[^/]+/claims$"
@@ -261,5 +262,11 @@ FAULTS = (
         "TPA-DATA-9",
         "on /claims the TPA files have no url",
         Rewrite(r"^/api/claims$", edit=_all("tpafiles", lambda f: f.pop("url", None))),
+    ),
+    Fault(
+        "plain-http-served",
+        "TPA-AUTH-6",
+        "the API's port also answers plain HTTP, as over HTTPS",
+        listener=Listener(plain_http=True),
     ),
 )

@@ -119,6 +119,7 @@ class WebbbsSimulator:
             "accounts": {"aged_password": {"username": self.aged.tp_id, "password": self.aged.password}},
             "data": {"max_download_files": self.max_download_files},
             "secrets": [self.partner.password, self.aged.password],
+            "options": {"batch_response_wait": 5},  # the processor runs at once: answers are there in seconds
         }
 
     # --- HTTP layer ----------------------------------------------------------------------------
@@ -191,7 +192,7 @@ class WebbbsSimulator:
                 mode = given
         if size > self.limits[mode] and not self.broken(f"{mode.lower()}-size-limit-ignored"):
             raise Answer(400, body=f"message of {size} bytes exceeds the {mode} limit of {self.limits[mode]}".encode())
-        tp = self._authenticate(msg)
+        tp = self._authenticate(msg, method)
         if not self.spec["core"]["web_methods"][method]["supported"] and not self.broken(
             "unsupported-method-processed"
         ):
@@ -235,6 +236,12 @@ class WebbbsSimulator:
     def _route(self, endpoint: str, msg: CoreMessage) -> str:
         """The web method: the SOAP action on its endpoint, or (MIME) what the envelope implies."""
         if endpoint == "mime":
+            if self.broken("mime-function-from-mode-only"):  # PayloadType not read: every batch is an upload
+                return (
+                    "RealTimeTransaction"
+                    if msg.fields.get("ProcessingMode") == "RealTime"
+                    else "BatchSubmitTransaction"
+                )
             return MIME_METHOD.get(msg.element or "", "BatchSubmitTransaction")
         methods = self.spec["core"]["web_methods"]
         action = msg.action or ""
@@ -243,12 +250,15 @@ class WebbbsSimulator:
             raise Answer(400)  # cannot be routed: empty response (4.1, WEBBBS-SOAP-6)
         return action
 
-    def _authenticate(self, msg: CoreMessage):
+    def _authenticate(self, msg: CoreMessage, method: str):
         tp = self.partners.authenticate(msg.username, msg.password)
+        ages = not self.broken("expired-password-accepted") and not (
+            self.broken("aged-password-batch-served") and method != "RealTimeTransaction"
+        )
         reason = "Invalid username/password or not allowed to sign on from this location"
         if tp is not None and msg.token_created and self.broken("token-with-created-refused"):
             tp, reason = None, "UsernameToken with Created is not supported"
-        if tp is not None and tp.password_expired(self.clock.now()) and not self.broken("expired-password-accepted"):
+        if tp is not None and ages and tp.password_expired(self.clock.now()):
             tp, reason = None, "Password has aged (90 days): change it on the secure website"
         if tp is None:
             status = (
@@ -335,9 +345,11 @@ class WebbbsSimulator:
                 if self.broken("negative-999-unknown-ak901"):
                     ack = ack.replace(b"~AK9*R*", b"~AK9*Q*")
                 if not self.broken("negative-acks-not-returned"):
-                    repo.deliver("TA1" if rtype.startswith("X12_TA1") else "999", ack)
+                    late = now + timedelta(minutes=61) if self.broken("negative-acks-after-an-hour") else None
+                    repo.deliver("TA1" if rtype.startswith("X12_TA1") else "999", ack, late)
                 continue
-            repo.deliver(RESULT_OF_UPLOAD[ptype], x12gen.answer(interchange, RESULT_OF_UPLOAD[ptype], now))
+            late = now + timedelta(days=2) if self.broken("results-two-days-later") else None
+            repo.deliver(RESULT_OF_UPLOAD[ptype], x12gen.answer(interchange, RESULT_OF_UPLOAD[ptype], now), late)
             if self.broken("positive-acks"):
                 repo.deliver(
                     "999",
@@ -357,7 +369,8 @@ class WebbbsSimulator:
 
     def _download(self, msg: CoreMessage, tp_id: str, method: str) -> Response:
         ptype, repo = msg.fields["PayloadType"], self.repository(tp_id)
-        download = repo.take_results(ptype) if ptype in RESULT_KINDS else repo.take_acks(ptype)
+        now = self.clock.now()
+        download = repo.take_results(ptype, now) if ptype in RESULT_KINDS else repo.take_acks(ptype, now)
         code = "FilesPending" if download.pending and not self.broken("no-files-pending") else "Success"
         payload = (b"" if self.broken("fs-separators-dropped") else FS).join(download.files) if download.files else None
         return self._respond(msg, 200, download.payload_type, code, "", payload)

@@ -5,8 +5,10 @@ The SFTP channel keeps its own profiles in `sftp_faults.py`; the package's FAULT
 
 import base64
 import re
+import ssl
 
 from payercert.rewrite import Rewrite, replace_first
+from payercert.server import Listener
 from payercert.simulation import Fault
 
 SOAP_REALTIME = r"(?i)/soap/coreservice\.svc/realtime$"
@@ -372,6 +374,47 @@ SOAP_FAULTS += (
         "WEBBBS-ERROR-4",
         "a valid MIME RealTime request is answered HTTP 202",
         Rewrite(MIME, method="POST", where=_asks_for(MIME_REALTIME), status="200", to_status=202),
+    ),
+)
+
+SOAP_FAULTS += (
+    Fault(
+        "plain-http-served",
+        "WEBBBS-TRANSPORT-1",
+        "the web service's port also answers plain HTTP, as over HTTPS",
+        listener=Listener(plain_http=True),
+    ),
+    Fault(
+        "mime-function-from-mode-only",
+        "WEBBBS-MIME-7",
+        "a MIME request's function is taken from ProcessingMode alone: every Batch request is handled as an upload",
+    ),
+    Fault(
+        "aged-password-batch-served",
+        "WEBBBS-PASSWORD-11",
+        "a password past 90 days is refused for RealTime but still uploads, lists and downloads batch files",
+    ),
+    Fault(
+        "negative-acks-after-an-hour",
+        "WEBBBS-TIME-3",
+        "a rejected batch's negative acknowledgment is downloadable only 61 minutes after the submission",
+    ),
+    Fault(
+        "results-two-days-later",
+        "WEBBBS-TIME-4",
+        "a batch 270's 271 is downloadable only two days after the submission",
+    ),
+    Fault(
+        "content-length-counts-two-more",
+        "WEBBBS-TRANSPORT-5",
+        "each connection's first answer declares a Content-Length two bytes more than its body",
+        listener=Listener(content_length_off_by=2),
+    ),
+    Fault(
+        "tls-1-0-accepted",
+        "WEBBBS-TRANSPORT-2",
+        "the web service also completes a handshake that offers only TLS 1.0",
+        listener=Listener(oldest_tls=ssl.TLSVersion.TLSv1),
     ),
 )
 

@@ -2,14 +2,16 @@
 produce, and the negative acknowledgments of the ones rejected (3.4, 3.7).
 
 The simulator's payload processor runs at once, so results and acks are ready for the next
-download (the document's "within one hour" and "by 7:00 am" are upper bounds). Downloads take at
-most `max_files` files of the requested type; when more remain the answer is FilesPending (4.1.1).
+download (the document's "within one hour" and "by 7:00 am" are upper bounds; a fault profile can
+hold a file back past them, by the simulator's clock). Downloads take at most `max_files` ready
+files of the requested type; when more are ready the answer is FilesPending (4.1.1).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 # Download request payload type -> the result/ack kinds it takes, and the response type (Appendix A)
 RESULT_KINDS = {
@@ -48,27 +50,32 @@ class Download:
 class Repository:
     max_files: int
     uploads: list[bytes] = field(default_factory=list)
-    outbox: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
+    outbox: dict[str, list[tuple[datetime | None, bytes]]] = field(default_factory=lambda: defaultdict(list))
     confirmations: int = 0  # X12_999_SubmissionRequest receipts logged (never processed)
 
-    def deliver(self, kind: str, file: bytes) -> None:
-        self.outbox[kind].append(file)
+    def deliver(self, kind: str, file: bytes, ready: datetime | None = None) -> None:
+        """Put a file in the outbox, downloadable at once or from `ready` on."""
+        self.outbox[kind].append((ready, file))
 
-    def take_results(self, request_type: str) -> Download:
+    def take_results(self, request_type: str, now: datetime) -> Download:
         kind, response_type = RESULT_KINDS[request_type]
-        return self._take((kind,), response_type, NO_RESULTS)
+        return self._take((kind,), response_type, NO_RESULTS, now)
 
-    def take_acks(self, request_type: str) -> Download:
+    def take_acks(self, request_type: str, now: datetime) -> Download:
         kinds, response_type = ACK_KINDS[request_type]
-        return self._take(kinds, response_type, NO_ACKS)
+        return self._take(kinds, response_type, NO_ACKS, now)
 
-    def _take(self, kinds: tuple[str, ...], response_type: str, none_type: str) -> Download:
+    def _take(self, kinds: tuple[str, ...], response_type: str, none_type: str, now: datetime) -> Download:
         files: list[bytes] = []
         for kind in kinds:
-            queue = self.outbox[kind]
-            while queue and len(files) < self.max_files:
-                files.append(queue.popleft())
+            kept = []
+            for ready, file in self.outbox[kind]:
+                if len(files) < self.max_files and (ready is None or ready <= now):
+                    files.append(file)
+                else:
+                    kept.append((ready, file))
+            self.outbox[kind] = kept
         if not files:
             return Download(none_type, [], False)
-        pending = any(self.outbox[k] for k in kinds)
+        pending = any(ready is None or ready <= now for k in kinds for ready, _ in self.outbox[k])
         return Download(response_type, files, pending)

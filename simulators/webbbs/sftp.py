@@ -23,6 +23,7 @@ import hmac
 import os
 import posixpath
 import shutil
+import socket
 import tempfile
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -56,6 +57,10 @@ class SftpSimulator:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._acceptor: asyncssh.SSHAcceptor | None = None
+        # where the local target stands in FTP's ports (21, 990): bound but never listening, so a
+        # connection is refused; the ftp-greeting-served profile answers there like an FTP server
+        self._ftp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._ftp.bind((self.host, 0))
         for tp in (TRADING_PARTNER, OTHER_PARTNER):
             self.add_account(tp)
             self.deliver(tp, SEEDED_FILE, self._seed_answer(tp))
@@ -116,6 +121,8 @@ class SftpSimulator:
         try:
             answers = self.responder.answer(path.read_bytes())
         except NotX12 as exc:
+            if self.broken("sftp-any-file-kept"):
+                return
             path.unlink(missing_ok=True)
             raise asyncssh.SFTPFailure(f"{path.name}: {exc}") from None
         if self.broken("sftp-no-response-file"):
@@ -140,6 +147,7 @@ class SftpSimulator:
                         server_factory=lambda: _Login(self),
                         sftp_factory=lambda chan: _Sftp(chan, self),
                         allow_scp=False,
+                        process_factory=_passwd if self.broken("sftp-passwd-served") else None,
                         agent_forwarding=False,
                         x11_forwarding=False,
                         allow_pty=False,
@@ -147,6 +155,8 @@ class SftpSimulator:
                     )
                 )
                 self.port = self._acceptor.get_port()
+                if self.broken("ftp-greeting-served"):
+                    self._loop.run_until_complete(asyncio.start_server(_ftp_greeting, sock=self._ftp))
             except BaseException as exc:  # reported to start()'s caller
                 failure.append(exc)
                 ready.set()
@@ -172,6 +182,7 @@ class SftpSimulator:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=5)
             loop.close()
+        self._ftp.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     @property
@@ -191,7 +202,11 @@ class SftpSimulator:
             },
             "accounts": {"sftp_expired": {"username": expired.username, "password": expired.password}},
             "secrets": [a.password for a in self.accounts.values()],
-            "options": {"sftp_other_partner": OTHER_PARTNER, "sftp_response_wait": 5},
+            "options": {
+                "sftp_other_partner": OTHER_PARTNER,
+                "sftp_response_wait": 5,
+                "ftp_ports": [self._ftp.getsockname()[1]],
+            },
         }
 
 
@@ -204,6 +219,19 @@ def start_extra(fault: str | None = None, *, simulator: Any = None, **_options: 
         yield sim.local_target()
     finally:
         sim.stop()
+
+
+async def _ftp_greeting(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """What an FTP server says first (RFC 959 5.4: 220 on connection)."""
+    writer.write(b"220 Arkansas Medicaid FTP service ready\r\n")
+    await writer.drain()
+    writer.close()
+
+
+def _passwd(process: asyncssh.SSHServerProcess) -> None:
+    """A shell that takes any command as a password change (the `sftp-passwd-served` profile)."""
+    process.stdout.write("passwd: password updated successfully\n")
+    process.exit(0)
 
 
 class _Login(asyncssh.SSHServer):

@@ -12,4 +12,7 @@ SFTP_FAULTS = (
     ),
     Fault("sftp-any-password-accepted", "WEBBBS-SFTP-1", "logs a Trading Partner in whatever the password"),
     Fault("sftp-no-response-file", "WEBBBS-SFTP-3", "accepts an X12 upload but puts no answer in download/"),
+    Fault("ftp-greeting-served", "WEBBBS-SFTP-5", "the SFTP host still answers like an FTP server on the FTP port"),
+    Fault("sftp-any-file-kept", "WEBBBS-SFTP-4", "keeps a file put in upload/ that is no X12 interchange"),
+    Fault("sftp-passwd-served", "WEBBBS-SFTP-6", "runs commands over SSH: passwd changes the password"),
 )

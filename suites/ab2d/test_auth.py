@@ -2,7 +2,6 @@
 API call (seed "Secure the API"; docs/sources/ab2d.md 1.1, 1.3)."""
 
 import secrets
-import socket
 import ssl
 from urllib.parse import urlparse
 
@@ -12,6 +11,7 @@ import pytest
 from payercert.feeds import load_feed
 from payercert.openapi import filled, secured_operations
 from payercert.suites.ab2d.client import auth_refusal
+from payercert.suites.transport_probes import accepted_old, handshake
 
 requirement = pytest.mark.requirement
 
@@ -122,20 +122,15 @@ def test_health_is_public(ab2d, target):
 @pytest.mark.smoke
 @requirement("AB2D-AUTH-9")
 def test_https_with_tls_1_2_or_later(ab2d, target):
-    """The token URL and the API are HTTPS, and the API negotiates TLS 1.2 or later"""
+    """The token URL and the API are HTTPS; the API negotiates TLS 1.2 or later and refuses a
+    handshake that offers only TLS 1.1"""
     for name in ("token", "fhir_v1", "fhir_v2"):
         assert target.url(name).startswith("https://"), f"AB2D-AUTH-9: {name} URL is not https: {target.url(name)}"
-    url = urlparse(ab2d.fhir("v1"))
-    verify = target.verify
-    context = (
-        verify
-        if isinstance(verify, ssl.SSLContext)
-        else ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
-    )
-    with socket.create_connection((url.hostname, url.port or 443), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname=url.hostname) as tls:
-            version = tls.version()
+    url = ab2d.fhir("v1")
+    version = handshake(url, target.verify)
     assert version in ("TLSv1.2", "TLSv1.3"), f"AB2D-AUTH-9: negotiated {version}"
+    old = accepted_old(url, ssl.TLSVersion.TLSv1_1)
+    assert old is None, f"AB2D-AUTH-9: a handshake offering only TLS 1.1 was accepted ({old})"
 
 
 # refused, nothing is written; wrongly accepted, a kick-off starts a job and a DELETE cancels one

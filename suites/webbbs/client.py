@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -17,6 +18,7 @@ from lxml import etree
 
 from payercert.feeds import load_feed
 from payercert.session import TargetContext
+from payercert.suites.transport_probes import RawAnswer, raw_exchange
 from payercert.validators import core_envelope as codec
 from payercert.validators.core_envelope import CoreMessage, CoreSyntaxError
 
@@ -132,6 +134,16 @@ class Exchange:
         )
 
 
+def poll(check: Callable[[], Any], seconds: float, every: float = 0.25) -> Any:
+    """check() until it returns something truthy or the time is up (then its last answer)."""
+    end = time.monotonic() + seconds
+    while True:
+        found = check()
+        if found or time.monotonic() >= end:
+            return found
+        time.sleep(every)
+
+
 class WebbbsClient:
     def __init__(self, target: TargetContext):
         self.target = target
@@ -203,6 +215,13 @@ class WebbbsClient:
             problem = "empty body"
         return Exchange(msg, response.status_code, response, parsed, problem, elapsed, breaks)
 
+    def raw(self, msg: CoreMessage, form: str | None = None) -> RawAnswer:
+        """`msg` sent as `send` sends it, on a connection of its own, its answer read as bytes."""
+        msg.form = form or msg.form
+        body, content_type = codec.build(msg)
+        url = self.target.url("mime" if msg.form == "mime" else ENDPOINT.get(msg.action or "", "soap_batch"))
+        return raw_exchange(url, self.target.verify, {"Content-Type": content_type}, body)
+
     # --- the web methods ---------------------------------------------------------------------------
     def realtime(
         self,
@@ -240,6 +259,16 @@ class WebbbsClient:
             ex = self.results(payload_type)
             assert ex.msg is not None, f"WEBBBS-BATCH-7: results retrieval not answered: {ex.explain()}"
             if ex.msg.payload_type == "X12_005010_Response_NoBatchResultsFile" or not ex.msg.payload:
+                return files
+            files += [f for f in ex.msg.payload.split(FS) if f]
+        return files
+
+    def drain_acks(self, limit: int = 50) -> list[bytes]:
+        """Every acknowledgment waiting, downloading until none is left."""
+        files: list[bytes] = []
+        for _ in range(limit):
+            ex = self.acks()
+            if ex.msg is None or ex.msg.payload_type == "X12_005010_Response_NoBatchAckFile" or not ex.msg.payload:
                 return files
             files += [f for f in ex.msg.payload.split(FS) if f]
         return files

@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -173,16 +172,6 @@ def login_refusal(endpoint: SftpEndpoint, username: str, password: str) -> Excep
     except (asyncssh.PermissionDenied, asyncssh.DisconnectError) as exc:
         return exc
     return None
-
-
-def poll(check: Callable[[], Any], seconds: float, every: float = 0.25) -> Any:
-    """check() until it returns something truthy or the time is up (then its last answer)."""
-    end = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found or time.monotonic() >= end:
-            return found
-        time.sleep(every)
 
 
 def x12_270(trading_partner: str, control: int, trace: str) -> bytes:

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from payercert.feeds import load_feed
-from payercert.suites.webbbs.client import FS, x12_270, x12_276
+from payercert.suites.webbbs.client import FS, poll, x12_270, x12_276
 from payercert.validators import x12 as x12check
 from payercert.validators.core_checks import check_message, x12_findings
 from payercert.validators.core_envelope import SOAP12_NS
@@ -91,16 +91,29 @@ def test_realtime_answer_in_cdata(webbbs):
 
 @requirement("WEBBBS-TIME-2", "WEBBBS-TIME-3", "WEBBBS-TIME-4")
 @pytest.mark.mutating
-def test_batch_timings(webbbs):
-    """Batch requests are answered within 60 s; the 271 and a negative ack are downloadable at once"""
+def test_batch_timings(webbbs, target):
+    """Batch requests are answered within 60 s; a 271 and a negative ack are downloadable within the wait
+    the target allows (options.batch_response_wait: the document allows one hour for acks and until
+    7:00 am Eastern the next day for results, longer than a run waits)"""
+    wait = target.target.options.get("batch_response_wait")
     webbbs.drain_results()
+    webbbs.drain_acks()
     ex = webbbs.submit(
         x12_270(webbbs.tp, webbbs.control()) + FS + x12_270(webbbs.tp, webbbs.control()).replace(b"SE*13*", b"SE*12*")
     )
-    assert ex.elapsed <= 60, f"WEBBBS-TIME-2: {ex.elapsed:.1f} s"
-    assert webbbs.drain_results(), "WEBBBS-TIME-4: no 271 available"
-    acks = webbbs.acks()
-    assert acks.elapsed <= 60 and acks.msg is not None and acks.msg.payload, f"WEBBBS-TIME-3: {acks.explain()}"
+    assert ex.elapsed <= 60, f"WEBBBS-TIME-2: answered in {ex.elapsed:.1f} s, the limit is 60 s"
+    if not wait:
+        pytest.skip(
+            "WEBBBS-TIME-3/4 cannot be told within a run: acks may take an hour, results until 7:00 am Eastern "
+            "the next day (3.4); set options.batch_response_wait to wait here"
+        )
+    assert poll(webbbs.drain_acks, float(wait), every=0.5), (
+        f"WEBBBS-TIME-3: no negative acknowledgment of the rejected interchange after {wait} s "
+        "(options.batch_response_wait)"
+    )
+    assert poll(webbbs.drain_results, float(wait), every=0.5), (
+        f"WEBBBS-TIME-4: no 271 after {wait} s (options.batch_response_wait)"
+    )
 
 
 @requirement("WEBBBS-BATCH-12")

@@ -3,7 +3,8 @@ to /home/edi/<TPID>, refused credentials, SFTP only.
 
 Target options: `sftp_response_wait` (seconds to wait for the answer to an upload; the document
 promises answers by 7:00 am the next day, 3.4, so without it that test skips), and
-`sftp_other_partner` (another Trading Partner ID whose home must be out of reach). Account
+`sftp_other_partner` (another Trading Partner ID whose home must be out of reach), `ftp_ports` (where
+FTP and implicit FTPS would answer: 21 and 990 unless given). Account
 `sftp_expired`: a Trading Partner whose password is older than 90 days.
 """
 
@@ -15,10 +16,10 @@ import uuid
 import pytest
 
 from payercert.sshlib import asyncssh
+from payercert.suites.webbbs.client import poll
 from payercert.suites.webbbs.sftp_client import (  # noqa: F401 (fixtures)
     SftpSession,
     login_refusal,
-    poll,
     segments,
     sftp,
     sftp_endpoint,
@@ -84,7 +85,7 @@ def test_upload_that_is_not_x12_refused(sftp):
         sftp.put(path, b"not an X12 interchange\n")
     except asyncssh.SFTPError:
         pass
-    assert name not in sftp.listdir(upload), f"{path}: a file that is not X12 was kept in upload"
+    assert name not in sftp.listdir(upload), f"WEBBBS-SFTP-4: {path}: a file that is not X12 was kept in upload"
 
 
 @pytest.mark.smoke
@@ -170,18 +171,24 @@ def test_no_shell_to_change_password(sftp):
         result = sftp.exec("passwd")
     except (asyncssh.ChannelOpenError, asyncssh.ProcessError):
         return
-    assert result.exit_status not in (0, None) or result.exit_signal, "the SSH server ran a command ('passwd')"
+    assert result.exit_status not in (0, None) or result.exit_signal, (
+        "WEBBBS-SFTP-6: the SSH server ran a command ('passwd')"
+    )
 
 
 @pytest.mark.smoke
 @pytest.mark.requirement("WEBBBS-SFTP-5")
-@pytest.mark.parametrize("port", [21, 990], ids=["ftp", "ftps-implicit"])
-def test_no_ftp_or_ftps(sftp_endpoint, port):
-    """FTP and FTPS were withdrawn (revisions 1.7, 1.9): the SFTP host answers no FTP greeting."""
-    try:
-        with socket.create_connection((sftp_endpoint.host, port), timeout=5) as sock:
-            sock.settimeout(5)
-            greeting = sock.recv(64)
-    except OSError:
-        return  # nothing listens there
-    assert not greeting.startswith(b"220"), f"{sftp_endpoint.host}:{port} greets like FTP: {greeting[:40]!r}"
+def test_no_ftp_or_ftps(target, sftp_endpoint):
+    """FTP and FTPS were withdrawn (revisions 1.7, 1.9): the SFTP host answers no FTP greeting on the FTP
+    ports (21 and implicit FTPS's 990, or the target's options.ftp_ports)."""
+    greeted = []
+    for port in target.target.options.get("ftp_ports", [21, 990]):
+        try:
+            with socket.create_connection((sftp_endpoint.host, port), timeout=5) as sock:
+                sock.settimeout(5)
+                greeting = sock.recv(64)
+        except OSError:
+            continue  # nothing listens there
+        if greeting.startswith(b"220"):
+            greeted.append(f"{sftp_endpoint.host}:{port} greets like FTP: {greeting[:40]!r}")
+    assert not greeted, "WEBBBS-SFTP-5: " + "; ".join(greeted)
