@@ -29,6 +29,7 @@ class Fault:
     rewrite: Rewrite | None = field(default=None, compare=False)  # a change to the conforming answers
     hook: Hook | None = field(default=None, compare=False)  # a change to the webhooks sent
     listener: Listener = field(default=Listener(), compare=False)  # how the port answers (TLS, plain HTTP)
+    slow: bool = False  # its run waits out one of the document's time limits (a test matrix starts it first)
 
     def sends(self, event: str, body: Any) -> Any:
         """The webhook payload this fault sends for `event` (unchanged without a hook)."""

@@ -59,7 +59,10 @@ def runs(tmp_path_factory):
                 extra.update(env)
             return case, forked.certify(root / _name(*case) / "reports", *args, env=extra)
 
-        cases = [(feed, suite, None) for feed, suite in SUITES] + CASES  # the long runs first
+        slow = [case for case in CASES if load_simulator(case[0], case[1]).fault(case[2]).slow]
+        cases = (
+            [(feed, suite, None) for feed, suite in SUITES] + slow + [c for c in CASES if c not in slow]
+        )  # long first
         for case in cases:
             (root / _name(*case)).mkdir()
         with ThreadPoolExecutor(max_workers=3) as pool:

@@ -222,6 +222,8 @@ class WebbbsSimulator:
         if method == "RealTimeTransaction":
             return await self._realtime(msg)
         if method == "BatchSubmitTransaction" or method == "BatchResultsAckSubmitTransaction":
+            if self.broken("batch-over-time-limit"):
+                await asyncio.sleep(61)
             return self._submit(msg, tp.tp_id)
         return self._download(msg, tp.tp_id, method)
 

@@ -57,7 +57,10 @@ SOAP_FAULTS: tuple[Fault, ...] = (
         "the Payload's xop:Include names a Content-ID no part of the package has",
     ),
     Fault("fs-separators-dropped", "WEBBBS-BATCH-7", "concatenates downloaded result files without the FS separator"),
-    Fault("realtime-over-time-limit", "WEBBBS-TIME-1", "answers the first RealTime request after 21 seconds"),
+    Fault(
+        "realtime-over-time-limit", "WEBBBS-TIME-1", "answers the first RealTime request after 21 seconds", slow=True
+    ),
+    Fault("batch-over-time-limit", "WEBBBS-TIME-2", "answers every batch upload after 61 seconds", slow=True),
     Fault("expired-password-accepted", "WEBBBS-PASSWORD-8", "accepts a password older than 90 days"),
     Fault(
         "unsupported-method-processed", "WEBBBS-SOAP-5", "processes GenericBatchSubmissionTransaction as a submission"
