@@ -331,11 +331,22 @@ def feeds() -> None:
 def report(
     reports: Path = typer.Option(Path("reports"), metavar="FOLDER", help="The folder a certify run wrote."),
     history: Path | None = typer.Option(None, metavar="FOLDER", help="History location (default: REPORTS/history)."),
+    single_file: bool = typer.Option(
+        False, "--single-file", help="Render the Allure report as one HTML file (to attach; tens of MB)."
+    ),
+    serve: bool = typer.Option(
+        False, "--serve", help="Serve the rendered reports on 127.0.0.1 until Ctrl-C instead of rendering."
+    ),
+    port: int = typer.Option(0, metavar="PORT", help="With --serve: the port (default: any free one)."),
 ) -> None:
-    """Render the Allure HTML report and the certificate from a certify run's results."""
+    """Render the Allure HTML report and the certificate from a certify run's results, or serve them."""
+    if serve:
+        from .reporting.serve import serve_reports
+
+        raise typer.Exit(serve_reports(reports, port, lambda line: out.print(line, soft_wrap=True, highlight=False)))
     from .reporting.render import render_reports
 
-    raise typer.Exit(render_reports(reports, history, out))
+    raise typer.Exit(render_reports(reports, history, out, single_file))
 
 
 def _feed_options(args: list[str]) -> dict[str, str | None]:

@@ -1,8 +1,9 @@
 """The Allure 3 HTML report renders offline and never loads anything from outside.
 
-The decisive check opens the rendered report in headless Chromium whose only way out is a
-recording proxy on 127.0.0.1: the proxy must record nothing for our report, and must record the
-request of a copy that was given a remote script (so the check is not vacuous).
+The report is a folder sharing Allure's scripts (served by `payercert report --serve`), or on request
+one self-contained file. The decisive check opens the served report in headless Chromium whose only
+way out is a recording proxy on 127.0.0.1: the proxy must record nothing for our report, and must
+record the request of a copy that was given a remote script (so the check is not vacuous).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
-from payercert.errors import ReportToolMissing
+from payercert.errors import PayercertError, ReportToolMissing
 from payercert.reporting.allure_html import (
     _allure_categories,
     ensure_allure,
@@ -29,6 +32,7 @@ from payercert.reporting.allure_html import (
     render,
     strip_external_loads,
 )
+from payercert.reporting.serve import ReportServer
 
 HAS_NODE = bool(shutil.which("node") and shutil.which("npm"))
 needs_node = pytest.mark.skipif(
@@ -109,17 +113,41 @@ def allure_results(tmp_path_factory) -> Path:
     return results
 
 
-@pytest.fixture(scope="module")
-def report(allure_results, tmp_path_factory):
+def _rendered(allure_results, out: Path, single_file: bool):
     ensure_allure()  # first use installs into the cache; later runs reuse it
-    out = tmp_path_factory.mktemp("report")
     return render(
         [allure_results],
         out / "html",
         name="Payer X certification",
         history_path=out / "history.jsonl",
         categories=CATEGORIES,
+        single_file=single_file,
     )
+
+
+@pytest.fixture(scope="module")
+def report(allure_results, tmp_path_factory):
+    return _rendered(allure_results, tmp_path_factory.mktemp("report"), single_file=False)
+
+
+@pytest.fixture(scope="module")
+def single_report(allure_results, tmp_path_factory):
+    return _rendered(allure_results, tmp_path_factory.mktemp("single"), single_file=True)
+
+
+@pytest.fixture(scope="module")
+def served(report):
+    """The report folder as `payercert report --serve` serves it: (server, URL of the Allure report)."""
+    reports = report.output_dir.parent
+    (reports / "allure-report").symlink_to(report.output_dir)
+    server = ReportServer(reports)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.server.started:
+        time.sleep(0.01)
+    yield server, server.url("allure-report/index.html")
+    server.server.should_exit = True
+    thread.join(timeout=5)
 
 
 class RecordingProxy:
@@ -163,13 +191,17 @@ def proxy():
 
 # Chromium itself (not the page) calls Google at startup: sign-in ListAccounts
 # (accounts.google.com), the component updater (update.googleapis.com) and network time
-# (clients2.google.com); no flag stops the first two. They are sent straight to an unresolvable
+# (clients2.google.com); no flag stops the first two. On a page served over http its autofill asks
+# content-autofill.googleapis.com about the page's forms: AutofillServerCommunication is turned off. They are sent straight to an unresolvable
 # address so they leave nothing on the wire and nothing in the proxy's record. The static check
 # in render() would still catch a report that names these hosts.
 BROWSER_OWN_HOSTS = ["accounts.google.com", "update.googleapis.com", "clients2.google.com"]
 
 
-def chromium(page: Path, proxy_port: int, profile: Path, *extra: str) -> str:
+def chromium(page: Path | str, proxy_port: int, profile: Path, *extra: str) -> str:
+    """Chromium's output for `page` (a file, or a URL on 127.0.0.1 that the proxy lets through)."""
+    url = page.as_uri() if isinstance(page, Path) else page
+    direct = [url.split("/")[2]] if url.startswith("http://127.0.0.1:") else []
     cmd = [
         CHROMIUM,
         "--headless",
@@ -180,17 +212,17 @@ def chromium(page: Path, proxy_port: int, profile: Path, *extra: str) -> str:
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,Translate,MediaRouter",
+        "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,Translate,MediaRouter,AutofillServerCommunication",
         "--no-pings",
         "--disable-domain-reliability",
         "--disable-client-side-phishing-detection",
         f"--user-data-dir={profile}",
         f"--proxy-server=http://127.0.0.1:{proxy_port}",
-        "--proxy-bypass-list=<-loopback>;" + ";".join(BROWSER_OWN_HOSTS),
+        "--proxy-bypass-list=<-loopback>;" + ";".join(BROWSER_OWN_HOSTS + direct),
         "--host-resolver-rules=" + ", ".join(f"MAP {h} ~NOTFOUND" for h in BROWSER_OWN_HOSTS),
         "--virtual-time-budget=5000",
         *extra,
-        page.as_uri(),
+        url,
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -200,6 +232,9 @@ def chromium(page: Path, proxy_port: int, profile: Path, *extra: str) -> str:
 def visible_text(dom: str) -> str:
     dom = re.sub(r"<(script|style)\b.*?</\1>", " ", dom, flags=re.S | re.I)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
+
+
+EMBEDDED = re.compile(r'd\("[\w/.-]+\.json","')  # a data file inlined into a single-file report
 
 
 def report_data(index: Path, name: str):
@@ -277,11 +312,14 @@ def test_missing_node_is_a_one_line_message(tmp_path, monkeypatch):
 
 
 @needs_node
-def test_report_is_a_single_offline_allure_page(report):
+def test_report_is_a_folder_that_shares_its_assets(report):
     assert report.index == report.output_dir / "index.html" and report.index.is_file()
     html = report.index.read_text(encoding="utf-8")
     assert "<title> Payer X certification </title>" in html
-    assert "allureReportData" in html  # the results are embedded: one file, no data/ folder
+    assert len(html) < 64_000 and not EMBEDDED.search(html)  # the page, not the data
+    scripts = re.findall(r'<script[^>]*\bsrc="([^"]+)"', html)
+    assert scripts and all((report.output_dir / src).is_file() for src in scripts)  # shared, beside it
+    assert len(list((report.output_dir / "data" / "test-results").glob("*.json"))) == 3
     for marker in ("googletagmanager", "gtag(", "G-LNDJ3J7WT0"):
         for page in report.output_dir.rglob("*"):
             if page.is_file():
@@ -293,8 +331,33 @@ def test_report_is_a_single_offline_allure_page(report):
 
 
 @needs_node
+def test_single_file_report_embeds_everything(single_report):
+    html = single_report.index.read_text(encoding="utf-8")
+    assert EMBEDDED.search(html) and not (single_report.output_dir / "data").exists()
+    assert find_external_loads(html) == []
+    assert "test_claim_rejected" in json.dumps(report_data(single_report.index, "widgets/tree.json"))
+
+
+def test_report_server_answers_only_its_own_path_on_127_0_0_1(tmp_path):
+    (tmp_path / "certificate.html").write_text("<p>certified</p>")
+    server = ReportServer(tmp_path)
+    client = TestClient(server.app, base_url="http://127.0.0.1")
+    assert server.url("certificate.html").startswith("http://127.0.0.1:")
+    assert client.get(f"/{server.token}/certificate.html").text == "<p>certified</p>"
+    assert client.get("/certificate.html").status_code == 404
+    assert client.get(f"/{server.token}/certificate.html", headers={"host": "evil.example"}).status_code == 400
+    assert [what for what, _ in server.links()] == ["certificate"]
+    server.socket.close()
+
+
+def test_serving_a_folder_without_reports_is_a_one_line_error(tmp_path):
+    with pytest.raises(PayercertError, match="holds no rendered report"):
+        ReportServer(tmp_path)
+
+
+@needs_node
 def test_categories_come_from_our_rules(report, allure_results):
-    tree = report_data(report.index, "widgets/categories.json")
+    tree = json.loads((report.output_dir / "widgets" / "categories.json").read_text())
     nodes = tree["nodes"]
 
     def tests_under(node_id):
@@ -339,8 +402,8 @@ def test_output_dir_is_emptied_first(allure_results, tmp_path):
 
 @needs_node
 @needs_chromium
-def test_browser_loads_nothing_from_outside(report, proxy, tmp_path):
-    dom = chromium(report.index, proxy.port, tmp_path / "profile", "--dump-dom")
+def test_browser_loads_nothing_from_outside(served, proxy, tmp_path):
+    dom = chromium(served[1], proxy.port, tmp_path / "profile", "--dump-dom")
     assert proxy.requests == []
     text = visible_text(dom)  # the app really ran: the tree and the failed test are on screen
     assert "Claims" in text and "test_claim_rejected" in text, text[:500]
@@ -348,9 +411,9 @@ def test_browser_loads_nothing_from_outside(report, proxy, tmp_path):
 
 @needs_node
 @needs_chromium
-def test_browser_check_catches_a_remote_script(report, proxy, tmp_path):
+def test_browser_check_catches_a_remote_script(single_report, proxy, tmp_path):
     tainted = tmp_path / "index.html"
-    html = report.index.read_text(encoding="utf-8")
+    html = single_report.index.read_text(encoding="utf-8")
     tainted.write_text(
         html.replace("</body>", '<script src="https://example.org/x.js"></script></body>'), encoding="utf-8"
     )

@@ -1,8 +1,11 @@
-"""Render Allure results into one offline HTML file with Allure 3.
+"""Render Allure results into an offline HTML report with Allure 3.
 
 Why this module exists: the harness writes Allure results (allure-pytest, Schemathesis); people
-want one HTML file they can open from disk or attach to a ticket. Allure 3 (npm ``allure``,
-pinned below) renders it with Node alone, but its report templates hard-code a Google Tag Manager
+want a report that works without the internet. Allure 3 (npm ``allure``, pinned below) renders it
+with Node alone: by default as a folder whose index.html shares Allure's scripts and loads each
+test's data on demand (a browser reads it from a local web server, `payercert report --serve`), or
+as one self-contained HTML file to attach to a ticket (``single_file``, every attachment inlined,
+tens of MB for a full run). Its report templates hard-code a Google Tag Manager
 ``<script>`` that sends the report's id to Google. A healthcare QA report must never phone home,
 so after ``allure generate`` every ``.html`` in the output is cleaned of the analytics tag and of
 anything else that would load from outside, then checked again; a report that still would is
@@ -39,7 +42,7 @@ STATUSES = frozenset({"failed", "broken", "passed", "skipped", "unknown"})
 
 @dataclass
 class RenderedReport:
-    index: Path  # the single-file index.html
+    index: Path  # index.html: the whole report (single file) or its entry page
     output_dir: Path
 
 
@@ -96,8 +99,10 @@ def render(
     history_path: Path,
     categories: list[Category],
     say: Callable[[str], None] = lambda line: None,
+    single_file: bool = False,
 ) -> RenderedReport:
-    """Render ``results_dirs`` into ``output_dir/index.html`` (one self-contained file).
+    """Render ``results_dirs`` into ``output_dir`` (``index.html`` and its data, or with
+    ``single_file`` one self-contained ``index.html``).
 
     ``output_dir`` is emptied first, so two runs never mix. Each render appends one line to
     ``history_path`` (a ``.jsonl``), which gives the report its trend. ``categories`` are
@@ -129,7 +134,9 @@ def render(
         "historyPath": str(history_path),
         "categories": rules,
         "plugins": {
-            "awesome": {"options": {"singleFile": True, "reportName": name, "groupBy": ["epic", "feature", "story"]}}
+            "awesome": {
+                "options": {"singleFile": single_file, "reportName": name, "groupBy": ["epic", "feature", "story"]}
+            }
         },
     }
     with tempfile.TemporaryDirectory(prefix="payercert-allure-") as tmp:
