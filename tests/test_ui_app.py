@@ -93,3 +93,43 @@ def test_history_links_serve_a_run_s_reports_and_nothing_beside_them(client, tmp
     for beside in ("/files/history/0/../secret.txt", "/files/history/0/%2E%2E/secret.txt", "/files/history/1/x"):
         assert client.get(beside).status_code == 404, beside
     assert client.get("/files/here/payercert.toml").status_code == 404
+
+
+def test_a_feed_s_own_options_are_on_the_form_and_reach_the_command_line(client, tmp_path):
+    from starlette.datastructures import FormData
+
+    from payercert.ui.app import _request
+
+    page = client.get("/?token=t0k").text
+    assert 'name="option:ab2d:strict-ig"' in page and 'name="option:tpastream:receiver-url"' in page
+    settings = Settings(token="t0k", workdir=tmp_path / "runs", history=tmp_path / "history", config=None)
+    asked = FormData(
+        [
+            ("feed", "tpastream"),
+            ("suite", "webhook-receiver"),
+            ("option:tpastream:receiver-url", "https://127.0.0.1:8443/claims"),
+            ("option:tpastream:signing-key", ""),  # left empty: not sent
+            ("option:ab2d:strict-ig", "1"),  # another feed's option: not this run's
+        ]
+    )
+    line = _request(asked, settings).command_line()
+    assert "--receiver-url https://127.0.0.1:8443/claims" in line
+    assert "--signing-key" not in line and "--strict-ig" not in line
+    strict = _request(FormData([("feed", "ab2d"), ("option:ab2d:strict-ig", "1")]), settings).command_line()
+    assert "--strict-ig" in strict
+
+
+def test_a_file_it_cannot_place_is_said_in_the_page_s_terms_and_then_named(client, tmp_path):
+    page = client.get("/validate?token=t0k").text
+    assert '<option value="ltss:billing-entry">' in page
+    unknown = client.post("/validate?token=t0k", files={"file": ("mystery.json", b'{"hello": 1}')}).text
+    assert "cannot tell which feed" in unknown and "name it in the Kind of file field" in unknown
+    assert "name it with --" not in unknown and "mystery.json: mystery.json" not in unknown
+    named = client.post(
+        "/validate?token=t0k",
+        files={"file": ("mystery.json", b'{"hello": 1}')},
+        data={"kind": "ltss:billing-entry", "as_of": "2026-01-15"},
+    ).text
+    assert "LTSS-1100-1" in named and "cannot tell" not in named
+    wrong_day = client.post("/validate?token=t0k", files={"file": ("m.json", b"{}")}, data={"as_of": "15/01/2026"})
+    assert wrong_day.status_code == 400 and "is not a date" in wrong_day.text

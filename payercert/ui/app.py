@@ -147,6 +147,8 @@ def _feed_infos() -> list[pages.FeedInfo]:
                 [(f.name, f.breaks) for f in load_simulator(feed_id).faults],
                 ["full", "smoke", *feed.extra_suites()],
                 feed.readings,
+                list(feed.package.options),
+                [(k.name, k.title) for k in feed.kinds.values()],
             )
         )
     return infos
@@ -231,12 +233,20 @@ def _request(form: Any, settings: Settings) -> CertifyRequest:
             _, feed_id, rid = key.split(":", 2)
             if feed_id in feeds and value != load_feed(feed_id).readings.get(rid, {}).get("default"):
                 readings[rid] = value
+    options: dict[str, str | None] = {}
+    for key, value in form.multi_items():
+        if key.startswith("option:") and isinstance(value, str) and value.strip():
+            _, feed_id, name = key.split(":", 2)
+            declared = next((o for o in load_feed(feed_id).package.options if o.name == name), None)
+            if feed_id in feeds and declared is not None:
+                options[name] = value.strip() if declared.metavar else None
     return CertifyRequest(
         feeds=feeds,
         target=target,
         suite=str(form.get("suite") or "full"),
         fault=fault,
         readings=readings,
+        options=options,
         examples=_int(form.get("examples")),
         seed=_int(form.get("seed")),
         html=form.get("html") == "1",
@@ -402,24 +412,51 @@ def _attachments(step: dict[str, Any]) -> list[dict[str, Any]]:
 
 # --- validate --------------------------------------------------------------------------------------
 async def _validate(request: Request) -> Response:
+    feeds = _feed_infos()
     if request.method == "GET":
-        return HTMLResponse(pages.validate_page())
+        return HTMLResponse(pages.validate_page(feeds))
     form = await request.form(max_part_size=MAX_UPLOAD)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return HTMLResponse(pages.validate_page(error="choose a file to validate"), status_code=400)
-    from ..validators.engine import Options, validate_file
+        return HTMLResponse(pages.validate_page(feeds, error="choose a file to validate"), status_code=400)
+    from ..validators.engine import validate_file
 
+    try:
+        options = _validate_options(form)
+    except PayercertError as exc:
+        return HTMLResponse(pages.validate_page(feeds, error=str(exc)), status_code=400)
     name = Path(upload.filename).name
     with tempfile.TemporaryDirectory(prefix="payercert-ui-") as folder:
         path = Path(folder) / name
         path.write_bytes(await upload.read())
-        report = await asyncio.to_thread(validate_file, path, Options())
+        report = await asyncio.to_thread(validate_file, path, options)
         report.path = name
         lines = path.read_bytes().splitlines() if path.stat().st_size <= 20 * 1024 * 1024 else []
         if report.unusable:
-            report.unusable = report.unusable.replace(str(path), name)
-    return HTMLResponse(pages.validate_page(pages.findings_fragment(name, report, lines)))
+            report.unusable = _in_page_terms(report.unusable.replace(str(path), name))
+    return HTMLResponse(pages.validate_page(feeds, pages.findings_fragment(name, report, lines)))
+
+
+def _validate_options(form: Any) -> Any:
+    """What the validate page's form says about the file, as the validators take it."""
+    from datetime import date
+
+    from ..validators.engine import Options
+
+    feed, _, kind = str(form.get("kind") or "").partition(":")
+    as_of = str(form.get("as_of") or "")
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise PayercertError(f"the payer's today {as_of!r} is not a date (YYYY-MM-DD)") from None
+    return Options(feed=feed or None, kind=kind or None, as_of=day, all_errors=form.get("all_errors") == "1")
+
+
+def _in_page_terms(message: str) -> str:
+    """A validator's message with the command line's options named as this page's fields."""
+    return message.replace("with --feed and --kind", "in the Kind of file field").replace(
+        "with --kind", "in the Kind of file field"
+    )
 
 
 # --- history and files -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@ under static/) for the live parts. Every function returns markup; nothing here r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -47,6 +47,8 @@ class FeedInfo:
     faults: list[tuple[str, str]]  # (name, what it breaks)
     suites: list[str]
     readings: dict[str, dict]  # reading id -> {text, default, options}
+    options: list[Any] = field(default_factory=list)  # the feed's own run options (payercert.contract.RunOption)
+    kinds: list[tuple[str, str]] = field(default_factory=list)  # (kind id, what it is) of the files it validates
 
 
 def certify_page(feeds: list[FeedInfo], targets: list[str], error: str | None, active: Run | None) -> str:
@@ -70,6 +72,7 @@ def certify_page(feeds: list[FeedInfo], targets: list[str], error: str | None, a
     suites = sorted({s for f in feeds for s in f.suites} - {"full", "smoke"})
     suite_options = "".join(f'<option value="{e(s)}">{e(s)}</option>' for s in ["full", "smoke", *suites])
     readings = "".join(_readings_of(f) for f in feeds if f.readings)
+    options = "".join(_options_of(f) for f in feeds if f.options)
     problem = f'<p class="error" role="alert">{e(error)}</p>' if error else ""
     return layout(
         "Certify",
@@ -93,6 +96,7 @@ simulator then breaks one requirement, and the run must say which. To check a fi
 <label>Seed <input type="number" name="seed" min="0" placeholder="0 on the local simulators"></label>
 <label><input type="checkbox" name="html" value="1" checked> Render the Allure HTML report at the end
 <span class="hint">(the first time, its renderer is installed once: about a minute)</span></label></fieldset>
+<details><summary>Feed options: what a feed adds to a run (your own webhook handler, the IG's strict reading)</summary>{options}</details>
 <details><summary>Readings: where a document can be read two ways, which way the payer reads it</summary>{readings}</details>
 <details><summary>Waivers: deviations accepted for this run, each with its written reason</summary>
 <label><textarea name="waivers" rows="4" cols="80" placeholder="LTSS-AUTH-7: the test SSO answers 400 to a JSON token request (ticket 4711)"></textarea></label>
@@ -116,6 +120,22 @@ def _readings_of(feed: FeedInfo) -> str:
             f'<label><b>{e(rid)}</b> <span class="hint">{e(str(reading.get("text", ""))[:200])}</span><br>'
             f'<select name="reading:{e(feed.id)}:{e(rid)}">{options}</select></label>'
         )
+    return f"<fieldset><legend>{e(feed.id)}</legend>{''.join(rows)}</fieldset>"
+
+
+def _options_of(feed: FeedInfo) -> str:
+    rows = []
+    for option in feed.options:
+        where = f" (suite {', '.join(option.suites)})" if option.suites else ""
+        field_name = f"option:{e(feed.id)}:{e(option.name)}"
+        if option.metavar is None:
+            control = f'<input type="checkbox" name="{field_name}" value="1"> <b>--{e(option.name)}</b>'
+        else:
+            control = (
+                f"<b>--{e(option.name)}</b> "
+                f'<input type="text" name="{field_name}" size="50" placeholder="{e(option.metavar)}">'
+            )
+        rows.append(f'<label>{control} <span class="hint">{e(option.help)}{e(where)}</span></label>')
     return f"<fieldset><legend>{e(feed.id)}</legend>{''.join(rows)}</fieldset>"
 
 
@@ -262,8 +282,15 @@ def runs_page(runs: list[Run]) -> str:
 
 
 # --- validate --------------------------------------------------------------------------------------
-def validate_page(result: str = "", error: str | None = None) -> str:
+def validate_page(feeds: list[FeedInfo], result: str = "", error: str | None = None) -> str:
     problem = f'<p class="error" role="alert">{e(error)}</p>' if error else ""
+    kinds = '<option value="">recognise it from the content</option>' + "".join(
+        f'<optgroup label="{e(f.id)}: {e(f.title)}">'
+        + "".join(f'<option value="{e(f.id)}:{e(k)}">{e(k)} — {e(text)}</option>' for k, text in f.kinds)
+        + "</optgroup>"
+        for f in feeds
+        if f.kinds
+    )
     return layout(
         "Validate a file",
         f"""<h1>Validate a file</h1>{problem}
@@ -271,7 +298,12 @@ def validate_page(result: str = "", error: str | None = None) -> str:
 <div class="drop" id="drop"><p>Drop a payer file here, or choose one:</p>
 <input type="file" name="file" id="file" required></div>
 <p class="hint">The feed and the kind of file are recognised from its content; a file that could be
-more than one kind is reported as such, never guessed.</p>
+more than one kind is reported as such, never guessed: then say which it is here.</p>
+<label>Kind of file <select name="kind">{kinds}</select></label>
+<label>The payer's today <input type="date" name="as_of"> <span class="hint">(rules that count days
+from today give the same verdict on any day)</span></label>
+<label><input type="checkbox" name="all_errors" value="1"> Every failing rule, not only the first one the
+payer would return</label>
 <p><button type="submit">Validate</button></p></form>
 <div id="result">{result}</div>
 <script src="/static/drop.js"></script>""",
@@ -282,7 +314,8 @@ more than one kind is reported as such, never guessed.</p>
 def findings_fragment(name: str, report: Any, lines: list[bytes]) -> str:
     """A file's findings beside the lines they concern (lines without a finding around them are left out)."""
     if report.unusable:
-        return f'<p class="error">{e(name)}: {e(report.unusable)}</p>'
+        said = report.unusable if report.unusable.startswith(f"{name}:") else f"{name}: {report.unusable}"
+        return f'<p class="error">{e(said)}</p>'
     verdict = badge("failed", f"{report.errors} error(s)") if report.errors else badge("passed", "no errors")
     head = (
         f"<h2>{e(name)}: {verdict}</h2><p>feed <b>{e(report.feed)}</b>, kind <b>{e(report.kind)}</b>, "
