@@ -4,83 +4,26 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
-import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.prompt import Prompt
-from rich.table import Table
 
+from .certify_request import CertifyRequest
+from .certify_view import progress_bar, summary
 from .config import build_target, load_config
 from .contract import registered
 from .errors import EXIT_INCONCLUSIVE, EXIT_USAGE, ConfigError, ProductionRefused
 from .feeds import implemented_feeds, load_feed
-from .redact import REDACTOR
-from .reporting.certificate import GREEN, INCONCLUSIVE, exit_code
+from .reporting.certificate import exit_code
+from .reporting.folder import fresh_results
 from .run_options import applicable, with_options
 from .simulation import load_simulator
-
-
-@dataclass
-class CertifyRequest:
-    feeds: list[str] = field(default_factory=list)
-    target: str = "local"
-    suite: str = "full"
-    config: Path | None = None
-    reports: Path = Path("reports")
-    allow_mutations: bool = False
-    fault: str | None = None
-    history: Path | None = None
-    readings: dict[str, str] = field(default_factory=dict)
-    html: bool = True
-    verbose: bool = False
-    examples: int | None = None
-    # Feeds' own run options (payercert.contract.RunOption) by name: a flag's value is None.
-    options: dict[str, str | None] = field(default_factory=dict)
-    requirements: tuple[str, ...] = ()  # only these requirements' tests (a check, not a certification)
-    seed: int | None = None  # Hypothesis seed; None: 0 on the local target, a new one elsewhere
-    events: Path | None = None  # JSON lines of the run's progress (payercert/events.py)
-    waivers: dict[str, str] = field(default_factory=dict)  # requirement id -> the written reason, this run only
-
-    def arguments(self) -> list[str]:
-        """The `payercert certify` arguments that make this request."""
-        args = [a for feed in self.feeds for a in ("--feed", feed)] + ["--target", self.target, "--suite", self.suite]
-        if self.config is not None:
-            args += ["--config", str(self.config)]
-        if self.reports != Path("reports"):
-            args += ["--reports", str(self.reports)]
-        if self.history is not None:
-            args += ["--history", str(self.history)]
-        if self.allow_mutations:
-            args.append("--allow-mutations")
-        if self.fault:
-            args += ["--fault", self.fault]
-        args += [a for rid, option in sorted(self.readings.items()) for a in ("--reading", f"{rid}={option}")]
-        args += [a for rid, reason in sorted(self.waivers.items()) for a in ("--waive", f"{rid}={reason}")]
-        if not self.html:
-            args.append("--no-html")
-        if self.examples:
-            args += ["--examples", str(self.examples)]
-        args += [a for rid in self.requirements for a in ("--requirement", rid)]
-        if self.seed is not None:
-            args += ["--seed", str(self.seed)]
-        for name, value in self.options.items():
-            args += [f"--{name}", *([value] if value is not None else [])]
-        if self.events is not None:
-            args += ["--events", str(self.events)]
-        return args
-
-    def command_line(self) -> str:
-        """The command a user types for this request (a watcher's events file left out)."""
-        return shlex.join(["payercert", "certify", *replace(self, events=None).arguments()])
 
 
 class Prepared:
@@ -98,8 +41,12 @@ class Prepared:
 def run_certify(request: CertifyRequest, console: Console) -> int:
     feeds = _feeds(request)
     request.readings = {**flag_readings(feeds, request.options, request.suite), **request.readings}
+    if side_by_side(request, feeds):
+        from .side_by_side import certify_side_by_side
+
+        return certify_side_by_side(request, feeds, console)
     prepared = _prepare(request, feeds, console)
-    _fresh_results(request.reports)
+    fresh_results(request.reports)
     code = _run_pytest(request, feeds, prepared, console)
     if prepared.stopped is not None:  # the user's error found mid-run (a key file that cannot be read, ...)
         console.print(f"[bold red]error:[/bold red] {escape(prepared.stopped)}")
@@ -112,12 +59,25 @@ def run_certify(request: CertifyRequest, console: Console) -> int:
         )
         return EXIT_USAGE
     certificate = json.loads(certificate_path.read_text(encoding="utf-8"))
-    _summary(certificate, request.reports, console)
+    summary(certificate, request.reports, console)
     if request.html:
         from .reporting.render import render_html_report
 
         render_html_report(request.reports, request.history, console)
     return exit_code(certificate)
+
+
+def side_by_side(request: CertifyRequest, feeds: list[str]) -> bool:
+    """Whether the feeds are certified side by side, one process each: on the local target only (each
+    feed has its own simulator there; a payer's sandbox is not ours to load), for a whole
+    certification (a --requirement check is short), and not under -v (one pytest output)."""
+    return (
+        request.target == "local"
+        and len(feeds) > 1
+        and request.jobs != 1
+        and not request.verbose
+        and not request.requirements
+    )
 
 
 def _feeds(request: CertifyRequest) -> list[str]:
@@ -227,16 +187,6 @@ def _confirm_production(hosts: list[str], console: Console) -> str:
     return typed.strip()
 
 
-def _fresh_results(reports: Path) -> None:
-    """Two runs never mix: the previous run's results and certificate go (the history stays), so a
-    run that stops before its end leaves no certificate that is not its own."""
-    for name in ("allure-results", "allure-report"):
-        shutil.rmtree(reports / name, ignore_errors=True)
-    for name in ("certificate.json", "certificate.html", "run.json"):
-        (reports / name).unlink(missing_ok=True)
-    reports.mkdir(parents=True, exist_ok=True)
-
-
 def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, console: Console) -> int:
     args = [str(_suite_path(f, request.suite)) for f in feeds]
     args += [
@@ -270,6 +220,8 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
         args += ["--payercert-seed", str(request.seed)]
     if request.events is not None:
         args += ["--payercert-events", str(request.events)]
+    if request.part:
+        args.append("--payercert-part")
     for requirement in request.requirements:
         args += ["--payercert-requirement", requirement]
     for rid, reason in request.waivers.items():
@@ -281,16 +233,8 @@ def _run_pytest(request: CertifyRequest, feeds: list[str], prepared: Prepared, c
         args.append("-v")
         return pytest.main(args, plugins=plugins)
     args += ["-p", "no:terminal", "-p", "no:warnings"]
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[failed]}"),
-        console=console,
-        transient=True,
-    ) as progress:
-        prepared.watchers.append(_ProgressBar(progress, " ".join(feeds), request.target))
+    with progress_bar(" ".join(feeds), request.target, console) as watchers:
+        prepared.watchers.extend(watchers)
         return pytest.main(args, plugins=plugins)
 
 
@@ -306,60 +250,3 @@ def _suites_of(feed_id: str) -> Path:
     if suites is None:  # _feeds() lets only implemented feeds through
         raise ConfigError(f"feed {feed_id} has no suites")
     return suites
-
-
-class _ProgressBar:
-    """The terminal's view of the run's events: tests done of total, the requirement group at hand,
-    the failures so far (each also printed as a line of its own). Rich draws it only on a terminal."""
-
-    def __init__(self, progress: Progress, feeds: str, target: str):
-        self.progress = progress
-        self.task = progress.add_task(f"certify {feeds} on {target}", total=None, failed="")
-        self.failed = 0
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        kind = event["event"]
-        if kind == "collected":
-            self.progress.update(self.task, total=event["total"])
-        elif kind == "group":
-            self.progress.update(self.task, description=escape(f"{event['feed']} · {event['group']}"[:60]))
-        elif kind == "done":
-            self.progress.update(self.task, completed=event["done"])
-        elif kind == "outcome" and event["status"] in ("failed", "broken"):
-            self.failed += 1
-            self.progress.update(self.task, failed=f"[red]{self.failed} failed[/red]")
-            named = ", ".join(event["requirements"])  # the events are redacted already
-            self.progress.console.print(f"  [red]✘[/red] {escape(named)}: {escape(event['title'])}", highlight=False)
-
-
-def _summary(certificate: dict, reports: Path, console: Console) -> None:
-    table = Table(title="payercert certification", title_justify="left")
-    for column in ("feed", "target", "suite", "verdict", "MUST verified", "failed", "inconclusive", "skipped"):
-        table.add_column(column)
-    for feed in certificate["feeds"]:
-        rows = feed["requirements"]
-        must = feed["coverage"]["levels"]["MUST"]
-        colour = {**dict.fromkeys(GREEN, "green"), INCONCLUSIVE: "yellow"}.get(feed["verdict"], "red")
-        table.add_row(
-            feed["feed"],
-            feed["target"],
-            feed["suite"],
-            f"[{colour}]{feed['verdict']}[/{colour}]",
-            f"{must['verified']}/{must['total']}",
-            *(str(sum(1 for r in rows if r["status"] == s)) for s in ("failed", "inconclusive", "skipped")),
-        )
-    console.print(table)
-    for feed in certificate["feeds"]:
-        for reason in feed.get("reasons", [])[:20]:
-            console.print(f"  [red]•[/red] {feed['feed']}: {escape(REDACTOR.text(reason))}", highlight=False)
-    run = json.loads((reports / "run.json").read_text()) if (reports / "run.json").is_file() else {}
-    if run.get("guarded"):
-        console.print(
-            f"[yellow]production guard skipped {len(run['guarded'])} test(s) not declared read-only:[/yellow]"
-        )
-        for nodeid in run["guarded"]:
-            console.print(f"  - {nodeid}")
-    if certificate.get("overall", {}).get("verdict") == INCONCLUSIVE:
-        console.print("[yellow]INCONCLUSIVE[/yellow]: the run could not tell (see the reasons); run it again.")
-    console.print(f"seed: {certificate.get('seed')} (replay a test's draws with --seed)")
-    console.print(f"certificate: {reports / 'certificate.html'}")

@@ -244,9 +244,16 @@ def certify(
         metavar="FILE",
         help="Append the run's progress to FILE as JSON lines (collected tests, each outcome, the end) for a watcher.",
     ),
+    jobs: int = typer.Option(
+        0,
+        metavar="N",
+        help="With --target local: feeds certified side by side, one process each (default: all at once; 1: one process).",
+    ),
+    part: bool = typer.Option(False, "--part", hidden=True),  # one feed of a side-by-side run (side_by_side.py)
 ) -> None:
     """Run the conformance suites of each feed against a target; write results and the certificate."""
-    from .certify import CertifyRequest, run_certify
+    from .certify import run_certify
+    from .certify_request import CertifyRequest
 
     request = CertifyRequest(
         feeds=feed,
@@ -266,6 +273,8 @@ def certify(
         seed=seed,
         events=events,
         waivers=_readings(waive, "--waive"),
+        jobs=jobs,
+        part=part,
     )
     raise typer.Exit(run_certify(request, out))
 

@@ -62,6 +62,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--payercert-reports", default="reports", help="folder for results and the certificate")
     group.addoption("--payercert-history", default=None, help="history location (default: REPORTS/history)")
     group.addoption("--payercert-events", default=None, help="append the run's progress to this file (JSON lines)")
+    group.addoption(
+        "--payercert-part",
+        action="store_true",
+        help="one feed's part of a run certified side by side: leave the history to the run",
+    )
     group.addoption("--payercert-waiver", action="append", default=[], help="ID=REASON: a waiver for this run")
     group.addoption("--payercert-allow-mutations", action="store_true", default=False)
     group.addoption("--payercert-reading", action="append", default=[], help="ID=OPTION")
@@ -137,6 +142,7 @@ def pytest_configure(config: pytest.Config) -> None:
         option_values=dict(item.split("=", 1) for item in config.getoption("payercert_option")),
         requirements=tuple(config.getoption("payercert_requirement")),
         waivers=dict(item.split("=", 1) for item in config.getoption("payercert_waiver")),
+        part=config.getoption("payercert_part"),
     )
     run = Run(options)
     run.seed = config.stash[SEED_KEY]
@@ -539,8 +545,9 @@ def _write_outputs(run: Run) -> None:
     last_green = json.loads(last_green_path.read_text()) if last_green_path.is_file() else {}
     certificate, last_green = build_certificate(feed_runs, last_green, seed=run.seed)
     write_certificate(certificate, reports)
-    last_green_path.write_text(json.dumps(last_green, indent=2), encoding="utf-8")
-    record_run(history, certificate, reports, run.options.target, run.options.suite)
+    if not run.options.part:  # a part's caller records the whole run (payercert/side_by_side.py)
+        last_green_path.write_text(json.dumps(last_green, indent=2), encoding="utf-8")
+        record_run(history, certificate, reports, run.options.target, run.options.suite)
     allure_results.write_environment(
         reports / "allure-results",
         {

@@ -50,6 +50,7 @@ class RunOptions:
     option_values: dict[str, str] = field(default_factory=dict)  # feeds' run options with a value (run_options.py)
     requirements: tuple[str, ...] = ()  # run only the tests of these requirements (a check, not a certification)
     waivers: dict[str, str] = field(default_factory=dict)  # --waive ID=REASON: accepted for this run
+    part: bool = False  # one feed's part of a run certified side by side: the run's records are the caller's
 
 
 class TargetContext:

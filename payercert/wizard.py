@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.prompt import Confirm, Prompt
 
-from .certify import CertifyRequest, run_certify
+from .certify import run_certify
+from .certify_request import CertifyRequest
 from .config import credential_references, load_config, target_names
 from .feeds import implemented_feeds, load_feed
 from .simulation import load_simulator

@@ -215,7 +215,7 @@ def test_a_request_s_command_line_makes_the_same_request(monkeypatch, tmp_path):
     from typer.testing import CliRunner
 
     from payercert import certify as certify_module
-    from payercert.certify import CertifyRequest
+    from payercert.certify_request import CertifyRequest
     from payercert.cli import app
 
     made = CertifyRequest(

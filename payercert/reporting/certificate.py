@@ -383,6 +383,21 @@ def build_certificate(
     return cert, updated
 
 
+def joined_certificate(parts: list[dict], last_green: dict[str, dict]) -> tuple[dict, dict]:
+    """One certificate of the certificates of a run's parts (one feed each, certified side by side),
+    as one process would have written it; and `last_green` with each part's feed brought up to date."""
+    feeds = [entry for part in parts for entry in part["feeds"]]
+    updated = {**last_green, **{f["feed"]: f["last_green"] for f in feeds if f.get("last_green") is not None}}
+    cert = {
+        "payercert_version": __version__,
+        "generated": _iso(datetime.now(UTC)),
+        "overall": _overall(feeds),
+        "seed": parts[0].get("seed") if parts else None,
+        "feeds": feeds,
+    }
+    return cert, updated
+
+
 def verdict_ok(cert: dict) -> bool:
     """True when every feed of the certificate is green (CERTIFIED, or SMOKE PASSED for smoke runs)."""
     feeds = cert.get("feeds") or []

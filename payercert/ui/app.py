@@ -31,7 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .. import events
-from ..certify import CertifyRequest
+from ..certify_request import CertifyRequest
 from ..config import credential_references, load_config, target_names
 from ..errors import PayercertError
 from ..feeds import implemented_feeds, load_feed

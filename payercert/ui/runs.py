@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..certify import CertifyRequest
+from ..certify_request import CertifyRequest
 
 
 @dataclass
