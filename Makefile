@@ -48,11 +48,13 @@ test-unlocked: setup
 	$(UV) pip install --quiet --python .venv-unlocked/bin/python --upgrade --no-build-isolation -e '.[test,bench]'
 	.venv-unlocked/bin/python -m pytest tests -n 2 --dist loadfile
 
-# Validator throughput: LTSS NDJSON, and AB2D EOB NDJSON against orjson, jsonschema and fhir.resources.
+# Validator throughput (LTSS NDJSON; AB2D EOB NDJSON against orjson, jsonschema and fhir.resources),
+# start-up, and the local certification's wall time.
 bench: setup
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/ab2d.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/certify.py
 
 clean:
 	rm -rf $(VENV) .venv-unlocked reports/allure-results reports/allure-report reports/certificate.* reports/history
