@@ -8,7 +8,7 @@ LOCK := requirements.lock
 # uv resolves and installs; it is pinned by the lock like everything else.
 UV := $(BIN)/uv
 export UV_PYTHON_DOWNLOADS := never
-LOCK_ARGS := pyproject.toml --extra test --extra bench --group dev --universal --python-version 3.11 --generate-hashes
+LOCK_ARGS := pyproject.toml --extra test --extra bench --extra cluster --group dev --universal --python-version 3.11 --generate-hashes
 
 .PHONY: certify test check setup upgrade test-unlocked bench clean
 
@@ -45,7 +45,7 @@ test-unlocked: setup
 	rm -rf .venv-unlocked
 	$(PYTHON) -m venv .venv-unlocked
 	$(UV) pip install --quiet --python .venv-unlocked/bin/python --upgrade --no-cache setuptools wheel
-	$(UV) pip install --quiet --python .venv-unlocked/bin/python --upgrade --no-build-isolation -e '.[test,bench]'
+	$(UV) pip install --quiet --python .venv-unlocked/bin/python --upgrade --no-build-isolation -e '.[test,bench,cluster]'
 	.venv-unlocked/bin/python -m pytest tests -n 2 --dist loadfile
 
 # Validator throughput (LTSS NDJSON; AB2D EOB NDJSON against orjson, jsonschema and fhir.resources),
@@ -55,6 +55,7 @@ bench: setup
 	$(BIN)/python bench/ab2d.py
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/certify.py
+	cd bench && ../$(BIN)/python cluster.py
 
 clean:
 	rm -rf $(VENV) .venv-unlocked reports/allure-results reports/allure-report reports/certificate.* reports/history

@@ -33,13 +33,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "specs" / "ab2d" / "samples" / "valid"
 
 
-def generate(path: Path, lines: int) -> None:
+def generate(path: Path, lines: int, start: int = 0) -> None:
+    """`lines` EOBs, the `start`-th on: files made with other starts share no line."""
     bases = [
         json.loads((SAMPLES / f"{n}.ndjson").read_text(encoding="utf-8"))
         for n in ("eob-stu3-seed", "eob-stu3-drg-diagnosis")
     ]
     with path.open("w", encoding="utf-8") as out:
-        for n in range(lines):
+        for n in range(start, start + lines):
             eob = copy.deepcopy(bases[n % 2])
             eob["id"] = f"carrier-{10384232074 + n}"
             eob["identifier"][0]["value"] = str(10384232074 + n)

@@ -149,6 +149,11 @@ def validate(
         min=0,
         help="Processes for a large NDJSON file of a kind with a fast validator (uncompressed files); 0: one per CPU for a file of 64 MB or more.",
     ),
+    scheduler: str | None = typer.Option(
+        None,
+        metavar="tcp://HOST:PORT",
+        help="Spread the files over a Dask distributed cluster (the cluster extra); its workers read the same paths.",
+    ),
 ) -> None:
     """Validate sample files against the payer's published rules (or, with --password, a password)."""
     if password:
@@ -184,6 +189,7 @@ def validate(
         request=request,
         kind_options=_readings(kind_option, "--kind-option"),
         jobs=jobs,
+        scheduler=scheduler,
     )
     raise typer.Exit(code)
 

@@ -35,6 +35,7 @@ def run_validate(
     request: Path | None = None,
     kind_options: dict[str, str] | None = None,
     jobs: int = 0,
+    scheduler: str | None = None,
 ) -> int:
     reference = _reference_data(data) if data else None
     if request is not None and not request.is_file():
@@ -53,12 +54,22 @@ def run_validate(
         jobs=jobs,
     )
     with ExitStack() as stack:
+        files = expand(paths, stack)
+        if scheduler is not None:
+            from .cluster import validate_on_cluster
+
+            if any(name == "-" for _, name in files):
+                raise PayercertError("--scheduler: the workers read files, not this process's standard input")
+            found = validate_on_cluster([path.resolve() for path, _ in files], opts, scheduler)
+        else:
+            found = []
+            for path, name in files:
+                with _progress(path, name) as progress:
+                    found.append(validate_file(path, replace(opts, progress=progress)))
         reports = []
-        for path, name in expand(paths, stack):
-            with _progress(path, name) as progress:
-                report = validate_file(path, replace(opts, progress=progress))
+        for (_path, name), report in zip(files, found, strict=True):
+            report.unusable = report.unusable and report.unusable.replace(str(report.path), name)
             report.path = name
-            report.unusable = report.unusable and report.unusable.replace(str(path), name)
             reports.append(report)
     if fmt == "json":
         console.print_json(render.as_json(reports)) if console.is_terminal else print(render.as_json(reports))
