@@ -51,10 +51,10 @@ test-unlocked: setup
 # Validator throughput (LTSS NDJSON; AB2D EOB NDJSON against orjson, jsonschema and fhir.resources),
 # start-up, and the local certification's wall time.
 bench: setup
-	$(BIN)/python bench/run.py
-	$(BIN)/python bench/ab2d.py
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/certify.py
+	cd bench && ../$(BIN)/python run.py
+	cd bench && ../$(BIN)/python ab2d.py
+	cd bench && ../$(BIN)/python startup.py
+	cd bench && ../$(BIN)/python certify.py
 	cd bench && ../$(BIN)/python cluster.py
 
 clean:

@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from chart import draw
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "specs" / "ab2d" / "samples" / "valid"
 
@@ -131,11 +133,13 @@ def main(lines: int) -> None:
                     stdout=subprocess.DEVNULL,
                 )
                 best[jobs] = min(best[jobs], time.perf_counter() - t)
-        base = rate("orjson parse-only", lines, size, best["orjson"], None)
+        drawn: dict[str, float] = {}
+        base = drawn["orjson parse-only"] = rate("orjson parse-only", lines, size, best["orjson"], None)
         for jobs, label in runs.items():
-            rate(f"payercert validate (CLI, {label})", lines, size, best[jobs], base)
+            drawn[f"validate, {label}"] = rate(f"payercert validate (CLI, {label})", lines, size, best[jobs], base)
         passed, seconds = line_checker(raw)
-        rate("the line checker alone (in process)", lines, size, seconds, base)
+        drawn["the line checker alone"] = rate("the line checker alone (in process)", lines, size, seconds, base)
+        draw("ab2d", f"AB2D EOB NDJSON, {lines:,} lines", "lines/s", drawn, "orjson parse-only")
         print(f"lines the line checker passes (the fastest tier): {passed:.0%}")
         print(f"start-up (the whole process on a one-line file): {start_up(Path(tmp), raw[0]):.2f} s")
         subset = raw[:1000]

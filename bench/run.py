@@ -16,6 +16,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from chart import draw
+
 
 def write_file(path: Path, entries: int) -> None:
     rnd = random.Random(1)
@@ -57,6 +59,8 @@ def main() -> None:
     print(f"parse only (json.loads):  {args.entries / parse:>10.0f} entries/s  {size_mb / parse:6.1f} MB/s")
     print(f"payercert validate (CLI): {args.entries / whole:>10.0f} entries/s  {size_mb / whole:6.1f} MB/s")
     print(f"ratio validate/parse: {parse / whole:.2f}")
+    rates = {"json.loads parse-only": args.entries / parse, "payercert validate (CLI)": args.entries / whole}
+    draw("ltss", f"LTSS billing entries NDJSON, {args.entries:,} entries", "entries/s", rates, "json.loads parse-only")
 
 
 if __name__ == "__main__":
