@@ -12,12 +12,15 @@ it names no feed. `payercert feeds` lists what was found, from where.
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 
+from . import usercache
 from .errors import ConfigError
 
 GROUP = "payercert.feeds"
@@ -69,19 +72,49 @@ class FeedPackage:
 def registered() -> Mapping[str, FeedPackage]:
     """Every feed registered under the entry point group, by id (loaded once per process)."""
     found: dict[str, FeedPackage] = {}
-    for entry in entry_points(group=GROUP):
-        package = entry.load()
+    for name, value, origin in _registrations():
+        package = _load(value)
         if not isinstance(package, FeedPackage):
-            raise ConfigError(f"entry point {entry.name} = {entry.value} ({GROUP}) is not a payercert FeedPackage")
-        if package.id != entry.name:
-            raise ConfigError(
-                f"entry point {entry.name} = {entry.value} registers feed {package.id!r} under another name"
-            )
+            raise ConfigError(f"entry point {name} = {value} ({GROUP}) is not a payercert FeedPackage")
+        if package.id != name:
+            raise ConfigError(f"entry point {name} = {value} registers feed {package.id!r} under another name")
         if package.id in found:
-            raise ConfigError(f"feed {package.id!r} is registered twice ({found[package.id].origin}, {entry.value})")
-        origin = entry.dist.name if entry.dist is not None else entry.value
+            raise ConfigError(f"feed {package.id!r} is registered twice ({found[package.id].origin}, {value})")
         found[package.id] = FeedPackage(**{**package.__dict__, "origin": origin})
     return dict(sorted(found.items()))
+
+
+def _registrations() -> list[tuple[str, str, str]]:
+    """(name, value, distribution) of each entry point of the group. Reading every installed
+    distribution's metadata costs more than validating a small file, so the list is kept in the
+    user's cache, keyed by the folders of the import path that hold distributions (installing or
+    removing one changes its folder)."""
+    folders = [Path(entry or ".") for entry in sys.path if _holds_distributions(entry or ".")]
+    key = usercache.key_of(GROUP, *folders)
+    cached = usercache.load("entry-points", key)
+    if cached is not usercache.MISSING:
+        return [(name, value, origin) for name, value, origin in cached]
+    from importlib.metadata import entry_points
+
+    found = [(e.name, e.value, e.dist.name if e.dist is not None else e.value) for e in entry_points(group=GROUP)]
+    usercache.store("entry-points", key, found, same=lambda back, kept: [tuple(x) for x in back] == kept)
+    return found
+
+
+def _holds_distributions(folder: str) -> bool:
+    try:
+        return any(name.endswith((".dist-info", ".egg-info")) for name in os.listdir(folder))
+    except OSError:  # not a folder (a zip file's path holds no distribution folder we cache by)
+        return False
+
+
+def _load(value: str) -> object:
+    """What an entry point's `module:attribute` names (as importlib.metadata's EntryPoint.load)."""
+    module, _, attribute = value.partition(":")
+    loaded: object = importlib.import_module(module.strip())
+    for part in filter(None, attribute.strip().split(".")):
+        loaded = getattr(loaded, part)
+    return loaded
 
 
 def package_of(feed_id: str) -> FeedPackage:

@@ -14,8 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import usercache
 from .contract import FeedPackage, package_of, registered
 from .errors import ConfigError
@@ -182,6 +180,8 @@ def read_spec(path: Path) -> Any:
     spec = usercache.load("feed", key)
     if spec is not usercache.MISSING:
         return spec
+    import yaml  # only when the cache misses: its import costs a small validation's time
+
     text = path.read_text(encoding="utf-8")
     try:
         spec = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

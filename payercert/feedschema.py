@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    import yaml
 
 SCHEMA = Path(__file__).parent / "specs" / "feed.schema.json"
 
@@ -23,6 +24,8 @@ def check_feed_document(path: Path, text: str, spec: Any) -> None:
     errors = list(_validator().iter_errors(spec))
     if not errors:
         return
+    import yaml  # a document that breaks the schema is read again, for its lines
+
     root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     placed = [(_place(root, error), error) for error in errors]
     (line, where), error = min(placed, key=lambda item: item[0][0])
@@ -51,6 +54,8 @@ def _place(root: yaml.Node | None, error: Any) -> tuple[int, str]:
 
 
 def _child(node: yaml.Node | None, part: str | int) -> tuple[yaml.Node | None, int | None]:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if key.value == part:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import glob
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -46,5 +45,7 @@ def _spooled_stdin(stack: ExitStack) -> Path:
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="payercert-stdin-")))
     path = folder / "stdin"
     with path.open("wb") as out:
+        import shutil
+
         shutil.copyfileobj(sys.stdin.buffer, out, 1 << 20)
     return path

@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import typer
+import click
 from rich.console import Console
 
 from payercert.validators import render
@@ -25,7 +25,7 @@ from .secrets import Secret
 
 def read_candidate() -> Secret:
     if sys.stdin.isatty():
-        value = typer.prompt("Password to check", hide_input=True, err=True)
+        value = click.prompt("Password to check", hide_input=True, err=True)
     else:
         value = sys.stdin.readline().rstrip("\r\n")
     if not value:

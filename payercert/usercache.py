@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +49,8 @@ def store(kind: str, key: str, value: Any, same=lambda a, b: a == b) -> None:
             return
         path = cache_dir() / f"{kind}-{key}.msgpack"
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when something is stored: most runs only read
+
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
             tmp.write(packed)
         os.replace(tmp.name, path)  # whole or not at all, whoever else is writing it

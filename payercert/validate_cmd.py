@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from payercert.validators import render
 from payercert.validators.engine import Options, validate_file
@@ -99,6 +98,8 @@ def _progress(path: Path, name: str) -> Iterator[Callable[[int, int], None] | No
     if not err.is_terminal or size < PROGRESS_FROM:
         yield None
         return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from payercert.cli import app
 from payercert.validators.fastpath import _slow, check_line, fast_kind, validate_ndjson_lines

@@ -24,7 +24,7 @@ from xml.etree import ElementTree as ET
 import golden
 import pytest
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from payercert.cli import app
 from payercert.feeds import load_feed

@@ -20,8 +20,8 @@ import golden
 import jsonschema
 import pytest
 import yaml
+from click.testing import CliRunner
 from spec_helpers import x_requirements
-from typer.testing import CliRunner
 
 from payercert.cli import app
 from payercert.feeds import LEVELS, discover, load_feed

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import jwt
 import pytest
+from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from typer.testing import CliRunner
 
 from payercert.cli import app
 

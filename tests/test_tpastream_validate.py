@@ -7,7 +7,7 @@ from pathlib import Path
 import golden
 import pytest
 import yaml
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from payercert.cli import app
 

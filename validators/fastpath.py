@@ -27,7 +27,6 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -710,6 +709,8 @@ def validate_fast(path: Path, feed: Feed, kind: Kind, opts, report: FileReport, 
             fast_kind(feed.id, kind.name, readings)  # compiled once here: forked workers inherit it
             bounds = _boundaries(path, jobs)
             ranges = list(zip(bounds, bounds[1:]))
+            from concurrent.futures import ProcessPoolExecutor  # only for a file split over processes
+
             with ProcessPoolExecutor(
                 max_workers=len(ranges), mp_context=_context(), initializer=_count_into, initargs=(counter,)
             ) as pool:

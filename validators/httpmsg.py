@@ -7,9 +7,12 @@ bare LF is accepted for the head only (the body is never rewritten).
 
 from __future__ import annotations
 
-import email.message
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import email.message
 
 _START = re.compile(rb"^(?:[A-Z]+ \S+ HTTP/\d\.\d|HTTP/\d\.\d \d{3}(?: .*)?)\r?$")
 
@@ -88,6 +91,8 @@ def parse_entity(raw: bytes) -> HttpMessage | None:
 
 
 def content_type_params(content_type: str | None) -> email.message.Message:
+    import email.message  # only for an HTTP message's parameters, and not at every start
+
     """A Content-Type parsed by the stdlib (media type and its parameters, quoted-pair aware)."""
     msg = email.message.Message()
     msg["Content-Type"] = content_type or ""

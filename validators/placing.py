@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from payercert.feeds import Feed
 
@@ -16,6 +15,8 @@ from .readers import Record
 
 def payer_today(feed: Feed, as_of: date | None = None) -> date:
     """The payer's "today" (its own time zone), or the date a run fixed with --as-of."""
+    from zoneinfo import ZoneInfo  # read only where a rule needs the payer's today
+
     return as_of or datetime.now(ZoneInfo(feed.timezone)).date()
 
 

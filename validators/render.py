@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from xml.etree import ElementTree as ET
 
 from rich.console import Console
 from rich.table import Table
@@ -64,6 +63,8 @@ def as_table(reports: list[FileReport], console: Console) -> None:
 
 
 def as_junit(reports: list[FileReport]) -> str:
+    from xml.etree import ElementTree as ET  # only for this format
+
     suites = ET.Element("testsuites", name="payercert validate")
     for report in reports:
         suite = ET.SubElement(

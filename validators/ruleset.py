@@ -11,14 +11,13 @@ import dataclasses
 import functools
 import random
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
+from payercert import usercache
 
 from .findings import Severity
 from .rules import MISSING, Check, NeedsData, RuleContext, build_check, select
@@ -116,6 +115,8 @@ class RuleSet:
     def fresh_value(self, name: str, ctx: RuleContext, rnd: random.Random) -> Any:
         gen = self.fields.get(name, {}).get("generate")
         if gen == "uuid":
+            import uuid  # only for a rule that draws identifiers (the suites')
+
             return str(uuid.UUID(int=rnd.getrandbits(128), version=4))
         if isinstance(gen, dict) and "data" in gen:
             table = ctx.table(gen["data"])
@@ -190,8 +191,16 @@ class RuleSet:
 
 @functools.lru_cache(maxsize=64)
 def _spec(path: Path) -> dict:
-    with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    """A rules file, parsed; kept in the user's cache as feed documents are (payercert/feeds.py)."""
+    key = usercache.key_of(path)
+    spec = usercache.load("rules", key)
+    if spec is usercache.MISSING:
+        import yaml  # only when the cache misses
+
+        with path.open(encoding="utf-8") as fh:
+            spec = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        usercache.store("rules", key, spec)
+    return spec
 
 
 def load_ruleset(path: Path, readings: dict[str, str] | None = None) -> RuleSet:
@@ -214,6 +223,8 @@ def load_kind_rules(kind, readings: dict[str, str] | None = None) -> RuleSet | N
 def load_reference_data(path: Path) -> dict[str, Any]:
     """Target reference data (YAML or JSON): dates become `date` objects, whether YAML read them as
     dates or they were written as ISO strings (JSON has no dates; a quoted YAML date is a string)."""
+    import yaml
+
     with path.open(encoding="utf-8") as fh:
         data = yaml.safe_load(fh) or {}
     if not isinstance(data, dict):

@@ -12,8 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 Ref = tuple[Any, Path]  # a schema node and the file it came from
 
 # Keywords that say nothing about a value, with our spec bundles' own x- extensions (read elsewhere);
@@ -83,6 +81,8 @@ def load_document(path: Path, decimal: bool = False) -> Any:
     if path.suffix == ".json":
         document = json.loads(text, parse_float=Decimal) if decimal else json.loads(text)
     else:
+        import yaml  # only for a YAML schema document, and not at every start
+
         document = yaml.safe_load(text)
     if isinstance(document, dict):
         document.pop("$schema", None)
