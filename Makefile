@@ -53,6 +53,7 @@ test-unlocked: setup
 bench: setup
 	cd bench && ../$(BIN)/python run.py
 	cd bench && ../$(BIN)/python ab2d.py
+	cd bench && ../$(BIN)/python x12.py
 	cd bench && ../$(BIN)/python startup.py
 	cd bench && ../$(BIN)/python certify.py
 	cd bench && ../$(BIN)/python cluster.py

@@ -24,7 +24,10 @@ def draw(name: str, title: str, unit: str, rates: dict[str, float], yardstick: s
     for label, rate in rates.items():
         bar = "█" * max(1, round(WIDTH * rate / top))
         table.add_row(
-            label, f"[{'grey50' if label == yardstick else 'cyan'}]{bar}[/]", f"{rate:,.0f}", f"{rate / base:.2f}x"
+            label,
+            f"[{'grey50' if label == yardstick else 'cyan'}]{bar}[/]",
+            f"{rate:,.0f}" if rate >= 100 else f"{rate:.3g}",
+            f"{rate / base:.2f}x",
         )
     Console().print(table)
     return _png(name, title, unit, rates, yardstick)

@@ -18,10 +18,12 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
@@ -156,13 +158,12 @@ def check_payload(payload: bytes | str, ids: dict | None = None, realtime: bool 
         while chunk:
             where = at("ISA")
             try:
-                ic = parse_interchange(chunk, tolerant=True)
+                isa, envelope, closed, deviations, chunk = _read_envelopes(chunk)
             except X12SyntaxError as exc:
                 out.append(X12Problem("isa", str(exc), where))
                 break  # the rest of this chunk cannot be read
-            out += [X12Problem(d.problem, d.message, where, d.severity) for d in ic.deviations]
-            out += check_interchange(ic, ids, at, where)
-            chunk = ic.rest
+            out += [X12Problem(d.problem, d.message, where, d.severity) for d in deviations]
+            out += _check_envelopes(isa, envelope, closed, ids, at, where)
     if extra:  # one finding, at the first extra interchange, else group, else transaction set
         out.append(
             X12Problem(
@@ -176,6 +177,82 @@ def check_payload(payload: bytes | str, ids: dict | None = None, realtime: bool 
 
 def check_interchange(ic: Interchange, ids: dict, at=None, isa_where: str = "x12:ISA#1") -> list[X12Problem]:
     """Envelope problems of one parsed interchange. `at(seg)` numbers segment locations (shared across a payload)."""
+    closed = bool(ic.segments) and ic.segments[-1][0] == "IEA"
+    return _check_envelopes(ic.isa, list(_envelope_of(ic.segments)), closed, ids, at, isa_where)
+
+
+# An envelope segment as the checks read it: its elements, and how many other segments came since
+# the envelope segment before it (a transaction set's segment count needs nothing more of them).
+Envelope = list[tuple[list[str], int]]
+ENVELOPE_IDS = frozenset({"GS", "ST", "SE", "GE", "IEA"})
+
+
+def _envelope_of(segments: list[list[str]]) -> Iterator[tuple[list[str], int]]:
+    others = 0
+    for seg in segments:
+        if seg[0] in ENVELOPE_IDS:
+            yield seg, others
+            others = 0
+        else:
+            others += 1
+
+
+def _read_envelopes(chunk: str) -> tuple[list[str], Envelope, bool, list[X12Problem], str]:
+    """(ISA elements, envelope segments, whether an IEA closes it, deviations read past, the text after
+    it) of the interchange a chunk opens with, read tolerantly as `parse_interchange` reads it. A
+    regular interchange (no segment indented, padded or empty) is read by its envelope segments alone,
+    the others counted, not split: a large batch is read at the speed of the text's own scanning."""
+    elements, sep, term, pos, deviations = read_isa(chunk, tolerant=True)
+    found = _regular_envelopes(chunk, sep, term, pos)
+    if found is None:
+        ic = parse_interchange(chunk, tolerant=True)
+        closed = bool(ic.segments) and ic.segments[-1][0] == "IEA"
+        return ic.isa, list(_envelope_of(ic.segments)), closed, ic.deviations, ic.rest
+    envelope, closed, rest = found
+    return elements, envelope, closed, deviations, rest
+
+
+@functools.lru_cache(maxsize=32)
+def _patterns(sep: str, term: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(an envelope segment's start after the terminator before it; a terminator followed by
+    whitespace or another terminator). Both open with the terminator, so a search skips to it."""
+    s, t = re.escape(sep), re.escape(term)
+    return re.compile(rf"{t}[\r\n]*((?:GS|ST|SE|GE|IEA)(?={s}|{t}|$))"), re.compile(rf"{t}[\s{t}]")
+
+
+def _regular_envelopes(chunk: str, sep: str, term: str, pos: int) -> tuple[Envelope, bool, str] | None:
+    """The envelope of a regular interchange after its ISA (see `_read_envelopes`), or None when the
+    interchange is not regular and must be read segment by segment."""
+    if term in "\r\n":
+        return None  # line ends that are terminators: only the segment-by-segment reading tells them apart
+    envelope_at, spaced = _patterns(sep, term)
+    envelope: Envelope = []
+    previous_end, end = pos - 1, -1  # where the segment before ends: the ISA's terminator first
+    for match in envelope_at.finditer(chunk, pos - 1):  # from the ISA's own terminator
+        start = match.start(1)
+        stop = chunk.find(term, start)
+        stop = len(chunk) if stop < 0 else stop
+        between = chunk.count(term, previous_end, match.start()) if match.start() > previous_end else 0
+        envelope.append((chunk[start:stop].split(sep), between))
+        previous_end = stop
+        if match.group(1) == "IEA":
+            end = stop
+            break
+    if end < 0:
+        return None  # an interchange cut off: read segment by segment, as it always was
+    # Regular: no segment empty, none with whitespace at either end once CR/LF are set aside (what
+    # the segment-by-segment reading reads past, and reports); looked for from both ends of each.
+    flat = chunk[pos - 1 : end + 1].replace("\r", "").replace("\n", "")
+    if spaced.search(flat) or spaced.search(flat[::-1]):
+        return None
+    return envelope, True, chunk[end + 1 :].lstrip()
+
+
+def _check_envelopes(
+    isa: list[str], envelope: Envelope, closed: bool, ids: dict, at=None, isa_where: str = "x12:ISA#1"
+) -> list[X12Problem]:
+    """Envelope problems of one interchange's envelope segments (`at(seg)` numbers their locations,
+    shared across a payload)."""
     if at is None:
         seen: dict[str, int] = {"ISA": 1}
 
@@ -184,11 +261,13 @@ def check_interchange(ic: Interchange, ids: dict, at=None, isa_where: str = "x12
             return f"x12:{seg}#{seen[seg]}"
 
     out: list[X12Problem] = []
-    if ic.isa[12] != "00501":
-        out.append(X12Problem("version", f"ISA12 is {ic.isa[12]!r}, not 00501", isa_where))
+    if isa[12] != "00501":
+        out.append(X12Problem("version", f"ISA12 is {isa[12]!r}, not 00501", isa_where))
     groups, sts, gs_ctrl, st, count = 0, 0, None, None, 0
     opened: dict[str, str] = {}  # the GS and ST not yet closed by their GE and SE, and where they are
-    for seg in ic.segments:
+    for seg, others in envelope:
+        if st is not None:
+            count += others  # the transaction set's segments between its envelope segments
         name = seg[0]
         where = at(name)
         if name in ("GS", "ST"):
@@ -243,17 +322,15 @@ def check_interchange(ic: Interchange, ids: dict, at=None, isa_where: str = "x12
                     )
                 )
         elif name == "IEA":
-            if get(1) != str(groups) or get(2) != ic.isa[13]:
+            if get(1) != str(groups) or get(2) != isa[13]:
                 out.append(
                     X12Problem(
                         "counts-group",
-                        f"IEA {get(1)}*{get(2)}: the interchange has {groups} groups and ISA13 {ic.isa[13]}",
+                        f"IEA {get(1)}*{get(2)}: the interchange has {groups} groups and ISA13 {isa[13]}",
                         where,
                     )
                 )
-        elif st is not None:
-            count += 1
-    if not ic.segments or ic.segments[-1][0] != "IEA":
+    if not closed:
         if "ST" in opened:  # a cut-off interchange leaves its last transaction set and group open too
             out.append(X12Problem("counts-st", "the transaction set this ST opens has no SE", opened["ST"]))
         if "GS" in opened:
@@ -285,11 +362,10 @@ def declared_guide(payload: bytes | str) -> str | None:
     for chunk in split_interchanges(text.lstrip("\ufeff \t\r\n")):
         while chunk:
             try:
-                ic = parse_interchange(chunk, tolerant=True)
+                _isa, envelope, _closed, _deviations, chunk = _read_envelopes(chunk)
             except X12SyntaxError:
                 return None
-            guides |= {seg[8] for seg in ic.segments if seg[0] == "GS" and len(seg) > 8}
-            chunk = ic.rest
+            guides |= {seg[8] for seg, _ in envelope if seg[0] == "GS" and len(seg) > 8}
     return guides.pop() if len(guides) == 1 else None
 
 
