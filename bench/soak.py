@@ -7,6 +7,7 @@ reached) instead of `--target local`.
     python bench/soak.py --runs 3              # local target, hog on both cores
     python bench/soak.py --runs 3 --relay      # through the relay
     python bench/soak.py --feeds ltss,ab2d --no-hog
+    python bench/soak.py --runs 3 --together   # every feed in one run, side by side, as make certify
 
 Prints one line per run and a table: feed, runs, certified, not certified, inconclusive, other.
 Exits 0 only when every run certified.
@@ -40,19 +41,28 @@ def _spin() -> None:
 
 
 def certify(
-    feed: str, reports: Path, target: str, config: Path | None, env: dict[str, str]
-) -> tuple[str, int, float, list[str]]:
-    command = [sys.executable, "-m", "payercert", "certify", "--feed", feed, "--target", target, "--no-html"]
-    command += ["--reports", str(reports)] + (["--config", str(config)] if config else [])
+    feeds: list[str], reports: Path, target: str, config: Path | None, env: dict[str, str]
+) -> dict[str, tuple[str, int, float, list[str]]]:
+    """feed -> (verdict, exit code, seconds, reasons) of one run certifying `feeds` (several at once:
+    on the local target side by side, as `make certify` runs them)."""
+    command = [sys.executable, "-m", "payercert", "certify", *(a for f in feeds for a in ("--feed", f))]
+    command += ["--target", target, "--no-html", "--reports", str(reports)] + (
+        ["--config", str(config)] if config else []
+    )
     started = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env}, stdin=subprocess.DEVNULL)
     took = time.monotonic() - started
     try:
-        certificate = json.loads((reports / "certificate.json").read_text())
-        verdict, reasons = certificate["overall"]["verdict"], certificate["feeds"][0]["reasons"]
-    except (OSError, ValueError, KeyError, IndexError):
-        verdict, reasons = "no certificate", [f"exit {done.returncode}: {done.stderr.strip()[-300:]}"]
-    return verdict, done.returncode, took, reasons
+        entries = {f["feed"]: f for f in json.loads((reports / "certificate.json").read_text())["feeds"]}
+    except (OSError, ValueError, KeyError):
+        entries = {}
+    said = [f"exit {done.returncode}: {done.stderr.strip()[-300:]}"]
+    return {
+        feed: (entries[feed]["verdict"], done.returncode, took, entries[feed]["reasons"])
+        if feed in entries
+        else ("no certificate", done.returncode, took, said)
+        for feed in feeds
+    }
 
 
 def main() -> int:
@@ -61,6 +71,9 @@ def main() -> int:
     parser.add_argument("--feeds", default=",".join(implemented_feeds()))
     parser.add_argument("--relay", action="store_true", help="configured targets behind a TLS relay")
     parser.add_argument("--no-hog", action="store_true", help="leave the CPUs alone")
+    parser.add_argument(
+        "--together", action="store_true", help="every feed in one run (on the local target: side by side)"
+    )
     args = parser.parse_args()
     feeds = args.feeds.split(",")
     hogs = (
@@ -86,15 +99,17 @@ def main() -> int:
                 f"{len(hogs)} CPU hog(s)",
                 flush=True,
             )
+            key = {"CERTIFIED": "certified", "NOT CERTIFIED": "not certified", "INCONCLUSIVE": "inconclusive"}
             for run in range(1, args.runs + 1):
-                for feed in feeds:
-                    name = f"relay_{feed}" if args.relay else target
-                    verdict, code, took, reasons = certify(feed, folder / f"r{run}-{feed}", name, config, env)
-                    key = {"CERTIFIED": "certified", "NOT CERTIFIED": "not certified", "INCONCLUSIVE": "inconclusive"}
-                    tally[feed][key.get(verdict, "other")] += 1
-                    print(f"  run {run} {feed:<11} {verdict:<14} exit {code}  {took:5.1f} s", flush=True)
-                    for reason in reasons[:5]:
-                        print(f"      {reason[:300]}", flush=True)
+                batches = [feeds] if args.together and not args.relay else [[feed] for feed in feeds]
+                for batch in batches:
+                    name = f"relay_{batch[0]}" if args.relay else target
+                    results = certify(batch, folder / f"r{run}-{'-'.join(batch)}", name, config, env)
+                    for feed, (verdict, code, took, reasons) in results.items():
+                        tally[feed][key.get(verdict, "other")] += 1
+                        print(f"  run {run} {feed:<11} {verdict:<14} exit {code}  {took:5.1f} s", flush=True)
+                        for reason in reasons[:5]:
+                            print(f"      {reason[:300]}", flush=True)
     finally:
         for hog in hogs:
             hog.terminate()
