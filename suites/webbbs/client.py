@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 import httpx
+import pytest
 from lxml import etree
 
 from payercert.feeds import load_feed
@@ -103,6 +104,7 @@ def x12_276(tp: str, control: int, member: str = "1234567890") -> bytes:
 
 
 def segments(x12: bytes) -> list[list[str]]:
+    """The segments of an X12 interchange, split on its own delimiters (ISA position 4 and 106)."""
     text = x12.decode("latin-1")
     if len(text) < 106 or not text.startswith("ISA"):
         return []
@@ -142,6 +144,12 @@ def poll(check: Callable[[], Any], seconds: float, every: float = 0.25) -> Any:
         if found or time.monotonic() >= end:
             return found
         time.sleep(every)
+
+
+NO_RESULTS_YET = (
+    "cannot tell within this run: the batch's results are not there yet (a server may take until "
+    "7:00 am Eastern the next day, 3.4); set the target's options.batch_response_wait to wait for them"
+)
 
 
 class WebbbsClient:
@@ -262,6 +270,35 @@ class WebbbsClient:
                 return files
             files += [f for f in ex.msg.payload.split(FS) if f]
         return files
+
+    def first_results(self, payload_type: str = "X12_005010_Request_Batch_Results_271", form: str = "mtom") -> Exchange:
+        """The first results download that carries files, or an answer that is no download at all.
+        A server may take until 7:00 am Eastern the next day to answer a batch (3.4): it is asked
+        again for the target's options.batch_response_wait seconds, and when nothing has come the
+        test cannot tell (skipped, never failed: WEBBBS-TIME-4 is test_batch_timings' to judge)."""
+        end = time.monotonic() + float(self.target.target.options.get("batch_response_wait") or 0)
+        while True:
+            ex = self.results(payload_type, form=form)
+            if ex.msg is None or ex.msg.payload or time.monotonic() >= end:
+                break
+            time.sleep(0.5)
+        if ex.msg is not None and not ex.msg.payload:
+            pytest.skip(NO_RESULTS_YET)
+        return ex
+
+    def results_answering(self, controls: set[str]) -> list[bytes]:
+        """Every results file downloaded until those answering `controls` (ISA13s) have come, asking
+        for up to options.batch_response_wait seconds; skipped (cannot tell) when they have not."""
+        end = time.monotonic() + float(self.target.target.options.get("batch_response_wait") or 0)
+        files: list[bytes] = []
+        while True:
+            files += self.drain_results()
+            answered = {segments(f)[0][13] for f in files if segments(f)}
+            if controls <= answered:
+                return files
+            if time.monotonic() >= end:
+                pytest.skip(NO_RESULTS_YET)
+            time.sleep(0.5)
 
     def drain_acks(self, limit: int = 50) -> list[bytes]:
         """Every acknowledgment waiting, downloading until none is left."""

@@ -202,15 +202,6 @@ def x12_270(trading_partner: str, control: int, trace: str) -> bytes:
     return (isa + "".join(s + "~" for s in segments)).encode("ascii")
 
 
-def segments(data: bytes) -> list[list[str]]:
-    """The segments of an X12 interchange, split on its own delimiters (ISA position 4 and 106)."""
-    text = data.decode("latin-1")
-    if not text.startswith("ISA") or len(text) < 106:
-        return []
-    element, terminator = text[3], text[105]
-    return [s.strip("\r\n").split(element) for s in text.split(terminator) if s.strip("\r\n")]
-
-
 @pytest.fixture
 def sftp_endpoint(target) -> SftpEndpoint:
     return target.require_sftp()

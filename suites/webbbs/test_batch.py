@@ -52,7 +52,7 @@ def test_results_separated_and_pending(webbbs, target):
     controls = [webbbs.control() for _ in range(per_download + 1)]
     ex = webbbs.submit(FS.join(x12_270(webbbs.tp, c) for c in controls))
     assert ex.code == "Success", ex.explain()
-    first = webbbs.results()
+    first = webbbs.first_results()
     assert first.msg is not None, first.explain()
     assert not first.msg.payload_unresolved, "WEBBBS-MTOM-4: the Payload's xop:Include names no part"
     assert first.msg.payload_encoding == "xop", f"WEBBBS-MTOM-2: payload sent {first.msg.payload_encoding}, not MTOM"

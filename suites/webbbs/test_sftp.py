@@ -16,11 +16,10 @@ import uuid
 import pytest
 
 from payercert.sshlib import asyncssh
-from payercert.suites.webbbs.client import poll
+from payercert.suites.webbbs.client import poll, segments
 from payercert.suites.webbbs.sftp_client import (  # noqa: F401 (fixtures)
     SftpSession,
     login_refusal,
-    segments,
     sftp,
     sftp_endpoint,
     x12_270,
