@@ -22,7 +22,8 @@ from payercert.simulators.webbbs.partners import EXPIRED_PARTNER, OTHER_PARTNER,
 from payercert.simulators.webbbs.sftp import SftpSimulator, start_extra
 from payercert.simulators.webbbs.sftp_faults import SFTP_FAULTS
 from payercert.sshlib import asyncssh
-from payercert.suites.webbbs.sftp_client import SftpSession, login_refusal, segments, x12_270
+from payercert.suites.webbbs.client import segments
+from payercert.suites.webbbs.sftp_client import SftpSession, login_refusal, x12_270
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "specs" / "webbbs" / "samples" / "valid"
