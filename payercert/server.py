@@ -1,8 +1,10 @@
 """Serve an ASGI app over HTTPS on 127.0.0.1 in a background thread (simulators, receivers).
 
-A `Listener` says how the port itself behaves: the oldest TLS version it accepts, and whether it
-also answers plain HTTP (a misconfigured server does: the same port serves the app unencrypted to a
-client that speaks no TLS). Fault profiles of the transport requirements set it."""
+A `Listener` says how the port itself behaves: the oldest TLS version it accepts, whether it also
+answers plain HTTP (a misconfigured server does: the same port serves the app unencrypted to a client
+that speaks no TLS), and whether its answers declare a Content-Length other than their body's (TLS then
+ends in a relay in front of the app, which edits the header). Fault profiles of the transport
+requirements set it; the conforming simulators never do."""
 
 from __future__ import annotations
 
