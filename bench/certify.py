@@ -15,6 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from chart import mark
+
 TARGETS = {"side by side, no HTML": 25.0, "side by side, with HTML": 35.0}  # seconds, on 2 cores
 
 
@@ -52,9 +54,7 @@ def main() -> None:
     yardstick = walls["one feed after another (--jobs 1), no HTML"]
     print(f"{'local certification of every feed':<48} {'wall':>8} {'vs --jobs 1':>12}  target")
     for name, wall in walls.items():
-        target = TARGETS.get(name)
-        mark = "" if target is None else f"<= {target:.0f} s {'met' if wall <= target else 'MISSED'}"
-        print(f"{name:<48} {wall:7.1f}s {yardstick / wall:11.2f}x  {mark}")
+        print(f"{name:<48} {wall:7.1f}s {yardstick / wall:11.2f}x  {mark(wall, TARGETS.get(name), ' s')}")
 
 
 if __name__ == "__main__":

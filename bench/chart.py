@@ -16,6 +16,11 @@ OUT = Path(__file__).resolve().parents[1] / "reports" / "bench"
 WIDTH = 30  # characters of the longest bar
 
 
+def mark(value: float, limit: float | None, unit: str) -> str:
+    """What a measurement says of its target ("<= 25 s met"), empty when it has none."""
+    return "" if limit is None else f"<= {limit:g}{unit} {'met' if value <= limit else 'MISSED'}"
+
+
 def draw(name: str, title: str, unit: str, rates: dict[str, float], yardstick: str) -> Path:
     """Draw `rates` (label -> rate in `unit`), each with its ratio to `rates[yardstick]`; the PNG's path."""
     base = rates[yardstick]

@@ -16,10 +16,13 @@ import socket
 import ssl
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
+
+from payercert.errors import TransportError
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,14 @@ def plain_http_url(url: str) -> str:
     return parts._replace(scheme="http", netloc=f"{parts.hostname}:{port}").geturl()
 
 
+def plain_answer(send: Callable[[], httpx.Response]) -> Answer | None:
+    """The answer to `send` (the probe over plain HTTP), or None when the connection itself failed."""
+    try:
+        return Answer.of(send())
+    except TransportError:
+        return None
+
+
 def served_over_plain_http(over_https: Answer, over_http: Answer | None) -> str | None:
     """Why the plain-HTTP answer shows the service served without TLS, or None when it was refused
     (`over_http` None: the connection itself failed)."""
@@ -78,8 +89,9 @@ def _trusting(verify: ssl.SSLContext | str | bool) -> ssl.SSLContext:
 def handshake(url: str, verify: ssl.SSLContext | str | bool = True, version: ssl.TLSVersion | None = None) -> str:
     """The TLS version a handshake with `url`'s host negotiates: trusting as the target does (`verify`,
     as httpx takes it), or offering only `version` (certificates are not this probe's concern then)."""
-    context = _trusting(verify)
-    if version is not None:
+    if version is None:
+        context = _trusting(verify)
+    else:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
         context.set_ciphers("DEFAULT:@SECLEVEL=0")  # let this client offer the old protocol at all

@@ -45,6 +45,12 @@ PROOF = 10  # what a kind's `detect.contains` adds to its score: it outweighs an
 BOM = b"\xef\xbb\xbf"
 
 
+# How a message says to name what the content does not tell (a front end without these options, the
+# web app, says them in its own terms)
+NAME_FEED_AND_KIND = "name it with --feed and --kind"
+NAME_KIND = "name it with --kind"
+
+
 @dataclass
 class Options:
     """What the user said about the files to validate (the command line's options)."""
@@ -369,7 +375,7 @@ def _without_evidence(
     if not opts.feed:
         raise UnusableInput(
             f"{path}: cannot tell which feed this file belongs to: it shows no kind's evidence "
-            f"(a CSV header naming known columns, a JSON record's known keys){seen}; name it with --feed and --kind"
+            f"(a CSV header naming known columns, a JSON record's known keys){seen}; {NAME_FEED_AND_KIND}"
         )
     if fmt == "csv":
         kind = candidates[0][2]
@@ -377,7 +383,7 @@ def _without_evidence(
         raise UnusableInput(
             f"{path}: the CSV header names none of the columns of {opts.feed} {kind.name} ({known}, ...)"
         )
-    raise UnusableInput(f"{path}: cannot tell which kind of {opts.feed} this file is{seen}; name it with --kind")
+    raise UnusableInput(f"{path}: cannot tell which kind of {opts.feed} this file is{seen}; {NAME_KIND}")
 
 
 def _what_rules_out(candidates: list[tuple[int, Feed, Kind]], evidence: _Evidence) -> str:
@@ -399,7 +405,7 @@ def _refuse_two_ways(path: Path, candidates: list[tuple[int, Feed, Kind]], opts:
     proofs = {tuple(kind.spec.get("detect", {}).get("contains", [])) for kind in tied}
     if len(tied) > 1 and len(proofs) > 1:
         names = ", ".join(kind.name for kind in tied[:-1]) + f" or {tied[-1].name}"
-        raise UnusableInput(f"{path}: looks like {names}, and shows none of what tells them apart; name it with --kind")
+        raise UnusableInput(f"{path}: looks like {names}, and shows none of what tells them apart; {NAME_KIND}")
 
 
 def _by_shape(kind: Kind, others: list[Kind], first: dict) -> Kind:

@@ -454,9 +454,10 @@ def _validate_options(form: Any) -> Any:
 
 def _in_page_terms(message: str) -> str:
     """A validator's message with the command line's options named as this page's fields."""
-    return message.replace("with --feed and --kind", "in the Kind of file field").replace(
-        "with --kind", "in the Kind of file field"
-    )
+    from ..validators.recognise import NAME_FEED_AND_KIND, NAME_KIND
+
+    here = "name it in the Kind of file field"
+    return message.replace(NAME_FEED_AND_KIND, here).replace(NAME_KIND, here)
 
 
 # --- history and files -----------------------------------------------------------------------------

@@ -271,34 +271,38 @@ class WebbbsClient:
             files += [f for f in ex.msg.payload.split(FS) if f]
         return files
 
+    def batch_wait(self) -> float:
+        """How long the target's batch answers may take to be downloadable here, in seconds
+        (options.batch_response_wait; 0: look once). The document allows until 7:00 am Eastern the
+        next day (3.4), longer than a run waits."""
+        return float(self.target.target.options.get("batch_response_wait") or 0)
+
     def first_results(self, payload_type: str = "X12_005010_Request_Batch_Results_271", form: str = "mtom") -> Exchange:
-        """The first results download that carries files, or an answer that is no download at all.
-        A server may take until 7:00 am Eastern the next day to answer a batch (3.4): it is asked
-        again for the target's options.batch_response_wait seconds, and when nothing has come the
-        test cannot tell (skipped, never failed: WEBBBS-TIME-4 is test_batch_timings' to judge)."""
-        end = time.monotonic() + float(self.target.target.options.get("batch_response_wait") or 0)
-        while True:
-            ex = self.results(payload_type, form=form)
-            if ex.msg is None or ex.msg.payload or time.monotonic() >= end:
-                break
-            time.sleep(0.5)
-        if ex.msg is not None and not ex.msg.payload:
+        """The first results download that carries files, or an answer that is no download at all,
+        asked for during `batch_wait()`; when nothing has come the test cannot tell (skipped, never
+        failed: WEBBBS-TIME-4 is test_batch_timings' to judge)."""
+        answers: list[Exchange] = []
+
+        def downloaded() -> bool:
+            answers.append(self.results(payload_type, form=form))
+            return answers[-1].msg is None or bool(answers[-1].msg.payload)
+
+        if not poll(downloaded, self.batch_wait(), every=0.5):
             pytest.skip(NO_RESULTS_YET)
-        return ex
+        return answers[-1]
 
     def results_answering(self, controls: set[str]) -> list[bytes]:
-        """Every results file downloaded until those answering `controls` (ISA13s) have come, asking
-        for up to options.batch_response_wait seconds; skipped (cannot tell) when they have not."""
-        end = time.monotonic() + float(self.target.target.options.get("batch_response_wait") or 0)
+        """Every results file downloaded until those answering `controls` (ISA13s) have come, asked
+        for during `batch_wait()`; skipped (cannot tell) when they have not."""
         files: list[bytes] = []
-        while True:
-            files += self.drain_results()
-            answered = {segments(f)[0][13] for f in files if segments(f)}
-            if controls <= answered:
-                return files
-            if time.monotonic() >= end:
-                pytest.skip(NO_RESULTS_YET)
-            time.sleep(0.5)
+
+        def answered() -> bool:
+            files.extend(self.drain_results())
+            return controls <= {segments(f)[0][13] for f in files if segments(f)}
+
+        if not poll(answered, self.batch_wait(), every=0.5):
+            pytest.skip(NO_RESULTS_YET)
+        return files
 
     def drain_acks(self, limit: int = 50) -> list[bytes]:
         """Every acknowledgment waiting, downloading until none is left."""

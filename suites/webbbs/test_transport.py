@@ -11,8 +11,14 @@ import ssl
 
 import pytest
 
-from payercert.errors import TransportError
-from payercert.suites.transport_probes import Answer, accepted_old, handshake, plain_http_url, served_over_plain_http
+from payercert.suites.transport_probes import (
+    Answer,
+    accepted_old,
+    handshake,
+    plain_answer,
+    plain_http_url,
+    served_over_plain_http,
+)
 from payercert.suites.webbbs.client import segments, x12_270
 
 requirement = pytest.mark.requirement
@@ -29,10 +35,7 @@ def test_https_only_with_http_1_1(webbbs, target):
     msg = webbbs.envelope("RealTimeTransaction", "X12_270_Request_005010X279A1", x12_270(webbbs.tp, webbbs.control()))
     msg.username = msg.password = None  # the probe carries no secret: it may travel unencrypted
     over_https = Answer.of(webbbs.send(msg).response)
-    try:
-        over_http: Answer | None = Answer.of(webbbs.send(msg, url=plain_http_url(target.url("soap_realtime"))).response)
-    except TransportError:
-        over_http = None  # refused at the connection: the service speaks TLS only
+    over_http = plain_answer(lambda: webbbs.send(msg, url=plain_http_url(target.url("soap_realtime"))).response)
     problem = served_over_plain_http(over_https, over_http)
     assert problem is None, f"WEBBBS-TRANSPORT-1: {problem}"
 
