@@ -10,8 +10,9 @@ model (on a subset). Each rate is the best of three runs: other work on the mach
 It also prints the line checker's own rate in this process (validators/_linecheck.c: the first tier),
 the share of lines it passes, and the start-up time (the whole process on a one-line file).
 
-Lines are the seed's and the samples' EOBs, ids, diagnosis codes, dates and items varied
-deterministically (so that the rules' memo meets what a real export gives it), and every
+Lines are the seed's and the samples' EOBs with their ids, patients, billing periods and service
+dates (four years of claims), quantities and diagnosis codes varied, so that no two lines are equal
+and no memo of whole records or repeated values flatters the rules; and every
 other diagnosis display quoted as AB2D writes its ICD displays (`"\"OBESITY, UNSPECIFIED\""` in
 CMSgov/ab2d-website's sample-data-r4.ndjson), so that lines hold escapes as real exports do.
 
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 from chart import draw
@@ -46,7 +48,10 @@ def generate(path: Path, lines: int, start: int = 0) -> None:
             eob = copy.deepcopy(bases[n % 2])
             eob["id"] = f"carrier-{10384232074 + n}"
             eob["identifier"][0]["value"] = str(10384232074 + n)
-            day = 1 + n % 28
+            eob["patient"] = {"reference": f"Patient/-{19990000000000 + (n * 7919) % 10**9}"}  # a patient per claim
+            begin = date(2020, 1, 1) + timedelta(days=(n * 37) % 1400)  # four years of claims, each a span
+            finish = begin + timedelta(days=n % 31)
+            eob["billablePeriod"] = {"start": begin.isoformat(), "end": finish.isoformat()}
             for diagnosis in eob.get("diagnosis", ())[::2]:  # as AB2D writes ICD displays: quoted, so escaped
                 for coding in diagnosis.get("diagnosisCodeableConcept", {}).get("coding", ()):
                     if "display" in coding:
@@ -60,8 +65,11 @@ def generate(path: Path, lines: int, start: int = 0) -> None:
                 item = copy.deepcopy(items[0])
                 item["sequence"] = len(items) + 1
                 item.pop("servicedDate", None)
-                item["servicedPeriod"] = {"start": f"2021-03-{day:02d}", "end": f"2021-03-{day:02d}"}
+                served = (begin + timedelta(days=(n + len(items)) % 31)).isoformat()
+                item["servicedPeriod"] = {"start": served, "end": served}
                 items.append(item)
+            for k, item in enumerate(items):  # the amounts differ from line to line and item to item
+                item["quantity"] = {"value": 1 + (n * 13 + k * 7) % 97}
             out.write(json.dumps(eob, separators=(",", ":")) + "\n")
 
 

@@ -951,10 +951,724 @@ static PyObject *check_line(PyObject *self, PyObject *const *args, Py_ssize_t na
     return out;
 }
 
+/* --- many lines at once, with the rules' memo ---------------------------------------------------------
+
+   memo(names, groups) -> memo: what the rules read of a line, and what they said of it before.
+   `names` are the top-level members any rule reads (at most 64); `groups` holds one entry per rule,
+   (full, passing, unique): `full` the paths whose raw text decides its findings, `passing` None or
+   fewer paths that decide whether it holds at all (its message may show more), `unique` whether it is
+   a rule no two lines may share a value of (then `full` is the one member it reads). A path is
+   (index in names, mode, subs): mode 0 the member's raw text, 1 the raw text of members `subs` of
+   each element of an array, 2 of the members `subs` of an object (any other value: its raw text).
+
+   scan(program, memo, block, evaluate) -> (lines, records, needs): the lines of `block` (each ends
+   with a line feed), each checked as check() does; for a line it passes, each rule's findings are
+   looked up by the raw text its paths pick out, and asked of `evaluate(rule, start, end)` (the line
+   is block[start:end]) on a miss, which answers a small int (0: no finding; -1: the caller reads
+   the line itself). `needs` lists the lines
+   the caller must read itself: (index, start, end) for a line the checker does not pass or whose
+   unique value it cannot judge, (index, vector) for a line some rule found something in, unless
+   saturate(memo, vector) said that vector is only to be counted (drain(memo) gives the counts).
+   vector(memo, v) is the rules' answers a vector stands for. forget(memo) starts the memo again. */
+
+#define TABLE_LIMIT (1 << 16)      /* entries in a rule's table: past this it starts again empty */
+#define ARENA_LIMIT (32 << 20)     /* bytes of keys in a rule's table, likewise */
+#define MAX_GROUPS 256
+#define MAX_SUBS 16
+
+typedef struct {
+    uint64_t *hashes; /* 0: an empty slot */
+    int64_t *offs;
+    int32_t *lens, *vals;
+    Py_ssize_t cap, used;
+    unsigned char *arena;
+    Py_ssize_t arena_len, arena_cap;
+} Table;
+
+typedef struct {
+    int name, mode;
+    PyObject *subs; /* tuple of bytes */
+} Path;
+
+typedef struct {
+    Path *full, *passing;
+    int n_full, n_passing; /* n_passing -1: no passing paths */
+    int unique;
+    Table table, passed;
+} Group;
+
+typedef struct {
+    PyObject *names; /* tuple of bytes */
+    Group *groups;
+    int n_groups;
+    Table vectors;                 /* the rules' answers of a line -> its vector */
+    int32_t *answers;              /* n_groups per vector */
+    unsigned char *saturated;      /* per vector */
+    int64_t *counts;               /* per vector */
+    Py_ssize_t n_vectors, vectors_cap;
+    unsigned char *key;
+    Py_ssize_t key_len, key_cap;
+} Memo;
+
+static uint64_t hash_bytes(const unsigned char *p, Py_ssize_t n) {
+    uint64_t h = 0x243F6A8885A308D3ULL ^ (uint64_t)n;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        h = (h ^ word(p + i, n - i)) * 0xC2B2AE3D27D4EB4FULL;
+        h ^= h >> 29;
+    }
+    return h | 1;
+}
+
+static void table_free(Table *t) {
+    PyMem_Free(t->hashes);
+    PyMem_Free(t->offs);
+    PyMem_Free(t->lens);
+    PyMem_Free(t->vals);
+    PyMem_Free(t->arena);
+    memset(t, 0, sizeof(Table));
+}
+
+/* The value stored under key [p, p+n) with hash h, or -1. */
+static int32_t table_get(const Table *t, const unsigned char *p, Py_ssize_t n, uint64_t h) {
+    if (t->cap == 0)
+        return -1;
+    Py_ssize_t i = (Py_ssize_t)(h & (uint64_t)(t->cap - 1));
+    while (t->hashes[i] != 0) {
+        if (t->hashes[i] == h && t->lens[i] == n && memcmp(t->arena + t->offs[i], p, (size_t)n) == 0)
+            return t->vals[i];
+        i = (i + 1) & (t->cap - 1);
+    }
+    return -1;
+}
+
+static int table_resize(Table *t, Py_ssize_t cap) {
+    uint64_t *hashes = PyMem_Calloc((size_t)cap, sizeof(uint64_t));
+    int64_t *offs = PyMem_Malloc((size_t)cap * sizeof(int64_t));
+    int32_t *lens = PyMem_Malloc((size_t)cap * sizeof(int32_t)), *vals = PyMem_Malloc((size_t)cap * sizeof(int32_t));
+    if (!hashes || !offs || !lens || !vals) {
+        PyMem_Free(hashes), PyMem_Free(offs), PyMem_Free(lens), PyMem_Free(vals);
+        return PyErr_NoMemory(), FAILED;
+    }
+    for (Py_ssize_t k = 0; k < t->cap; k++) {
+        if (t->hashes[k] == 0)
+            continue;
+        Py_ssize_t i = (Py_ssize_t)(t->hashes[k] & (uint64_t)(cap - 1));
+        while (hashes[i] != 0)
+            i = (i + 1) & (cap - 1);
+        hashes[i] = t->hashes[k], offs[i] = t->offs[k], lens[i] = t->lens[k], vals[i] = t->vals[k];
+    }
+    PyMem_Free(t->hashes), PyMem_Free(t->offs), PyMem_Free(t->lens), PyMem_Free(t->vals);
+    t->hashes = hashes, t->offs = offs, t->lens = lens, t->vals = vals, t->cap = cap;
+    return VALID;
+}
+
+/* Store `v` under a key known to be absent. A table that may forget starts again empty at its limits
+   (what it held is worked out again when met); one that may not (the vectors) only grows. */
+static int table_put(Table *t, const unsigned char *p, Py_ssize_t n, uint64_t h, int32_t v, int may_forget) {
+    if (may_forget && (t->used >= TABLE_LIMIT || t->arena_len + n > ARENA_LIMIT))
+        table_free(t);
+    if ((t->used + 1) * 2 > t->cap && table_resize(t, t->cap ? t->cap * 2 : 1024) == FAILED)
+        return FAILED;
+    if (t->arena_len + n > t->arena_cap) {
+        Py_ssize_t cap = t->arena_cap ? t->arena_cap : 1 << 16;
+        while (cap < t->arena_len + n)
+            cap *= 2;
+        unsigned char *arena = PyMem_Realloc(t->arena, (size_t)cap);
+        if (arena == NULL)
+            return PyErr_NoMemory(), FAILED;
+        t->arena = arena, t->arena_cap = cap;
+    }
+    memcpy(t->arena + t->arena_len, p, (size_t)n);
+    Py_ssize_t i = (Py_ssize_t)(h & (uint64_t)(t->cap - 1));
+    while (t->hashes[i] != 0)
+        i = (i + 1) & (t->cap - 1);
+    t->hashes[i] = h, t->offs[i] = t->arena_len, t->lens[i] = (int32_t)n, t->vals[i] = v;
+    t->arena_len += n;
+    t->used++;
+    return VALID;
+}
+
+static void memo_free(PyObject *capsule) {
+    Memo *m = PyCapsule_GetPointer(capsule, "payercert.linecheck.memo");
+    if (m == NULL)
+        return;
+    for (int g = 0; g < m->n_groups; g++) {
+        Group *gr = &m->groups[g];
+        for (int k = 0; k < gr->n_full; k++)
+            Py_XDECREF(gr->full[k].subs);
+        for (int k = 0; k < gr->n_passing; k++)
+            Py_XDECREF(gr->passing[k].subs);
+        PyMem_Free(gr->full);
+        PyMem_Free(gr->passing);
+        table_free(&gr->table);
+        table_free(&gr->passed);
+    }
+    PyMem_Free(m->groups);
+    table_free(&m->vectors);
+    PyMem_Free(m->answers);
+    PyMem_Free(m->saturated);
+    PyMem_Free(m->counts);
+    PyMem_Free(m->key);
+    Py_XDECREF(m->names);
+    PyMem_Free(m);
+}
+
+static int paths_of(PyObject *o, int n_names, Path **out, int *count) {
+    if (!PyTuple_Check(o))
+        return bad("paths are a tuple");
+    Py_ssize_t n = PyTuple_GET_SIZE(o);
+    *count = (int)n;
+    *out = PyMem_Calloc((size_t)(n ? n : 1), sizeof(Path));
+    if (*out == NULL)
+        return PyErr_NoMemory(), FAILED;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *p = PyTuple_GET_ITEM(o, k);
+        if (!PyTuple_Check(p) || PyTuple_GET_SIZE(p) != 3)
+            return bad("a path is (name, mode, subs)");
+        long name = PyLong_AsLong(PyTuple_GET_ITEM(p, 0)), mode = PyLong_AsLong(PyTuple_GET_ITEM(p, 1));
+        PyObject *subs = PyTuple_GET_ITEM(p, 2);
+        if (PyErr_Occurred())
+            return FAILED;
+        if (name < 0 || name >= n_names || mode < 0 || mode > 2 || !PyTuple_Check(subs) || PyTuple_GET_SIZE(subs) > MAX_SUBS)
+            return bad("a path names a member, a mode 0-2 and at most 16 subs");
+        for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(subs); j++)
+            if (!PyBytes_Check(PyTuple_GET_ITEM(subs, j)))
+                return bad("subs are bytes");
+        (*out)[k].name = (int)name, (*out)[k].mode = (int)mode, (*out)[k].subs = Py_NewRef(subs);
+    }
+    return VALID;
+}
+
+static PyObject *make_memo(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyTuple_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "memo(names, groups): two tuples");
+        return NULL;
+    }
+    PyObject *names = args[0], *groups = args[1];
+    if (PyTuple_GET_SIZE(names) > MAX_CAPTURED || PyTuple_GET_SIZE(groups) > MAX_GROUPS) {
+        PyErr_SetString(PyExc_ValueError, "memo(): at most 64 names and 256 rules");
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(names); k++)
+        if (!PyBytes_Check(PyTuple_GET_ITEM(names, k))) {
+            PyErr_SetString(PyExc_TypeError, "memo(): names are bytes");
+            return NULL;
+        }
+    Memo *m = PyMem_Calloc(1, sizeof(Memo));
+    if (m == NULL)
+        return PyErr_NoMemory();
+    PyObject *capsule = PyCapsule_New(m, "payercert.linecheck.memo", memo_free);
+    if (capsule == NULL) {
+        PyMem_Free(m);
+        return NULL;
+    }
+    m->names = Py_NewRef(names);
+    int n_names = (int)PyTuple_GET_SIZE(names);
+    m->groups = PyMem_Calloc((size_t)(PyTuple_GET_SIZE(groups) + 1), sizeof(Group));
+    if (m->groups == NULL) {
+        Py_DECREF(capsule);
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t g = 0; g < PyTuple_GET_SIZE(groups); g++) {
+        PyObject *spec = PyTuple_GET_ITEM(groups, g);
+        Group *gr = &m->groups[g];
+        m->n_groups = (int)g + 1;
+        gr->n_passing = -1;
+        if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 3) {
+            bad("a rule is (full, passing, unique)");
+            Py_DECREF(capsule);
+            return NULL;
+        }
+        if (paths_of(PyTuple_GET_ITEM(spec, 0), n_names, &gr->full, &gr->n_full) == FAILED
+            || (PyTuple_GET_ITEM(spec, 1) != Py_None
+                && paths_of(PyTuple_GET_ITEM(spec, 1), n_names, &gr->passing, &gr->n_passing) == FAILED)) {
+            Py_DECREF(capsule);
+            return NULL;
+        }
+        gr->unique = PyObject_IsTrue(PyTuple_GET_ITEM(spec, 2));
+        if (gr->unique && (gr->n_full != 1 || gr->full[0].mode != 0)) {
+            bad("a unique rule reads one member's raw text");
+            Py_DECREF(capsule);
+            return NULL;
+        }
+    }
+    return capsule;
+}
+
+/* --- keys: the raw text a rule's paths pick out of a line the checker passed (so it is JSON) --- */
+
+static inline Py_ssize_t spaces(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
+    while (i < n && is_space(s[i]))
+        i++;
+    return i;
+}
+
+/* Just past the JSON value at i, or -1. */
+static Py_ssize_t value_end(const unsigned char *s, Py_ssize_t i, Py_ssize_t n) {
+    int seen, depth = 0;
+    if (i >= n)
+        return -1;
+    if (s[i] == '{' || s[i] == '[') {
+        while (i < n) {
+            unsigned char c = s[i];
+            if (c == '"') {
+                Py_ssize_t e = string_end(s, i + 1, n, &seen);
+                if (e < 0)
+                    return -1;
+                i = e + 1;
+                continue;
+            }
+            if (c == '{' || c == '[')
+                depth++;
+            else if ((c == '}' || c == ']') && --depth == 0)
+                return i + 1;
+            i++;
+        }
+        return -1;
+    }
+    if (s[i] == '"') {
+        Py_ssize_t e = string_end(s, i + 1, n, &seen);
+        return e < 0 ? -1 : e + 1;
+    }
+    while (i < n && s[i] != ',' && s[i] != '}' && s[i] != ']' && !is_space(s[i]))
+        i++;
+    return i;
+}
+
+static int key_add(Memo *m, const void *p, Py_ssize_t n) {
+    if (m->key_len + n > m->key_cap) {
+        Py_ssize_t cap = m->key_cap ? m->key_cap : 4096;
+        while (cap < m->key_len + n)
+            cap *= 2;
+        unsigned char *key = PyMem_Realloc(m->key, (size_t)cap);
+        if (key == NULL)
+            return PyErr_NoMemory(), FAILED;
+        m->key = key, m->key_cap = cap;
+    }
+    memcpy(m->key + m->key_len, p, (size_t)n);
+    m->key_len += n;
+    return VALID;
+}
+
+static int key_tag(Memo *m, char tag) { return key_add(m, &tag, 1); }
+
+/* A tag, the length (8 bytes) and the raw text: keys stay unambiguous however they are joined. */
+static int key_raw(Memo *m, char tag, const unsigned char *p, Py_ssize_t n) {
+    int64_t len = n;
+    if (key_tag(m, tag) == FAILED || key_add(m, &len, 8) == FAILED)
+        return FAILED;
+    return key_add(m, p, n);
+}
+
+/* The raw text of members `subs` of the object at [a, b): VALID, UNKNOWN when a member name has an
+   escape (the caller keys the object's whole text), FAILED. */
+static int key_subs(Memo *m, const unsigned char *s, Py_ssize_t a, Py_ssize_t b, PyObject *subs) {
+    Py_ssize_t n_subs = PyTuple_GET_SIZE(subs), at[MAX_SUBS], to[MAX_SUBS];
+    for (Py_ssize_t k = 0; k < n_subs; k++)
+        at[k] = -1;
+    Py_ssize_t i = spaces(s, a + 1, b);
+    while (i < b && s[i] == '"') {
+        int seen;
+        Py_ssize_t close = string_end(s, i + 1, b, &seen);
+        if (close < 0 || (seen & S_ESCAPE))
+            return UNKNOWN;
+        const unsigned char *name = s + i + 1;
+        Py_ssize_t len = close - i - 1;
+        i = spaces(s, spaces(s, close + 1, b) + 1, b); /* past the colon */
+        Py_ssize_t end = value_end(s, i, b);
+        if (end < 0)
+            return UNKNOWN;
+        for (Py_ssize_t k = 0; k < n_subs; k++)
+            if (same_bytes(PyTuple_GET_ITEM(subs, k), name, len))
+                at[k] = i, to[k] = end;
+        i = spaces(s, end, b);
+        if (i < b && s[i] == ',')
+            i = spaces(s, i + 1, b);
+    }
+    for (Py_ssize_t k = 0; k < n_subs; k++)
+        if ((at[k] < 0 ? key_tag(m, 'a') : key_raw(m, 'r', s + at[k], to[k] - at[k])) == FAILED)
+            return FAILED;
+    return VALID;
+}
+
+/* One path's key from the member's raw text [a, b) (a < 0: the member is absent). */
+static int key_path(Memo *m, const Path *p, const unsigned char *s, Py_ssize_t a, Py_ssize_t b) {
+    if (a < 0)
+        return key_tag(m, 'A');
+    Py_ssize_t mark = m->key_len;
+    int v = VALID;
+    if (p->mode == 2 && s[a] == '{') {
+        v = key_tag(m, 'O');
+        if (v == VALID)
+            v = key_subs(m, s, a, b, p->subs);
+    } else if (p->mode == 1 && s[a] == '[') {
+        v = key_tag(m, 'E');
+        Py_ssize_t i = spaces(s, a + 1, b);
+        while (v == VALID && i < b && s[i] != ']') {
+            Py_ssize_t end = value_end(s, i, b);
+            if (end < 0) {
+                v = UNKNOWN;
+                break;
+            }
+            if (s[i] == '{') {
+                v = key_tag(m, 'O');
+                if (v == VALID)
+                    v = key_subs(m, s, i, end, p->subs);
+            } else {
+                v = key_raw(m, 'e', s + i, end - i);
+            }
+            i = spaces(s, end, b);
+            if (i < b && s[i] == ',')
+                i = spaces(s, i + 1, b);
+        }
+    } else {
+        return key_raw(m, 'R', s + a, b - a);
+    }
+    if (v == UNKNOWN) {
+        m->key_len = mark;
+        return key_raw(m, 'R', s + a, b - a);
+    }
+    return v;
+}
+
+static int key_paths(Memo *m, const Path *paths, int n, const Reader *r) {
+    m->key_len = 0;
+    for (int k = 0; k < n; k++)
+        if (key_path(m, &paths[k], r->s, r->starts[paths[k].name], r->ends[paths[k].name]) == FAILED)
+            return FAILED;
+    return VALID;
+}
+
+/* A string written with no escape: its raw text is its value, so equal text is equal value. */
+static int plain_string(const unsigned char *p, Py_ssize_t n) {
+    return n >= 2 && p[0] == '"' && memchr(p + 1, '\\', (size_t)(n - 2)) == NULL;
+}
+
+/* The rules' answer for one line: 0 and up, UNKNOWN when the caller must read the line, FAILED. */
+static int answer(Memo *m, int g, const Reader *r, PyObject *evaluate, Py_ssize_t start, Py_ssize_t end) {
+    Group *gr = &m->groups[g];
+    if (gr->unique) {
+        Py_ssize_t a = r->starts[gr->full[0].name], b = r->ends[gr->full[0].name];
+        if (a < 0 || (b - a == 4 && memcmp(r->s + a, "null", 4) == 0))
+            return 0;
+        if (!plain_string(r->s + a, b - a))
+            return UNKNOWN;
+        /* a value seen before: the caller finds it (the line's values are kept by remember_unique) */
+        return table_get(&gr->table, r->s + a, b - a, hash_bytes(r->s + a, b - a)) >= 0 ? UNKNOWN : 0;
+    }
+    uint64_t passed_hash = 0;
+    if (gr->n_passing >= 0) {
+        if (key_paths(m, gr->passing, gr->n_passing, r) == FAILED)
+            return FAILED;
+        passed_hash = hash_bytes(m->key, m->key_len);
+        if (table_get(&gr->passed, m->key, m->key_len, passed_hash) >= 0)
+            return 0;
+    }
+    if (key_paths(m, gr->full, gr->n_full, r) == FAILED)
+        return FAILED;
+    uint64_t h = hash_bytes(m->key, m->key_len);
+    int32_t v = table_get(&gr->table, m->key, m->key_len, h);
+    if (v >= 0)
+        return v;
+    PyObject *got = PyObject_CallFunction(evaluate, "inn", g, start, end);
+    if (got == NULL)
+        return FAILED;
+    long id = PyLong_AsLong(got);
+    Py_DECREF(got);
+    if (id == -1 && !PyErr_Occurred())
+        return UNKNOWN; /* the caller reads this line itself */
+    if (id < 0 || id > INT32_MAX) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "scan(): evaluate answers 0 and up");
+        return FAILED;
+    }
+    if (table_put(&gr->table, m->key, m->key_len, h, (int32_t)id, 1) == FAILED)
+        return FAILED;
+    if (id == 0 && gr->n_passing >= 0) {
+        if (key_paths(m, gr->passing, gr->n_passing, r) == FAILED)
+            return FAILED;
+        if (table_put(&gr->passed, m->key, m->key_len, passed_hash, 1, 1) == FAILED)
+            return FAILED;
+    }
+    return (int)id;
+}
+
+/* The unique values of a line every rule has answered for: later lines must differ. */
+static int remember_unique(Memo *m, const Reader *r) {
+    for (int g = 0; g < m->n_groups; g++) {
+        Group *gr = &m->groups[g];
+        if (!gr->unique)
+            continue;
+        Py_ssize_t a = r->starts[gr->full[0].name], b = r->ends[gr->full[0].name];
+        if (a < 0 || !plain_string(r->s + a, b - a))
+            continue;
+        uint64_t h = hash_bytes(r->s + a, b - a);
+        if (table_get(&gr->table, r->s + a, b - a, h) < 0 && table_put(&gr->table, r->s + a, b - a, h, 1, 0) == FAILED)
+            return FAILED;
+    }
+    return VALID;
+}
+
+/* The vector of a line's answers, made when first met. */
+static Py_ssize_t vector_of(Memo *m, const int32_t *answers) {
+    Py_ssize_t n = (Py_ssize_t)m->n_groups * 4;
+    uint64_t h = hash_bytes((const unsigned char *)answers, n);
+    int32_t v = table_get(&m->vectors, (const unsigned char *)answers, n, h);
+    if (v >= 0)
+        return v;
+    if (m->n_vectors == m->vectors_cap) {
+        Py_ssize_t cap = m->vectors_cap ? m->vectors_cap * 2 : 256;
+        int32_t *all = PyMem_Realloc(m->answers, (size_t)(cap * m->n_groups) * sizeof(int32_t));
+        if (all == NULL)
+            return PyErr_NoMemory(), FAILED;
+        m->answers = all;
+        unsigned char *sat = PyMem_Realloc(m->saturated, (size_t)cap);
+        if (sat == NULL)
+            return PyErr_NoMemory(), FAILED;
+        m->saturated = sat;
+        int64_t *counts = PyMem_Realloc(m->counts, (size_t)cap * sizeof(int64_t));
+        if (counts == NULL)
+            return PyErr_NoMemory(), FAILED;
+        m->counts = counts;
+        m->vectors_cap = cap;
+    }
+    v = (int32_t)m->n_vectors++;
+    memcpy(m->answers + (Py_ssize_t)v * m->n_groups, answers, (size_t)n);
+    m->saturated[v] = 0;
+    m->counts[v] = 0;
+    if (table_put(&m->vectors, (const unsigned char *)answers, n, h, v, 0) == FAILED)
+        return FAILED;
+    return v;
+}
+
+static Memo *memo_of(PyObject *o) { return PyCapsule_GetPointer(o, "payercert.linecheck.memo"); }
+
+static PyObject *scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "scan(program, memo, block, evaluate)");
+        return NULL;
+    }
+    const Program *pg = PyCapsule_GetPointer(args[0], "payercert.linecheck.program");
+    Memo *m = memo_of(args[1]);
+    if (pg == NULL || m == NULL)
+        return NULL;
+    PyObject *evaluate = args[3];
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[2], &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *needs = PyList_New(0);
+    if (needs == NULL) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    const unsigned char *base = view.buf;
+    Py_ssize_t size = view.len, at = 0, lines = 0, records = 0;
+    int32_t answers[MAX_GROUPS];
+    Reader r;
+    r.pg = pg;
+    r.names = r.names_small;
+    r.names_cap = 64;
+    r.wanted = m->n_groups ? m->names : NULL;
+    r.n_wanted = m->n_groups ? PyTuple_GET_SIZE(m->names) : 0;
+    while (at < size) {
+        const unsigned char *nl = memchr(base + at, '\n', (size_t)(size - at));
+        Py_ssize_t end = nl ? nl - base : size, index = lines++;
+        r.s = base + at;
+        r.n = end - at;
+        r.names_len = 0;
+        for (Py_ssize_t k = 0; k < r.n_wanted; k++)
+            r.starts[k] = r.ends[k] = -1;
+        Py_ssize_t i = 0;
+        skip_space(&r, &i);
+        int v = i < r.n ? check(&r, 2, &i, 0, 0) : UNKNOWN;
+        if (v == VALID) {
+            skip_space(&r, &i);
+            if (i != r.n)
+                v = UNKNOWN;
+        }
+        if (v == FAILED)
+            goto failed;
+        PyObject *item = NULL;
+        if (v == VALID) {
+            int clean = 1;
+            for (int g = 0; g < m->n_groups && v == VALID; g++) {
+                int a = answer(m, g, &r, evaluate, at, end);
+                if (a == FAILED)
+                    goto failed;
+                if (a == UNKNOWN)
+                    v = UNKNOWN;
+                else
+                    answers[g] = a, clean &= a == 0;
+            }
+            if (v == VALID) {
+                records++;
+                if (remember_unique(m, &r) == FAILED)
+                    goto failed;
+                if (!clean) {
+                    Py_ssize_t vec = vector_of(m, answers);
+                    if (vec == FAILED)
+                        goto failed;
+                    if (m->saturated[vec])
+                        m->counts[vec]++;
+                    else if ((item = Py_BuildValue("(nn)", index, vec)) == NULL)
+                        goto failed;
+                }
+            }
+        }
+        if (v != VALID && (item = Py_BuildValue("(nnn)", index, at, end)) == NULL)
+            goto failed;
+        if (item != NULL) {
+            int appended = PyList_Append(needs, item);
+            Py_DECREF(item);
+            if (appended < 0)
+                goto failed;
+        }
+        at = end + 1;
+    }
+    if (r.names != r.names_small)
+        PyMem_Free(r.names);
+    PyBuffer_Release(&view);
+    return Py_BuildValue("(nnN)", lines, records, needs);
+failed:
+    if (r.names != r.names_small)
+        PyMem_Free(r.names);
+    PyBuffer_Release(&view);
+    Py_DECREF(needs);
+    return NULL;
+}
+
+static PyObject *memo_vector(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Memo *m = nargs == 2 ? memo_of(args[0]) : NULL;
+    if (m == NULL)
+        return nargs == 2 ? NULL : (PyErr_SetString(PyExc_TypeError, "vector(memo, v)"), NULL);
+    Py_ssize_t v = PyLong_AsSsize_t(args[1]);
+    if (v < 0 || v >= m->n_vectors) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_IndexError, "vector(): no such vector");
+        return NULL;
+    }
+    PyObject *out = PyTuple_New(m->n_groups);
+    for (int g = 0; out != NULL && g < m->n_groups; g++)
+        PyTuple_SET_ITEM(out, g, PyLong_FromLong(m->answers[v * m->n_groups + g]));
+    return out;
+}
+
+static PyObject *memo_saturate(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Memo *m = nargs == 2 ? memo_of(args[0]) : NULL;
+    if (m == NULL)
+        return nargs == 2 ? NULL : (PyErr_SetString(PyExc_TypeError, "saturate(memo, v)"), NULL);
+    Py_ssize_t v = PyLong_AsSsize_t(args[1]);
+    if (v < 0 || v >= m->n_vectors) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_IndexError, "saturate(): no such vector");
+        return NULL;
+    }
+    m->saturated[v] = 1;
+    Py_RETURN_NONE;
+}
+
+/* [(vector, lines counted)] since the last drain; every vector is listed again until saturated anew. */
+static PyObject *memo_drain(PyObject *self, PyObject *arg) {
+    Memo *m = memo_of(arg);
+    if (m == NULL)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    for (Py_ssize_t v = 0; out != NULL && v < m->n_vectors; v++) {
+        if (m->counts[v]) {
+            PyObject *pair = Py_BuildValue("(nL)", v, (long long)m->counts[v]);
+            if (pair == NULL || PyList_Append(out, pair) < 0)
+                Py_CLEAR(out);
+            Py_XDECREF(pair);
+        }
+        m->counts[v] = 0;
+        m->saturated[v] = 0;
+    }
+    return out;
+}
+
+static PyObject *memo_forget(PyObject *self, PyObject *arg) {
+    Memo *m = memo_of(arg);
+    if (m == NULL)
+        return NULL;
+    for (int g = 0; g < m->n_groups; g++) {
+        if (!m->groups[g].unique) /* the values seen stay: a later line must still differ from them */
+            table_free(&m->groups[g].table);
+        table_free(&m->groups[g].passed);
+    }
+    table_free(&m->vectors);
+    m->n_vectors = 0;
+    Py_RETURN_NONE;
+}
+
+static PyObject *memo_vectors(PyObject *self, PyObject *arg) {
+    Memo *m = memo_of(arg);
+    return m == NULL ? NULL : PyLong_FromSsize_t(m->n_vectors);
+}
+
+/* seen(memo, rule, raw) -> bool and see(memo, rule, raw): a unique rule's values, for the lines the
+   caller reads itself (raw: a string's text with its quotes, written with no escape). */
+static Group *unique_group(PyObject *const *args, Py_ssize_t nargs, Py_buffer *view) {
+    Memo *m = nargs == 3 ? memo_of(args[0]) : NULL;
+    if (m == NULL) {
+        if (nargs != 3)
+            PyErr_SetString(PyExc_TypeError, "seen(memo, rule, raw) / see(memo, rule, raw)");
+        return NULL;
+    }
+    long g = PyLong_AsLong(args[1]);
+    if (g < 0 || g >= m->n_groups || !m->groups[g].unique) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_ValueError, "not a unique rule");
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[2], view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    return &m->groups[g];
+}
+
+static PyObject *memo_seen(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_buffer view;
+    Group *gr = unique_group(args, nargs, &view);
+    if (gr == NULL)
+        return NULL;
+    int found = table_get(&gr->table, view.buf, view.len, hash_bytes(view.buf, view.len)) >= 0;
+    PyBuffer_Release(&view);
+    return PyBool_FromLong(found);
+}
+
+static PyObject *memo_see(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_buffer view;
+    Group *gr = unique_group(args, nargs, &view);
+    if (gr == NULL)
+        return NULL;
+    uint64_t h = hash_bytes(view.buf, view.len);
+    int ok = table_get(&gr->table, view.buf, view.len, h) >= 0 || table_put(&gr->table, view.buf, view.len, h, 1, 0) != FAILED;
+    PyBuffer_Release(&view);
+    if (!ok)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"program", (PyCFunction)make_program, METH_O, "program(nodes) -> program"},
     {"check", (PyCFunction)(void (*)(void))check_line, METH_FASTCALL,
      "check(program, line) -> bool; check(program, line, names) -> bytes of those members' values, or None"},
+    {"memo", (PyCFunction)(void (*)(void))make_memo, METH_FASTCALL, "memo(names, groups) -> memo"},
+    {"scan", (PyCFunction)(void (*)(void))scan, METH_FASTCALL,
+     "scan(program, memo, block, evaluate) -> (lines, records, needs)"},
+    {"vector", (PyCFunction)(void (*)(void))memo_vector, METH_FASTCALL, "vector(memo, v) -> the rules' answers"},
+    {"saturate", (PyCFunction)(void (*)(void))memo_saturate, METH_FASTCALL, "saturate(memo, v): count v's lines"},
+    {"drain", (PyCFunction)memo_drain, METH_O, "drain(memo) -> [(vector, lines counted)]"},
+    {"forget", (PyCFunction)memo_forget, METH_O, "forget(memo): start the memo again"},
+    {"vectors", (PyCFunction)memo_vectors, METH_O, "vectors(memo) -> how many vectors it holds"},
+    {"seen", (PyCFunction)(void (*)(void))memo_seen, METH_FASTCALL, "seen(memo, rule, raw) -> bool"},
+    {"see", (PyCFunction)(void (*)(void))memo_see, METH_FASTCALL, "see(memo, rule, raw)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -83,6 +83,37 @@ class FastKind:
         # the members the line checker hands back for the memo key (it takes at most 64 names)
         self.rule_keys = tuple(name.encode() for name in self.rule_names) if len(self.rule_names) <= 64 else None
 
+    @cached_property
+    def scan_spec(self) -> tuple | None:
+        """What the C memo keys each rule by (validators/linescan.py), or None: the lines are read one
+        by one (no line checker, or rules whose outcome is not the record's alone)."""
+        from .linescan import C, scan_spec
+
+        if self.program is None or C is None:
+            return None
+        if self.ruleset is None:
+            return (), ()
+        if self.rule_memo is None or self.rule_keys is None:
+            return None
+        return scan_spec(self.rule_names, self.rule_parts, {})
+
+    def findings_of(self, ctx: RuleContext, all_errors: bool):
+        """(rule index, line) -> that rule's findings of a line the checker passes, placed at line 0;
+        None when a value will not decode (the line takes the per-line path)."""
+
+        def findings(index: int, line: bytes) -> tuple | None:
+            rule, names, _ = self.rule_parts[index]
+            assert program_check is not None  # a scan spec needs the line checker
+            values = program_check(self.program, line, self.rule_keys)
+            raws = _raw_members(self, values)
+            try:
+                rec = {name: msgspec.json.decode(raws[name]) for name in names if name in raws}
+            except (msgspec.MsgspecError, ValueError):  # a lone surrogate
+                return None
+            return tuple(_rule_findings(self, rec, 0, ctx, all_errors, [rule]))
+
+        return findings
+
     @property
     def schema(self):
         from .schemas import compiled_schema
@@ -522,73 +553,124 @@ def validate_range(
     fk = fast_kind(feed_id, kind_name, readings)
     if fk is None:
         raise ValueError(f"kind {kind_name} of feed {feed_id} has no fast validator")
-    ctx = RuleContext(today=today)
-    out = RangeResult()
-    listed: Counter[tuple[str, Severity]] = Counter()
-    counted: dict[int, list] = {}  # id(memoised LineResult) -> [it, lines past the listing cap]
+    reading = _Reading(fk, RuleContext(today=today), all_errors, start)
     fh, _ = _open(Path(path))
     with fh:
         if start:
             fh.seek(start)
-        number = 0
-        for raw, fed in _lines(fh, start, end):
-            number += 1
-            if raw is None:
+        for piece in _pieces(fh, start, end):
+            if isinstance(piece, memoryview):
+                reading.block(piece)
+            else:
+                reading.line(*piece)
+    return reading.done()
+
+
+class _Reading:
+    """One range being read: its findings, listed up to the cap per requirement and counted past it."""
+
+    def __init__(self, fk: FastKind, ctx: RuleContext, all_errors: bool, start: int) -> None:
+        self.fk, self.ctx, self.all_errors, self.start = fk, ctx, all_errors, start
+        self.out = RangeResult()
+        self.listed: Counter[tuple[str, Severity]] = Counter()
+        self.counted: dict[int, list] = {}  # id(memoised LineResult) -> [it, lines past the listing cap]
+        self.number = 0  # lines read so far
+        self.answers = None
+        if fk.scan_spec is not None:
+            from .linescan import Answers
+
+            self.answers = Answers(fk.scan_spec, fk.findings_of(ctx, all_errors))
+
+    def block(self, lines: memoryview) -> None:
+        """Whole lines, each ending in a line feed."""
+        if self.answers is None:
+            for raw in bytes(lines).split(b"\n")[:-1]:
+                self.line(raw, True)
+            return
+        count, records, needs = self.answers.scan(self.fk.program, lines)
+        first = self.number + 1
+        for need in needs:
+            if len(need) == 2:  # a line some rule found something in
+                index, vector = need
+                if not _place(self.answers.findings(vector), first + index, self.out, self.listed):
+                    self.answers.saturate(vector)  # none was placed, so none will be: only count it
+            else:  # a line the checker does not pass, or the C memo cannot judge
+                index, a, b = need
+                self.number = first + index - 1
+                self.line(bytes(lines[a:b]), True)
+        self.number = first - 1 + count
+        self.out.records += records
+        if self.answers.full():
+            self._count_answers()
+            self.answers.forget()
+
+    def line(self, raw: bytes | None, fed: bool) -> None:
+        """One line (None: one of MAX_LINE bytes or more, not read)."""
+        fk, out, listed = self.fk, self.out, self.listed
+        self.number += 1
+        number = self.number
+        if raw is None:
+            out.add(
+                Finding(
+                    fk.syntax_req,
+                    Severity.ERROR,
+                    f"line longer than {MAX_LINE >> 20} MiB: not read",
+                    "SYNTAX",
+                    Location(number),
+                ),
+                listed,
+            )
+            return
+        if not fed and fk.layout_req:  # the last line, without its line feed
+            result = check_line(fk, raw, number, self.ctx, self.all_errors)
+            if result.record and not any(f.requirement == fk.syntax_req for f in result.findings):
                 out.add(
                     Finding(
-                        fk.syntax_req,
-                        Severity.ERROR,
-                        f"line longer than {MAX_LINE >> 20} MiB: not read",
-                        "SYNTAX",
-                        Location(number),
+                        fk.layout_req, Severity.WARNING, "the last line has no line feed", "NDJSON", Location(number)
                     ),
                     listed,
                 )
-                continue
-            if not fed and fk.layout_req:  # the last line, without its line feed
-                result = check_line(fk, raw, number, ctx, all_errors)
-                if result.record and not any(f.requirement == fk.syntax_req for f in result.findings):
-                    out.add(
-                        Finding(
-                            fk.layout_req,
-                            Severity.WARNING,
-                            "the last line has no line feed",
-                            "NDJSON",
-                            Location(number),
-                        ),
-                        listed,
-                    )
-                out.records += result.record
-                for finding in result.findings:
-                    out.add(finding, listed)
-                continue
-            if number == 1 and start == 0 and raw.startswith(BOM):
-                out.add(
-                    Finding(
-                        fk.encoding_req,
-                        Severity.ERROR,
-                        "the file starts with a byte order mark (RFC 8259 8.1)",
-                        "ENCODING",
-                        Location(1, 1),
-                    ),
-                    listed,
-                )
-                raw = raw[len(BOM) :]
-            result = _check(fk, raw, number, ctx, all_errors)
             out.records += result.record
             for finding in result.findings:
                 out.add(finding, listed)
-            if result.placed:
-                spilled = counted.get(id(result))
-                if spilled is not None:  # every finding of this memoised result is past the cap: count it
-                    spilled[1] += 1
-                elif not _place(result.placed, number, out, listed):
-                    counted[id(result)] = [result, 0]  # holding the result keeps its id unique
-                    if len(counted) >= COUNTED_LIMIT:  # lines whose rules differ every time: keep memory flat
-                        _count(counted, out)
-        out.lines = number
-    _count(counted, out)
-    return out
+            return
+        if number == 1 and self.start == 0 and raw.startswith(BOM):
+            out.add(
+                Finding(
+                    fk.encoding_req,
+                    Severity.ERROR,
+                    "the file starts with a byte order mark (RFC 8259 8.1)",
+                    "ENCODING",
+                    Location(1, 1),
+                ),
+                listed,
+            )
+            raw = raw[len(BOM) :]
+        result = _check(fk, raw, number, self.ctx, self.all_errors)
+        out.records += result.record
+        for finding in result.findings:
+            out.add(finding, listed)
+        if result.placed:
+            spilled = self.counted.get(id(result))
+            if spilled is not None:  # every finding of this memoised result is past the cap: count it
+                spilled[1] += 1
+            elif not _place(result.placed, number, out, listed):
+                self.counted[id(result)] = [result, 0]  # holding the result keeps its id unique
+                if len(self.counted) >= COUNTED_LIMIT:  # lines whose rules differ every time: keep memory flat
+                    _count(self.counted, out)
+
+    def _count_answers(self) -> None:
+        assert self.answers is not None
+        for findings, lines in self.answers.counted():
+            for finding in findings:
+                self.out.omitted[finding.requirement, finding.severity] += lines
+
+    def done(self) -> RangeResult:
+        self.out.lines = self.number
+        _count(self.counted, self.out)
+        if self.answers is not None:
+            self._count_answers()
+        return self.out
 
 
 COUNTED_LIMIT = 8192  # distinct memoised results counted past the listing cap before they are added up
@@ -617,62 +699,59 @@ def _place(placed: tuple[Finding, ...], line: int, out: RangeResult, listed: Cou
     return any_placed
 
 
-BLOCK = 1 << 20  # read a megabyte at a time and split it here: a readline call per line costs more
+BLOCK = 1 << 20  # read a megabyte at a time: a call per line costs more than the line's check
 
 
-def _lines(fh, start: int, end: int | None) -> Iterator[tuple[bytes | None, bool]]:
-    """(line without its line feed, whether it had one) for each line starting in [start, end);
-    None for a line of MAX_LINE bytes or more, which is skipped, never held."""
-    pos = start  # where the next line starts
+def _pieces(fh, start: int, end: int | None) -> Iterator[memoryview | tuple[bytes | None, bool]]:
+    """The lines starting in [start, end) (start is a line start, and so is end when given), in order:
+    runs of whole lines, each ending in a line feed, as a memoryview of the block read; and one line
+    at a time, as (line without its line feed or None, whether it had one), where a line runs past a
+    block (None: it is MAX_LINE bytes or more, skipped, never held), ends the file without a line
+    feed, or is the file's first and starts with a byte order mark."""
+    pos = start  # the offset of the next byte read
     pending: list[bytes] = []  # the start of a line that runs past the blocks read so far
     pending_size = 0
     skipping = False  # inside a line too long to read
     while end is None or pos < end:
-        block = fh.read(BLOCK)
+        block = fh.read(BLOCK if end is None else min(BLOCK, end - pos))
         if not block:
             break
         if _bytes_read is not None:  # a watcher's progress: once a megabyte, never per line
             with _bytes_read.get_lock():
                 _bytes_read.value += len(block)
-        cut = block.find(b"\n")
-        if cut < 0:
-            pending_size += len(block)
-            if not skipping:
-                pending.append(block)
-                if pending_size >= MAX_LINE:
-                    skipping, pending = True, []
-                    yield None, True
-            continue
-        head = block[:cut]
-        if skipping:
-            skipping = False
-        else:
-            line = b"".join(pending) + head if pending else head
-            if len(line) >= MAX_LINE:
-                yield None, True
-            else:
-                yield line, True
-        pos += pending_size + cut + 1
-        pending, pending_size = [], 0
-        at = cut + 1
-        while True:  # find (memchr) per line: bytes.split scans a byte at a time
-            cut = block.find(b"\n", at)
+        first = pos == 0
+        pos += len(block)
+        at = 0
+        if pending or skipping or (first and block.startswith(BOM)):
+            cut = block.find(b"\n")
             if cut < 0:
-                break
-            if end is not None and pos >= end:
-                return
-            pos += cut - at + 1
-            yield (block[at:cut] if cut - at < MAX_LINE else None), True
-            at = cut + 1
-        if end is not None and pos >= end:  # the line the block's rest begins belongs to the next range
-            return
-        last = block[at:]
-        if last:
-            pending, pending_size = [last], len(last)
+                pending_size += len(block)
+                if not skipping:
+                    pending.append(block)
+                    if pending_size >= MAX_LINE:
+                        skipping, pending = True, []
+                        yield None, True
+                continue
+            if skipping:
+                skipping = False
+            else:
+                line = b"".join(pending) + block[:cut] if pending else block[:cut]
+                yield (line if len(line) < MAX_LINE else None), True
+            pending, pending_size, at = [], 0, cut + 1
+        last = block.rfind(b"\n")
+        if last >= at:
+            run = memoryview(block)[at : last + 1]
+            if len(run) < MAX_LINE:  # so is every line in it (a block is smaller than MAX_LINE)
+                yield run
+            else:
+                yield from (((line if len(line) < MAX_LINE else None), True) for line in bytes(run).split(b"\n")[:-1])
+            at = last + 1
+        if at < len(block):
+            pending, pending_size = [block[at:]], len(block) - at
             if pending_size >= MAX_LINE:
                 skipping, pending = True, []
                 yield None, True
-    if pending and (end is None or pos < end):
+    if pending:
         line = b"".join(pending)
         yield (line if len(line) < MAX_LINE else None), False
 

@@ -28,7 +28,11 @@ def summary(reports: list[FileReport]) -> dict:
 
 
 def as_json(reports: list[FileReport]) -> str:
-    return json.dumps({"files": [r.as_dict() for r in reports], "summary": summary(reports)}, indent=2)
+    """Indented as json.dumps(indent=2) would, in C: a big file's report lists thousands of findings."""
+    import msgspec
+
+    document = {"files": [r.as_dict() for r in reports], "summary": summary(reports)}
+    return msgspec.json.format(msgspec.json.encode(document), indent=2).decode()
 
 
 def as_table(reports: list[FileReport], console: Console) -> None:
