@@ -1,4 +1,4 @@
-"""The block reader of validators/fastpath.py (`_pieces`) gives the lines a readline loop gives, for any block
+"""The block reader of validators/fastpath.py (`pieces`) gives the lines a readline loop gives, for any block
 size, long lines and byte ranges included."""
 
 import io
@@ -45,7 +45,7 @@ def test_block_reader_matches_readline(data, block, max_line, cut):
         for start, end in bounds:
             fh = io.BytesIO(data)
             fh.seek(start)
-            got += lines_of(fastpath._pieces(fh, start, end))
+            got += lines_of(fastpath.pieces(fh, start, end))
             want += by_readline(data, start, end, max_line)
         assert got == want
         assert got == by_readline(data, 0, None, max_line)

@@ -68,7 +68,7 @@ def read(path: Path, scanned: bool, all_errors: bool):
         reading.answers = None
     assert (reading.answers is not None) == scanned
     with path.open("rb") as fh:
-        for piece in fastpath._pieces(fh, 0, None):
+        for piece in fastpath.pieces(fh, 0, None):
             reading.block(piece) if isinstance(piece, memoryview) else reading.line(*piece)
     out = reading.done()
     return out.findings, dict(out.omitted), out.records, out.lines

@@ -959,7 +959,9 @@ static PyObject *check_line(PyObject *self, PyObject *const *args, Py_ssize_t na
    fewer paths that decide whether it holds at all (its message may show more), `unique` whether it is
    a rule no two lines may share a value of (then `full` is the one member it reads). A path is
    (index in names, mode, subs): mode 0 the member's raw text, 1 the raw text of members `subs` of
-   each element of an array, 2 of the members `subs` of an object (any other value: its raw text).
+   each element of an array, 2 of the members `subs` of an object (any other value: its raw text),
+   3 its kind alone where that is a number or a string of ASCII with a non-space character (Python's
+   `str.strip()` leaves it non-empty), else its raw text.
 
    scan(program, memo, block, evaluate) -> (lines, records, needs): the lines of `block` (each ends
    with a line feed), each checked as check() does; for a line it passes, each rule's findings are
@@ -1136,8 +1138,8 @@ static int paths_of(PyObject *o, int n_names, Path **out, int *count) {
         PyObject *subs = PyTuple_GET_ITEM(p, 2);
         if (PyErr_Occurred())
             return FAILED;
-        if (name < 0 || name >= n_names || mode < 0 || mode > 2 || !PyTuple_Check(subs) || PyTuple_GET_SIZE(subs) > MAX_SUBS)
-            return bad("a path names a member, a mode 0-2 and at most 16 subs");
+        if (name < 0 || name >= n_names || mode < 0 || mode > 3 || !PyTuple_Check(subs) || PyTuple_GET_SIZE(subs) > MAX_SUBS)
+            return bad("a path names a member, a mode 0-3 and at most 16 subs");
         for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(subs); j++)
             if (!PyBytes_Check(PyTuple_GET_ITEM(subs, j)))
                 return bad("subs are bytes");
@@ -1298,10 +1300,27 @@ static int key_subs(Memo *m, const unsigned char *s, Py_ssize_t a, Py_ssize_t b,
     return VALID;
 }
 
+/* A string written with no escape: its raw text is its value, so equal text is equal value. */
+static int plain_string(const unsigned char *p, Py_ssize_t n) {
+    return n >= 2 && p[0] == '"' && memchr(p + 1, '\\', (size_t)(n - 2)) == NULL;
+}
+
 /* One path's key from the member's raw text [a, b) (a < 0: the member is absent). */
 static int key_path(Memo *m, const Path *p, const unsigned char *s, Py_ssize_t a, Py_ssize_t b) {
     if (a < 0)
         return key_tag(m, 'A');
+    if (p->mode == 3) { /* its kind: a number, or a string with a non-space character, or else its text */
+        if (s[a] == '-' || (s[a] >= '0' && s[a] <= '9'))
+            return key_tag(m, 'N');
+        if (s[a] == '"' && plain_string(s + a, b - a)) {
+            int ascii = 1, blank = 1;
+            for (Py_ssize_t i = a + 1; i < b - 1; i++)
+                ascii &= s[i] < 0x80, blank &= s[i] == ' ';
+            if (ascii && !blank)
+                return key_tag(m, 'S');
+        }
+        return key_raw(m, 'R', s + a, b - a);
+    }
     Py_ssize_t mark = m->key_len;
     int v = VALID;
     if (p->mode == 2 && s[a] == '{') {
@@ -1344,11 +1363,6 @@ static int key_paths(Memo *m, const Path *paths, int n, const Reader *r) {
         if (key_path(m, &paths[k], r->s, r->starts[paths[k].name], r->ends[paths[k].name]) == FAILED)
             return FAILED;
     return VALID;
-}
-
-/* A string written with no escape: its raw text is its value, so equal text is equal value. */
-static int plain_string(const unsigned char *p, Py_ssize_t n) {
-    return n >= 2 && p[0] == '"' && memchr(p + 1, '\\', (size_t)(n - 2)) == NULL;
 }
 
 /* The rules' answer for one line: 0 and up, UNKNOWN when the caller must read the line, FAILED. */

@@ -87,9 +87,9 @@ class FastKind:
     def scan_spec(self) -> tuple | None:
         """What the C memo keys each rule by (validators/linescan.py), or None: the lines are read one
         by one (no line checker, or rules whose outcome is not the record's alone)."""
-        from .linescan import C, scan_spec
+        from .linescan import BUILT, scan_spec
 
-        if self.program is None or C is None:
+        if self.program is None or not BUILT:
             return None
         if self.ruleset is None:
             return (), ()
@@ -97,9 +97,9 @@ class FastKind:
             return None
         return scan_spec(self.rule_names, self.rule_parts, {})
 
-    def findings_of(self, ctx: RuleContext, all_errors: bool):
-        """(rule index, line) -> that rule's findings of a line the checker passes, placed at line 0;
-        None when a value will not decode (the line takes the per-line path)."""
+    def findings_of(self, ctx: RuleContext):
+        """(rule index, line) -> every finding of that rule in a line the checker passes, placed at
+        line 0; None when a value will not decode (the line takes the per-line path)."""
 
         def findings(index: int, line: bytes) -> tuple | None:
             rule, names, _ = self.rule_parts[index]
@@ -110,7 +110,7 @@ class FastKind:
                 rec = {name: msgspec.json.decode(raws[name]) for name in names if name in raws}
             except (msgspec.MsgspecError, ValueError):  # a lone surrogate
                 return None
-            return tuple(_rule_findings(self, rec, 0, ctx, all_errors, [rule]))
+            return tuple(_rule_findings(self, rec, 0, ctx, True, [rule]))  # Answers keeps the first coded
 
         return findings
 
@@ -516,7 +516,7 @@ class RangeResult:
             self.omitted[key] += 1
 
 
-def _open(path: Path):
+def open_bytes(path: Path):
     raw = path.open("rb")
     if raw.read(2) == b"\x1f\x8b":
         raw.seek(0)
@@ -554,11 +554,11 @@ def validate_range(
     if fk is None:
         raise ValueError(f"kind {kind_name} of feed {feed_id} has no fast validator")
     reading = _Reading(fk, RuleContext(today=today), all_errors, start)
-    fh, _ = _open(Path(path))
+    fh, _ = open_bytes(Path(path))
     with fh:
         if start:
             fh.seek(start)
-        for piece in _pieces(fh, start, end):
+        for piece in pieces(fh, start, end):
             if isinstance(piece, memoryview):
                 reading.block(piece)
             else:
@@ -579,7 +579,7 @@ class _Reading:
         if fk.scan_spec is not None:
             from .linescan import Answers
 
-            self.answers = Answers(fk.scan_spec, fk.findings_of(ctx, all_errors))
+            self.answers = Answers(fk.scan_spec, fk.findings_of(ctx), all_errors)
 
     def block(self, lines: memoryview) -> None:
         """Whole lines, each ending in a line feed."""
@@ -702,7 +702,7 @@ def _place(placed: tuple[Finding, ...], line: int, out: RangeResult, listed: Cou
 BLOCK = 1 << 20  # read a megabyte at a time: a call per line costs more than the line's check
 
 
-def _pieces(fh, start: int, end: int | None) -> Iterator[memoryview | tuple[bytes | None, bool]]:
+def pieces(fh, start: int, end: int | None) -> Iterator[memoryview | tuple[bytes | None, bool]]:
     """The lines starting in [start, end) (start is a line start, and so is end when given), in order:
     runs of whole lines, each ending in a line feed, as a memoryview of the block read; and one line
     at a time, as (line without its line feed or None, whether it had one), where a line runs past a
@@ -774,7 +774,7 @@ def validate_fast(path: Path, feed: Feed, kind: Kind, opts, report: FileReport, 
     """The whole file into `report`, over `opts.jobs` processes when it is not gzip."""
     readings = tuple(sorted({**feed.default_readings(), **opts.readings}.items()))
     today = payer_today(feed, opts.as_of)
-    _, gzipped = _open(path)
+    _, gzipped = open_bytes(path)
     jobs = getattr(opts, "jobs", 0) or (0 if gzipped else _auto_jobs(path))
     if jobs > 1 and gzipped:
         report.notes.append("gzip input is read by one process (--jobs applies to uncompressed files)")
@@ -865,7 +865,7 @@ def _context():
 
 
 def first_line(path: Path) -> bytes | None:
-    fh, _ = _open(path)
+    fh, _ = open_bytes(path)
     try:
         with fh:
             line = fh.readline(MAX_LINE)

@@ -80,6 +80,16 @@ def line_program(schema_path: Path, readings: tuple[tuple[str, str], ...] = ()):
     return program_of(_tuples(nodes))
 
 
+def schema_program(schema: dict):
+    """The checker's program for a schema written as a value, with no `$ref` to a file (None without
+    the C checker). NotCompilable as for a file."""
+    if _program is None:
+        return None
+    compiler = _Compiler({})
+    compiler.node([(schema, Path("."))], force=True)
+    return program_of(tuple(compiler.nodes))
+
+
 def compile_nodes(schema_path: Path, readings: tuple[tuple[str, str], ...] = ()) -> tuple:
     """Node tuples in _linecheck.c's layout (patterns as strings): node 0 is `true`, node 1 `false`,
     node 2 the schema."""

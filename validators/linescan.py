@@ -20,14 +20,59 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 try:
-    from . import _linecheck as C
+    from ._linecheck import drain, forget, memo, saturate, scan, see, seen, vector, vectors
+
+    BUILT = True
 except ImportError:  # pragma: no cover - a build without a C compiler
-    C = None  # type: ignore[assignment]
+    BUILT = False
 
 INTERNED_LIMIT = 1 << 16  # distinct rule answers held before the memo starts again (flat memory)
 ASK_AGAIN = -1  # evaluate's answer for a line Python must read itself (a string msgspec will not decode)
 Path = tuple[int, int, tuple[bytes, ...]]  # (member index, mode, subs): see _linecheck.c `memo`
-WHOLE, EACH, MEMBERS = 0, 1, 2
+WHOLE, EACH, MEMBERS, KIND = 0, 1, 2, 3
+# checks whose members' kinds alone (absent, null, a number, a string of ASCII with a non-space
+# character, anything else by its text) decide whether they hold: their messages show no value
+KIND_DECIDES = {"required", "number", "any_present"}
+# the checks whose members are all named by their parameters (`field`, `fields`, `lookup`/`when`.field)
+NAMED_READS = KIND_DECIDES | {
+    "date_format",
+    "not_before",
+    "date_window",
+    "at_most_one_nonzero",
+    "absent",
+    "whole_number",
+    "max_decimals",
+    "not_negative",
+    "unique",
+    "in_data",
+    "at_most_data",
+    "pattern",
+}
+
+
+def rule_reads(rule) -> set[str] | None:
+    """The record members a rule reads, or None when it may read any."""
+    from .rules import Invariant
+
+    check = rule.check
+    if type(check) is Invariant:
+        if check.each and not (check.each.endswith("[]") and "." not in check.each):
+            return None
+        names = set(check.names)
+        if check.each:
+            names = {check.each[:-2]}  # each element's names are read inside that member
+        elif check.field:
+            names.add(check.field)
+        return names
+    if check.kind not in NAMED_READS:
+        return None
+    names = {check.field} if check.field else set()
+    names.update(check.params.get("fields", ()))
+    for key in ("lookup", "when"):
+        spec = check.params.get(key)
+        if isinstance(spec, dict):
+            names.add(spec["field"])
+    return names
 
 
 def scan_spec(names: list[str], rule_parts: list, unique: dict[int, str]) -> tuple[tuple[bytes, ...], tuple] | None:
@@ -53,11 +98,14 @@ def scan_spec(names: list[str], rule_parts: list, unique: dict[int, str]) -> tup
 
 
 def _passing(rule, index: dict[str, int]) -> tuple[Path, ...] | None:
-    """The paths that decide whether an invariant holds, where they are fewer than its members: a
-    member the expressions read only as `m['key']` and `m is (not) None` is keyed by those keys."""
+    """The paths that decide whether a rule holds, where they say less than its members' text: the
+    kinds of a KIND_DECIDES check's members; for an invariant, a member its expressions read only as
+    `m['key']` and `m is (not) None` is keyed by those keys."""
     from .rules import Invariant
 
     check = rule.check
+    if check.kind in KIND_DECIDES:
+        return tuple((index[name], KIND, ()) for name in sorted(rule_reads(rule) or ()))
     if type(check) is not Invariant or check.each:
         return None
     sources = [check.params["expr"]] + ([check.params["when"]] if "when" in check.params else [])
@@ -107,11 +155,13 @@ class Answers:
     """One range's C memo and what its small ints stand for: per rule, the findings tuples its
     answers name (0: none), and per vector (the answers of a line) the line's findings."""
 
-    def __init__(self, spec: tuple, findings_of: Callable[[int, bytes], tuple | None]) -> None:
+    def __init__(self, spec: tuple, findings_of: Callable[[int, bytes], tuple | None], all_errors: bool) -> None:
         names, groups = spec
         self.spec = spec
-        self.memo = C.memo(names, groups)
-        self.findings_of = findings_of  # (rule, line) -> its findings at line 0, or None: read the line
+        self.memo = memo(names, groups)
+        # (rule, line) -> its findings at line 0, every one of them, or None: the caller reads the line
+        self.findings_of = findings_of
+        self.all_errors = all_errors
         self.block: Any = b""
         self._fresh()
 
@@ -144,32 +194,38 @@ class Answers:
     def scan(self, program, block) -> tuple[int, int, list]:
         self.block = block
         try:
-            return C.scan(program, self.memo, block, self.evaluate)
+            return scan(program, self.memo, block, self.evaluate)
         finally:
             self.block = b""
 
-    def findings(self, vector: int) -> tuple:
-        found = self.by_vector.get(vector)
+    def findings(self, v: int) -> tuple:
+        """The findings of the lines whose rules answered as vector `v` says, at line 0."""
+        found = self.by_vector.get(v)
         if found is None:
-            answers = C.vector(self.memo, vector)
-            found = self.by_vector[vector] = tuple(f for rule, a in enumerate(answers) for f in self.results[rule][a])
+            answers = vector(self.memo, v)
+            found = tuple(f for rule, a in enumerate(answers) for f in self.results[rule][a])
+            if not self.all_errors:  # as placing.rule_findings words a record: its first coded finding only
+                coded = [f for f in found if f.code is not None][1:]
+                found = tuple(f for f in found if not any(f is c for c in coded))
+            self.by_vector[v] = found
         return found
 
-    def saturate(self, vector: int) -> None:
-        C.saturate(self.memo, vector)
+    def saturate(self, v: int) -> None:
+        """Only count the lines of vector `v` from now on (its findings are past the listing cap)."""
+        saturate(self.memo, v)
 
     def counted(self) -> Iterator[tuple[tuple, int]]:
         """(findings, lines) of the lines only counted since the last call."""
-        for vector, lines in C.drain(self.memo):
-            yield self.findings(vector), lines
+        for v, lines in drain(self.memo):
+            yield self.findings(v), lines
 
     def full(self) -> bool:
-        return self.interned >= INTERNED_LIMIT or C.vectors(self.memo) >= INTERNED_LIMIT
+        return self.interned >= INTERNED_LIMIT or vectors(self.memo) >= INTERNED_LIMIT
 
     def forget(self) -> None:
         """Start again (after `counted()` has been read): memory stays flat on answers that never repeat."""
-        C.forget(self.memo)
+        forget(self.memo)
         self._fresh()
 
 
-__all__ = ["Answers", "scan_spec", "ASK_AGAIN"]
+__all__ = ["Answers", "scan_spec", "rule_reads", "ASK_AGAIN", "BUILT", "see", "seen"]

@@ -193,26 +193,34 @@ def _ndjson(fh: TextIO, strict: JsonNumbers = STRICT) -> Iterator[Item]:
     index = 0
     duplicates = DuplicateKeys()
     for line_no, line in enumerate(_lines(fh), start=1):
-        if line is None:
-            yield ParseProblem(line_no, None, f"line longer than {MAX_LINE >> 20} MiB: not read")
-            continue
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line, object_pairs_hook=duplicates, **strict)
-        except json.JSONDecodeError as exc:
-            text = line.rstrip("\r\n")
-            if exc.pos >= len(text) and text.strip()[:1] in ("{", "["):  # the value goes on past the line's end
-                message = "not JSON: the line ends inside a JSON value; NDJSON holds one whole record a line (pretty-printed?)"
-                yield ParseProblem(line_no, len(text) + 1, message)
-            else:
-                yield ParseProblem(line_no, min(exc.pos, len(text)) + 1, _why(line, exc.pos, exc.msg))
-            continue
-        except ValueError as exc:
-            yield ParseProblem(line_no, None, f"not JSON: {exc}")
-            continue
-        yield Record(line_no, data, index, duplicates.take(line, line_no) if duplicates.found else [], line)
-        index += 1
+        item = ndjson_item(line_no, line, index, duplicates, strict)
+        if item is not None:
+            yield item
+            index += isinstance(item, Record)
+
+
+def ndjson_item(
+    line_no: int, line: str | None, index: int, duplicates: DuplicateKeys, strict: JsonNumbers = STRICT
+) -> Item | None:
+    """One NDJSON line (with its line ending; None: one of MAX_LINE or more) read as a record or a
+    problem, `index` records after the first; None for a blank line."""
+    if line is None:
+        return ParseProblem(line_no, None, f"line longer than {MAX_LINE >> 20} MiB: not read")
+    if not line.strip():
+        return None
+    try:
+        data = json.loads(line, object_pairs_hook=duplicates, **strict)
+    except json.JSONDecodeError as exc:
+        text = line.rstrip("\r\n")
+        if exc.pos >= len(text) and text.strip()[:1] in ("{", "["):  # the value goes on past the line's end
+            message = (
+                "not JSON: the line ends inside a JSON value; NDJSON holds one whole record a line (pretty-printed?)"
+            )
+            return ParseProblem(line_no, len(text) + 1, message)
+        return ParseProblem(line_no, min(exc.pos, len(text)) + 1, _why(line, exc.pos, exc.msg))
+    except ValueError as exc:
+        return ParseProblem(line_no, None, f"not JSON: {exc}")
+    return Record(line_no, data, index, duplicates.take(line, line_no) if duplicates.found else [], line)
 
 
 def csv_header(path: Path) -> list[str]:

@@ -35,7 +35,8 @@ class RuleContext:
 
     today: date
     data: dict[str, Any] | None = None  # target reference data; None when not supplied
-    seen: dict[str, set] = field(default_factory=dict)  # values already stored, per field
+    # values already stored, per field: a set, or what stands for one (`in`, `add`: ruled_lines.SeenValues)
+    seen: dict[str, Any] = field(default_factory=dict)
     session: dict[str, Any] = field(default_factory=dict)  # who is calling (server side only)
     fresh: Callable[[str], Any] | None = None  # a new valid-looking value for a field (generators)
 
