@@ -214,7 +214,7 @@ def validate(
             fmt=fmt,
             data=data,
             readings=_readings(list(reading)),
-            console=out(),
+            console=out,
             signature=signature,
             public_key=public_key,
             request=request,

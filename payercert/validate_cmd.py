@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from payercert.validators import render
 from payercert.validators.engine import Options, validate_file
@@ -16,6 +16,9 @@ from payercert.validators.ruleset import load_reference_data
 
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, PayercertError
 from .inputs import expand
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def run_validate(
@@ -28,7 +31,7 @@ def run_validate(
     fmt: str,
     data: Path | None,
     readings: dict[str, str],
-    console: Console,
+    console: Callable[[], Console],
     signature: str | None = None,
     public_key: Path | None = None,
     request: Path | None = None,
@@ -70,14 +73,14 @@ def run_validate(
             report.unusable = report.unusable and report.unusable.replace(str(report.path), name)
             report.path = name
             reports.append(report)
-    if fmt == "json":
-        console.print_json(render.as_json(reports)) if console.is_terminal else print(render.as_json(reports))
+    if fmt == "json":  # rich only colours it on a terminal: a pipe takes the text as it is
+        console().print_json(render.as_json(reports)) if sys.stdout.isatty() else print(render.as_json(reports))
     elif fmt == "junit":
         print(render.as_junit(reports))
     elif fmt == "sarif":
         print(render.as_sarif(reports))
     else:
-        render.as_table(reports, console)
+        render.as_table(reports, console())
     if any(r.unusable for r in reports):
         return EXIT_USAGE
     return EXIT_FINDINGS if any(r.errors for r in reports) else EXIT_OK
@@ -90,14 +93,14 @@ PROGRESS_FROM = 32 << 20  # a smaller file is read before a bar would be worth d
 def _progress(path: Path, name: str) -> Iterator[Callable[[int, int], None] | None]:
     """A progress bar on the terminal (stderr) while a large file is read: bytes done, rate, time
     left. Nothing when stderr is not a terminal (a CI log) or the file is small."""
-    err = Console(stderr=True)
     try:
         size = path.stat().st_size
     except OSError:
         size = 0
-    if not err.is_terminal or size < PROGRESS_FROM:
+    if not sys.stderr.isatty() or size < PROGRESS_FROM:
         yield None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
     columns = (
@@ -107,7 +110,7 @@ def _progress(path: Path, name: str) -> Iterator[Callable[[int, int], None] | No
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(f"validating {name}", total=size)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 

@@ -53,6 +53,7 @@
 typedef struct {
     PyObject *name; /* bytes */
     uint64_t hash;
+    uint64_t head, tail; /* its first 8 bytes (zero-padded) and its last 8: a short name is compared by them */
     int node;
 } Prop;
 
@@ -106,29 +107,56 @@ static inline uint64_t word(const unsigned char *p, Py_ssize_t n) {
     return w;
 }
 
+/* The first min(n, 8) bytes of p, zero-padded; `end` bounds the buffer p is in. Where 8 bytes can be
+   read, one load and a mask (little-endian) rather than a copy of n bytes. */
+static inline uint64_t head_word(const unsigned char *p, Py_ssize_t n, const unsigned char *end) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        return n >= 8 ? w : w & ((1ULL << (8 * n)) - 1);
+    }
+#endif
+    (void)end;
+    return word(p, n);
+}
+
+static inline uint64_t tail_word(const unsigned char *p, Py_ssize_t n) { return n > 8 ? word(p + n - 8, 8) : 0; }
+
 /* A name's hash: its first and last 8 bytes and its length; equal hashes are confirmed byte by byte. */
-static inline uint64_t hash_name(const unsigned char *p, Py_ssize_t n) {
-    uint64_t h = word(p, n) * 0x9E3779B97F4A7C15ULL;
+static inline uint64_t hash_words(uint64_t head, uint64_t tail, Py_ssize_t n) {
+    uint64_t h = head * 0x9E3779B97F4A7C15ULL;
     if (n > 8)
-        h ^= word(p + n - 8, 8) * 0xC2B2AE3D27D4EB4FULL;
+        h ^= tail * 0xC2B2AE3D27D4EB4FULL;
     return h ^ (uint64_t)n ^ (h >> 29);
+}
+
+static inline uint64_t hash_name(const unsigned char *p, Py_ssize_t n) {
+    return hash_words(word(p, n), tail_word(p, n), n);
 }
 
 static inline int same_bytes(PyObject *b, const unsigned char *p, Py_ssize_t n) {
     return PyBytes_GET_SIZE(b) == n && memcmp(PyBytes_AS_STRING(b), p, (size_t)n) == 0;
 }
 
-static int find_prop(const Node *nd, const unsigned char *p, Py_ssize_t n, uint64_t hash) {
+/* The property named by the n bytes at p (head: head_word of them), or -1. A name of up to 16 bytes
+   is all in its head and tail words: equal words, equal name, no memcmp. */
+static int find_prop_words(const Node *nd, const unsigned char *p, Py_ssize_t n, uint64_t head, uint64_t hash) {
     if (nd->n_props == 0)
         return -1;
     int i = (int)(hash & (uint64_t)nd->mask);
     while (nd->slots[i] >= 0) {
         const Prop *pr = &nd->props[nd->slots[i]];
-        if (pr->hash == hash && same_bytes(pr->name, p, n))
+        if (pr->hash == hash && pr->head == head && PyBytes_GET_SIZE(pr->name) == n
+            && (n <= 8 || (n <= 16 ? pr->tail == tail_word(p, n) : memcmp(PyBytes_AS_STRING(pr->name), p, (size_t)n) == 0)))
             return nd->slots[i];
         i = (i + 1) & nd->mask;
     }
     return -1;
+}
+
+static int find_prop(const Node *nd, const unsigned char *p, Py_ssize_t n, uint64_t hash) {
+    return find_prop_words(nd, p, n, word(p, n), hash);
 }
 
 /* --- building a program ------------------------------------------------------------------------------ */
@@ -309,6 +337,8 @@ static int build_node(Node *nd, PyObject *t, int n_nodes) {
             return bad("a property named twice");
         nd->props[k].name = Py_NewRef(name);
         nd->props[k].hash = h;
+        nd->props[k].head = word(p, PyBytes_GET_SIZE(name));
+        nd->props[k].tail = tail_word(p, PyBytes_GET_SIZE(name));
         if (node_ref(PyTuple_GET_ITEM(pr, 1), n_nodes, 0, &nd->props[k].node) < 0)
             return -1;
         int i = (int)(h & (uint64_t)nd->mask);
@@ -702,7 +732,9 @@ static int object(Reader *r, const Node *nd, Py_ssize_t *pos, int depth) {
         Py_ssize_t close = string_end(s, i + 1, r->n, &flags);
         if (close < 0 || (flags & S_ESCAPE) || ++members > MAX_MEMBERS)
             return UNKNOWN; /* an escaped name could equal another spelled plainly */
-        Name name = {s + i + 1, close - i - 1, hash_name(s + i + 1, close - i - 1)};
+        Py_ssize_t len = close - i - 1;
+        uint64_t head = head_word(s + i + 1, len, s + r->n);
+        Name name = {s + i + 1, len, hash_words(head, tail_word(s + i + 1, len), len)};
         i = close + 1;
         skip_space(r, &i);
         if (i >= r->n || s[i] != ':')
@@ -712,7 +744,7 @@ static int object(Reader *r, const Node *nd, Py_ssize_t *pos, int depth) {
         if (i >= r->n)
             return UNKNOWN;
         Py_ssize_t value_at = i;
-        int k = find_prop(nd, name.start, name.len, name.hash), v;
+        int k = find_prop_words(nd, name.start, name.len, head, name.hash), v;
         if (k >= 0) {
             if (seen[k >> 6] & (1ULL << (k & 63)))
                 return UNKNOWN; /* a member given twice */

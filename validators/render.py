@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from payercert import __version__
 
 from .findings import FileReport, Severity
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def summary(reports: list[FileReport]) -> dict:
@@ -36,6 +37,8 @@ def as_json(reports: list[FileReport]) -> str:
 
 
 def as_table(reports: list[FileReport], console: Console) -> None:
+    from rich.table import Table  # only for people: the machine formats need none of rich
+
     for report in reports:
         title = f"{report.path}  [dim]{report.feed or '?'} / {report.kind or '?'} · {report.records} record(s)[/dim]"
         if report.unusable:
