@@ -53,7 +53,8 @@ test-unlocked: setup
 # start-up, and the local certification's wall time.
 bench: setup
 	cd bench && ../$(BIN)/python run.py
-	cd bench && ../$(BIN)/python ab2d.py
+	cd bench && ../$(BIN)/python ab2d.py 20000
+	cd bench && ../$(BIN)/python ab2d.py 100000
 	cd bench && ../$(BIN)/python x12.py
 	cd bench && ../$(BIN)/python startup.py
 	cd bench && ../$(BIN)/python certify.py

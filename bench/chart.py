@@ -16,9 +16,12 @@ OUT = Path(__file__).resolve().parents[1] / "reports" / "bench"
 WIDTH = 30  # characters of the longest bar
 
 
-def mark(value: float, limit: float | None, unit: str) -> str:
-    """What a measurement says of its target ("<= 25 s met"), empty when it has none."""
-    return "" if limit is None else f"<= {limit:g}{unit} {'met' if value <= limit else 'MISSED'}"
+def mark(value: float, limit: float | None, unit: str, at_least: bool = False) -> str:
+    """What a measurement says of its target ("<= 25 s met", ">= 1x MISSED"), empty when it has none."""
+    if limit is None:
+        return ""
+    met = value >= limit if at_least else value <= limit
+    return f"{'>=' if at_least else '<='} {limit:g}{unit} {'met' if met else 'MISSED'}"
 
 
 def draw(name: str, title: str, unit: str, rates: dict[str, float], yardstick: str) -> Path:

@@ -1,5 +1,5 @@
-"""NDJSON of a kind checked by its rules alone (an LTSS billing entry: no schema, no declared checks), read
-a block at a time in C, for the generic engine (validators/engine.py).
+"""NDJSON of a kind checked by its rules alone (no schema, no declared checks), read a block at a time
+in C, for the generic engine (validators/engine.py).
 
 The engine reads each line as text, parses it, checks its names and applies the rules. Here the line
 checker (validators/_linecheck.c) takes a program that passes a line only when the engine would find
