@@ -180,5 +180,7 @@ def main(lines: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="AB2D EOB NDJSON validation speed against orjson parse-only.")
-    parser.add_argument("lines", nargs="?", type=int, default=20000, help="lines in the generated file (default 20000: 100 MB)")
+    parser.add_argument(
+        "lines", nargs="?", type=int, default=20000, help="lines in the generated file (default 20000: 100 MB)"
+    )
     main(parser.parse_args().lines)
