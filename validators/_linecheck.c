@@ -911,6 +911,28 @@ static int check(Reader *r, int node, Py_ssize_t *pos, int depth, int hops) {
     return VALID;
 }
 
+/* The raw text of the wanted members of the line just read: each as its length (8 bytes, -1 when
+   absent) then its bytes. */
+static PyObject *captured(const Reader *r) {
+    Py_ssize_t size = 0;
+    for (Py_ssize_t k = 0; k < r->n_wanted; k++)
+        size += 8 + (r->starts[k] >= 0 ? r->ends[k] - r->starts[k] : 0);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
+    if (out == NULL)
+        return NULL;
+    char *p = PyBytes_AS_STRING(out);
+    for (Py_ssize_t k = 0; k < r->n_wanted; k++) {
+        int64_t len = r->starts[k] >= 0 ? (int64_t)(r->ends[k] - r->starts[k]) : -1;
+        memcpy(p, &len, 8);
+        p += 8;
+        if (len > 0) {
+            memcpy(p, r->s + r->starts[k], (size_t)len);
+            p += len;
+        }
+    }
+    return out;
+}
+
 /* check(program, line[, names]): see the top of this file. */
 static PyObject *check_line(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 2 && nargs != 3) {
@@ -961,24 +983,8 @@ static PyObject *check_line(PyObject *self, PyObject *const *args, Py_ssize_t na
         out = PyBool_FromLong(v == VALID);
     else if (v != VALID)
         out = Py_NewRef(Py_None);
-    else {
-        Py_ssize_t size = 0;
-        for (Py_ssize_t k = 0; k < r.n_wanted; k++)
-            size += 8 + (r.starts[k] >= 0 ? r.ends[k] - r.starts[k] : 0);
-        out = PyBytes_FromStringAndSize(NULL, size);
-        if (out != NULL) {
-            char *p = PyBytes_AS_STRING(out);
-            for (Py_ssize_t k = 0; k < r.n_wanted; k++) {
-                int64_t len = r.starts[k] >= 0 ? (int64_t)(r.ends[k] - r.starts[k]) : -1;
-                memcpy(p, &len, 8);
-                p += 8;
-                if (len > 0) {
-                    memcpy(p, r.s + r.starts[k], (size_t)len);
-                    p += len;
-                }
-            }
-        }
-    }
+    else
+        out = captured(&r);
     PyBuffer_Release(&view);
     return out;
 }
@@ -997,8 +1003,9 @@ static PyObject *check_line(PyObject *self, PyObject *const *args, Py_ssize_t na
 
    scan(program, memo, block, evaluate) -> (lines, records, needs): the lines of `block` (each ends
    with a line feed), each checked as check() does; for a line it passes, each rule's findings are
-   looked up by the raw text its paths pick out, and asked of `evaluate(rule, start, end)` (the line
-   is block[start:end]) on a miss, which answers a small int (0: no finding; -1: the caller reads
+   looked up by the raw text its paths pick out, and asked of `evaluate(rule, start, end, values)`
+   on a miss (the line is block[start:end], `values` the raw text of the members `names`, packed as
+   check() packs them), which answers a small int (0: no finding; -1: the caller reads
    the line itself). `needs` lists the lines
    the caller must read itself: (index, start, end) for a line the checker does not pass or whose
    unique value it cannot judge, (index, vector) for a line some rule found something in, unless
@@ -1043,6 +1050,8 @@ typedef struct {
     unsigned char *key;
     Py_ssize_t key_len, key_cap;
 } Memo;
+
+static PyObject *captured(const Reader *r);
 
 static uint64_t hash_bytes(const unsigned char *p, Py_ssize_t n) {
     uint64_t h = 0x243F6A8885A308D3ULL ^ (uint64_t)n;
@@ -1423,7 +1432,10 @@ static int answer(Memo *m, int g, const Reader *r, PyObject *evaluate, Py_ssize_
     int32_t v = table_get(&gr->table, m->key, m->key_len, h);
     if (v >= 0)
         return v;
-    PyObject *got = PyObject_CallFunction(evaluate, "inn", g, start, end);
+    PyObject *values = captured(r);
+    if (values == NULL)
+        return FAILED;
+    PyObject *got = PyObject_CallFunction(evaluate, "innN", g, start, end, values);
     if (got == NULL)
         return FAILED;
     long id = PyLong_AsLong(got);

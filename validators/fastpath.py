@@ -98,13 +98,12 @@ class FastKind:
         return scan_spec(self.rule_names, self.rule_parts, {})
 
     def findings_of(self, ctx: RuleContext):
-        """(rule index, line) -> every finding of that rule in a line the checker passes, placed at
-        line 0; None when a value will not decode (the line takes the per-line path)."""
+        """(rule index, line, the members' raw text) -> every finding of that rule in a line the
+        checker passes, placed at line 0; None when a value will not decode (the line takes the
+        per-line path)."""
 
-        def findings(index: int, line: bytes) -> tuple | None:
+        def findings(index: int, line: bytes, values: bytes) -> tuple | None:
             rule, names, _ = self.rule_parts[index]
-            assert program_check is not None  # a scan spec needs the line checker
-            values = program_check(self.program, line, self.rule_keys)
             raws = _raw_members(self, values)
             try:
                 rec = {name: msgspec.json.decode(raws[name]) for name in names if name in raws}

@@ -155,11 +155,11 @@ class Answers:
     """One range's C memo and what its small ints stand for: per rule, the findings tuples its
     answers name (0: none), and per vector (the answers of a line) the line's findings."""
 
-    def __init__(self, spec: tuple, findings_of: Callable[[int, bytes], tuple | None], all_errors: bool) -> None:
+    def __init__(self, spec: tuple, findings_of: Callable[[int, bytes, bytes], tuple | None], all_errors: bool) -> None:
         names, groups = spec
         self.spec = spec
         self.memo = memo(names, groups)
-        # (rule, line) -> its findings at line 0, every one of them, or None: the caller reads the line
+        # (rule, line, values) -> its findings at line 0, every one of them, or None: the caller reads the line
         self.findings_of = findings_of
         self.all_errors = all_errors
         self.block: Any = b""
@@ -172,9 +172,10 @@ class Answers:
         self.interned = 0
         self.by_vector: dict[int, tuple] = {}
 
-    def evaluate(self, rule: int, start: int, end: int) -> int:
-        """The answer of rule `rule` for block[start:end], on a memo miss."""
-        found = self.findings_of(rule, bytes(self.block[start:end]))
+    def evaluate(self, rule: int, start: int, end: int, values: bytes) -> int:
+        """The answer of rule `rule` for block[start:end] (`values`: the raw text of the members the
+        rules read, as the checker packs them), on a memo miss."""
+        found = self.findings_of(rule, bytes(self.block[start:end]), values)
         if found is None:
             return ASK_AGAIN
         ids = self.ids[rule]

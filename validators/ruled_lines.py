@@ -81,9 +81,9 @@ class RuledLines:
         report.records += records
 
     def _findings_of(self, ctx: RuleContext, skipped: set[str]):
-        """(rule index, line) -> every finding of that rule in the line, placed at line 0."""
+        """(rule index, line, its members' raw text) -> every finding of that rule in the line, at line 0."""
 
-        def findings(index: int, line: bytes) -> tuple:
+        def findings(index: int, line: bytes, values: bytes) -> tuple:  # a whole line is small here
             rule = self.parts[index][0]
             result = self.ruleset.evaluate(json.loads(line, **STRICT), ctx, rules=[rule])
             skipped.update(result.skipped)
