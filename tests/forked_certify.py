@@ -29,6 +29,8 @@ from payercert.feeds import implemented_feeds
 from payercert.simulation import load_simulator
 for feed in implemented_feeds():
     load_simulator(feed)  # the simulator packages and their dependencies
+from payercert.simulators.keys import signing_key
+signing_key()  # made once here: every run forked from this process signs with it
 
 replies = sys.stdout
 children = {}

@@ -23,13 +23,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from payercert.simulation import load_simulator
+from payercert.simulators.keys import signing_key
 from payercert.token_endpoint import basic_credentials, signed_token, token_error, token_response
 
 from .eobs import EASTERN, RENDER, Beneficiary, beneficiaries, claim_facts
@@ -92,7 +92,7 @@ class Ab2dSimulator:
         self.token_lifetime, self.job_seconds, self.retry_after = token_lifetime, job_seconds, retry_after
         self.job_time_limit = job_time_limit  # a job running longer fails (AB2D-JOB-4: 30 hours)
         self.claims_per_beneficiary, self.file_limit, self.clock = claims_per_beneficiary, file_limit, clock
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key = signing_key()
         self.issuer = "https://payercert.invalid/oauth2/" + AUTH_SERVER  # replaced by the served host
         # the seed's fictitious sponsors (docs/sources/ab2d.md 1.1), with our own generated secrets
         scale = beneficiary_scale

@@ -26,7 +26,6 @@ from typing import Any
 
 import jwt
 import yaml
-from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -34,6 +33,7 @@ from starlette.routing import Route
 
 from payercert.feeds import load_feed
 from payercert.simulation import load_simulator
+from payercert.simulators.keys import signing_key
 from payercert.token_endpoint import basic_credentials, form_credentials, signed_token, token_error, token_response
 from payercert.validators.schemas import compiled_schema
 
@@ -134,7 +134,7 @@ class LanternPaySimulator:
         self.machine = StateMachine(self.schema_dir.parent / "claim-states.yaml")
         self.step_delay = step_delay
         self.token_lifetime = token_lifetime
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key = signing_key()
         self.billers = {
             b.client_id: b
             for b in (

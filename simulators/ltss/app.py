@@ -14,7 +14,6 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,6 +21,7 @@ from starlette.routing import Route
 
 from payercert.feeds import load_feed
 from payercert.simulation import load_simulator
+from payercert.simulators.keys import signing_key
 from payercert.token_endpoint import basic_credentials, signed_token, token_error, token_response
 from payercert.validators.rules import RuleContext
 from payercert.validators.ruleset import load_ruleset
@@ -99,7 +99,7 @@ class LtssSimulator:
             "demo.provider": SsoUser("demo.provider", secrets.token_urlsafe(12) + "!a1", True),
             "nostaff.user": SsoUser("nostaff.user", secrets.token_urlsafe(12) + "!a1", False),
         }
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key = signing_key()
         # by TransactionId as sent: the rules require one, not that it is a string
         self.entries: dict[Any, dict] = {}
         self.failed_ids: set[str] = set()
