@@ -1013,7 +1013,7 @@ static PyObject *check_line(PyObject *self, PyObject *const *args, Py_ssize_t na
    vector(memo, v) is the rules' answers a vector stands for. forget(memo) starts the memo again. */
 
 #define TABLE_LIMIT (1 << 16)      /* entries in a rule's table: past this it starts again empty */
-#define ARENA_LIMIT (32 << 20)     /* bytes of keys in a rule's table, likewise */
+#define ARENA_LIMIT (4 << 20)      /* bytes of keys in a rule's table, likewise: memory stays flat */
 #define MAX_GROUPS 256
 #define MAX_SUBS 16
 
