@@ -39,7 +39,7 @@ from payercert.feeds import Feed, Kind, load_feed
 from .findings import FileReport, Finding, Location, Severity
 from .linecheck import NotCompilable, line_program
 from .linecheck import check_line as program_check
-from .placing import Placer, payer_today, rule_findings, schema_findings
+from .placing import Placer, first_coded, payer_today, rule_findings, schema_findings
 from .readers import MAX_LINE, STRICT, DuplicateKeys, Record
 from .rules import RuleContext
 from .ruleset import load_ruleset
@@ -293,14 +293,15 @@ def _ruled_by_parts(fk: FastKind, values: bytes, ctx: RuleContext, all_errors: b
                 fk.shared_results.clear()
             if rec is None:
                 rec = {name: msgspec.json.decode(raws[name]) for name in names if name in raws}
-            found = memo[key] = tuple(_rule_findings(fk, rec, 0, ctx, all_errors, [rule]))
+            found = memo[key] = tuple(_rule_findings(fk, rec, 0, ctx, True, [rule]))
         parts.append(found)
-    key = tuple(map(id, parts))
+    key = (all_errors, *map(id, parts))
     result = fk.shared_results.get(key)
     if result is None:
         if len(fk.shared_results) >= MEMO_SIZE:
             fk.shared_results.clear()
-        result = fk.shared_results[key] = LineResult(NO_FINDINGS, True, tuple(f for part in parts for f in part))
+        found = tuple(f for part in parts for f in part)
+        result = fk.shared_results[key] = LineResult(NO_FINDINGS, True, found if all_errors else first_coded(found))
     return result  # shared between lines: callers read it, never change it
 
 

@@ -19,6 +19,8 @@ import ast
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .placing import first_coded
+
 try:
     from ._linecheck import drain, forget, memo, saturate, scan, see, seen, vector, vectors
 
@@ -205,9 +207,8 @@ class Answers:
         if found is None:
             answers = vector(self.memo, v)
             found = tuple(f for rule, a in enumerate(answers) for f in self.results[rule][a])
-            if not self.all_errors:  # as placing.rule_findings words a record: its first coded finding only
-                coded = [f for f in found if f.code is not None][1:]
-                found = tuple(f for f in found if not any(f is c for c in coded))
+            if not self.all_errors:
+                found = first_coded(found)
             self.by_vector[v] = found
         return found
 

@@ -81,3 +81,17 @@ def rule_findings(violations, place: Placer, all_errors: bool) -> Iterable[Findi
         field_name = getattr(v.rule.check, "field", None)
         pointer = v.pointer or (f"/{escape(field_name)}" if field_name else "")
         yield Finding(v.rule.id, v.rule.severity, f"{v.rule.message}: {v.detail}", v.rule.code, place(pointer))
+
+
+def first_coded(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """A record's findings as rule_findings words them without all_errors: the first that carries a
+    payer's error code, and every one that carries none (for findings worked out rule by rule)."""
+    out, coded = [], False
+    for finding in findings:
+        if finding.code is not None:
+            if coded:
+                continue
+            coded = True
+        out.append(finding)
+    return tuple(out)
+
