@@ -94,4 +94,3 @@ def first_coded(findings: Iterable[Finding]) -> tuple[Finding, ...]:
             coded = True
         out.append(finding)
     return tuple(out)
-
