@@ -11,10 +11,11 @@
 3. The same jsonschema + rules path as `validators/engine.py`, for the lines that break the
    schema: the findings are the same whichever tier takes a line.
 
-Files are read as bytes, a megabyte block at a time split into lines here, never whole (a line of
-MAX_LINE or more is a finding, skipped unread); rules whose outcome depends on the record alone are
-worked out once per distinct input, and findings past the listing cap are counted without being
-built. `jobs` > 1 splits an uncompressed file at line boundaries into byte ranges, one process
+Files are read as bytes, a megabyte block at a time, never whole (a line of MAX_LINE or more is a
+finding, skipped unread). Where the kind's rules depend on the record alone, a block goes to C whole
+(validators/linescan.py): the line checker and the rules' memo run over every line of it, and only
+the lines with something to say come back here. Findings past the listing cap are counted without
+being built. `jobs` > 1 splits an uncompressed file at line boundaries into byte ranges, one process
 each, and renumbers their findings by counting each range's newlines.
 """
 
