@@ -31,6 +31,12 @@ for feed in implemented_feeds():
     load_simulator(feed)  # the simulator packages and their dependencies
 from payercert.simulators.keys import signing_key
 signing_key()  # made once here: every run forked from this process signs with it
+import pytest
+from payercert.certify import _suites_of
+for feed in implemented_feeds():  # the suites collected once: a run's pytest finds their modules imported
+    suites = _suites_of(feed)
+    pytest.main([str(suites), "--collect-only", "-p", "no:cacheprovider", "-p", "no:terminal", "--import-mode=importlib",
+                 "--rootdir", str(suites.parent), "--payercert-target", "local"])
 
 replies = sys.stdout
 children = {}
