@@ -40,7 +40,7 @@ def _name(feed: str, suite: str, fault: str | None) -> str:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """All runs at once, three in parallel: the suites spend much of their time waiting on jobs,
+    """All runs at once, four in parallel: the suites spend much of their time waiting on jobs,
     retries and polls."""
     root = tmp_path_factory.mktemp("matrix")
     with ExitStack() as stack:
@@ -65,7 +65,7 @@ def runs(tmp_path_factory):
         )  # long first
         for case in cases:
             (root / _name(*case)).mkdir()
-        with ThreadPoolExecutor(max_workers=3) as pool:
+        with ThreadPoolExecutor(max_workers=4) as pool:
             return dict(pool.map(one, cases))
 
 
