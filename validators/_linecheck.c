@@ -1602,32 +1602,45 @@ failed:
     return NULL;
 }
 
-static PyObject *memo_vector(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    Memo *m = nargs == 2 ? memo_of(args[0]) : NULL;
-    if (m == NULL)
-        return nargs == 2 ? NULL : (PyErr_SetString(PyExc_TypeError, "vector(memo, v)"), NULL);
-    Py_ssize_t v = PyLong_AsSsize_t(args[1]);
-    if (v < 0 || v >= m->n_vectors) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_IndexError, "vector(): no such vector");
+/* The memo and the vector of (memo, v) arguments, or NULL with an error set. */
+static Memo *memo_and_vector(PyObject *const *args, Py_ssize_t nargs, const char *call, Py_ssize_t *v) {
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "%s(memo, v)", call);
         return NULL;
     }
+    Memo *m = memo_of(args[0]);
+    if (m == NULL)
+        return NULL;
+    *v = PyLong_AsSsize_t(args[1]);
+    if (*v < 0 || *v >= m->n_vectors) {
+        if (!PyErr_Occurred())
+            PyErr_Format(PyExc_IndexError, "%s(): no such vector", call);
+        return NULL;
+    }
+    return m;
+}
+
+static PyObject *memo_vector(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    Py_ssize_t v;
+    Memo *m = memo_and_vector(args, nargs, "vector", &v);
+    if (m == NULL)
+        return NULL;
     PyObject *out = PyTuple_New(m->n_groups);
-    for (int g = 0; out != NULL && g < m->n_groups; g++)
-        PyTuple_SET_ITEM(out, g, PyLong_FromLong(m->answers[v * m->n_groups + g]));
+    for (int g = 0; out != NULL && g < m->n_groups; g++) {
+        PyObject *answer = PyLong_FromLong(m->answers[v * m->n_groups + g]);
+        if (answer == NULL)
+            Py_CLEAR(out);
+        else
+            PyTuple_SET_ITEM(out, g, answer);
+    }
     return out;
 }
 
 static PyObject *memo_saturate(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
-    Memo *m = nargs == 2 ? memo_of(args[0]) : NULL;
+    Py_ssize_t v;
+    Memo *m = memo_and_vector(args, nargs, "saturate", &v);
     if (m == NULL)
-        return nargs == 2 ? NULL : (PyErr_SetString(PyExc_TypeError, "saturate(memo, v)"), NULL);
-    Py_ssize_t v = PyLong_AsSsize_t(args[1]);
-    if (v < 0 || v >= m->n_vectors) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_IndexError, "saturate(): no such vector");
         return NULL;
-    }
     m->saturated[v] = 1;
     Py_RETURN_NONE;
 }

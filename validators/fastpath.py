@@ -134,18 +134,15 @@ class FastKind:
 
 
 def _rule_names(rules) -> set[str]:
-    """The record members the rules' expressions read: only these are handed to them."""
+    """The record members the rules read (linescan.rule_reads): only these are handed to them."""
+    from .linescan import rule_reads
+
     names: set[str] = set()
     for rule in rules:
-        check = rule.check
-        for code in (getattr(check, "expr", None), getattr(check, "when", None)):
-            if code is not None:
-                names.update(code.co_names)
-        if getattr(check, "field", None):
-            names.add(check.field)
-        each = getattr(check, "each", None)
-        if isinstance(each, str) and each:  # a rule over each element of a member reads that member
-            names.add(each.split(".", 1)[0].removesuffix("[]"))
+        reads = rule_reads(rule)
+        if reads is None:
+            raise ValueError(f"rule {rule.id} may read any member of a record: a fast kind hands its rules only theirs")
+        names |= reads
     return names
 
 

@@ -58,14 +58,9 @@ def rule_reads(rule) -> set[str] | None:
 
     check = rule.check
     if type(check) is Invariant:
-        if check.each and not (check.each.endswith("[]") and "." not in check.each):
-            return None
-        names = set(check.names)
-        if check.each:
-            names = {check.each[:-2]}  # each element's names are read inside that member
-        elif check.field:
-            names.add(check.field)
-        return names
+        if check.each:  # the expressions read names inside the parts `each` selects, all in one member
+            return {check.each.split(".", 1)[0].removesuffix("[]")}
+        return set(check.names) | ({check.field} if check.field else set())
     if check.kind not in NAMED_READS:
         return None
     names = {check.field} if check.field else set()
